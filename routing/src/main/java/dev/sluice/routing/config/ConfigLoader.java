@@ -1,0 +1,399 @@
+package dev.sluice.routing.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.sluice.routing.internal.LocatedYaml;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code conf/sluice.yaml} into a validated {@link GatewayConfig}. Every problem is reported as a
+ * {@link ConfigException} naming the file, the line and the field. {@code ${VAR}} and {@code ${VAR:-default}} in
+ * string values are taken from the environment given. Confined to the calling thread (never an event loop: it
+ * reads files).
+ */
+public final class ConfigLoader {
+    /** The value of {@code base_url} that points a provider at the built-in mock. */
+    public static final String MOCK_BASE_URL = "mock";
+
+    private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+
+    private final String file;
+    private final LocatedYaml yaml;
+    private final Map<String, String> env;
+
+    private ConfigLoader(String file, LocatedYaml yaml, Map<String, String> env) {
+        this.file = file;
+        this.yaml = yaml;
+        this.env = env;
+    }
+
+    /** Loads and validates a configuration file. */
+    public static GatewayConfig load(Path path, Map<String, String> env) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(path.toString(), 0, null, "cannot read: " + e.getMessage());
+        }
+        return parse(path.toString(), text, env);
+    }
+
+    /** Validates configuration text; {@code file} names it in errors. */
+    public static GatewayConfig parse(String file, String text, Map<String, String> env) throws ConfigException {
+        LocatedYaml yaml;
+        try {
+            yaml = LocatedYaml.parse(text);
+        } catch (LocatedYaml.SyntaxError e) {
+            throw new ConfigException(file, e.line(), null, "YAML syntax error: " + e.getMessage());
+        }
+        if (!yaml.root().isObject()) {
+            throw new ConfigException(file, 1, null, "expected a mapping at the top level");
+        }
+        return new ConfigLoader(file, yaml, env).build(versionOf(text));
+    }
+
+    private GatewayConfig build(String version) throws ConfigException {
+        JsonNode root = yaml.root();
+        checkKeys(root, "", "server", "upstream", "data_dir", "mock_provider", "providers", "models", "keys");
+
+        JsonNode s = root.path("server");
+        checkKeys(s, "server", "host", "port", "admin_port", "io_threads", "max_body_bytes", "max_header_bytes",
+                "max_request_line_bytes", "journal_ring_bytes");
+        ServerSettings server = new ServerSettings(
+                str(s, "server.host", ServerSettings.DEFAULT_HOST),
+                (int) num(s, "server.port", ServerSettings.DEFAULT_PORT, 0, 65535),
+                (int) num(s, "server.admin_port", ServerSettings.DEFAULT_ADMIN_PORT, 0, 65535),
+                (int) num(s, "server.io_threads", 0, 0, 256),
+                (int) num(s, "server.max_body_bytes", ServerSettings.DEFAULT_MAX_BODY_BYTES, 1024, 1 << 30),
+                (int) num(s, "server.max_header_bytes", ServerSettings.DEFAULT_MAX_HEADER_BYTES, 1024, 1 << 20),
+                (int) num(s, "server.max_request_line_bytes", ServerSettings.DEFAULT_MAX_REQUEST_LINE_BYTES, 256,
+                        1 << 20),
+                (int) num(s, "server.journal_ring_bytes", ServerSettings.DEFAULT_JOURNAL_RING_BYTES, 64 * 1024,
+                        1 << 30));
+        if (Integer.bitCount(server.journalRingBytes()) != 1) {
+            throw error("server.journal_ring_bytes", server.journalRingBytes() + " (expected: a power of two)");
+        }
+
+        JsonNode u = root.path("upstream");
+        checkKeys(u, "upstream", "connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "max_event_bytes");
+        UpstreamSettings upstream = new UpstreamSettings(
+                num(u, "upstream.connect_timeout_ms", UpstreamSettings.DEFAULT_CONNECT_TIMEOUT_MS, 1, 600_000),
+                num(u, "upstream.first_byte_timeout_ms", UpstreamSettings.DEFAULT_FIRST_BYTE_TIMEOUT_MS, 1, 3_600_000),
+                num(u, "upstream.idle_timeout_ms", UpstreamSettings.DEFAULT_IDLE_TIMEOUT_MS, 1, 3_600_000),
+                (int) num(u, "upstream.max_event_bytes", UpstreamSettings.DEFAULT_MAX_EVENT_BYTES, 1024, 64 << 20));
+
+        Path dataDir = Path.of(str(root, "data_dir", "data"));
+        JsonNode m = root.path("mock_provider");
+        checkKeys(m, "mock_provider", "enabled");
+        boolean mockEnabled = bool(m, "mock_provider.enabled", true);
+
+        Map<String, ProviderConfig> providers = providers(root.path("providers"), mockEnabled);
+        List<Route> routes = routes(root.path("models"), providers);
+        RouteTable routeTable = new RouteTable(routes);
+        KeyTable keys = keys(root.path("keys"), routeTable);
+        return new GatewayConfig(file, version, server, upstream, dataDir, mockEnabled, providers, routeTable, keys);
+    }
+
+    private Map<String, ProviderConfig> providers(JsonNode node, boolean mockEnabled) throws ConfigException {
+        Map<String, ProviderConfig> out = new LinkedHashMap<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw error("providers", "expected a mapping of provider name to settings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            String path = "providers." + name;
+            JsonNode p = e.getValue();
+            checkKeys(p, path, "kind", "base_url", "api_key");
+            String kindText = str(p, path + ".kind", null);
+            ProviderKind kind = ProviderKind.parse(kindText);
+            if (kind == null) {
+                throw error(path + ".kind", "'" + kindText + "' (expected: openai or anthropic)");
+            }
+            String baseUrl = str(p, path + ".base_url", null);
+            if (baseUrl == null || baseUrl.isEmpty()) {
+                throw error(path + ".base_url", "missing (expected: an http(s) URL, or 'mock')");
+            }
+            String rawKey = p.has("api_key") ? p.get("api_key").asText() : null;
+            String apiKey = rawKey == null ? null : substitute(rawKey);
+            String disabled = null;
+            if (rawKey != null && (apiKey == null || apiKey.isEmpty())) {
+                Matcher ref = ENV_REF.matcher(rawKey);
+                disabled = ref.find() ? ref.group(1) + " is not set" : "api_key is empty";
+                apiKey = null;
+            }
+            if (MOCK_BASE_URL.equals(baseUrl)) {
+                if (!mockEnabled) {
+                    disabled = "the built-in mock provider is disabled (mock_provider.enabled: false)";
+                }
+                String basePath = kind == ProviderKind.OPENAI ? "/v1" : "";
+                out.put(name, new ProviderConfig(name, kind, true, false, "127.0.0.1", 0, basePath, apiKey, disabled));
+                continue;
+            }
+            URI uri;
+            try {
+                uri = new URI(baseUrl);
+            } catch (URISyntaxException ex) {
+                throw error(path + ".base_url", "'" + baseUrl + "' is not a URL: " + ex.getReason());
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw error(path + ".base_url", "'" + baseUrl + "' (expected: an http:// or https:// URL)");
+            }
+            if (uri.getHost() == null) {
+                throw error(path + ".base_url", "'" + baseUrl + "' has no host");
+            }
+            if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+                throw error(path + ".base_url", "'" + baseUrl + "' must not carry credentials, a query or a fragment");
+            }
+            boolean tls = scheme.equals("https");
+            int port = uri.getPort() > 0 ? uri.getPort() : (tls ? 443 : 80);
+            String basePath = uri.getRawPath() == null ? "" : uri.getRawPath();
+            while (basePath.endsWith("/")) {
+                basePath = basePath.substring(0, basePath.length() - 1);
+            }
+            out.put(name, new ProviderConfig(name, kind, false, tls, uri.getHost(), port, basePath, apiKey, disabled));
+        }
+        return out;
+    }
+
+    private List<Route> routes(JsonNode node, Map<String, ProviderConfig> providers) throws ConfigException {
+        List<Route> out = new ArrayList<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw error("models", "expected a mapping of model alias to its provider and model");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String alias = e.getKey();
+            String path = "models." + alias;
+            JsonNode r = e.getValue();
+            checkKeys(r, path, "provider", "model", "price");
+            String providerName = str(r, path + ".provider", null);
+            ProviderConfig provider = providerName == null ? null : providers.get(providerName);
+            if (provider == null) {
+                throw error(path + ".provider", "'" + providerName + "' names no provider (expected one of: "
+                        + String.join(", ", providers.keySet()) + ")");
+            }
+            String model = str(r, path + ".model", alias);
+            Price price = null;
+            JsonNode pr = r.path("price");
+            if (!pr.isMissingNode() && !pr.isNull()) {
+                checkKeys(pr, path + ".price", "input", "output", "cached_input", "cache_write");
+                long in = micros(pr, path + ".price.input", -1);
+                long outP = micros(pr, path + ".price.output", -1);
+                if (in < 0 || outP < 0) {
+                    throw error(path + ".price", "needs both input and output (currency per million tokens)");
+                }
+                price = new Price(in, outP, micros(pr, path + ".price.cached_input", in),
+                        micros(pr, path + ".price.cache_write", in));
+            }
+            out.add(new Route(out.size(), alias, provider, model, price));
+        }
+        return out;
+    }
+
+    private KeyTable keys(JsonNode node, RouteTable routes) throws ConfigException {
+        List<ApiKey> out = new ArrayList<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return new KeyTable(out);
+        }
+        if (!node.isArray()) {
+            throw error("keys", "expected a list of keys");
+        }
+        Map<String, Boolean> ids = new LinkedHashMap<>();
+        for (int i = 0; i < node.size(); i++) {
+            String path = "keys[" + i + "]";
+            JsonNode k = node.get(i);
+            checkKeys(k, path, "id", "hash", "user", "team", "models");
+            String id = str(k, path + ".id", null);
+            if (id == null || id.isEmpty()) {
+                throw error(path + ".id", "missing (expected: a name for the key, shown in the journal)");
+            }
+            if (ids.put(id, Boolean.TRUE) != null) {
+                throw error(path + ".id", "'" + id + "' is used by two keys");
+            }
+            String hash = str(k, path + ".hash", "");
+            if (hash.startsWith("sha256:")) {
+                hash = hash.substring("sha256:".length());
+            }
+            if (!HEX64.matcher(hash).matches()) {
+                throw error(path + ".hash", "expected sha256:<64 lower-case hex digits> (`sluice keys hash` prints it)");
+            }
+            byte[] digest = new byte[KeyDigester.DIGEST_BYTES];
+            for (int b = 0; b < digest.length; b++) {
+                digest[b] = (byte) Integer.parseInt(hash, b * 2, b * 2 + 2, 16);
+            }
+            boolean all = false;
+            BitSet allowed = new BitSet();
+            JsonNode models = k.path("models");
+            if (models.isTextual() && models.asText().equals("*")) {
+                all = true;
+            } else if (models.isArray()) {
+                for (int j = 0; j < models.size(); j++) {
+                    String alias = models.get(j).asText();
+                    if (alias.equals("*")) {
+                        all = true;
+                        continue;
+                    }
+                    Route r = routes.lookup(alias);
+                    if (r == null) {
+                        throw error(path + ".models[" + j + "]", "'" + alias + "' is not a model alias in models:");
+                    }
+                    allowed.set(r.index());
+                }
+            } else if (!models.isMissingNode()) {
+                throw error(path + ".models", "expected a list of model aliases, or \"*\"");
+            }
+            try {
+                out.add(new ApiKey(id, digest, str(k, path + ".user", null), str(k, path + ".team", null), all,
+                        allowed));
+            } catch (IllegalArgumentException ex) {
+                throw error(path, ex.getMessage());
+            }
+        }
+        try {
+            return new KeyTable(out);
+        } catch (IllegalArgumentException ex) {
+            throw error("keys", ex.getMessage());
+        }
+    }
+
+    private void checkKeys(JsonNode node, String path, String... allowed) throws ConfigException {
+        if (node.isMissingNode() || node.isNull()) {
+            return;
+        }
+        if (!node.isObject()) {
+            throw error(path, "expected a mapping");
+        }
+        outer:
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            for (String a : allowed) {
+                if (a.equals(name)) {
+                    continue outer;
+                }
+            }
+            String field = path.isEmpty() ? name : path + '.' + name;
+            throw error(field, "unknown setting (expected one of: " + String.join(", ", allowed) + ")");
+        }
+    }
+
+    private String str(JsonNode parent, String path, String dflt) throws ConfigException {
+        JsonNode v = parent.path(leaf(path));
+        if (v.isMissingNode() || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isValueNode() || v.isBoolean()) {
+            throw error(path, "expected a string");
+        }
+        return substitute(v.asText());
+    }
+
+    private long num(JsonNode parent, String path, long dflt, long min, long max) throws ConfigException {
+        JsonNode v = parent.path(leaf(path));
+        if (v.isMissingNode() || v.isNull()) {
+            return dflt;
+        }
+        long n;
+        if (v.isIntegralNumber()) {
+            n = v.asLong();
+        } else if (v.isTextual()) {
+            try {
+                n = Long.parseLong(substitute(v.asText()).trim());
+            } catch (NumberFormatException e) {
+                throw error(path, "'" + v.asText() + "' (expected: an integer)");
+            }
+        } else {
+            throw error(path, v + " (expected: an integer)");
+        }
+        if (n < min || n > max) {
+            throw error(path, n + " (expected: " + min + "-" + max + ")");
+        }
+        return n;
+    }
+
+    private boolean bool(JsonNode parent, String path, boolean dflt) throws ConfigException {
+        JsonNode v = parent.path(leaf(path));
+        if (v.isMissingNode() || v.isNull()) {
+            return dflt;
+        }
+        if (v.isBoolean()) {
+            return v.asBoolean();
+        }
+        String t = v.isTextual() ? substitute(v.asText()).trim() : v.toString();
+        if (t.equals("true") || t.equals("false")) {
+            return Boolean.parseBoolean(t);
+        }
+        throw error(path, "'" + t + "' (expected: true or false)");
+    }
+
+    private long micros(JsonNode parent, String path, long dflt) throws ConfigException {
+        JsonNode v = parent.path(leaf(path));
+        if (v.isMissingNode() || v.isNull()) {
+            return dflt;
+        }
+        BigDecimal d;
+        try {
+            d = v.isNumber() ? v.decimalValue() : new BigDecimal(v.asText().trim());
+        } catch (NumberFormatException e) {
+            throw error(path, "'" + v.asText() + "' (expected: a price in currency per million tokens)");
+        }
+        if (d.signum() < 0) {
+            throw error(path, d + " (expected: >= 0)");
+        }
+        return d.movePointRight(6).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+    }
+
+    private String substitute(String value) throws ConfigException {
+        if (value.indexOf("${") < 0) {
+            return value;
+        }
+        Matcher m = ENV_REF.matcher(value);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            String v = env.get(m.group(1));
+            if (v == null || v.isEmpty()) {
+                v = m.group(2) == null ? "" : m.group(2);
+            }
+            m.appendReplacement(b, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(b);
+        return b.toString();
+    }
+
+    private static String leaf(String path) {
+        int dot = path.lastIndexOf('.');
+        return dot < 0 ? path : path.substring(dot + 1);
+    }
+
+    private ConfigException error(String field, String message) {
+        return new ConfigException(file, yaml.lineOf(field), field, message);
+    }
+
+    private static String versionOf(String text) {
+        return KeyDigester.sha256Hex(text).substring(0, 12);
+    }
+}

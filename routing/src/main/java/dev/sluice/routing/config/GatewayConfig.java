@@ -1,0 +1,102 @@
+package dev.sluice.routing.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One immutable snapshot of the gateway's configuration: server limits, upstream timeouts, providers, routes and
+ * keys. A reload builds a new snapshot and swaps one reference; a request finishes on the snapshot it started
+ * with. Thread-safe (immutable).
+ */
+public final class GatewayConfig {
+    private final String source;
+    private final String version;
+    private final ServerSettings server;
+    private final UpstreamSettings upstream;
+    private final Path dataDir;
+    private final boolean mockEnabled;
+    private final Map<String, ProviderConfig> providers;
+    private final RouteTable routes;
+    private final KeyTable keys;
+
+    public GatewayConfig(String source, String version, ServerSettings server, UpstreamSettings upstream, Path dataDir,
+                         boolean mockEnabled, Map<String, ProviderConfig> providers, RouteTable routes, KeyTable keys) {
+        this.source = requireNonNull(source, "source");
+        this.version = requireNonNull(version, "version");
+        this.server = requireNonNull(server, "server");
+        this.upstream = requireNonNull(upstream, "upstream");
+        this.dataDir = requireNonNull(dataDir, "dataDir");
+        this.mockEnabled = mockEnabled;
+        this.providers = Map.copyOf(providers);
+        this.routes = requireNonNull(routes, "routes");
+        this.keys = requireNonNull(keys, "keys");
+    }
+
+    /** Returns where this snapshot came from (a file path, or "built-in"). */
+    public String source() {
+        return source;
+    }
+
+    /** Returns a short content hash of the configuration text, recorded in the journal. */
+    public String version() {
+        return version;
+    }
+
+    public ServerSettings server() {
+        return server;
+    }
+
+    public UpstreamSettings upstream() {
+        return upstream;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Returns whether the built-in mock provider is to be started. */
+    public boolean mockEnabled() {
+        return mockEnabled;
+    }
+
+    public Map<String, ProviderConfig> providers() {
+        return providers;
+    }
+
+    public RouteTable routes() {
+        return routes;
+    }
+
+    public KeyTable keys() {
+        return keys;
+    }
+
+    /**
+     * Returns a snapshot whose built-in mock providers point at the mock bound on {@code port}, and whose server
+     * listens on the given ports (negative keeps the configured one).
+     */
+    public GatewayConfig bind(int mockPort, int port, int adminPort) {
+        Map<String, ProviderConfig> bound = new java.util.LinkedHashMap<>();
+        providers.forEach((n, p) -> bound.put(n, p.builtInMock() ? p.withPort(mockPort) : p));
+        java.util.List<Route> rebound = new java.util.ArrayList<>();
+        for (Route r : routes.routes()) {
+            rebound.add(r.withProvider(bound.get(r.provider().name())));
+        }
+        ServerSettings s = server.withPorts(port < 0 ? server.port() : port, adminPort < 0 ? server.adminPort() : adminPort);
+        return new GatewayConfig(source, version, s, upstream, dataDir, mockEnabled, bound, new RouteTable(rebound),
+                keys);
+    }
+
+    /** Returns a copy that keeps its data under another directory. */
+    public GatewayConfig withDataDir(Path dir) {
+        return new GatewayConfig(source, version, server, upstream, dir, mockEnabled, providers, routes, keys);
+    }
+
+    @Override
+    public String toString() {
+        return "GatewayConfig{" + source + " v" + version + ", " + server + ", providers=" + providers.keySet()
+                + ", routes=" + routes.size() + ", keys=" + keys.keys().size() + '}';
+    }
+}

@@ -1,0 +1,50 @@
+package dev.sluice.routing.config;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * SHA-256 of presented client keys into a reused array. Confined to one thread (one per event loop).
+ */
+public final class KeyDigester {
+    /** Length of a SHA-256 digest. */
+    public static final int DIGEST_BYTES = 32;
+
+    private final MessageDigest sha256 = newSha256();
+    private final byte[] out = new byte[DIGEST_BYTES];
+
+    /**
+     * Digests the ASCII key in {@code chars[start, end)} and returns the digest in a reused array that stays valid
+     * until the next call on this digester.
+     */
+    public byte[] digest(CharSequence chars, int start, int end) {
+        for (int i = start; i < end; i++) {
+            sha256.update((byte) chars.charAt(i));
+        }
+        try {
+            sha256.digest(out, 0, DIGEST_BYTES);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** Returns the lower-case hex SHA-256 of a secret, the form keys take in {@code conf/sluice.yaml}. */
+    public static String sha256Hex(String secret) {
+        byte[] d = newSha256().digest(secret.getBytes(StandardCharsets.UTF_8));
+        StringBuilder b = new StringBuilder(64);
+        for (byte x : d) {
+            b.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
+        }
+        return b.toString();
+    }
+
+    static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+}

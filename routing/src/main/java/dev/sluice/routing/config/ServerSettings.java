@@ -1,0 +1,30 @@
+package dev.sluice.routing.config;
+
+/**
+ * Where the gateway listens and the limits it applies to every client request. Thread-safe (immutable).
+ *
+ * @param host listen address of the client API (loopback by default)
+ * @param port client API port, {@value #DEFAULT_PORT} by default
+ * @param adminPort admin API port (loopback only), {@value #DEFAULT_ADMIN_PORT} by default
+ * @param ioThreads event loops; 0 means one per available core
+ * @param maxBodyBytes largest request body accepted (413 past it)
+ * @param maxHeaderBytes largest header block accepted (431 past it)
+ * @param maxRequestLineBytes longest request line accepted (414 past it)
+ * @param journalRingBytes per-event-loop journal hand-off ring capacity
+ */
+public record ServerSettings(String host, int port, int adminPort, int ioThreads, int maxBodyBytes,
+                             int maxHeaderBytes, int maxRequestLineBytes, int journalRingBytes) {
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    public static final int DEFAULT_ADMIN_PORT = 8081;
+    public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+    public static final int DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
+    public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = 4 * 1024;
+    public static final int DEFAULT_JOURNAL_RING_BYTES = 4 * 1024 * 1024;
+
+    /** Returns a copy listening on other ports (command-line overrides; 0 picks a free port). */
+    public ServerSettings withPorts(int newPort, int newAdminPort) {
+        return new ServerSettings(host, newPort, newAdminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
+                maxRequestLineBytes, journalRingBytes);
+    }
+}
