@@ -1,0 +1,151 @@
+package dev.sluice.journal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sluice.journal.internal.ProducerRing;
+import dev.sluice.journal.internal.RecordLayout;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+
+/**
+ * One thread's way into the journal. {@code append} encodes a record straight into this producer's ring
+ * (no allocation, no lock, no system call unless the journal thread is parked) and returns the position to wait
+ * for; the journal thread copies it into the queue file shortly after. A position is durable once the record is
+ * in the memory-mapped file, which survives the process being killed. When the ring is full, {@code append}
+ * returns {@link #FULL} and writes nothing: the caller must refuse the request (fail closed).
+ * <p>
+ * Confined to the thread that first appends (the gateway: one event loop); durable waiters run on the executor
+ * given to {@link Journal#newProducer}, which must run tasks on that same thread. {@link #isDurable} and the
+ * counters may be read from any thread.
+ */
+public final class JournalProducer {
+    /** Returned by {@code append} when the ring is full (or the journal is closed): nothing was written. */
+    public static final long FULL = -1;
+
+    private final Journal journal;
+    private final ProducerRing ring;
+    private final OneToOneRingBuffer buffer;
+    private Thread owner;
+
+    JournalProducer(Journal journal, ProducerRing ring) {
+        this.journal = journal;
+        this.ring = ring;
+        this.buffer = ring.ring();
+    }
+
+    /**
+     * Appends a request record; its values are copied before this returns.
+     *
+     * @return the position to pass to {@link #isDurable}/{@link #whenDurable}, or {@link #FULL}
+     */
+    public long append(RequestRecord record) {
+        requireNonNull(record, "record");
+        checkOwner();
+        if (journal.isClosed()) {
+            ring.countFull();
+            return FULL;
+        }
+        int index = buffer.tryClaim(RecordLayout.TYPE_REQUEST, record.encodedLength());
+        if (index < 0) {
+            ring.countFull();
+            return FULL;
+        }
+        try {
+            record.encode(buffer.buffer(), index);
+        } catch (RuntimeException e) {
+            buffer.abort(index);
+            throw e;
+        }
+        return commit(index);
+    }
+
+    /**
+     * Appends an end record; its values are copied before this returns.
+     *
+     * @return the position to pass to {@link #isDurable}/{@link #whenDurable}, or {@link #FULL}
+     */
+    public long append(EndRecord record) {
+        requireNonNull(record, "record");
+        checkOwner();
+        if (journal.isClosed()) {
+            ring.countFull();
+            return FULL;
+        }
+        int index = buffer.tryClaim(RecordLayout.TYPE_END, record.encodedLength());
+        if (index < 0) {
+            ring.countFull();
+            return FULL;
+        }
+        try {
+            record.encode(buffer.buffer(), index);
+        } catch (RuntimeException e) {
+            buffer.abort(index);
+            throw e;
+        }
+        return commit(index);
+    }
+
+    private long commit(int index) {
+        buffer.commit(index);
+        // This thread is the only producer: the tail is exactly the end of the record just committed.
+        long position = buffer.producerPosition();
+        ring.afterCommit();
+        return position;
+    }
+
+    /** Whether the record ending at {@code position} is in the journal file. False for {@link #FULL}. */
+    public boolean isDurable(long position) {
+        return ring.isDurable(position);
+    }
+
+    /**
+     * Arranges for {@code task} to run on this producer's executor once {@code position} is durable.
+     *
+     * @return true when the position is durable already: then the task is NOT run and the caller goes on at
+     *     once; false when the task was queued
+     * @throws IllegalArgumentException for {@link #FULL} or another negative position
+     */
+    public boolean whenDurable(long position, Runnable task) {
+        requireNonNull(task, "task");
+        if (position < 0) {
+            throw new IllegalArgumentException("position: " + position + " (expected: a position append returned)");
+        }
+        checkOwner();
+        return ring.whenDurable(position, task);
+    }
+
+    /** Records this producer appended. */
+    public long appendedRecords() {
+        return ring.appendedRecords();
+    }
+
+    /** Appends refused with {@link #FULL}. */
+    public long fullRejections() {
+        return ring.fullRejections();
+    }
+
+    /** Waiters queued and not run yet (producer thread). */
+    public int pendingWaiters() {
+        return ring.pendingWaiters();
+    }
+
+    /** Bytes of the ring. */
+    public int capacityBytes() {
+        return buffer.capacity();
+    }
+
+    /** The largest encoded record the ring takes. */
+    public int maxRecordBytes() {
+        return buffer.maxMsgLength();
+    }
+
+    private void checkOwner() {
+        Thread current = Thread.currentThread();
+        if (owner != current) {
+            if (owner != null) {
+                throw new IllegalStateException("producer used from " + current.getName()
+                    + " (expected: " + owner.getName() + ", the thread that first used it)");
+            }
+            owner = current;
+        }
+    }
+}

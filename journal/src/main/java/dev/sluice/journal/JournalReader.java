@@ -1,0 +1,259 @@
+package dev.sluice.journal;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import dev.sluice.journal.internal.GatewayPidFile;
+import dev.sluice.journal.internal.RecordLayout;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * Reads a journal directory, possibly while a gateway (this or another process) writes it: records in queue
+ * order ({@link #poll}), the last requests joined with their ends ({@link #last}), and a follow mode that
+ * reports each request when it finishes ({@link #follow}). Records of an unknown version or type, or that do not
+ * decode, are skipped and counted ({@link #undecodableRecords()}).
+ * <p>
+ * Confined to the thread that opened it.
+ */
+public final class JournalReader implements AutoCloseable {
+    /** Sleep between polls when {@link #follow} finds nothing new. */
+    public static final long FOLLOW_IDLE_SLEEP_MS = 20;
+    /** The metadata file a Chronicle queue directory always has. */
+    private static final String METADATA_FILE = "metadata.cq4t";
+
+    private final Path dir;
+    private final SingleChronicleQueue queue;
+    private final RecordDecoder decoder = new RecordDecoder();
+    private ExcerptTailer tailer;
+    private long undecodable;
+
+    private JournalReader(Path dir, SingleChronicleQueue queue) {
+        this.dir = dir;
+        this.queue = queue;
+    }
+
+    /**
+     * Opens the journal in {@code dir} read-only.
+     *
+     * @throws IllegalArgumentException when {@code dir} holds no journal
+     */
+    public static JournalReader open(Path dir) {
+        requireNonNull(dir, "dir");
+        if (!Files.isRegularFile(dir.resolve(METADATA_FILE))) {
+            throw new IllegalArgumentException("dir: " + dir + " (expected: a journal directory with "
+                + METADATA_FILE + ")");
+        }
+        SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir.toFile()).readOnly(true).build();
+        return new JournalReader(dir, queue);
+    }
+
+    /**
+     * Delivers up to {@code limit} records from this reader's position (the start, at first) to {@code visitor}.
+     *
+     * @return records delivered; 0 when nothing new was there
+     */
+    public int poll(RecordVisitor visitor, int limit) {
+        requireNonNull(visitor, "visitor");
+        int delivered = 0;
+        ExcerptTailer t = tailer();
+        while (delivered < limit) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    break;
+                }
+                int type = decoder.load(dc);
+                switch (type) {
+                    case RecordLayout.TYPE_REQUEST:
+                        visitor.onRequest(decoder.request());
+                        break;
+                    case RecordLayout.TYPE_END:
+                        visitor.onEnd(decoder.end());
+                        break;
+                    case RecordLayout.TYPE_BOOT:
+                        visitor.onBoot(decoder.boot());
+                        break;
+                    default:
+                        undecodable++;
+                        continue;
+                }
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    /** Moves this reader's position back to the first record. */
+    public JournalReader toStart() {
+        tailer().toStart();
+        return this;
+    }
+
+    /**
+     * The last {@code n} requests at or after {@code sinceMicros} (wall time, epoch microseconds), oldest first,
+     * each joined with its end. Reads the whole journal from the start; this reader's position is unchanged.
+     */
+    public List<JournalEntry> last(int n, long sinceMicros) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n: " + n + " (expected: >= 0)");
+        }
+        Joiner joiner = new Joiner(n, sinceMicros, false);
+        try (ExcerptTailer scan = queue.createTailer()) {
+            readAll(scan, joiner);
+        }
+        boolean gatewayAlive = GatewayPidFile.isHeldByLiveProcess(dir);
+        if (!gatewayAlive) {
+            for (JournalEntry e : joiner.pending.values()) {
+                e.markInterrupted();
+            }
+        }
+        return new ArrayList<>(joiner.window);
+    }
+
+    /**
+     * Reports the last {@code n} finished requests at or after {@code sinceMicros} to {@code sink}, then each
+     * further request when its end (or a boot record after it) arrives, until {@code keepGoing} answers false or
+     * the thread is interrupted. Sleeps {@value #FOLLOW_IDLE_SLEEP_MS} ms whenever nothing new is there.
+     */
+    public void follow(int n, long sinceMicros, Consumer<JournalEntry> sink, BooleanSupplier keepGoing) {
+        requireNonNull(sink, "sink");
+        requireNonNull(keepGoing, "keepGoing");
+        Joiner joiner = new Joiner(n, sinceMicros, true);
+        try (ExcerptTailer scan = queue.createTailer()) {
+            readAll(scan, joiner);
+            for (JournalEntry e : joiner.window) {
+                if (e.isFinished()) {
+                    sink.accept(e);
+                }
+            }
+            joiner.window.clear();
+            joiner.sink = sink;
+            while (keepGoing.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
+                if (readAll(scan, joiner) == 0) {
+                    try {
+                        Thread.sleep(FOLLOW_IDLE_SLEEP_MS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Records skipped because they did not decode. */
+    public long undecodableRecords() {
+        return undecodable;
+    }
+
+    @Override
+    public void close() {
+        if (tailer != null) {
+            tailer.close();
+        }
+        queue.close();
+    }
+
+    private ExcerptTailer tailer() {
+        if (tailer == null) {
+            tailer = queue.createTailer();
+        }
+        return tailer;
+    }
+
+    private int readAll(ExcerptTailer t, Joiner joiner) {
+        int read = 0;
+        while (true) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return read;
+                }
+                read++;
+                int type = decoder.load(dc);
+                switch (type) {
+                    case RecordLayout.TYPE_REQUEST:
+                        joiner.onRequest(decoder.request());
+                        break;
+                    case RecordLayout.TYPE_END:
+                        joiner.onEnd(decoder.end());
+                        break;
+                    case RecordLayout.TYPE_BOOT:
+                        joiner.onBoot();
+                        break;
+                    default:
+                        undecodable++;
+                        break;
+                }
+            }
+        }
+    }
+
+    /** Joins requests with their ends, keeping the last n requests in a window. */
+    private static final class Joiner {
+        final int n;
+        final long sinceMicros;
+        final boolean keepEvicted;
+        final ArrayDeque<JournalEntry> window = new ArrayDeque<>();
+        final Map<Long, JournalEntry> pending = new LinkedHashMap<>();
+        Consumer<JournalEntry> sink;
+
+        Joiner(int n, long sinceMicros, boolean keepEvicted) {
+            this.n = n;
+            this.sinceMicros = sinceMicros;
+            this.keepEvicted = keepEvicted;
+        }
+
+        void onRequest(RequestRecord request) {
+            if (request.wallTimeMicros() < sinceMicros) {
+                return;
+            }
+            JournalEntry entry = new JournalEntry(request);
+            pending.put(request.requestId(), entry);
+            if (sink != null) {
+                return;
+            }
+            window.addLast(entry);
+            if (window.size() > n) {
+                JournalEntry evicted = window.removeFirst();
+                if (!keepEvicted) {
+                    pending.remove(evicted.requestId());
+                }
+            }
+        }
+
+        void onEnd(EndRecord end) {
+            JournalEntry entry = pending.remove(end.requestId());
+            if (entry == null) {
+                return;
+            }
+            entry.end(end);
+            if (sink != null) {
+                sink.accept(entry);
+            }
+        }
+
+        void onBoot() {
+            // A gateway started after these requests: they will never get their end.
+            for (Iterator<JournalEntry> it = pending.values().iterator(); it.hasNext(); ) {
+                JournalEntry entry = it.next();
+                it.remove();
+                entry.markInterrupted();
+                if (sink != null) {
+                    sink.accept(entry);
+                }
+            }
+        }
+    }
+}

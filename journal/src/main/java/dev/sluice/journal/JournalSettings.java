@@ -1,0 +1,113 @@
+package dev.sluice.journal;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+
+import dev.sluice.journal.internal.RollCycleNames;
+
+/**
+ * Settings of one {@link Journal}: where it lives, how big each producer's ring is, how the queue rolls, the
+ * wall clock for the records the journal writes itself (recovery ends, boot record), and the version string
+ * stamped into the boot record. Build with {@link #builder(Path)}.
+ * <p>
+ * Thread-safe (immutable).
+ */
+public final class JournalSettings {
+    /** Default bytes of each producer's ring: 4 MiB (a power of two). */
+    public static final int DEFAULT_RING_CAPACITY_BYTES = 4 * 1024 * 1024;
+    /** Smallest ring: it must hold several maximum-size records (each string capped at 1 KiB). */
+    public static final int MIN_RING_CAPACITY_BYTES = 64 * 1024;
+    /** Default roll cycle: one file per UTC day. */
+    public static final String DEFAULT_ROLL_CYCLE = "DAILY";
+    /** Version string written into the boot record when none is set. */
+    public static final String DEFAULT_VERSION = "dev";
+
+    private final Path dir;
+    private final int ringCapacityBytes;
+    private final String rollCycle;
+    private final Clock clock;
+    private final String version;
+
+    private JournalSettings(Builder b) {
+        this.dir = b.dir;
+        this.ringCapacityBytes = b.ringCapacityBytes;
+        this.rollCycle = b.rollCycle;
+        this.clock = b.clock;
+        this.version = b.version;
+    }
+
+    /** A builder for a journal in {@code dir} (the queue directory itself). */
+    public static Builder builder(Path dir) {
+        return new Builder(dir);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public int ringCapacityBytes() {
+        return ringCapacityBytes;
+    }
+
+    /** The roll cycle name, e.g. {@code DAILY}, {@code FAST_HOURLY}, {@code TEST_SECONDLY}. */
+    public String rollCycle() {
+        return rollCycle;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /**
+     * Builder of {@link JournalSettings}.
+     * <p>
+     * Confined to one thread.
+     */
+    public static final class Builder {
+        private final Path dir;
+        private int ringCapacityBytes = DEFAULT_RING_CAPACITY_BYTES;
+        private String rollCycle = DEFAULT_ROLL_CYCLE;
+        private Clock clock = Clock.systemUTC();
+        private String version = DEFAULT_VERSION;
+
+        private Builder(Path dir) {
+            this.dir = Objects.requireNonNull(dir, "dir");
+        }
+
+        /** Bytes of each producer's ring: a power of two, at least {@link #MIN_RING_CAPACITY_BYTES}. */
+        public Builder ringCapacityBytes(int ringCapacityBytes) {
+            if (ringCapacityBytes < MIN_RING_CAPACITY_BYTES || Integer.bitCount(ringCapacityBytes) != 1) {
+                throw new IllegalArgumentException("ringCapacityBytes: " + ringCapacityBytes
+                    + " (expected: a power of two >= " + MIN_RING_CAPACITY_BYTES + ")");
+            }
+            this.ringCapacityBytes = ringCapacityBytes;
+            return this;
+        }
+
+        /** The roll cycle by name; {@code DAILY} (the default) and {@code HOURLY} map to Chronicle's FAST_ ones. */
+        public Builder rollCycle(String rollCycle) {
+            RollCycleNames.resolve(Objects.requireNonNull(rollCycle, "rollCycle"));
+            this.rollCycle = rollCycle;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Builder version(String version) {
+            this.version = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        public JournalSettings build() {
+            return new JournalSettings(this);
+        }
+    }
+}

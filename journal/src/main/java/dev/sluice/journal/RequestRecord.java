@@ -1,0 +1,216 @@
+package dev.sluice.journal;
+
+import static dev.sluice.journal.internal.RecordLayout.HEADER_BYTES;
+import static dev.sluice.journal.internal.RecordLayout.ORDER;
+import static dev.sluice.journal.internal.RecordLayout.TYPE_REQUEST;
+import static dev.sluice.journal.internal.RecordLayout.VERSION;
+
+import dev.sluice.journal.internal.Utf8Field;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The request record: written when a request has been tagged, before any response byte goes out. A mutable
+ * flyweight: the producer thread keeps one, sets its fields and passes it to {@link JournalProducer#append};
+ * the values are copied into the journal during that call, so the record (and any {@link CharSequence} set on
+ * it) may be reused at once. Setters return {@code this}. String fields may be null (absent) and are truncated
+ * to 1 KiB of UTF-8 on a character boundary. String getters allocate and are meant for readers.
+ * <p>
+ * Confined to one thread.
+ */
+public final class RequestRecord {
+    private static final int FLAG_STREAM = 1;
+    // requestId, wallTimeMicros, endpoint, flags
+    private static final int FIXED_BYTES = 8 + 8 + 1 + 1;
+
+    private long requestId;
+    private long wallTimeMicros;
+    private final Utf8Field keyId = new Utf8Field();
+    private final Utf8Field user = new Utf8Field();
+    private final Utf8Field team = new Utf8Field();
+    private final Utf8Field project = new Utf8Field();
+    private final Utf8Field useCase = new Utf8Field();
+    private byte endpoint;
+    private final Utf8Field requestedModel = new Utf8Field();
+    private boolean stream;
+    private final Utf8Field clientAddress = new Utf8Field();
+
+    /** Clears every field (ids and times to 0, strings absent, endpoint 0, stream false). */
+    public RequestRecord reset() {
+        requestId = 0;
+        wallTimeMicros = 0;
+        keyId.clear();
+        user.clear();
+        team.clear();
+        project.clear();
+        useCase.clear();
+        endpoint = 0;
+        requestedModel.clear();
+        stream = false;
+        clientAddress.clear();
+        return this;
+    }
+
+    public RequestRecord requestId(long requestId) {
+        this.requestId = requestId;
+        return this;
+    }
+
+    public RequestRecord wallTimeMicros(long wallTimeMicros) {
+        this.wallTimeMicros = wallTimeMicros;
+        return this;
+    }
+
+    public RequestRecord keyId(CharSequence keyId) {
+        this.keyId.set(keyId);
+        return this;
+    }
+
+    public RequestRecord user(CharSequence user) {
+        this.user.set(user);
+        return this;
+    }
+
+    public RequestRecord team(CharSequence team) {
+        this.team.set(team);
+        return this;
+    }
+
+    public RequestRecord project(CharSequence project) {
+        this.project.set(project);
+        return this;
+    }
+
+    public RequestRecord useCase(CharSequence useCase) {
+        this.useCase.set(useCase);
+        return this;
+    }
+
+    /** The endpoint id (the gateway's stable endpoint byte). */
+    public RequestRecord endpoint(byte endpoint) {
+        this.endpoint = endpoint;
+        return this;
+    }
+
+    public RequestRecord requestedModel(CharSequence requestedModel) {
+        this.requestedModel.set(requestedModel);
+        return this;
+    }
+
+    /** Copies the model name from UTF-8 bytes (no allocation). */
+    public RequestRecord requestedModel(byte[] src, int offset, int length) {
+        this.requestedModel.set(src, offset, length);
+        return this;
+    }
+
+    /** Copies the model name from UTF-8 bytes (no allocation). */
+    public RequestRecord requestedModel(DirectBuffer src, int offset, int length) {
+        this.requestedModel.set(src, offset, length);
+        return this;
+    }
+
+    public RequestRecord stream(boolean stream) {
+        this.stream = stream;
+        return this;
+    }
+
+    public RequestRecord clientAddress(CharSequence clientAddress) {
+        this.clientAddress.set(clientAddress);
+        return this;
+    }
+
+    public long requestId() {
+        return requestId;
+    }
+
+    public long wallTimeMicros() {
+        return wallTimeMicros;
+    }
+
+    public String keyId() {
+        return keyId.get();
+    }
+
+    public String user() {
+        return user.get();
+    }
+
+    public String team() {
+        return team.get();
+    }
+
+    public String project() {
+        return project.get();
+    }
+
+    public String useCase() {
+        return useCase.get();
+    }
+
+    public byte endpoint() {
+        return endpoint;
+    }
+
+    public String requestedModel() {
+        return requestedModel.get();
+    }
+
+    public boolean stream() {
+        return stream;
+    }
+
+    public String clientAddress() {
+        return clientAddress.get();
+    }
+
+    int encodedLength() {
+        return HEADER_BYTES + FIXED_BYTES + keyId.encodedLength() + user.encodedLength() + team.encodedLength()
+            + project.encodedLength() + useCase.encodedLength() + requestedModel.encodedLength()
+            + clientAddress.encodedLength();
+    }
+
+    int encode(MutableDirectBuffer dst, int index) {
+        int pos = index;
+        dst.putByte(pos++, VERSION);
+        dst.putByte(pos++, TYPE_REQUEST);
+        dst.putLong(pos, requestId, ORDER);
+        pos += 8;
+        dst.putLong(pos, wallTimeMicros, ORDER);
+        pos += 8;
+        dst.putByte(pos++, endpoint);
+        dst.putByte(pos++, (byte) (stream ? FLAG_STREAM : 0));
+        pos += keyId.encode(dst, pos);
+        pos += user.encode(dst, pos);
+        pos += team.encode(dst, pos);
+        pos += project.encode(dst, pos);
+        pos += useCase.encode(dst, pos);
+        pos += requestedModel.encode(dst, pos);
+        pos += clientAddress.encode(dst, pos);
+        return pos - index;
+    }
+
+    /** Decodes the body that follows the header at {@code index} (the header already checked). */
+    RequestRecord decodeBody(DirectBuffer src, int index) {
+        int pos = index;
+        requestId = src.getLong(pos, ORDER);
+        pos += 8;
+        wallTimeMicros = src.getLong(pos, ORDER);
+        pos += 8;
+        endpoint = src.getByte(pos++);
+        stream = (src.getByte(pos++) & FLAG_STREAM) != 0;
+        pos += keyId.decode(src, pos);
+        pos += user.decode(src, pos);
+        pos += team.decode(src, pos);
+        pos += project.decode(src, pos);
+        pos += useCase.decode(src, pos);
+        pos += requestedModel.decode(src, pos);
+        clientAddress.decode(src, pos);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "RequestRecord{" + RequestIds.format(requestId) + ", wallTimeMicros=" + wallTimeMicros
+            + ", keyId=" + keyId.get() + ", team=" + team.get() + ", model=" + requestedModel.get() + '}';
+    }
+}

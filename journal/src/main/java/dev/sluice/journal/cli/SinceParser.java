@@ -1,0 +1,79 @@
+package dev.sluice.journal.cli;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses {@code --since}: an ISO-8601 instant ({@code 2026-11-26T10:00:00Z}), offset date-time, local date-time
+ * or date (both taken as UTC), or a relative age ({@code 30s}, {@code 15m}, {@code 2h}, {@code 1d}) before now.
+ * <p>
+ * Thread-safe (stateless).
+ */
+final class SinceParser {
+    private static final Pattern RELATIVE = Pattern.compile("(\\d{1,9})([smhd])");
+
+    private SinceParser() {
+    }
+
+    /**
+     * The time as epoch microseconds.
+     *
+     * @throws IllegalArgumentException when the text matches none of the forms
+     */
+    static long parseMicros(String text, Clock clock) {
+        String t = text.trim();
+        Matcher m = RELATIVE.matcher(t);
+        if (m.matches()) {
+            long amount = Long.parseLong(m.group(1));
+            long ageMicros;
+            switch (m.group(2)) {
+                case "s":
+                    ageMicros = TimeUnit.SECONDS.toMicros(amount);
+                    break;
+                case "m":
+                    ageMicros = TimeUnit.MINUTES.toMicros(amount);
+                    break;
+                case "h":
+                    ageMicros = TimeUnit.HOURS.toMicros(amount);
+                    break;
+                default:
+                    ageMicros = TimeUnit.DAYS.toMicros(amount);
+                    break;
+            }
+            return toMicros(clock.instant()) - ageMicros;
+        }
+        try {
+            return toMicros(Instant.parse(t));
+        } catch (DateTimeParseException ignored) {
+            // try the next form
+        }
+        try {
+            return toMicros(OffsetDateTime.parse(t).toInstant());
+        } catch (DateTimeParseException ignored) {
+            // try the next form
+        }
+        try {
+            return toMicros(LocalDateTime.parse(t).toInstant(ZoneOffset.UTC));
+        } catch (DateTimeParseException ignored) {
+            // try the next form
+        }
+        try {
+            return toMicros(LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("--since: " + text
+                + " (expected: an ISO-8601 instant or date, or an age like 15m, 2h, 1d)", e);
+        }
+    }
+
+    static long toMicros(Instant instant) {
+        return TimeUnit.SECONDS.toMicros(instant.getEpochSecond()) + instant.getNano() / 1000;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.sluice.journal.internal;
+
+import java.nio.ByteOrder;
+
+/**
+ * The common header of every journal record: a schema version byte, then a type byte. Fields follow in
+ * little-endian order; strings are {@link Utf8Field}s.
+ * <p>
+ * Thread-safe (constants only).
+ */
+public final class RecordLayout {
+    /** The schema version this code writes and reads. */
+    public static final byte VERSION = 1;
+    /** A request record: who asked for what. */
+    public static final byte TYPE_REQUEST = 1;
+    /** An end record: how a request finished. */
+    public static final byte TYPE_END = 2;
+    /** A boot record: a gateway opened the journal. */
+    public static final byte TYPE_BOOT = 3;
+    /** Bytes of the version and type header. */
+    public static final int HEADER_BYTES = 2;
+    /** Byte order of every multi-byte field. */
+    public static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private RecordLayout() {
+    }
+}

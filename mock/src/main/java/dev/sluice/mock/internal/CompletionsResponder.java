@@ -1,0 +1,54 @@
+package dev.sluice.mock.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code POST /v1/completions} (legacy): a {@code text_completion} JSON answer, or a stream of
+ * {@code text_completion} chunks ending with a finish chunk and {@code [DONE]} (PROVIDERS.md 3.3). The usage
+ * chunk follows the chat rule: only with {@code stream_options.include_usage}, and then {@code "usage":null}
+ * on every other chunk.
+ *
+ * <p>Stateless, so thread-safe.
+ */
+public final class CompletionsResponder implements Responder {
+    @Override
+    public MockResponse respond(final MockRequest request) {
+        if (request.json().get("prompt") == null) {
+            throw new MockException(400, "prompt: missing (expected: a string or an array)",
+                "missing_required_parameter");
+        }
+        final String model = request.model();
+        final MockRequest.TokenPlan plan = request.plan("max_tokens");
+        final String id = Ids.next("cmpl-");
+        final long created = System.currentTimeMillis() / 1000;
+        final String finish = plan.hitLimit() ? "length" : "stop";
+        final String usage = OpenAiUsage.plain(request.promptTokens(), plan.count());
+        final String head = "{\"id\":" + Json.quote(id) + ",\"object\":\"text_completion\",\"created\":" + created
+            + ",\"model\":" + Json.quote(model) + ",\"system_fingerprint\":\"" + OpenAiChatResponder.SYSTEM_FINGERPRINT
+            + "\",\"choices\":[";
+        if (!request.stream()) {
+            final String body = head + choice(Words.text(plan.count()), '"' + finish + '"') + "],\"usage\":" + usage
+                + '}';
+            return MockResponse.json(body.getBytes(StandardCharsets.UTF_8));
+        }
+        final boolean includeUsage = request.includeUsage();
+        final String tail = includeUsage ? "],\"usage\":null}" : "]}";
+        final List<byte[]> events = new ArrayList<>(plan.count() + 3);
+        for (int i = 0; i < plan.count(); i++) {
+            events.add(Sse.data(head + choice(Words.token(i), "null") + tail));
+        }
+        events.add(Sse.data(head + choice("", '"' + finish + '"') + tail));
+        if (includeUsage) {
+            events.add(Sse.data(head + "],\"usage\":" + usage + '}'));
+        }
+        events.add(Sse.data(Sse.DONE));
+        return MockResponse.stream(events, Sse.data(head + "{\"text\":"));
+    }
+
+    private static String choice(final String text, final String finishReason) {
+        return "{\"text\":" + Json.quote(text) + ",\"index\":0,\"logprobs\":null,\"finish_reason\":" + finishReason
+            + '}';
+    }
+}
