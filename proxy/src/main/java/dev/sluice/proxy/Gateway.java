@@ -1,0 +1,255 @@
+package dev.sluice.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sluice.journal.Journal;
+import dev.sluice.journal.JournalSettings;
+import dev.sluice.mock.MockProvider;
+import dev.sluice.proxy.internal.AdminHandler;
+import dev.sluice.proxy.internal.ClientHandler;
+import dev.sluice.proxy.internal.GatewayContext;
+import dev.sluice.proxy.internal.GatewayMetrics;
+import dev.sluice.proxy.internal.LoopResources;
+import dev.sluice.proxy.internal.UpstreamPool;
+import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.config.ProviderConfig;
+import dev.sluice.routing.config.ServerSettings;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLException;
+
+/**
+ * A running Sluice gateway: the client API, the admin API, the journal, and the built-in mock provider when the
+ * configuration asks for it. Start with {@link #start(GatewayConfig)}; {@link #close()} drains and stops
+ * everything. Thread-safe.
+ */
+public final class Gateway implements AutoCloseable {
+    /** Largest pending write per client connection before upstream reads pause (backpressure). */
+    public static final int WRITE_HIGH_WATER_BYTES = 256 * 1024;
+    /** Pending write size below which upstream reads resume. */
+    public static final int WRITE_LOW_WATER_BYTES = 64 * 1024;
+
+    private final GatewayContext context;
+    private final Journal journal;
+    private final MockProvider mock;
+    private final EventLoopGroup group;
+    private final Map<EventExecutor, LoopResources> loops;
+    private final Channel clientServer;
+    private final Channel adminServer;
+
+    private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
+                    Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer) {
+        this.context = context;
+        this.journal = journal;
+        this.mock = mock;
+        this.group = group;
+        this.loops = loops;
+        this.clientServer = clientServer;
+        this.adminServer = adminServer;
+    }
+
+    /**
+     * Starts a gateway on the configuration's ports (0 picks free ports). Blocks while it opens the journal
+     * (recovering records of a previous run that died) and binds; call it from a main thread, never an event loop.
+     *
+     * @throws IOException when the journal cannot be opened or a port cannot be bound
+     */
+    public static Gateway start(GatewayConfig config) throws IOException {
+        requireNonNull(config, "config");
+        MockProvider mock = null;
+        EventLoopGroup group = null;
+        Journal journal = null;
+        try {
+            if (config.mockEnabled() && usesMock(config)) {
+                mock = MockProvider.start("127.0.0.1", 0);
+            }
+            GatewayConfig bound = config.bind(mock == null ? 0 : mock.port(), -1, -1);
+            journal = Journal.open(JournalSettings.builder(bound.dataDir().resolve("journal"))
+                    .ringCapacityBytes(bound.server().journalRingBytes()).version(Version.VERSION).build());
+
+            boolean epoll = Epoll.isAvailable();
+            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            int threads = bound.server().ioThreads() > 0 ? bound.server().ioThreads()
+                    : Runtime.getRuntime().availableProcessors();
+            group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sluice-io", true), io);
+            Class<? extends ServerChannel> serverType = epoll ? EpollServerSocketChannel.class
+                    : NioServerSocketChannel.class;
+            Class<? extends SocketChannel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+
+            SslContext tls = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build();
+            Map<EventExecutor, LoopResources> loops = new IdentityHashMap<>();
+            for (EventExecutor e : group) {
+                EventLoop loop = (EventLoop) e;
+                loops.put(loop, new LoopResources(loop, journal.newProducer(loop),
+                        new UpstreamPool(loop, clientType, tls)));
+            }
+            GatewayContext context = new GatewayContext(bound, resolve(bound));
+            ServerSettings s = bound.server();
+            Channel client = new ServerBootstrap().group(group).channel(serverType)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(WRITE_LOW_WATER_BYTES, WRITE_HIGH_WATER_BYTES))
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast("http", new HttpServerCodec(decoderConfig(s)));
+                            ch.pipeline().addLast("gateway", new ClientHandler(context, loops.get(ch.eventLoop())));
+                        }
+                    })
+                    .bind(new InetSocketAddress(s.host(), s.port())).syncUninterruptibly().channel();
+            Channel admin = new ServerBootstrap().group(group).channel(serverType)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(decoderConfig(s)));
+                            ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
+                            ch.pipeline().addLast(new AdminHandler(context));
+                        }
+                    })
+                    // The admin API is loopback-only whatever the client API's host is.
+                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()))
+                    .syncUninterruptibly().channel();
+            return new Gateway(context, journal, mock, group, loops, client, admin);
+        } catch (SSLException e) {
+            closeQuietly(group, journal, mock);
+            throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
+        } catch (RuntimeException | IOException e) {
+            closeQuietly(group, journal, mock);
+            throw e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static HttpDecoderConfig decoderConfig(ServerSettings s) {
+        return new HttpDecoderConfig()
+                .setMaxInitialLineLength(s.maxRequestLineBytes())
+                .setMaxHeaderSize(s.maxHeaderBytes())
+                .setMaxChunkSize(64 * 1024)
+                .setAllowDuplicateContentLengths(false)
+                .setAllowPartialChunks(true)
+                .setValidateHeaders(true)
+                // CR LF only (CVE-2025-58056), and RFC 9112 Transfer-Encoding rules.
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true);
+    }
+
+    private static boolean usesMock(GatewayConfig config) {
+        for (ProviderConfig p : config.providers().values()) {
+            if (p.builtInMock()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Resolves every enabled provider's host here, off the event loops. */
+    private static Map<String, InetSocketAddress> resolve(GatewayConfig config) {
+        Map<String, InetSocketAddress> out = new LinkedHashMap<>();
+        for (ProviderConfig p : config.providers().values()) {
+            if (!p.enabled()) {
+                continue;
+            }
+            try {
+                out.put(p.origin(), new InetSocketAddress(InetAddress.getByName(p.host()), p.port()));
+            } catch (UnknownHostException e) {
+                // Left out: requests to it answer 502 with a clear message.
+            }
+        }
+        return out;
+    }
+
+    /** Returns the client API port actually bound. */
+    public int port() {
+        return ((InetSocketAddress) clientServer.localAddress()).getPort();
+    }
+
+    /** Returns the admin API port actually bound. */
+    public int adminPort() {
+        return ((InetSocketAddress) adminServer.localAddress()).getPort();
+    }
+
+    /** Returns the built-in mock provider, or {@code null} when it is not running. */
+    public MockProvider mock() {
+        return mock;
+    }
+
+    public GatewayConfig config() {
+        return context.config();
+    }
+
+    public GatewayMetrics metrics() {
+        return context.metrics();
+    }
+
+    public Path journalDir() {
+        return journal.dir();
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    /** Stops accepting, closes connections, drains the journal and stops the mock. Idempotent. */
+    @Override
+    public void close() {
+        clientServer.close().syncUninterruptibly();
+        adminServer.close().syncUninterruptibly();
+        for (LoopResources r : loops.values()) {
+            r.loop().submit(r::closeIdle).syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        journal.close();
+        if (mock != null) {
+            mock.close();
+        }
+    }
+
+    private static void closeQuietly(EventLoopGroup group, Journal journal, MockProvider mock) {
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (journal != null) {
+            journal.close();
+        }
+        if (mock != null) {
+            mock.close();
+        }
+    }
+}

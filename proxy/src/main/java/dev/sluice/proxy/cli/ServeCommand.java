@@ -1,0 +1,95 @@
+package dev.sluice.proxy.cli;
+
+import dev.sluice.proxy.Gateway;
+import dev.sluice.routing.config.ConfigException;
+import dev.sluice.routing.config.ConfigLoader;
+import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.config.ProviderConfig;
+import dev.sluice.routing.config.Route;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code sluice serve}: runs the gateway until interrupted (Ctrl-C or SIGTERM close it cleanly).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway.")
+public final class ServeCommand implements Callable<Integer> {
+    /** True while a gateway started by this command runs (the JVM must then not exit from main). */
+    static final AtomicBoolean RUNNING = new AtomicBoolean();
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (default: ${DEFAULT-VALUE}).")
+    Path config = Path.of("conf", "sluice.yaml");
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Client API port (default: from the configuration, 8080).")
+    Integer port;
+
+    @Option(names = "--admin-port", paramLabel = "PORT", description = "Admin API port (default: from the configuration, 8081).")
+    Integer adminPort;
+
+    @Option(names = "--data-dir", paramLabel = "PATH", description = "Data directory (default: from the configuration).")
+    Path dataDir;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        GatewayConfig cfg;
+        try {
+            cfg = ConfigLoader.load(config, System.getenv());
+        } catch (ConfigException e) {
+            err.println("sluice: invalid configuration: " + e.getMessage());
+            return 2;
+        }
+        cfg = cfg.bind(0, port == null ? -1 : port, adminPort == null ? -1 : adminPort);
+        if (dataDir != null) {
+            cfg = cfg.withDataDir(dataDir);
+        }
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(cfg);
+        } catch (IOException e) {
+            err.println("sluice: cannot start: " + e.getMessage());
+            return 1;
+        }
+        RUNNING.set(true);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "sluice-shutdown"));
+        GatewayConfig live = gateway.config();
+        out.printf("sluice listening on http://%s:%d (admin http://127.0.0.1:%d), config %s v%s%n",
+                live.server().host(), gateway.port(), gateway.adminPort(), live.source(), live.version());
+        out.printf("journal: %s%s%n", gateway.journalDir(), gateway.journal().recoveredInterrupted() > 0
+                ? " (" + gateway.journal().recoveredInterrupted() + " interrupted requests recovered)" : "");
+        if (gateway.mock() != null) {
+            out.printf("built-in mock provider on %s%n", gateway.mock().baseUrl());
+        }
+        for (Route r : live.routes().routes()) {
+            ProviderConfig p = r.provider();
+            if (p.enabled()) {
+                out.printf("  model %-24s -> %s/%s%s%n", r.name(), p.name(), r.upstreamModel(),
+                        r.price() == null ? "   (no price configured: cost not tracked)" : "");
+            }
+        }
+        for (ProviderConfig p : live.providers().values()) {
+            if (!p.enabled()) {
+                out.printf("  provider %s is off: %s%n", p.name(), p.disabledReason());
+            }
+        }
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

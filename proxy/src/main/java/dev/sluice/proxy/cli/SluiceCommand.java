@@ -1,0 +1,31 @@
+package dev.sluice.proxy.cli;
+
+import dev.sluice.journal.cli.JournalCommand;
+import dev.sluice.mock.MockProviderCommand;
+import dev.sluice.proxy.Version;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code sluice} command: {@code serve}, {@code journal}, {@code keys}, {@code mock-provider}.
+ */
+@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice " + Version.VERSION,
+        description = "A self-hosted LLM gateway: OpenAI- and Anthropic-compatible, streaming, journaled.",
+        subcommands = {ServeCommand.class, JournalCommand.class, KeysCommand.class, MockProviderCommand.class})
+public final class SluiceCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new SluiceCommand()).execute(args);
+        if (code != 0 || !ServeCommand.RUNNING.get()) {
+            System.exit(code);
+        }
+    }
+}

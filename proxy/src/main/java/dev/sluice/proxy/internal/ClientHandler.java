@@ -1,0 +1,360 @@
+package dev.sluice.proxy.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sluice.codec.Dialect;
+import dev.sluice.codec.Endpoint;
+import dev.sluice.journal.Outcome;
+import dev.sluice.routing.config.ApiKey;
+import dev.sluice.routing.config.GatewayConfig;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's per-connection handler: checks framing, authenticates, reads the body to its cap and hands each
+ * request to an {@link Exchange}, one at a time (pipelined requests wait their turn).
+ *
+ * <pre>
+ *   socket -> HttpServerCodec (strict decoder) -> ClientHandler -> Exchange -> UpstreamHandler (provider)
+ * </pre>
+ * Confined to the channel's event loop.
+ */
+public final class ClientHandler extends ChannelDuplexHandler {
+    private static final int MAX_PIPELINED = 16;
+    /** Longest time input is drained after an answer that closes the connection. */
+    static final long LINGER_MS = 2_000;
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final GatewayContext gateway;
+    private final LoopResources res;
+    private ChannelHandlerContext ctx;
+    private String clientAddress = "";
+    private Exchange exchange;
+    private ArrayDeque<Object> pipelined;
+    private boolean discarding;
+
+    public ClientHandler(GatewayContext gateway, LoopResources res) {
+        this.gateway = requireNonNull(gateway, "gateway");
+        this.res = requireNonNull(res, "res");
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        SocketAddress remote = ctx.channel().remoteAddress();
+        if (remote instanceof InetSocketAddress) {
+            InetSocketAddress a = (InetSocketAddress) remote;
+            clientAddress = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (discarding) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (exchange != null && exchange.requestComplete()) {
+            // HTTP/1.1 pipelining: answer in order, after the response in progress.
+            if (pipelined == null) {
+                pipelined = new ArrayDeque<>(4);
+            }
+            if (pipelined.size() >= MAX_PIPELINED) {
+                ReferenceCountUtil.release(msg);
+                discarding = true;
+                ctx.close();
+                return;
+            }
+            pipelined.add(msg);
+            return;
+        }
+        if (msg instanceof HttpRequest) {
+            onHead((HttpRequest) msg);
+        }
+        if (msg instanceof HttpContent) {
+            onContent((HttpContent) msg);
+        } else if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onHead(HttpRequest req) {
+        long startNanos = System.nanoTime();
+        GatewayConfig config = gateway.config();
+        gateway.metrics().requestStarted();
+        HttpHeaders h = req.headers();
+        Dialect dialect = h.contains("anthropic-version") ? Dialect.ANTHROPIC : Dialect.OPENAI;
+        DecoderResult dr = req.decoderResult();
+        if (dr.isFailure()) {
+            Throwable cause = dr.cause();
+            int status = cause instanceof TooLongHttpLineException ? 414
+                    : cause instanceof TooLongHttpHeaderException ? 431
+                    : cause instanceof TooLongFrameException ? 431 : 400;
+            rejectProtocol(config, dialect, status, "malformed HTTP request: " + describe(cause), startNanos);
+            return;
+        }
+        String violation = FramingRules.violation(req);
+        if (violation != null) {
+            rejectProtocol(config, dialect, 400, "ambiguous HTTP framing: " + violation, startNanos);
+            return;
+        }
+        String uri = req.uri();
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+
+        if (path.equals("/healthz")) {
+            discardBodyThen(req, () -> {
+                ClientResponses.send(ctx, ClientResponses.json(200, HEALTHY, null, !keepAlive));
+                if (!keepAlive) {
+                    closeLingering();
+                }
+            });
+            return;
+        }
+        Endpoint endpoint = path.startsWith("/v1/models") && (path.length() == 10 || path.charAt(10) == '/')
+                ? Endpoint.MODELS : Endpoint.forPath(path);
+        if (endpoint != null && endpoint != Endpoint.MODELS) {
+            dialect = endpoint.dialect();
+        }
+        Exchange ex = new Exchange(this, gateway, res, config, startNanos, dialect, endpoint, clientAddress,
+                keepAlive, h);
+        exchange = ex;
+        if (endpoint == null) {
+            refuse(ex, req, 404, "not_found", "no such endpoint: " + sanitize(path));
+            return;
+        }
+        boolean isGet = req.method().equals(HttpMethod.GET);
+        if (endpoint == Endpoint.MODELS ? !isGet : !req.method().equals(HttpMethod.POST)) {
+            refuse(ex, req, 405, "method_not_allowed", req.method() + " is not allowed on " + endpoint.path());
+            return;
+        }
+        ApiKey key = authenticate(h, config);
+        if (key == null) {
+            boolean missing = !h.contains(HttpHeaderNames.AUTHORIZATION) && !h.contains("x-api-key");
+            refuse(ex, req, 401, missing ? "missing_api_key" : "invalid_api_key", missing
+                    ? "No API key provided. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'."
+                    : "Incorrect API key provided.");
+            return;
+        }
+        ex.principal(key, h.get("x-sluice-project"), h.get("x-sluice-use-case"));
+        if (endpoint == Endpoint.MODELS) {
+            discardBodyThen(req, () -> ex.listModels(path));
+            return;
+        }
+        long declared = HttpUtil.getContentLength(req, -1L);
+        int maxBody = config.server().maxBodyBytes();
+        if (declared > maxBody) {
+            refuse(ex, req, 413, "request_too_large", "request body of " + declared + " bytes exceeds the limit of "
+                    + maxBody + " bytes");
+            return;
+        }
+        if (HttpUtil.is100ContinueExpected(req)) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
+        ex.startBody(ctx.alloc());
+    }
+
+    private void onContent(HttpContent content) {
+        Exchange ex = exchange;
+        if (ex == null || !ex.readingBody()) {
+            content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            discarding = true;
+            ex.reject(400, "invalid_request", "malformed request body framing: "
+                    + describe(content.decoderResult().cause()), Outcome.REJECTED_PROTOCOL);
+            return;
+        }
+        int maxBody = gateway.config().server().maxBodyBytes();
+        if (!ex.appendBody(content.content(), maxBody)) {
+            discarding = true;
+            ex.reject(413, "request_too_large", "request body exceeds the limit of " + maxBody + " bytes",
+                    Outcome.REJECTED);
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            ex.requestBodyComplete();
+        }
+    }
+
+    private ApiKey authenticate(HttpHeaders h, GatewayConfig config) {
+        String auth = h.get(HttpHeaderNames.AUTHORIZATION);
+        String secret = null;
+        int start = 0;
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            secret = auth;
+            start = 7;
+            while (start < secret.length() && secret.charAt(start) == ' ') {
+                start++;
+            }
+        } else {
+            secret = h.get("x-api-key");
+        }
+        if (secret == null || secret.length() - start < 8 || secret.length() - start > 512) {
+            return null;
+        }
+        return config.keys().lookup(res.digester.digest(secret, start, secret.length()));
+    }
+
+    private void rejectProtocol(GatewayConfig config, Dialect dialect, int status, String message, long startNanos) {
+        Exchange ex = new Exchange(this, gateway, res, config, startNanos, dialect, null, clientAddress, false, null);
+        exchange = ex;
+        discarding = true;
+        ex.reject(status, "invalid_request", message, Outcome.REJECTED_PROTOCOL);
+    }
+
+    /**
+     * Refuses a request at its head. A body still to come is not read: the answer says {@code Connection: close}
+     * and the connection closes after it.
+     */
+    private void refuse(Exchange ex, HttpRequest req, int status, String code, String message) {
+        if (!(req instanceof LastHttpContent)) {
+            discarding = true;
+        }
+        ex.reject(status, code, message, Outcome.REJECTED);
+    }
+
+    /** True while the rest of the connection's input is being dropped (it closes after the answer). */
+    boolean discarding() {
+        return discarding;
+    }
+
+    private void discardBodyThen(HttpRequest req, Runnable answer) {
+        if (req instanceof LastHttpContent || HttpUtil.getContentLength(req, -1L) == 0
+                || (!HttpUtil.isTransferEncodingChunked(req) && !req.headers().contains(HttpHeaderNames.CONTENT_LENGTH))) {
+            answer.run();
+            return;
+        }
+        // A GET with a body is unusual; answer and close rather than read it.
+        discarding = true;
+        answer.run();
+        closeLingering();
+    }
+
+    /** Called by the exchange once its response is complete; starts the next pipelined request, if any. */
+    void exchangeDone(Exchange ex, boolean close) {
+        if (exchange != ex) {
+            return;
+        }
+        exchange = null;
+        if (close || discarding) {
+            discarding = true;
+            releasePipelined();
+            closeLingering();
+            return;
+        }
+        if (pipelined != null) {
+            Object m;
+            while (exchange == null && (m = pipelined.poll()) != null) {
+                channelRead(ctx, m);
+            }
+        }
+    }
+
+    /**
+     * Closes after everything written so far reached the socket, half-closing first and discarding what the client
+     * still sends for up to {@link #LINGER_MS}: closing with unread input makes the kernel send a reset that can
+     * destroy the answer before the client reads it (RFC 9112 section 9.6, nginx lingering_close).
+     */
+    private void closeLingering() {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            Channel ch = f.channel();
+            if (!ch.isActive() || !(ch instanceof DuplexChannel)) {
+                ch.close();
+                return;
+            }
+            ((DuplexChannel) ch).shutdownOutput().addListener((ChannelFutureListener) g ->
+                    ch.eventLoop().schedule(() -> {
+                        ch.close();
+                    }, LINGER_MS, TimeUnit.MILLISECONDS));
+        });
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Exchange ex = exchange;
+        if (ex != null) {
+            ex.clientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange ex = exchange;
+        exchange = null;
+        releasePipelined();
+        if (ex != null) {
+            ex.clientClosed();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Connection resets and the like: the close that follows accounts for any exchange in flight.
+        ctx.close();
+    }
+
+    private void releasePipelined() {
+        if (pipelined != null) {
+            Object m;
+            while ((m = pipelined.poll()) != null) {
+                ReferenceCountUtil.release(m);
+            }
+        }
+    }
+
+    private static String describe(Throwable t) {
+        String m = t == null ? null : t.getMessage();
+        return m == null ? (t == null ? "unknown" : t.getClass().getSimpleName()) : sanitize(m);
+    }
+
+    /** Keeps echoed input short and printable (refusals never echo raw bytes). */
+    static String sanitize(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 120));
+        for (int i = 0; i < s.length() && b.length() < 120; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
+    }
+
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    static boolean isKeepAliveValue(CharSequence v) {
+        return !HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(v);
+    }
+}

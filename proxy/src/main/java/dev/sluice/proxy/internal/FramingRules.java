@@ -1,0 +1,74 @@
+package dev.sluice.proxy.internal;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rejects requests whose framing two HTTP parsers could read differently (request smuggling, RELIABILITY.md A1,
+ * A2, A4): the gateway refuses them with 400 and closes, it never normalises them. Stateless.
+ */
+final class FramingRules {
+    private FramingRules() {
+    }
+
+    /** Returns why {@code req} is ambiguous, or {@code null} when its framing is unambiguous. */
+    static String violation(HttpRequest req) {
+        HttpHeaders h = req.headers();
+        List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        List<String> cl = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
+        if (!te.isEmpty()) {
+            if (!cl.isEmpty()) {
+                return "both Content-Length and Transfer-Encoding";
+            }
+            if (te.size() > 1) {
+                return "more than one Transfer-Encoding header";
+            }
+            // RFC 9112 6.1: chunked must be the final coding; the gateway accepts exactly "chunked" and nothing
+            // that a lenient parser might read as chunked ("CHUNKED", " chunked", "identity, chunked").
+            if (!"chunked".equals(te.get(0))) {
+                return "Transfer-Encoding other than chunked";
+            }
+            if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                return "Transfer-Encoding on HTTP/1.0";
+            }
+        }
+        if (cl.size() > 1) {
+            return "more than one Content-Length header";
+        }
+        if (cl.size() == 1) {
+            String v = cl.get(0);
+            if (v.isEmpty() || v.length() > 18) {
+                return "invalid Content-Length";
+            }
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                if (c < '0' || c > '9') {
+                    return "invalid Content-Length";
+                }
+            }
+        }
+        for (Map.Entry<String, String> e : h) {
+            String name = e.getKey();
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                // Underscores: some proxies map "x_api_key" onto "x-api-key" (Envoy REJECT_REQUEST policy).
+                if (c == '_' || c <= 0x20 || c >= 0x7f) {
+                    return "invalid character in a header name";
+                }
+            }
+            String value = e.getValue();
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                    return "control character in a header value";
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.sluice.proxy.internal;
+
+import dev.sluice.journal.RequestIds;
+import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.config.ProviderConfig;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * What every connection of one gateway shares: the current configuration snapshot (one volatile reference) and
+ * the counters. Thread-safe.
+ */
+public final class GatewayContext {
+    private volatile GatewayConfig config;
+    private volatile Map<String, InetSocketAddress> addresses = Map.of();
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final RequestIds requestIds = new RequestIds();
+
+    public GatewayContext(GatewayConfig config, Map<String, InetSocketAddress> addresses) {
+        this.config = config;
+        this.addresses = Map.copyOf(addresses);
+    }
+
+    /** Returns the snapshot a new request starts with. */
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /** Swaps in a new validated snapshot; requests in flight keep the one they started with. */
+    public void config(GatewayConfig next, Map<String, InetSocketAddress> nextAddresses) {
+        this.addresses = Map.copyOf(nextAddresses);
+        this.config = next;
+    }
+
+    /**
+     * Returns the provider's socket address, resolved off the event loops when the snapshot was loaded (an event
+     * loop never waits for DNS), or {@code null} when it could not be resolved.
+     */
+    public InetSocketAddress address(ProviderConfig p) {
+        return addresses.get(p.origin());
+    }
+
+    /** Returns the source of request ids (unique across restarts). */
+    public RequestIds requestIds() {
+        return requestIds;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+}

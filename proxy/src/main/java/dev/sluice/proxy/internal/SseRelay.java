@@ -1,0 +1,136 @@
+package dev.sluice.proxy.internal;
+
+import dev.sluice.codec.SseListener;
+import dev.sluice.codec.SseScanner;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+
+import java.util.ArrayDeque;
+
+/**
+ * Relays an upstream SSE body to the client event by event, without copying: whole events go out as retained
+ * slices of the upstream buffers (pooled slices, so no allocation per event in steady state). The bytes of an
+ * event that is not complete yet are held (as slices) until its terminating blank line arrives, so the gateway
+ * can drop an event (the usage chunk the client did not ask for) or end a broken stream with an error event on a
+ * clean event boundary. Confined to the client channel's event loop.
+ */
+final class SseRelay implements SseListener {
+    private final ArrayDeque<ByteBuf> carry = new ArrayDeque<>(2);
+    private ChannelHandlerContext client;
+    private SseScanner scanner;
+    private boolean hideUsage;
+    private ByteBuf cur;
+    private int writeFrom;
+    private int lastEnd;
+    private boolean terminal;
+    private long firstContentNanos;
+    private long firstEventNanos;
+    private boolean wroteSinceFlush;
+
+    void reset(ChannelHandlerContext client, SseScanner scanner, boolean hideUsage) {
+        this.client = client;
+        this.scanner = scanner;
+        this.hideUsage = hideUsage;
+        this.terminal = false;
+        this.firstContentNanos = 0;
+        this.firstEventNanos = 0;
+        this.wroteSinceFlush = false;
+    }
+
+    /**
+     * Scans {@code buf} and writes its complete events to the client (not flushed). Takes ownership of
+     * {@code buf}. Returns {@link SseScanner#OK} or the scanner's error code.
+     */
+    int onRead(ByteBuf buf) {
+        cur = buf;
+        writeFrom = lastEnd = buf.readerIndex();
+        int rc;
+        try {
+            rc = scanner.scan(buf, this);
+            if (rc == SseScanner.OK) {
+                writeRegion();
+                if (!terminal && lastEnd < buf.writerIndex()) {
+                    carry.add(buf.retainedSlice(lastEnd, buf.writerIndex() - lastEnd));
+                }
+            }
+        } finally {
+            cur = null;
+            buf.release();
+        }
+        return rc;
+    }
+
+    @Override
+    public void onEvent(int eventEnd, int flags) {
+        if (terminal) {
+            // Nothing after a stream's terminal event is relayed.
+            return;
+        }
+        boolean drop = hideUsage && (flags & SseScanner.USAGE_ONLY) != 0;
+        if (!carry.isEmpty()) {
+            // The first event completed in this buffer began in an earlier one.
+            ByteBuf b;
+            while ((b = carry.poll()) != null) {
+                if (drop) {
+                    b.release();
+                } else {
+                    client.write(b, client.voidPromise());
+                    wroteSinceFlush = true;
+                }
+            }
+        }
+        if (drop) {
+            writeRegion();
+            writeFrom = eventEnd;
+        }
+        lastEnd = eventEnd;
+        long now = 0;
+        if (firstEventNanos == 0) {
+            firstEventNanos = now = System.nanoTime();
+        }
+        if (firstContentNanos == 0 && (flags & SseScanner.CONTENT) != 0) {
+            firstContentNanos = now != 0 ? now : System.nanoTime();
+        }
+        if ((flags & SseScanner.TERMINAL) != 0) {
+            terminal = true;
+        }
+    }
+
+    private void writeRegion() {
+        int len = lastEnd - writeFrom;
+        if (len <= 0) {
+            return;
+        }
+        ByteBuf out = writeFrom == cur.readerIndex() && lastEnd == cur.writerIndex()
+                ? cur.retain() : cur.retainedSlice(writeFrom, len);
+        client.write(out, client.voidPromise());
+        wroteSinceFlush = true;
+        writeFrom = lastEnd;
+    }
+
+    /** Returns whether anything was written since the last call, and clears that mark. */
+    boolean takeWritten() {
+        boolean w = wroteSinceFlush;
+        wroteSinceFlush = false;
+        return w;
+    }
+
+    /** True once the stream's terminal event ([DONE], message_stop, response.completed...) has been relayed. */
+    boolean terminal() {
+        return terminal;
+    }
+
+    /** Returns the nanoTime of the first event carrying content, else of the first event, else 0. */
+    long firstTokenNanos() {
+        return firstContentNanos != 0 ? firstContentNanos : firstEventNanos;
+    }
+
+    /** Drops the bytes of an unfinished event (the stream broke in the middle of it). */
+    void discardPartial() {
+        ByteBuf b;
+        while ((b = carry.poll()) != null) {
+            b.release();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.sluice.proxy.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sluice.routing.config.ProviderConfig;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslContext;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Keep-alive connections to providers, opened on the same event loop as the client connections that use them so
+ * a relayed byte never changes thread. Idle connections are kept per origin, up to {@link #MAX_IDLE_PER_ORIGIN}.
+ * Confined to its event loop.
+ */
+public final class UpstreamPool {
+    /** Idle connections kept per provider origin on one event loop. */
+    public static final int MAX_IDLE_PER_ORIGIN = 256;
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final SslContext tls;
+    private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
+
+    public UpstreamPool(EventLoop loop, Class<? extends Channel> channelType, SslContext tls) {
+        this.loop = requireNonNull(loop, "loop");
+        this.tls = requireNonNull(tls, "tls");
+        this.bootstrap = new Bootstrap().group(loop).channel(channelType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.AUTO_READ, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // The pipeline is finished in connect(), once the origin is known.
+                    }
+                });
+    }
+
+    /** Returns an idle connection to the provider's origin, or {@code null} when none is open. */
+    Channel pollIdle(ProviderConfig provider) {
+        ArrayDeque<Channel> q = idle.get(origin(provider));
+        if (q == null) {
+            return null;
+        }
+        Channel ch;
+        while ((ch = q.pollLast()) != null) {
+            if (ch.isActive()) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Opens a new connection. The pipeline is TLS (for https origins), the HTTP client codec and {@code handler}.
+     * Redirects are never followed: the codec hands every response to the handler as it is.
+     */
+    ChannelFuture connect(ProviderConfig provider, InetSocketAddress address, int connectTimeoutMs,
+                          UpstreamHandler handler) {
+        Bootstrap b = bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (provider.tls()) {
+                            p.addLast("tls", tls.newHandler(ch.alloc(), provider.host(), provider.port()));
+                        }
+                        p.addLast("http", new HttpClientCodec(4096, 16 * 1024, 64 * 1024));
+                        p.addLast("upstream", handler);
+                    }
+                });
+        return b.connect(address);
+    }
+
+    /** Returns a connection whose last response ended cleanly to the idle set. */
+    void release(ProviderConfig provider, Channel ch) {
+        if (!ch.isActive()) {
+            return;
+        }
+        ArrayDeque<Channel> q = idle.computeIfAbsent(origin(provider), k -> new ArrayDeque<>());
+        if (q.size() >= MAX_IDLE_PER_ORIGIN) {
+            ch.close();
+            return;
+        }
+        q.addLast(ch);
+    }
+
+    /** Closes every idle connection (shutdown). */
+    public void closeIdle() {
+        for (ArrayDeque<Channel> q : idle.values()) {
+            for (Channel ch : q) {
+                ch.close();
+            }
+            q.clear();
+        }
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    private static String origin(ProviderConfig p) {
+        return p.origin();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.sluice.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.sluice.journal.JournalEntry;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** Every refusal is JSON in the caller's dialect, journaled, and costs the provider nothing. */
+@Timeout(60)
+class RefusalsSystemTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private TestGateway gw;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        gw = TestGateway.start();
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    private HttpResponse<String> send(String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.baseUrl() + path)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        b.method(body == null ? "GET" : "POST", body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static final String CHAT = "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String MSG = "{\"model\":\"demo-claude\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"hi\"}]}";
+
+    private JsonNode openAiError(HttpResponse<String> r, int status, String code) throws Exception {
+        assertThat(r.statusCode()).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
+        JsonNode n = JSON.readTree(r.body());
+        assertThat(n.path("error").path("code").asText()).isEqualTo(code);
+        assertThat(n.path("error").path("message").asText()).isNotEmpty();
+        assertThat(r.body()).doesNotContain(TestGateway.DEMO_KEY).doesNotContain("sk-wrong");
+        return n;
+    }
+
+    private JsonNode anthropicError(HttpResponse<String> r, int status, String type) throws Exception {
+        assertThat(r.statusCode()).isEqualTo(status);
+        JsonNode n = JSON.readTree(r.body());
+        assertThat(n.path("type").asText()).isEqualTo("error");
+        assertThat(n.path("error").path("type").asText()).isEqualTo(type);
+        assertThat(n.path("request_id").asText()).startsWith("req_");
+        assertThat(r.body()).doesNotContain(TestGateway.DEMO_KEY).doesNotContain("sk-wrong");
+        return n;
+    }
+
+    @Test
+    void shouldRefuseMissingAndWrongKeysInEachDialect() throws Exception {
+        openAiError(send("/v1/chat/completions", CHAT), 401, "missing_api_key");
+        openAiError(send("/v1/chat/completions", CHAT, "Authorization", "Bearer sk-wrong-key-123"), 401,
+                "invalid_api_key");
+        anthropicError(send("/v1/messages", MSG, "x-api-key", "sk-wrong-key-123", "anthropic-version",
+                "2023-06-01"), 401, "authentication_error");
+        anthropicError(send("/v1/messages", MSG, "Authorization", "Bearer sk-wrong-key-123"), 401,
+                "authentication_error");
+        assertThat(gw.upstreamRecords()).isEmpty();
+        assertThat(gw.journal()).hasSize(4).allSatisfy(e -> {
+            assertThat(e.outcome()).isEqualTo("rejected");
+            assertThat(e.end().status()).isEqualTo(401);
+        });
+    }
+
+    @Test
+    void shouldRefuseModelsTheKeyMayNotUseOrThatDoNotExist() throws Exception {
+        String auth = "Bearer " + TestGateway.DEMO_KEY;
+        openAiError(send("/v1/chat/completions", CHAT.replace("demo", "gpt-4o"), "Authorization", auth), 403,
+                "model_not_allowed");
+        openAiError(send("/v1/chat/completions", CHAT.replace("demo", "no-such-model"), "Authorization", auth), 404,
+                "model_not_found");
+        openAiError(send("/v1/chat/completions", CHAT.replace("demo", "demo-claude"), "Authorization", auth), 400,
+                "unsupported_endpoint_for_model");
+        anthropicError(send("/v1/messages", MSG.replace("demo-claude", "gpt-4o"), "x-api-key", TestGateway.DEMO_KEY),
+                403, "permission_error");
+        assertThat(gw.upstreamRecords()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseBadBodies() throws Exception {
+        String auth = "Bearer " + TestGateway.DEMO_KEY;
+        openAiError(send("/v1/chat/completions", "{\"model\":\"demo\",", "Authorization", auth), 400,
+                "invalid_request");
+        openAiError(send("/v1/chat/completions", "[1,2]", "Authorization", auth), 400, "invalid_request");
+        openAiError(send("/v1/chat/completions", "{\"messages\":[]}", "Authorization", auth), 400, "missing_model");
+        String big = "{\"model\":\"demo\",\"pad\":\"" + "x".repeat(4 * 1024 * 1024) + "\"}";
+        openAiError(send("/v1/chat/completions", big, "Authorization", auth), 413, "request_too_large");
+        openAiError(send("/v1/nope", CHAT, "Authorization", auth), 404, "not_found");
+        assertThat(gw.upstreamRecords()).isEmpty();
+    }
+
+    @Test
+    void shouldPassProviderErrorsThroughWithRetryAfter() throws Exception {
+        HttpResponse<String> r = send("/v1/chat/completions",
+                CHAT.replace("\"hi\"", "\"hi [[mock status=429 retry_after=7]]\""),
+                "Authorization", "Bearer " + TestGateway.DEMO_KEY);
+        assertThat(r.statusCode()).isEqualTo(429);
+        assertThat(r.headers().firstValue("retry-after")).hasValue("7");
+        assertThat(r.headers().firstValue("x-request-id")).hasValueSatisfying(v -> assertThat(v).startsWith("req_"));
+        JournalEntry e = gw.awaitEnd(r.headers().firstValue("x-request-id").get());
+        assertThat(e.outcome()).isEqualTo("upstream_error");
+        assertThat(e.end().status()).isEqualTo(429);
+    }
+
+    @Test
+    void shouldListOnlyTheModelsTheKeyMayUse() throws Exception {
+        HttpResponse<String> r = send("/v1/models", null, "Authorization", "Bearer " + TestGateway.DEMO_KEY);
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode data = JSON.readTree(r.body()).path("data");
+        assertThat(data.findValuesAsText("id")).containsExactly("demo", "demo-claude", "demo-embed");
+        HttpResponse<String> one = send("/v1/models/gpt-4o", null, "Authorization", "Bearer " + TestGateway.DEMO_KEY);
+        assertThat(one.statusCode()).isEqualTo(404);
+        HttpResponse<String> anthropic = send("/v1/models", null, "x-api-key", TestGateway.DEMO_KEY,
+                "anthropic-version", "2023-06-01");
+        assertThat(JSON.readTree(anthropic.body()).path("has_more").asBoolean(true)).isFalse();
+    }
+}

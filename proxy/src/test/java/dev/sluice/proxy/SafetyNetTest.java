@@ -1,0 +1,56 @@
+package dev.sluice.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/** Proves the suite's safety net can fail: a blocking call on an event loop and a leaked buffer are both seen. */
+@Timeout(60)
+class SafetyNetTest {
+
+    @Test
+    void shouldCatchBlockingCallOnEventLoop() throws Exception {
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Throwable thrown = null;
+            try {
+                group.submit(() -> {
+                    Thread.sleep(1);
+                    return null;
+                }).get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                thrown = e.getCause();
+            }
+            assertThat(thrown).isNotNull().hasMessageContaining("Thread.sleep");
+            assertThat(SafetyNet.BLOCKING).anyMatch(s -> s.contains("sleep"));
+        } finally {
+            SafetyNet.BLOCKING.clear();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void shouldCatchLeakedBuffer() throws Exception {
+        leakOne();
+        for (int i = 0; i < 20 && SafetyNet.LEAKS.isEmpty(); i++) {
+            SafetyNet.collectLeaks();
+        }
+        assertThat(SafetyNet.LEAKS).anyMatch(s -> s.contains("LEAK"));
+        SafetyNet.LEAKS.clear();
+    }
+
+    private static void leakOne() {
+        ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(32);
+        b.writeLong(42);
+        // Not released on purpose.
+    }
+}

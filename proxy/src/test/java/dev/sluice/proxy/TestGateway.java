@@ -1,0 +1,133 @@
+package dev.sluice.proxy;
+
+import dev.sluice.journal.JournalEntry;
+import dev.sluice.journal.JournalReader;
+import dev.sluice.journal.RequestIds;
+import dev.sluice.mock.MockProvider;
+import dev.sluice.mock.MockRecord;
+import dev.sluice.routing.config.ConfigLoader;
+import dev.sluice.routing.config.GatewayConfig;
+
+import org.awaitility.Awaitility;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real gateway for system tests: the shipped {@code conf/sluice.yaml} (so tests exercise what users run), free
+ * ports, a fresh data directory, and the built-in mock provider. Close it in {@code @AfterEach}.
+ */
+public final class TestGateway implements AutoCloseable {
+    /** The demo key of the default configuration. */
+    public static final String DEMO_KEY = "sk-sluice-demo";
+
+    private final Gateway gateway;
+    private final Path dataDir;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestGateway(Gateway gateway, Path dataDir) {
+        this.gateway = gateway;
+        this.dataDir = dataDir;
+    }
+
+    /** Starts a gateway on the default configuration, free ports and a new temporary data directory. */
+    public static TestGateway start() throws Exception {
+        return start(Files.createTempDirectory("sluice-test"));
+    }
+
+    /** Starts a gateway on the default configuration with the given data directory (reused across restarts). */
+    public static TestGateway start(Path dataDir) throws Exception {
+        GatewayConfig cfg = ConfigLoader.load(defaultConfig(), Map.of()).bind(0, 0, 0).withDataDir(dataDir);
+        return new TestGateway(Gateway.start(cfg), dataDir);
+    }
+
+    /** Returns the shipped configuration file, found from the module directory or the repository root. */
+    public static Path defaultConfig() {
+        for (Path p : List.of(Path.of("../conf/sluice.yaml"), Path.of("conf/sluice.yaml"))) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("conf/sluice.yaml not found from " + Path.of("").toAbsolutePath());
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public MockProvider mock() {
+        return gateway.mock();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public int port() {
+        return gateway.port();
+    }
+
+    /** Returns {@code http://127.0.0.1:PORT}. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + gateway.port();
+    }
+
+    /** POSTs a JSON body with the demo key and returns the whole response. */
+    public HttpResponse<String> post(String path, String json) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + DEMO_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Returns every request in the journal, oldest first (requests still in flight included). */
+    public List<JournalEntry> journal() {
+        try (JournalReader r = JournalReader.open(gateway.journalDir())) {
+            return r.last(Integer.MAX_VALUE, 0);
+        }
+    }
+
+    /** Waits until the request's END record is in the journal and returns the entry. */
+    public JournalEntry awaitEnd(String requestId) {
+        long id = RequestIds.parse(requestId);
+        JournalEntry[] found = new JournalEntry[1];
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            for (JournalEntry e : journal()) {
+                if (e.requestId() == id && e.isFinished()) {
+                    found[0] = e;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    /** Returns the mock's records of requests it received. */
+    public List<MockRecord> upstreamRecords() {
+        return mock().records();
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+    }
+}
