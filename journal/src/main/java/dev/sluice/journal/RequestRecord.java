@@ -151,6 +151,18 @@ public final class RequestRecord {
         return endpoint;
     }
 
+    /**
+     * The journal's names for endpoint ids, part of the record schema: ids are never reused. The gateway's
+     * endpoint ids are checked against this table by its tests.
+     */
+    private static final String[] ENDPOINT_NAMES = {null, "chat.completions", "completions", "embeddings",
+        "responses", "messages", "models"};
+
+    /** Returns the name of an endpoint id ("chat.completions", "messages", ...), or "unknown". */
+    public static String endpointName(byte id) {
+        return id > 0 && id < ENDPOINT_NAMES.length ? ENDPOINT_NAMES[id] : "unknown";
+    }
+
     public String requestedModel() {
         return requestedModel.get();
     }

@@ -81,7 +81,7 @@ final class EntryFormatter {
             g.writeStringField("team", r.team());
             g.writeStringField("project", r.project());
             g.writeStringField("use_case", r.useCase());
-            g.writeNumberField("endpoint", r.endpoint());
+            g.writeStringField("endpoint", RequestRecord.endpointName(r.endpoint()));
             g.writeStringField("model", r.requestedModel());
             g.writeBooleanField("stream", r.stream());
             g.writeStringField("client_address", r.clientAddress());

@@ -174,7 +174,7 @@ class TailCommandTest {
         assertThat(ok.get("team").asText()).isEqualTo("team-a");
         assertThat(ok.get("project").asText()).isEqualTo("atlas");
         assertThat(ok.get("use_case").asText()).isEqualTo("support");
-        assertThat(ok.get("endpoint").asInt()).isEqualTo(1);
+        assertThat(ok.get("endpoint").asText()).isEqualTo("chat.completions");
         assertThat(ok.get("model").asText()).isEqualTo("gpt-4o-mini");
         assertThat(ok.get("served_model").asText()).isEqualTo("gpt-4o-mini-2024-07-18");
         assertThat(ok.get("provider").asText()).isEqualTo("openai");

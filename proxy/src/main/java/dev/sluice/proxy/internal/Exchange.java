@@ -421,6 +421,9 @@ final class Exchange {
     }
 
     private void upstreamComplete() {
+        if (sse) {
+            relay.endOfStream();
+        }
         if (sse && !relay.terminal()) {
             // The provider ended the HTTP response without the stream's terminal event: a truncated stream.
             releaseUpstreamToPool();

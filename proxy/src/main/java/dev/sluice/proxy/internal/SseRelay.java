@@ -97,9 +97,14 @@ final class SseRelay implements SseListener {
         }
     }
 
+    /** Reports an event that only the end of the stream completes (a lone CR at the very end of a read). */
+    void endOfStream() {
+        scanner.endOfStream(this);
+    }
+
     private void writeRegion() {
         int len = lastEnd - writeFrom;
-        if (len <= 0) {
+        if (cur == null || len <= 0) {
             return;
         }
         ByteBuf out = writeFrom == cur.readerIndex() && lastEnd == cur.writerIndex()
