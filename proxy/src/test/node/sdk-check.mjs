@@ -112,7 +112,8 @@ await run('chat.stream', async () => {
   for await (const chunk of stream) {
     chunks++;
     equal(chunk.object, 'chat.completion.chunk', 'chunk object');
-    check(chunk.usage == null, `chunk ${chunks} carries usage ${JSON.stringify(chunk.usage)} (include_usage not asked)`);
+    check(chunk.usage == null,
+      `chunk ${chunks} carries usage ${JSON.stringify(chunk.usage)} (include_usage not asked)`);
     check(chunk.choices.length > 0, `chunk ${chunks} has no choices (only the usage chunk may, and it was not asked)`);
     streamed += chunk.choices[0].delta?.content ?? '';
     lastWithChoices = chunk;
