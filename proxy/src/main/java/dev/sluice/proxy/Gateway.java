@@ -16,6 +16,7 @@ import dev.sluice.routing.config.ProviderConfig;
 import dev.sluice.routing.config.ServerSettings;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -35,6 +36,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -124,12 +126,16 @@ public final class Gateway implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    // Pooled, not Netty 4.2's adaptive default: its derived buffers (the relay's per-event slices)
+                    // are recycled, so relaying allocates nothing per event (bench/RESULTS.md).
+                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(WRITE_LOW_WATER_BYTES, WRITE_HIGH_WATER_BYTES))
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast("http", new HttpServerCodec(decoderConfig(s)));
+                            ch.pipeline().addLast("decoder", ClientHandler.newDecoder(decoderConfig(s)));
+                            ch.pipeline().addLast("encoder", new HttpResponseEncoder());
                             ch.pipeline().addLast("gateway", new ClientHandler(context, loops.get(ch.eventLoop())));
                         }
                     })

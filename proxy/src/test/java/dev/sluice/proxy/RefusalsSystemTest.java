@@ -87,6 +87,35 @@ class RefusalsSystemTest {
     }
 
     @Test
+    void shouldSayConnectionCloseAndCloseWhenRefusingBeforeTheBody() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+                s.setSoTimeout(5_000);
+                String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-wrong-key-"
+                        + i + "\r\nContent-Type: application/json\r\nContent-Length: " + CHAT.length() + "\r\n\r\n";
+                s.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                byte[] all = s.getInputStream().readAllBytes(); // returns only once the gateway closed
+                String answer = new String(all, java.nio.charset.StandardCharsets.US_ASCII);
+                assertThat(answer).startsWith("HTTP/1.1 401 ").containsIgnoringCase("connection: close")
+                        .contains("invalid_api_key");
+            }
+        }
+        // A refusal of a request whose body was read whole keeps the connection for the next request.
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+            s.setSoTimeout(5_000);
+            String bad = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + TestGateway.DEMO_KEY + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+            String good = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + TestGateway.DEMO_KEY + "\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                    + "Content-Length: " + CHAT.length() + "\r\n\r\n" + CHAT;
+            s.getOutputStream().write((bad + good).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 400 ").contains("missing_model").contains("HTTP/1.1 200 OK");
+        }
+    }
+
+    @Test
     void shouldRefuseModelsTheKeyMayNotUseOrThatDoNotExist() throws Exception {
         String auth = "Bearer " + TestGateway.DEMO_KEY;
         openAiError(send("/v1/chat/completions", CHAT.replace("demo", "gpt-4o"), "Authorization", auth), 403,

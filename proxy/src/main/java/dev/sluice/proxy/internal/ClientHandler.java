@@ -46,9 +46,10 @@ import java.util.concurrent.TimeUnit;
  * Confined to the channel's event loop.
  */
 public final class ClientHandler extends ChannelDuplexHandler {
-    private static final int MAX_PIPELINED = 16;
     /** Longest time input is drained after an answer that closes the connection. */
     static final long LINGER_MS = 2_000;
+    /** Most header fields accepted in one request (431 past it, RELIABILITY.md A5). */
+    static final int MAX_HEADERS = 100;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final GatewayContext gateway;
@@ -57,7 +58,14 @@ public final class ClientHandler extends ChannelDuplexHandler {
     private String clientAddress = "";
     private Exchange exchange;
     private ArrayDeque<Object> pipelined;
+    private long pipelinedBytes;
     private boolean discarding;
+    private boolean chunkedRequest;
+
+    /** Returns the request decoder the client pipeline needs in front of this handler. */
+    public static io.netty.channel.ChannelHandler newDecoder(io.netty.handler.codec.http.HttpDecoderConfig config) {
+        return new ClientRequestDecoder(config);
+    }
 
     public ClientHandler(GatewayContext gateway, LoopResources res) {
         this.gateway = requireNonNull(gateway, "gateway");
@@ -80,20 +88,27 @@ public final class ClientHandler extends ChannelDuplexHandler {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (exchange != null && exchange.requestComplete()) {
+        if ((exchange != null && exchange.requestComplete()) || (pipelined != null && !pipelined.isEmpty())) {
             // HTTP/1.1 pipelining: answer in order, after the response in progress.
             if (pipelined == null) {
                 pipelined = new ArrayDeque<>(4);
             }
-            if (pipelined.size() >= MAX_PIPELINED) {
+            int bytes = msg instanceof HttpContent ? ((HttpContent) msg).content().readableBytes() : 0;
+            if (pipelinedBytes + bytes > 2L * gateway.config().server().maxBodyBytes()) {
                 ReferenceCountUtil.release(msg);
                 discarding = true;
+                releasePipelined();
                 ctx.close();
                 return;
             }
+            pipelinedBytes += bytes;
             pipelined.add(msg);
             return;
         }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
         if (msg instanceof HttpRequest) {
             onHead((HttpRequest) msg);
         }
@@ -119,11 +134,16 @@ public final class ClientHandler extends ChannelDuplexHandler {
             rejectProtocol(config, dialect, status, "malformed HTTP request: " + describe(cause), startNanos);
             return;
         }
+        if (h.size() > MAX_HEADERS) {
+            rejectProtocol(config, dialect, 431, "more than " + MAX_HEADERS + " header fields", startNanos);
+            return;
+        }
         String violation = FramingRules.violation(req);
         if (violation != null) {
             rejectProtocol(config, dialect, 400, "ambiguous HTTP framing: " + violation, startNanos);
             return;
         }
+        chunkedRequest = HttpUtil.isTransferEncodingChunked(req);
         String uri = req.uri();
         int q = uri.indexOf('?');
         String path = q < 0 ? uri : uri.substring(0, q);
@@ -203,6 +223,15 @@ public final class ClientHandler extends ChannelDuplexHandler {
             return;
         }
         if (content instanceof LastHttpContent) {
+            // Netty drops forbidden trailer fields (Content-Length, Transfer-Encoding) silently, but builds a new
+            // last-content object whenever a trailer section was sent at all.
+            if (!((LastHttpContent) content).trailingHeaders().isEmpty()
+                    || (chunkedRequest && content != LastHttpContent.EMPTY_LAST_CONTENT)) {
+                // No API takes request trailers; fields such as Content-Length there are a smuggling vector.
+                discarding = true;
+                ex.reject(400, "invalid_request", "request trailers are not accepted", Outcome.REJECTED_PROTOCOL);
+                return;
+            }
             ex.requestBodyComplete();
         }
     }
@@ -273,11 +302,17 @@ public final class ClientHandler extends ChannelDuplexHandler {
             closeLingering();
             return;
         }
-        if (pipelined != null) {
-            Object m;
-            while (exchange == null && (m = pipelined.poll()) != null) {
-                channelRead(ctx, m);
+        // Replay queued messages until one request is whole again (its answer then comes first).
+        Object m;
+        while (pipelined != null && !discarding && (exchange == null || !exchange.requestComplete())
+                && (m = pipelined.poll()) != null) {
+            if (m instanceof HttpContent) {
+                pipelinedBytes -= ((HttpContent) m).content().readableBytes();
             }
+            dispatch(m);
+        }
+        if (discarding) {
+            releasePipelined();
         }
     }
 
@@ -332,6 +367,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
             while ((m = pipelined.poll()) != null) {
                 ReferenceCountUtil.release(m);
             }
+            pipelinedBytes = 0;
         }
     }
 

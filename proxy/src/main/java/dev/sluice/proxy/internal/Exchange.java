@@ -318,12 +318,13 @@ final class Exchange {
         if (status < 200) {
             return true;
         }
-        if (journalPos >= 0 && !res.journal.isDurable(journalPos)) {
-            // The REQUEST record must be in the journal before the client sees a status (DESIGN.md invariant).
+        // The REQUEST record must be in the journal before the client sees a status (DESIGN.md invariant).
+        // whenDurable either answers "durable already" or takes the task: checking first and registering after
+        // would lose the wake-up when the journal drains in between.
+        if (journalPos >= 0 && !res.journal.whenDurable(journalPos, this::releaseHeld)) {
             held = new ArrayDeque<>(4);
             held.add(resp);
             upstream.config().setAutoRead(false);
-            res.journal.whenDurable(journalPos, this::releaseHeld);
             return false;
         }
         upstreamKeepAlive = HttpUtil.isKeepAlive(resp);

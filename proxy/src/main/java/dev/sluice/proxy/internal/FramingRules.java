@@ -37,6 +37,11 @@ final class FramingRules {
                 return "Transfer-Encoding on HTTP/1.0";
             }
         }
+        if (req.protocolVersion().equals(HttpVersion.HTTP_1_0) && (!cl.isEmpty() || !te.isEmpty())) {
+            // HTTP/1.0 framing is where parsers disagree most (duplicate lengths are folded before any check
+            // can see them); no LLM client sends it, so a body on HTTP/1.0 is refused outright.
+            return "a request body on HTTP/1.0 (use HTTP/1.1)";
+        }
         if (cl.size() > 1) {
             return "more than one Content-Length header";
         }
