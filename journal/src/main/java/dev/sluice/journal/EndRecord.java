@@ -19,7 +19,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>
  * Confined to one thread.
  */
-public final class EndRecord {
+public final class EndRecord extends EncodedRecord {
     /** The value of a number that is unknown or does not apply. */
     public static final long UNKNOWN = -1;
 
@@ -214,11 +214,13 @@ public final class EndRecord {
         return tokensEstimated;
     }
 
+    @Override
     int encodedLength() {
         return HEADER_BYTES + FIXED_BYTES + provider.encodedLength() + deployment.encodedLength()
             + servedModel.encodedLength();
     }
 
+    @Override
     int encode(MutableDirectBuffer dst, int index) {
         int pos = index;
         dst.putByte(pos++, VERSION);

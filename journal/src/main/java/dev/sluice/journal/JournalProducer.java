@@ -38,24 +38,7 @@ public final class JournalProducer {
      * @return the position to pass to {@link #isDurable}/{@link #whenDurable}, or {@link #FULL}
      */
     public long append(RequestRecord record) {
-        requireNonNull(record, "record");
-        checkOwner();
-        if (journal.isClosed()) {
-            ring.countFull();
-            return FULL;
-        }
-        int index = buffer.tryClaim(RecordLayout.TYPE_REQUEST, record.encodedLength());
-        if (index < 0) {
-            ring.countFull();
-            return FULL;
-        }
-        try {
-            record.encode(buffer.buffer(), index);
-        } catch (RuntimeException e) {
-            buffer.abort(index);
-            throw e;
-        }
-        return commit(index);
+        return append(RecordLayout.TYPE_REQUEST, requireNonNull(record, "record"));
     }
 
     /**
@@ -64,13 +47,16 @@ public final class JournalProducer {
      * @return the position to pass to {@link #isDurable}/{@link #whenDurable}, or {@link #FULL}
      */
     public long append(EndRecord record) {
-        requireNonNull(record, "record");
+        return append(RecordLayout.TYPE_END, requireNonNull(record, "record"));
+    }
+
+    private long append(int type, EncodedRecord record) {
         checkOwner();
         if (journal.isClosed()) {
             ring.countFull();
             return FULL;
         }
-        int index = buffer.tryClaim(RecordLayout.TYPE_END, record.encodedLength());
+        int index = buffer.tryClaim(type, record.encodedLength());
         if (index < 0) {
             ring.countFull();
             return FULL;

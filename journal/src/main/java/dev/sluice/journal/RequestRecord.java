@@ -18,7 +18,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>
  * Confined to one thread.
  */
-public final class RequestRecord {
+public final class RequestRecord extends EncodedRecord {
     private static final int FLAG_STREAM = 1;
     // requestId, wallTimeMicros, endpoint, flags
     private static final int FIXED_BYTES = 8 + 8 + 1 + 1;
@@ -175,12 +175,14 @@ public final class RequestRecord {
         return clientAddress.get();
     }
 
+    @Override
     int encodedLength() {
         return HEADER_BYTES + FIXED_BYTES + keyId.encodedLength() + user.encodedLength() + team.encodedLength()
             + project.encodedLength() + useCase.encodedLength() + requestedModel.encodedLength()
             + clientAddress.encodedLength();
     }
 
+    @Override
     int encode(MutableDirectBuffer dst, int index) {
         int pos = index;
         dst.putByte(pos++, VERSION);

@@ -136,6 +136,20 @@ class StreamingSystemTest {
     }
 
     @Test
+    void shouldStreamLegacyCompletions() throws Exception {
+        List<Line> lines = streamLines("/v1/completions",
+                "{\"model\":\"demo\",\"stream\":true,\"prompt\":\"Say [[mock tokens=5]]\"}",
+                "Authorization", "Bearer " + TestGateway.DEMO_KEY);
+        List<String> data = lines.stream().map(Line::text).filter(t -> t.startsWith("data: ")).toList();
+        assertThat(data.get(0)).contains("\"object\":\"text_completion\"");
+        assertThat(data.get(data.size() - 1)).isEqualTo("data: [DONE]");
+        assertThat(data).noneMatch(t -> t.contains("\"choices\":[]"));
+        JournalEntry e = gw.awaitEnd(lines.get(0).text().substring("#request-id ".length()));
+        assertThat(e.end().tokensOut()).isEqualTo(5);
+        assertThat(e.end().tokensEstimated()).isFalse();
+    }
+
+    @Test
     void shouldEndTruncatedStreamWithErrorEventNeverCleanly() throws Exception {
         List<Line> lines = streamLines("/v1/chat/completions", chat("[[mock tokens=10 truncate_after=4]]", false),
                 "Authorization", "Bearer " + TestGateway.DEMO_KEY);

@@ -43,8 +43,14 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line.")
     boolean json;
 
-    @Option(names = "--data-dir", paramLabel = "PATH", description = "Data directory (default: ${DEFAULT-VALUE}).")
-    Path dataDir = Path.of("data");
+    @Option(names = "--data-dir", paramLabel = "PATH", description = "Data directory (default: $SLUICE_DATA_DIR, else data).")
+    Path dataDir = defaultDataDir();
+
+    /** The gateway's default: {@code $SLUICE_DATA_DIR}, else {@code data} (as in the shipped conf/sluice.yaml). */
+    static Path defaultDataDir() {
+        String env = System.getenv("SLUICE_DATA_DIR");
+        return Path.of(env == null || env.isEmpty() ? "data" : env);
+    }
 
     // Seams for tests: the clock for relative --since, and how long --follow runs.
     Clock clock = Clock.systemUTC();

@@ -1,0 +1,12 @@
+package dev.sluice.journal;
+
+import org.agrona.MutableDirectBuffer;
+
+/** A record that encodes itself into the producer's ring. Confined to the producer thread. */
+abstract class EncodedRecord {
+    /** Returns the encoded size in bytes. */
+    abstract int encodedLength();
+
+    /** Encodes at {@code index}; returns the bytes written. */
+    abstract int encode(MutableDirectBuffer dst, int index);
+}
