@@ -99,6 +99,9 @@ class StreamingSystemTest {
                 "Authorization", "Bearer " + TestGateway.DEMO_KEY);
         assertThat(lines).noneMatch(l -> l.text().contains("\"choices\":[]"));
         assertThat(lines).noneMatch(l -> l.text().contains("\"prompt_tokens\""));
+        // Byte for byte what the provider sends without include_usage: no usage key at all.
+        assertThat(lines).noneMatch(l -> l.text().contains("\"usage\""));
+        assertThat(lines).filteredOn(l -> l.text().startsWith("data: {")).allMatch(l -> l.text().endsWith("}]}"));
         // The provider was asked for usage, and the journal has the provider's real counts.
         assertThat(new String(gw.upstreamRecords().get(0).body())).contains("\"include_usage\":true");
         JournalEntry e = gw.awaitEnd(lines.get(0).text().substring("#request-id ".length()));
@@ -111,6 +114,8 @@ class StreamingSystemTest {
     void shouldPassUsageChunkToClientsThatAskedForIt() throws Exception {
         List<Line> lines = streamLines("/v1/chat/completions", chat("[[mock tokens=3 cached=2]]", true),
                 "Authorization", "Bearer " + TestGateway.DEMO_KEY);
+        assertThat(lines).filteredOn(l -> l.text().startsWith("data: {") && !l.text().contains("\"choices\":[]"))
+                .allMatch(l -> l.text().endsWith(",\"usage\":null}"));
         List<Line> usage = lines.stream().filter(l -> l.text().contains("\"choices\":[]")).toList();
         assertThat(usage).hasSize(1);
         assertThat(usage.get(0).text()).contains("\"completion_tokens\":3").contains("\"cached_tokens\":2");

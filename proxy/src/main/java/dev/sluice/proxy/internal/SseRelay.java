@@ -16,6 +16,8 @@ import java.util.ArrayDeque;
  * clean event boundary. Confined to the client channel's event loop.
  */
 final class SseRelay implements SseListener {
+    private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     private final ArrayDeque<ByteBuf> carry = new ArrayDeque<>(2);
     private ChannelHandlerContext client;
     private SseScanner scanner;
@@ -83,6 +85,15 @@ final class SseRelay implements SseListener {
         if (drop) {
             writeRegion();
             writeFrom = eventEnd;
+        } else if (hideUsage) {
+            // Asking for usage made the provider add "usage":null to every chunk; a client that did not ask
+            // gets the chunks as the provider sends them without the option: no usage key at all.
+            int cut = usageNullAt(eventEnd);
+            if (cut >= 0) {
+                lastEnd = cut;
+                writeRegion();
+                writeFrom = cut + USAGE_NULL.length;
+            }
         }
         lastEnd = eventEnd;
         long now = 0;
@@ -100,6 +111,34 @@ final class SseRelay implements SseListener {
     /** Reports an event that only the end of the stream completes (a lone CR at the very end of a read). */
     void endOfStream() {
         scanner.endOfStream(this);
+    }
+
+    /**
+     * Returns where {@code ,"usage":null} starts when the event ending at {@code eventEnd} closes its JSON with it
+     * and those bytes are in the current buffer and not written yet, else -1.
+     */
+    private int usageNullAt(int eventEnd) {
+        if (cur == null) {
+            return -1;
+        }
+        int i = eventEnd - 1;
+        int floor = Math.max(writeFrom, cur.readerIndex());
+        while (i >= floor && eventEnd - i <= 4 && (cur.getByte(i) == '\n' || cur.getByte(i) == '\r')) {
+            i--;
+        }
+        if (i < floor || cur.getByte(i) != '}') {
+            return -1;
+        }
+        int start = i - USAGE_NULL.length;
+        if (start < floor) {
+            return -1;
+        }
+        for (int j = 0; j < USAGE_NULL.length; j++) {
+            if (cur.getByte(start + j) != USAGE_NULL[j]) {
+                return -1;
+            }
+        }
+        return start;
     }
 
     private void writeRegion() {
