@@ -198,6 +198,9 @@ public final class Journal implements AutoCloseable {
         if (isClosed()) {
             throw new IllegalStateException("journal: " + dir + " is closed");
         }
+        if (settings.mode() == JournalMode.DIRECT) {
+            return new JournalProducer(this, new ChronicleWrites(queue.createAppender()));
+        }
         ProducerRing ring = new ProducerRing(settings.ringCapacityBytes(), wakeupExecutor, agent.idleStrategy());
         agent.add(ring);
         return new JournalProducer(this, ring);

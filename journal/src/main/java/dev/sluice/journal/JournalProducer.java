@@ -2,9 +2,13 @@ package dev.sluice.journal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.journal.internal.ChronicleWrites;
 import dev.sluice.journal.internal.ProducerRing;
 import dev.sluice.journal.internal.RecordLayout;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One thread's way into the journal. {@code append} encodes a record straight into this producer's ring
@@ -21,15 +25,32 @@ public final class JournalProducer {
     /** Returned by {@code append} when the ring is full (or the journal is closed): nothing was written. */
     public static final long FULL = -1;
 
+    private static final Logger LOG = LoggerFactory.getLogger(JournalProducer.class);
+
     private final Journal journal;
     private final ProducerRing ring;
     private final OneToOneRingBuffer buffer;
+    private final ChronicleWrites direct;
+    private UnsafeBuffer scratch;
+    private long directAppended;
+    private long directFailures;
     private Thread owner;
 
+    /** A producer that hands records to the journal thread through its ring ({@link JournalMode#HANDOFF}). */
     JournalProducer(Journal journal, ProducerRing ring) {
         this.journal = journal;
         this.ring = ring;
         this.buffer = ring.ring();
+        this.direct = null;
+    }
+
+    /** A producer that appends to the queue itself ({@link JournalMode#DIRECT}). */
+    JournalProducer(Journal journal, ChronicleWrites direct) {
+        this.journal = journal;
+        this.ring = null;
+        this.buffer = null;
+        this.direct = direct;
+        this.scratch = new UnsafeBuffer(new byte[16 * 1024]);
     }
 
     /**
@@ -52,6 +73,9 @@ public final class JournalProducer {
 
     private long append(int type, EncodedRecord record) {
         checkOwner();
+        if (direct != null) {
+            return appendDirect(record);
+        }
         if (journal.isClosed()) {
             ring.countFull();
             return FULL;
@@ -70,6 +94,29 @@ public final class JournalProducer {
         return commit(index);
     }
 
+    private long appendDirect(EncodedRecord record) {
+        if (journal.isClosed()) {
+            directFailures++;
+            return FULL;
+        }
+        int length = record.encodedLength();
+        if (scratch.capacity() < length) {
+            scratch = new UnsafeBuffer(new byte[Math.max(length, scratch.capacity() * 2)]);
+        }
+        record.encode(scratch, 0);
+        try {
+            direct.append(scratch.byteArray(), 0, length);
+        } catch (RuntimeException e) {
+            // Fail closed: the caller refuses the request; the document was rolled back, nothing half-written.
+            long failures = ++directFailures;
+            if (failures == 1 || Long.bitCount(failures) == 1) {
+                LOG.error("journal append failed ({} failures so far)", failures, e);
+            }
+            return FULL;
+        }
+        return ++directAppended;
+    }
+
     private long commit(int index) {
         buffer.commit(index);
         // This thread is the only producer: the tail is exactly the end of the record just committed.
@@ -80,6 +127,9 @@ public final class JournalProducer {
 
     /** Whether the record ending at {@code position} is in the journal file. False for {@link #FULL}. */
     public boolean isDurable(long position) {
+        if (direct != null) {
+            return position >= 0;
+        }
         return ring.isDurable(position);
     }
 
@@ -96,32 +146,35 @@ public final class JournalProducer {
             throw new IllegalArgumentException("position: " + position + " (expected: a position append returned)");
         }
         checkOwner();
+        if (direct != null) {
+            return true;
+        }
         return ring.whenDurable(position, task);
     }
 
     /** Records this producer appended. */
     public long appendedRecords() {
-        return ring.appendedRecords();
+        return direct != null ? directAppended : ring.appendedRecords();
     }
 
     /** Appends refused with {@link #FULL}. */
     public long fullRejections() {
-        return ring.fullRejections();
+        return direct != null ? directFailures : ring.fullRejections();
     }
 
     /** Waiters queued and not run yet (producer thread). */
     public int pendingWaiters() {
-        return ring.pendingWaiters();
+        return direct != null ? 0 : ring.pendingWaiters();
     }
 
     /** Bytes of the ring. */
     public int capacityBytes() {
-        return buffer.capacity();
+        return direct != null ? 0 : buffer.capacity();
     }
 
     /** The largest encoded record the ring takes. */
     public int maxRecordBytes() {
-        return buffer.maxMsgLength();
+        return direct != null ? Integer.MAX_VALUE : buffer.maxMsgLength();
     }
 
     private void checkOwner() {
@@ -132,6 +185,10 @@ public final class JournalProducer {
                     + " (expected: " + owner.getName() + ", the thread that first used it)");
             }
             owner = current;
+            if (direct != null) {
+                // Chronicle binds an appender to one thread; the producer was made on the gateway's main thread.
+                direct.rebindToCallingThread();
+            }
         }
     }
 }

@@ -28,11 +28,13 @@ public final class JournalSettings {
     private final String rollCycle;
     private final Clock clock;
     private final String version;
+    private final JournalMode mode;
 
     private JournalSettings(Builder b) {
         this.dir = b.dir;
         this.ringCapacityBytes = b.ringCapacityBytes;
         this.rollCycle = b.rollCycle;
+        this.mode = b.mode;
         this.clock = b.clock;
         this.version = b.version;
     }
@@ -51,6 +53,11 @@ public final class JournalSettings {
     }
 
     /** The roll cycle name, e.g. {@code DAILY}, {@code FAST_HOURLY}, {@code TEST_SECONDLY}. */
+    /** How producers' records reach the queue file. */
+    public JournalMode mode() {
+        return mode;
+    }
+
     public String rollCycle() {
         return rollCycle;
     }
@@ -74,6 +81,7 @@ public final class JournalSettings {
         private String rollCycle = DEFAULT_ROLL_CYCLE;
         private Clock clock = Clock.systemUTC();
         private String version = DEFAULT_VERSION;
+        private JournalMode mode = JournalMode.HANDOFF;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -93,6 +101,11 @@ public final class JournalSettings {
         public Builder rollCycle(String rollCycle) {
             RollCycleNames.resolve(Objects.requireNonNull(rollCycle, "rollCycle"));
             this.rollCycle = rollCycle;
+            return this;
+        }
+
+        public Builder mode(JournalMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.sluice.proxy;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.journal.Journal;
+import dev.sluice.journal.JournalMode;
 import dev.sluice.journal.JournalSettings;
 import dev.sluice.mock.MockProvider;
 import dev.sluice.proxy.internal.AdminHandler;
@@ -102,7 +103,10 @@ public final class Gateway implements AutoCloseable {
             }
             GatewayConfig bound = config.bind(mock == null ? 0 : mock.port(), -1, -1);
             journal = Journal.open(JournalSettings.builder(bound.dataDir().resolve("journal"))
-                    .ringCapacityBytes(bound.server().journalRingBytes()).version(Version.VERSION).build());
+                    .ringCapacityBytes(bound.server().journalRingBytes()).version(Version.VERSION)
+                    .mode(ServerSettings.JOURNAL_HANDOFF.equals(bound.server().journalMode()) ? JournalMode.HANDOFF
+                            : JournalMode.DIRECT)
+                    .build());
 
             boolean epoll = Epoll.isAvailable();
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

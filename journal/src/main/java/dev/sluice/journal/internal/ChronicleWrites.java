@@ -29,16 +29,26 @@ public final class ChronicleWrites {
             scratch = new byte[Math.max(length, scratch.length * 2)];
         }
         src.getBytes(index, scratch, 0, length);
+        append(scratch, 0, length);
+    }
+
+    /** Appends {@code src[offset, offset + length)} as one document; nothing of it is in the queue on a throw. */
+    public void append(byte[] src, int offset, int length) {
         DocumentContext dc = appender.writingDocument();
         try {
             Bytes<?> bytes = dc.wire().bytes();
-            bytes.write(scratch, 0, length);
+            bytes.write(src, offset, length);
         } catch (RuntimeException | Error e) {
             dc.rollbackOnClose();
             throw e;
         } finally {
             dc.close();
         }
+    }
+
+    /** Lets the thread that calls next become this appender's owner (it was created on another thread). */
+    public void rebindToCallingThread() {
+        appender.singleThreadedCheckReset();
     }
 
     /** Releases the appender. */

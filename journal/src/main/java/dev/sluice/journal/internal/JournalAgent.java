@@ -36,6 +36,7 @@ public final class JournalAgent implements Agent {
     private volatile long writeFailures;
     private ChronicleWrites writes;
     private boolean failedThisCycle;
+
     private final ParkingIdleStrategy idle;
 
     public JournalAgent(ChronicleQueue queue) {
@@ -68,6 +69,7 @@ public final class JournalAgent implements Agent {
         }
         int work = 0;
         failedThisCycle = false;
+
         for (ProducerRing ring : rings) {
             int drained = ring.ring().controlledRead(handler, DRAIN_LIMIT);
             if (drained > 0) {

@@ -16,9 +16,9 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public final class ParkingIdleStrategy implements IdleStrategy {
     /** Busy spins before yielding: a few microseconds. */
-    public static final int DEFAULT_MAX_SPINS = 200;
+    public static final int DEFAULT_MAX_SPINS = 100;
     /** Yields before parking: tens of microseconds. */
-    public static final int DEFAULT_MAX_YIELDS = 50;
+    public static final int DEFAULT_MAX_YIELDS = 0;
     /** Longest park; a wake-up normally comes much sooner. */
     public static final long DEFAULT_MAX_PARK_NS = 100_000_000L;
 

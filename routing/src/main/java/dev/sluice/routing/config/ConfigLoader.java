@@ -75,7 +75,7 @@ public final class ConfigLoader {
 
         JsonNode s = root.path("server");
         checkKeys(s, "server", "host", "port", "admin_port", "io_threads", "max_body_bytes", "max_header_bytes",
-                "max_request_line_bytes", "journal_ring_bytes");
+                "max_request_line_bytes", "journal_ring_bytes", "journal_mode");
         ServerSettings server = new ServerSettings(
                 str(s, "server.host", ServerSettings.DEFAULT_HOST),
                 (int) num(s, "server.port", ServerSettings.DEFAULT_PORT, 0, 65535),
@@ -86,7 +86,12 @@ public final class ConfigLoader {
                 (int) num(s, "server.max_request_line_bytes", ServerSettings.DEFAULT_MAX_REQUEST_LINE_BYTES, 256,
                         1 << 20),
                 (int) num(s, "server.journal_ring_bytes", ServerSettings.DEFAULT_JOURNAL_RING_BYTES, 64 * 1024,
-                        1 << 30));
+                        1 << 30),
+                str(s, "server.journal_mode", ServerSettings.JOURNAL_DIRECT));
+        if (!server.journalMode().equals(ServerSettings.JOURNAL_DIRECT)
+                && !server.journalMode().equals(ServerSettings.JOURNAL_HANDOFF)) {
+            throw error("server.journal_mode", "'" + server.journalMode() + "' (expected: direct or handoff)");
+        }
         if (Integer.bitCount(server.journalRingBytes()) != 1) {
             throw error("server.journal_ring_bytes", server.journalRingBytes() + " (expected: a power of two)");
         }
@@ -141,6 +146,16 @@ public final class ConfigLoader {
                 Matcher ref = ENV_REF.matcher(rawKey);
                 disabled = ref.find() ? ref.group(1) + " is not set" : "api_key is empty";
                 apiKey = null;
+            }
+            if (apiKey != null) {
+                for (int i = 0; i < apiKey.length(); i++) {
+                    char c = apiKey.charAt(i);
+                    if (c <= 0x20 || c >= 0x7f) {
+                        // It goes into a header verbatim: a CR or LF here would inject headers upstream.
+                        throw error(path + ".api_key", "contains a space, control or non-ASCII character at "
+                                + "position " + i + " (the value is not shown)");
+                    }
+                }
             }
             if (MOCK_BASE_URL.equals(baseUrl)) {
                 if (!mockEnabled) {

@@ -10,10 +10,14 @@ package dev.sluice.routing.config;
  * @param maxBodyBytes largest request body accepted (413 past it)
  * @param maxHeaderBytes largest header block accepted (431 past it)
  * @param maxRequestLineBytes longest request line accepted (414 past it)
- * @param journalRingBytes per-event-loop journal hand-off ring capacity
+ * @param journalRingBytes per-event-loop journal hand-off ring capacity (journal mode {@code handoff})
+ * @param journalMode {@value #JOURNAL_DIRECT} (event loops append to the journal themselves, durable on return)
+ *        or {@value #JOURNAL_HANDOFF} (they hand records to one journal thread)
  */
 public record ServerSettings(String host, int port, int adminPort, int ioThreads, int maxBodyBytes,
-                             int maxHeaderBytes, int maxRequestLineBytes, int journalRingBytes) {
+                             int maxHeaderBytes, int maxRequestLineBytes, int journalRingBytes, String journalMode) {
+    public static final String JOURNAL_DIRECT = "direct";
+    public static final String JOURNAL_HANDOFF = "handoff";
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_ADMIN_PORT = 8081;
@@ -25,6 +29,6 @@ public record ServerSettings(String host, int port, int adminPort, int ioThreads
     /** Returns a copy listening on other ports (command-line overrides; 0 picks a free port). */
     public ServerSettings withPorts(int newPort, int newAdminPort) {
         return new ServerSettings(host, newPort, newAdminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
-                maxRequestLineBytes, journalRingBytes);
+                maxRequestLineBytes, journalRingBytes, journalMode);
     }
 }

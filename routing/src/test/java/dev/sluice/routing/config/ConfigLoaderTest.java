@@ -114,6 +114,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldRefuseProviderKeysThatCouldInjectHeadersWithoutShowingThem() {
+        assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", BASE, Map.of("OPENAI_API_KEY", "sk-a\r\nX-Evil: 1")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.field()).isEqualTo("providers.openai.api_key");
+                    assertThat(e.getMessage()).doesNotContain("sk-a").doesNotContain("Evil");
+                });
+    }
+
+    @Test
     void shouldSubstituteEnvironmentWithDefaults() throws Exception {
         GatewayConfig c = ConfigLoader.parse("t.yaml", BASE.replace("port: 9000", "port: ${PORT:-9100}")
                 + "data_dir: ${DATA:-/tmp/x}\n", Map.of());
