@@ -342,6 +342,41 @@ class SseScannerTest {
     }
 
     @ParameterizedTest
+    @MethodSource("cases")
+    void shouldNotAllocateScanningAnyFixtureManyEventsPerBuffer(Case c) {
+        // Many streams back to back in one read: the fast path, its window sliding and the lexer all run.
+        byte[] one = Fixtures.bytes(c.fixture());
+        byte[] data = new byte[one.length * 40];
+        for (int i = 0; i < 40; i++) {
+            System.arraycopy(one, 0, data, i * one.length, one.length);
+        }
+        ByteBuf buf = Unpooled.wrappedBuffer(data);
+        SseScanner scanner = new SseScanner(1 << 16);
+        Usage usage = new Usage();
+        long[] sink = new long[1];
+        SseListener listener = (end, flags) -> sink[0] += end + flags;
+        try {
+            for (int i = 0; i < 2_000; i++) {
+                scanner.reset(c.endpoint(), usage);
+                scanner.scan(buf, listener);
+            }
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 1_000; i++) {
+                scanner.reset(c.endpoint(), usage);
+                scanner.scan(buf, listener);
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertThat(allocated).as("bytes allocated for 1,000 scans of 40 streams").isLessThan(4096);
+            assertThat(scanner.events()).isEqualTo(40L * c.flags().length);
+            assertThat(sink[0]).isPositive();
+        } finally {
+            buf.release();
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void shouldNotAllocateWhileScanningInSteadyState(boolean direct) {
         // Wrapped buffers are not leak-tracked: paranoid leak detection records a stack trace per access.

@@ -108,17 +108,39 @@ public final class Words {
         return NONE;
     }
 
+    /** Returns the id of the word held in {@code bytes[offset, offset + length)}, or {@link #NONE}. Allocates nothing. */
+    public static int lookupAt(byte[] bytes, int offset, int length) {
+        if (length <= 0 || length > MAX_LENGTH) {
+            return NONE;
+        }
+        int hash = 0;
+        for (int i = 0; i < length; i++) {
+            hash = hashStep(hash, bytes[offset + i]);
+        }
+        int slot = mix(hash) & (TABLE_SIZE - 1);
+        for (int word; (word = TABLE[slot]) != NONE; slot = (slot + 1) & (TABLE_SIZE - 1)) {
+            if (HASHES[word] == hash && equal(BYTES[word], bytes, offset, length)) {
+                return word;
+            }
+        }
+        return NONE;
+    }
+
     /** The word's text, for diagnostics and tests. */
     public static String name(int word) {
         return word <= NONE || word > count ? "" : new String(BYTES[word], StandardCharsets.US_ASCII);
     }
 
     private static boolean equal(byte[] word, byte[] bytes, int length) {
+        return equal(word, bytes, 0, length);
+    }
+
+    private static boolean equal(byte[] word, byte[] bytes, int offset, int length) {
         if (word.length != length) {
             return false;
         }
         for (int i = 0; i < length; i++) {
-            if (word[i] != bytes[i]) {
+            if (word[i] != bytes[offset + i]) {
                 return false;
             }
         }
