@@ -31,12 +31,14 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -64,6 +66,13 @@ final class Exchange {
     private static final AsciiString DEFAULT_ANTHROPIC_VERSION = AsciiString.cached("2023-06-01");
     private static final AsciiString EVENT_STREAM = AsciiString.cached("text/event-stream");
     private static final int MAX_BODY_COMPONENTS = 4096;
+    /**
+     * Headers of messages the gateway builds itself: names are constants and every value is a constant, a header
+     * the strict decoder already validated, or a provider key checked at configuration load (ConfigLoader refuses
+     * control characters in it). Validating them again on every request is pure cost.
+     */
+    private static final HttpHeadersFactory TRUSTED_HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private final ClientHandler client;
     private final GatewayContext gateway;
@@ -218,7 +227,8 @@ final class Exchange {
         ProviderConfig p = route.provider();
         ByteBuf upstreamBody = BodyRewriter.rewrite(client.ctx().alloc(), body, f, route.upstreamModelJson(), hideUsage);
         String path = p.basePath() + (p.kind() == ProviderKind.OPENAI ? endpoint.path().substring(3) : endpoint.path());
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, upstreamBody);
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, upstreamBody,
+                TRUSTED_HEADERS, TRUSTED_HEADERS);
         HttpHeaders h = req.headers();
         h.set(HttpHeaderNames.HOST, p.port() == (p.tls() ? 443 : 80) ? p.host() : p.host() + ':' + p.port());
         h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
@@ -277,11 +287,8 @@ final class Exchange {
         upstreamHandler.attach(this);
         ch.config().setAutoRead(client.ctx().channel().isWritable());
         lastReadNanos = System.nanoTime();
-        ch.writeAndFlush(req).addListener((ChannelFutureListener) future -> {
-            if (!future.isSuccess() && !finished) {
-                onUpstreamClosed(future.cause());
-            }
-        });
+        // A failed write reaches UpstreamHandler.exceptionCaught, which ends this exchange: no listener needed.
+        ch.writeAndFlush(req, ch.voidPromise());
         armTimer(config.upstream().firstByteTimeoutMs());
     }
 
@@ -343,7 +350,7 @@ final class Exchange {
         String contentType = resp.headers().get(HttpHeaderNames.CONTENT_TYPE);
         sse = stream && status == 200 && contentType != null && contentType.startsWith("text/event-stream");
         usage = new Usage();
-        HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status());
+        HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status(), TRUSTED_HEADERS);
         HttpHeaders h = out.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, contentType != null ? contentType : HttpHeaderValues.APPLICATION_JSON);
         if (sse) {

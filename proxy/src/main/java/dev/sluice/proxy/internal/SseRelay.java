@@ -70,25 +70,33 @@ final class SseRelay implements SseListener {
             return;
         }
         boolean drop = hideUsage && (flags & SseScanner.USAGE_ONLY) != 0;
+        boolean reassembled = false;
         if (!carry.isEmpty()) {
             // The first event completed in this buffer began in an earlier one.
-            ByteBuf b;
-            while ((b = carry.poll()) != null) {
-                if (drop) {
-                    b.release();
-                } else {
-                    client.write(b, client.voidPromise());
-                    wroteSinceFlush = true;
+            if (!drop && hideUsage && cur != null) {
+                writeReassembled(eventEnd);
+                reassembled = true;
+            } else {
+                ByteBuf b;
+                while ((b = carry.poll()) != null) {
+                    if (drop) {
+                        b.release();
+                    } else {
+                        client.write(b, client.voidPromise());
+                        wroteSinceFlush = true;
+                    }
                 }
             }
         }
-        if (drop) {
+        if (reassembled) {
+            writeFrom = eventEnd;
+        } else if (drop) {
             writeRegion();
             writeFrom = eventEnd;
         } else if (hideUsage) {
             // Asking for usage made the provider add "usage":null to every chunk; a client that did not ask
             // gets the chunks as the provider sends them without the option: no usage key at all.
-            int cut = usageNullAt(eventEnd);
+            int cut = cur == null ? -1 : usageNullAt(cur, Math.max(writeFrom, cur.readerIndex()), eventEnd);
             if (cut >= 0) {
                 lastEnd = cut;
                 writeRegion();
@@ -114,19 +122,45 @@ final class SseRelay implements SseListener {
     }
 
     /**
-     * Returns where {@code ,"usage":null} starts when the event ending at {@code eventEnd} closes its JSON with it
-     * and those bytes are in the current buffer and not written yet, else -1.
+     * Writes an event that began in earlier reads and ends at {@code eventEnd} of the current one, without its
+     * {@code "usage":null}: the field may straddle reads, so the (rare) split event is copied into one pooled
+     * buffer first.
      */
-    private int usageNullAt(int eventEnd) {
-        if (cur == null) {
-            return -1;
+    private void writeReassembled(int eventEnd) {
+        int tail = eventEnd - cur.readerIndex();
+        int size = tail;
+        for (ByteBuf b : carry) {
+            size += b.readableBytes();
         }
+        ByteBuf whole = client.alloc().buffer(size);
+        ByteBuf b;
+        while ((b = carry.poll()) != null) {
+            whole.writeBytes(b);
+            b.release();
+        }
+        whole.writeBytes(cur, cur.readerIndex(), tail);
+        int cut = usageNullAt(whole, whole.readerIndex(), whole.writerIndex());
+        if (cut >= 0) {
+            int after = cut + USAGE_NULL.length;
+            client.write(whole.retainedSlice(whole.readerIndex(), cut - whole.readerIndex()), client.voidPromise());
+            client.write(whole.retainedSlice(after, whole.writerIndex() - after), client.voidPromise());
+            whole.release();
+        } else {
+            client.write(whole, client.voidPromise());
+        }
+        wroteSinceFlush = true;
+    }
+
+    /**
+     * Returns where {@code ,"usage":null} starts when the event ending at {@code eventEnd} closes its JSON with it
+     * and those bytes lie in {@code buf} at or after {@code floor}, else -1.
+     */
+    private static int usageNullAt(ByteBuf buf, int floor, int eventEnd) {
         int i = eventEnd - 1;
-        int floor = Math.max(writeFrom, cur.readerIndex());
-        while (i >= floor && eventEnd - i <= 4 && (cur.getByte(i) == '\n' || cur.getByte(i) == '\r')) {
+        while (i >= floor && eventEnd - i <= 4 && (buf.getByte(i) == '\n' || buf.getByte(i) == '\r')) {
             i--;
         }
-        if (i < floor || cur.getByte(i) != '}') {
+        if (i < floor || buf.getByte(i) != '}') {
             return -1;
         }
         int start = i - USAGE_NULL.length;
@@ -134,7 +168,7 @@ final class SseRelay implements SseListener {
             return -1;
         }
         for (int j = 0; j < USAGE_NULL.length; j++) {
-            if (cur.getByte(start + j) != USAGE_NULL[j]) {
+            if (buf.getByte(start + j) != USAGE_NULL[j]) {
                 return -1;
             }
         }
