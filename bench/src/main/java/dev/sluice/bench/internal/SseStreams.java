@@ -48,11 +48,11 @@ public final class SseStreams {
 
     /** The OpenAI stream as a client that did not ask for usage sees it through the gateway: no usage chunk. */
     public static byte[] openAiWithoutUsage() {
-        byte[] out = new byte[OPENAI.length - OPENAI_USAGE.length()];
-        System.arraycopy(OPENAI, 0, out, 0, OPENAI_USAGE_START);
-        System.arraycopy(OPENAI, OPENAI_USAGE_START + OPENAI_USAGE.length(), out, OPENAI_USAGE_START,
-                OPENAI.length - OPENAI_USAGE_START - OPENAI_USAGE.length());
-        return out;
+        // What a client that did not ask for usage gets: no usage chunk, and no "usage":null in the others.
+        String all = new String(OPENAI, java.nio.charset.StandardCharsets.UTF_8);
+        String without = (all.substring(0, OPENAI_USAGE_START)
+                + all.substring(OPENAI_USAGE_START + OPENAI_USAGE.length())).replace(",\"usage\":null}", "}");
+        return without.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Usage the OpenAI stream reports: prompt tokens. */

@@ -1,0 +1,422 @@
+package dev.sluice.bench.compare;
+
+import dev.sluice.bench.compare.Figures.Measurement;
+import dev.sluice.bench.compare.internal.BenchModel;
+import dev.sluice.bench.compare.internal.Bodies;
+import dev.sluice.bench.compare.internal.ChildProcess;
+import dev.sluice.bench.compare.internal.CompareReport;
+import dev.sluice.bench.compare.internal.Peer;
+import dev.sluice.bench.compare.internal.ProcStats;
+import dev.sluice.bench.compare.internal.Scenario;
+import dev.sluice.bench.compare.internal.Validation;
+import dev.sluice.bench.compare.internal.WindowSampler;
+import dev.sluice.bench.compare.internal.WindowSampler.Window;
+import dev.sluice.bench.internal.TempDirs;
+import dev.sluice.bench.load.LoadDriver;
+import dev.sluice.bench.load.LoadResult;
+import dev.sluice.bench.load.LoadSpec;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bench/compare}: the side-by-side comparison. Starts the upstream ({@link BenchUpstream}, its own JVM on
+ * 127.0.0.1:9001), then one target at a time (direct, a Sluice gateway, nginx, HAProxy, Caddy), validates that it
+ * really streams, prewarms it, and runs every scenario with the in-process load driver while sampling the target's
+ * process tree from {@code /proc}. Prints the table and writes {@code bench/results/compare.json}. Targets whose
+ * binary is missing are skipped with a message. Confined to the main thread.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Side by side on loopback: the upstream direct, Sluice and reverse proxies under the same load.")
+public final class Compare implements Callable<Integer> {
+    /** The probe's p99 time to first token that a paced-max step must stay under. */
+    static final double PACED_MAX_TTFT_P99_MS = 50.0;
+    /** Connections opened up front by the open-loop scenarios. */
+    private static final int RATE_INITIAL_CONNECTIONS = 10;
+    /** Seconds allowed for a target to open its port (Sluice may build itself first). */
+    private static final long SLUICE_START_TIMEOUT_MS = 300_000;
+    private static final long PEER_START_TIMEOUT_MS = 30_000;
+
+    private static String[] rawArgs = new String[0];
+
+    @Option(names = "--targets", split = ",", paramLabel = "LIST",
+            description = "Targets, in run order: sluice, direct, nginx, haproxy, caddy (default: ${DEFAULT-VALUE}).")
+    List<String> targets = List.of("sluice", "direct", "nginx", "haproxy");
+
+    @Option(names = "--scenarios", split = ",", paramLabel = "LIST",
+            description = "json, sse, sse-paced, json-rate, json-rate-low, seq, paced-max (default: ${DEFAULT-VALUE}).")
+    List<String> scenarios = List.of("json", "sse", "sse-paced", "json-rate", "json-rate-low", "seq");
+
+    @Option(names = "--duration", paramLabel = "S", description = "Measured seconds per scenario (default: ${DEFAULT-VALUE}).")
+    double durationS = 15;
+
+    @Option(names = "--warmup", paramLabel = "S", description = "Unrecorded seconds before each scenario (default: ${DEFAULT-VALUE}).")
+    double warmupS = 3;
+
+    @Option(names = "--prewarm", paramLabel = "S",
+            description = "Unrecorded JSON+SSE load after a target starts (default: 20 for sluice, 3 otherwise).")
+    Double prewarmS;
+
+    @Option(names = "--conns", paramLabel = "N", description = "Connections for json and sse (default: ${DEFAULT-VALUE}).")
+    int conns = 50;
+
+    @Option(names = "--paced-conns", paramLabel = "N", description = "Streams for sse-paced (default: ${DEFAULT-VALUE}).")
+    int pacedConns = 64;
+
+    @Option(names = "--rate", paramLabel = "R", description = "Requests/s for json-rate (default: ${DEFAULT-VALUE}).")
+    double rate = 1000;
+
+    @Option(names = "--rate-low", paramLabel = "R", description = "Requests/s for json-rate-low (default: ${DEFAULT-VALUE}).")
+    double rateLow = 200;
+
+    @Option(names = "--paced-max", paramLabel = "N", description = "Upper bound of paced-max (default: ${DEFAULT-VALUE}).")
+    int pacedMax = 16384;
+
+    @Option(names = "--max-other", paramLabel = "CORES",
+            description = "Repeat a run when other processes used more cores than this (default: ${DEFAULT-VALUE}).")
+    double maxOther = 0.35;
+
+    @Option(names = "--retries", paramLabel = "N", description = "Repeats of a disturbed run (default: ${DEFAULT-VALUE}).")
+    int retries = 1;
+
+    @Option(names = "--quiet-wait", paramLabel = "S",
+            description = "Longest wait for a quiet machine before a run (default: ${DEFAULT-VALUE}).")
+    long quietWaitS = 60;
+
+    @Option(names = "--port-offset", paramLabel = "N",
+            description = "Move every port (upstream 9001, proxies 9101-9103, sluice 9200) by N, e.g. to run beside "
+                    + "another comparison (default: ${DEFAULT-VALUE}).")
+    int portOffset;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "The Sluice checkout (default: -Dsluice.root or .).")
+    Path root;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Results (default: <root>/bench/results/compare.json).")
+    Path out;
+
+    private final PrintStream log = System.out;
+    private final List<Measurement> measurements = new ArrayList<>();
+    private final Map<String, Object> validation = new LinkedHashMap<>();
+    private final Map<String, Object> pacedMaxResults = new LinkedHashMap<>();
+    private final Map<String, String> skipped = new LinkedHashMap<>();
+    private List<Long> upstreamPids = List.of();
+    private Path conf;
+
+    @Override
+    public Integer call() throws Exception {
+        root = (root != null ? root : Path.of(System.getProperty("sluice.root", "."))).toAbsolutePath().normalize();
+        out = out != null ? out : root.resolve("bench/results/compare.json");
+        List<Peer> peers = parseTargets();
+        List<Scenario> scens = parseScenarios();
+        if (!ProcStats.available()) {
+            log.println("compare: /proc is not readable; CPU and memory need Linux");
+            return 2;
+        }
+        int upstreamPort = BenchUpstream.DEFAULT_PORT + portOffset;
+        if (ChildProcess.portOpen(upstreamPort)) {
+            log.println("compare: 127.0.0.1:" + upstreamPort + " is in use; stop what runs there first or pass "
+                    + "--port-offset");
+            return 2;
+        }
+        Path runBase = Files.createTempDirectory("sluice-compare-");
+        conf = configs(runBase);
+        log.printf("compare: targets %s, scenarios %s, %.0f s each; run files in %s%n", targets, scenarios, durationS,
+                runBase);
+        try (ChildProcess upstream = ChildProcess.start("upstream", upstreamCommand(), Map.of(), root,
+                runBase.resolve("upstream.log"))) {
+            if (!upstream.awaitPort(upstreamPort, PEER_START_TIMEOUT_MS)) {
+                log.println("compare: the upstream did not start; see " + upstream.log());
+                return 1;
+            }
+            upstreamPids = ProcStats.tree(upstream.pid());
+            for (Peer peer : peers) {
+                runTarget(peer, scens, runBase);
+            }
+        }
+        List<Figures.Figure> figures = Figures.derive(measurements);
+        CompareReport report = new CompareReport(figures, validation, pacedMaxResults, skipped, options(),
+                "bench/compare " + String.join(" ", rawArgs));
+        log.println();
+        log.print(report.table());
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        report.writeJson(out);
+        log.println("results: " + out);
+        TempDirs.deleteRecursively(runBase);
+        return 0;
+    }
+
+    /**
+     * The directory the peers read their configuration from: {@code bench/conf/} itself, or with a port offset
+     * copies in the run directory whose {@code 127.0.0.1:<port>} addresses are moved by the offset.
+     */
+    private Path configs(Path runBase) throws IOException {
+        Path original = root.resolve("bench/conf");
+        if (portOffset == 0) {
+            return original;
+        }
+        Path moved = Files.createDirectories(runBase.resolve("conf"));
+        for (Peer p : Peer.values()) {
+            if (p.configFile() == null) {
+                continue;
+            }
+            String text = Files.readString(original.resolve(p.configFile()));
+            for (Peer q : Peer.values()) {
+                text = text.replace("127.0.0.1:" + q.basePort(), "127.0.0.1:" + q.port(portOffset));
+            }
+            Files.writeString(moved.resolve(p.configFile()), text);
+        }
+        return moved;
+    }
+
+    private List<Peer> parseTargets() {
+        List<Peer> out = new ArrayList<>();
+        for (String t : targets) {
+            Peer p = Peer.byId(t.trim());
+            if (p == null) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--targets: unknown target '" + t + "' (expected: sluice, direct, nginx, haproxy, caddy)");
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    private List<Scenario> parseScenarios() {
+        List<Scenario> out = new ArrayList<>();
+        for (String s : scenarios) {
+            Scenario sc = Scenario.byId(s.trim());
+            if (sc == null) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--scenarios: unknown scenario '" + s
+                        + "' (expected: json, sse, sse-paced, json-rate, json-rate-low, seq, paced-max)");
+            }
+            out.add(sc);
+        }
+        return out;
+    }
+
+    private List<String> upstreamCommand() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(BenchUpstream.class.getName());
+        cmd.add("--port");
+        cmd.add(Integer.toString(BenchUpstream.DEFAULT_PORT + portOffset));
+        return cmd;
+    }
+
+    private void runTarget(Peer peer, List<Scenario> scens, Path runBase) throws Exception {
+        String name = peer.id();
+        String missing = peer.missing(root);
+        if (missing != null) {
+            log.println("!! skipping " + name + ": " + missing);
+            skipped.put(name, missing);
+            return;
+        }
+        if (peer != Peer.DIRECT && ChildProcess.portOpen(peer.port(portOffset))) {
+            String why = "127.0.0.1:" + peer.port(portOffset) + " is already in use";
+            log.println("!! skipping " + name + ": " + why);
+            skipped.put(name, why);
+            return;
+        }
+        Path runDir = Files.createDirectories(runBase.resolve(name));
+        for (String k : peer.environment(runDir).values()) {
+            Files.createDirectories(Path.of(k));
+        }
+        ChildProcess proc = null;
+        try {
+            if (peer != Peer.DIRECT) {
+                List<String> cmd = peer.command(root, conf, runDir, portOffset);
+                log.println("starting " + name + ": " + String.join(" ", cmd));
+                proc = ChildProcess.start(name, cmd, peer.environment(runDir), root, runDir.resolve(name + ".log"));
+                long timeoutMs = peer == Peer.SLUICE ? SLUICE_START_TIMEOUT_MS : PEER_START_TIMEOUT_MS;
+                if (!proc.awaitPort(peer.port(portOffset), timeoutMs)) {
+                    String why = "did not open port " + peer.port(portOffset) + "; log: "
+                            + Files.readString(proc.log()).lines().reduce((a, b) -> b).orElse("(empty)");
+                    log.println("!! skipping " + name + ": " + why);
+                    skipped.put(name, why);
+                    return;
+                }
+            }
+            Map<String, Object> v = Validation.check(peer.url(portOffset), peer.headers());
+            validation.put(name, v);
+            log.println("validate " + name + ": " + v);
+            double prewarm = prewarmS != null ? prewarmS : peer == Peer.SLUICE ? 20 : 3;
+            if (prewarm > 0) {
+                log.printf("prewarm %s: %.0f s%n", name, prewarm);
+                LoadDriver.run(spec(peer, BenchModel.MOCK, false, conns, 0, prewarm / 2, 0));
+                LoadDriver.run(spec(peer, BenchModel.MOCK, true, conns, 0, prewarm / 2, 0));
+            }
+            for (Scenario s : scens) {
+                List<Long> pids = proc == null ? List.of() : ProcStats.tree(proc.pid());
+                if (s == Scenario.PACED_MAX) {
+                    pacedMax(peer, pids);
+                } else {
+                    Measurement m = measureWithRetries(peer, s, pids);
+                    measurements.add(m);
+                    log.println(CompareReport.line(m));
+                }
+            }
+        } finally {
+            if (proc != null) {
+                proc.close();
+            }
+        }
+    }
+
+    private LoadSpec spec(Peer peer, BenchModel model, boolean sse, int connections, double ratePerSecond,
+                          double durationS, double warmupS) {
+        LoadSpec.Builder b = LoadSpec.builder(peer.url(portOffset)).body(Bodies.chat(model, sse)).sse(sse)
+                .connections(connections).ratePerSecond(ratePerSecond)
+                .durationNs((long) (durationS * 1e9)).warmupNs((long) (warmupS * 1e9));
+        if (ratePerSecond > 0) {
+            b.connections(RATE_INITIAL_CONNECTIONS).maxConnections(LoadSpec.DEFAULT_MAX_CONNECTIONS);
+        }
+        peer.headers().forEach(b::header);
+        return b.build();
+    }
+
+    private Measurement measureWithRetries(Peer peer, Scenario s, List<Long> pids) throws Exception {
+        Measurement best = null;
+        for (int attempt = 0; attempt <= retries; attempt++) {
+            Measurement m = measure(peer, s, pids, pacedConns);
+            if (best == null || m.otherCores() < best.otherCores()) {
+                best = m;
+            }
+            if (m.otherCores() <= maxOther) {
+                break;
+            }
+            log.printf("   .. %s/%s: other processes used %.2f cores during the run%s%n", s.id(), peer.id(),
+                    m.otherCores(), attempt < retries ? "; repeating" : "");
+        }
+        return best;
+    }
+
+    private Measurement measure(Peer peer, Scenario s, List<Long> pids, int streams) throws Exception {
+        List<Long> ours = new ArrayList<>(pids);
+        ours.addAll(upstreamPids);
+        ours.add(ProcessHandle.current().pid());
+        WindowSampler.awaitQuiet(ours, maxOther, quietWaitS, log);
+        String name = peer.id();
+        switch (s) {
+            case JSON, SSE -> {
+                boolean sse = s == Scenario.SSE;
+                WindowSampler w = new WindowSampler(pids, upstreamPids, (long) (warmupS * 1e9));
+                LoadResult r = LoadDriver.run(spec(peer, BenchModel.MOCK, sse, conns, 0, durationS, warmupS));
+                return measurement(name, s, r, null, w.finish(), 0);
+            }
+            case JSON_RATE, JSON_RATE_LOW -> {
+                double rps = s == Scenario.JSON_RATE ? rate : rateLow;
+                WindowSampler w = new WindowSampler(pids, upstreamPids, (long) (warmupS * 1e9));
+                LoadResult r = LoadDriver.run(spec(peer, BenchModel.MOCK, false, 1, rps, durationS, warmupS));
+                return measurement(name, s, r, null, w.finish(), 0);
+            }
+            case SSE_PACED, PACED_MAX -> {
+                WindowSampler w = new WindowSampler(pids, upstreamPids, (long) (warmupS * 1e9));
+                LoadResult[] rs = pacedWithProbe(peer, streams);
+                return measurement(name, s, rs[0], rs[1], w.finish(), BenchModel.TTFT20_ITL10.dataLines());
+            }
+            case SEQ -> {
+                double half = Math.max(1, durationS / 2);
+                double warm = Math.min(1, warmupS);
+                WindowSampler w = new WindowSampler(pids, upstreamPids, (long) (warm * 1e9));
+                LoadResult json = LoadDriver.run(spec(peer, BenchModel.MOCK, false, 1, 0, half, warm));
+                LoadResult sse = LoadDriver.run(spec(peer, BenchModel.MOCK, true, 1, 0, half, warm));
+                Window win = w.finish();
+                long requests = json.requests() + sse.requests() + sse.warmupRequests();
+                return new Measurement(name, s.id(), json.rps(), requests, json.errors() + sse.errors(),
+                        json.totalMs(50), json.totalMs(99), sse.ttftMs(50), sse.ttftMs(99), Double.NaN, Double.NaN,
+                        pids.isEmpty() ? Double.NaN : win.targetCpuS(), 0, pids.isEmpty() ? Double.NaN
+                        : win.targetRssPeakMb(), win.otherCores());
+            }
+            default -> throw new IllegalArgumentException("scenario: " + s);
+        }
+    }
+
+    /** The paced streams and, on its own connection and event loop, the c=1 time-to-first-token probe. */
+    private LoadResult[] pacedWithProbe(Peer peer, int streams) throws IOException, InterruptedException {
+        LoadSpec load = spec(peer, BenchModel.TTFT20_ITL10, true, streams, 0, durationS, warmupS);
+        LoadSpec probe = spec(peer, BenchModel.TTFT20_ITL10, true, 1, 0, durationS, warmupS);
+        try (LoadDriver l = LoadDriver.start(load); LoadDriver p = LoadDriver.start(probe)) {
+            LoadResult lr = l.await();
+            return new LoadResult[] {lr, p.await()};
+        }
+    }
+
+    private static Measurement measurement(String target, Scenario s, LoadResult r, LoadResult probe, Window w,
+                                           int eventsPerRequest) {
+        boolean proxy = !target.equals(Figures.DIRECT);
+        boolean sse = r.spec().sse();
+        return new Measurement(target, s.id(), r.rps(), r.requests(), r.errors() + (probe == null ? 0 : probe.errors()),
+                r.totalMs(50), r.totalMs(99), sse ? r.ttftMs(50) : Double.NaN, sse ? r.ttftMs(99) : Double.NaN,
+                probe == null ? Double.NaN : probe.ttftMs(50), probe == null ? Double.NaN : probe.ttftMs(99),
+                proxy ? w.targetCpuS() : Double.NaN, eventsPerRequest, proxy ? w.targetRssPeakMb() : Double.NaN,
+                w.otherCores());
+    }
+
+    private void pacedMax(Peer peer, List<Long> pids) throws Exception {
+        List<Map<String, Object>> steps = new ArrayList<>();
+        int best = 0;
+        double bestRss = Double.NaN;
+        for (int n = pacedConns; n <= pacedMax; n *= 2) {
+            Measurement m = measure(peer, Scenario.PACED_MAX, pids, n);
+            boolean pass = m.errors() == 0 && m.probeTtftP99Ms() < PACED_MAX_TTFT_P99_MS;
+            Map<String, Object> step = new LinkedHashMap<>();
+            step.put("streams", n);
+            step.put("rps", m.rps());
+            step.put("errors", m.errors());
+            step.put("probe_ttft_p99_ms", m.probeTtftP99Ms());
+            step.put("rss_mb", m.rssMb());
+            step.put("pass", pass);
+            steps.add(step);
+            log.printf("[paced-max] %-8s %6d streams: rps %.0f, probe TTFT p99 %.2f ms, errors %d, rss %.0f MB: %s%n",
+                    peer.id(), n, m.rps(), m.probeTtftP99Ms(), m.errors(), m.rssMb(), pass ? "pass" : "fail");
+            if (!pass) {
+                break;
+            }
+            best = n;
+            bestRss = m.rssMb();
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("max_streams", best);
+        r.put("rss_mb", bestRss);
+        r.put("steps", steps);
+        pacedMaxResults.put(peer.id(), r);
+    }
+
+    private Map<String, Object> options() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("targets", targets);
+        o.put("scenarios", scenarios);
+        o.put("duration_s", durationS);
+        o.put("warmup_s", warmupS);
+        o.put("prewarm_s", prewarmS == null ? "20 for sluice, 3 otherwise" : prewarmS);
+        o.put("conns", conns);
+        o.put("paced_conns", pacedConns);
+        o.put("rate", rate);
+        o.put("rate_low", rateLow);
+        o.put("paced_max", pacedMax);
+        o.put("max_other_cores", maxOther);
+        o.put("port_offset", portOffset);
+        return o;
+    }
+
+    /** Runs the comparison; exits with its code. */
+    public static void main(String[] args) {
+        rawArgs = args.clone();
+        System.exit(new CommandLine(new Compare()).execute(args));
+    }
+}

@@ -1,0 +1,145 @@
+package dev.sluice.bench.compare.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The targets of the comparison: the upstream itself ({@code direct}), the Sluice gateway, and the reverse proxies
+ * users already trust, each on its own loopback port with its configuration in {@code bench/conf/}.
+ * Thread-safe (enum).
+ */
+public enum Peer {
+    /** The upstream itself: the baseline of every ratio. */
+    DIRECT(9001, null, null),
+    /** {@code ./sluice serve} with {@code bench/conf/sluice-bench.yaml}. */
+    SLUICE(9200, null, null),
+    /** nginx with {@code bench/conf/nginx.conf}. */
+    NGINX(9101, "nginx", "apt-get install -y nginx-light"),
+    /** HAProxy with {@code bench/conf/haproxy.cfg}. */
+    HAPROXY(9102, "haproxy", "apt-get install -y haproxy"),
+    /** Caddy with {@code bench/conf/Caddyfile}. */
+    CADDY(9103, "caddy", "apt-get install -y caddy");
+
+    /** The client key the comparison sends to Sluice; {@code bench/conf/sluice-bench.yaml} holds its hash. */
+    public static final String SLUICE_KEY = "sk-bench-compare-0001";
+    /** Sluice's admin port during the comparison. */
+    public static final int SLUICE_ADMIN_PORT = 9201;
+    private static final List<String> EXTRA_BIN_DIRS = List.of("/usr/sbin", "/usr/local/sbin", "/sbin");
+
+    private final int port;
+    private final String binary;
+    private final String install;
+
+    Peer(int port, String binary, String install) {
+        this.port = port;
+        this.binary = binary;
+        this.install = install;
+    }
+
+    /** The name used on the command line and in the results. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The target named {@code id}, or null. */
+    public static Peer byId(String id) {
+        for (Peer p : values()) {
+            if (p.id().equals(id)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Its port without an offset (the port its configuration in {@code bench/conf/} names). */
+    public int basePort() {
+        return port;
+    }
+
+    /** Its port when every port of the comparison is moved by {@code offset}. */
+    public int port(int offset) {
+        return port + offset;
+    }
+
+    /** The URL the load goes to. */
+    public String url(int offset) {
+        return "http://127.0.0.1:" + port(offset) + "/v1/chat/completions";
+    }
+
+    /** Headers every request to this target carries. */
+    public List<String> headers() {
+        return this == SLUICE ? List.of("Authorization: Bearer " + SLUICE_KEY) : List.of();
+    }
+
+    /** The peer's binary, or null when it is not installed (or not needed). */
+    public Path binaryPath() {
+        if (binary == null) {
+            return null;
+        }
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+        dirs.addAll(EXTRA_BIN_DIRS);
+        for (String d : dirs) {
+            if (!d.isEmpty()) {
+                Path p = Path.of(d, binary);
+                if (Files.isExecutable(p)) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Why this target cannot run here, or null when it can. */
+    public String missing(Path root) {
+        if (binary != null && binaryPath() == null) {
+            return binary + " is not installed (" + install + ")";
+        }
+        if (this == SLUICE && !Files.isExecutable(root.resolve("sluice"))) {
+            return "no executable launcher at " + root.resolve("sluice");
+        }
+        return null;
+    }
+
+    /** Its configuration file in {@code bench/conf/}, or null. */
+    public String configFile() {
+        return switch (this) {
+            case DIRECT -> null;
+            case SLUICE -> "sluice-bench.yaml";
+            case NGINX -> "nginx.conf";
+            case HAPROXY -> "haproxy.cfg";
+            case CADDY -> "Caddyfile";
+        };
+    }
+
+    /**
+     * The command that starts it in the foreground with its configuration from {@code conf}, its run files in
+     * {@code runDir}, and its ports moved by {@code offset}; null for direct.
+     */
+    public List<String> command(Path root, Path conf, Path runDir, int offset) {
+        return switch (this) {
+            case DIRECT -> null;
+            case SLUICE -> List.of(root.resolve("sluice").toString(), "serve",
+                    "--config", conf.resolve("sluice-bench.yaml").toString(), "--port", Integer.toString(port(offset)),
+                    "--admin-port", Integer.toString(SLUICE_ADMIN_PORT + offset),
+                    "--data-dir", runDir.resolve("data").toString());
+            case NGINX -> List.of(binaryPath().toString(), "-p", runDir.toString() + "/", "-e",
+                    runDir.resolve("error.log").toString(), "-c", conf.resolve("nginx.conf").toString());
+            case HAPROXY -> List.of(binaryPath().toString(), "-db", "-f", conf.resolve("haproxy.cfg").toString());
+            case CADDY -> List.of(binaryPath().toString(), "run", "--config", conf.resolve("Caddyfile").toString(),
+                    "--adapter", "caddyfile");
+        };
+    }
+
+    /** Environment added for it: Caddy keeps its state under {@code runDir}. */
+    public Map<String, String> environment(Path runDir) {
+        if (this == CADDY) {
+            String home = runDir.resolve("caddy-home").toString();
+            return Map.of("HOME", home, "XDG_DATA_HOME", home, "XDG_CONFIG_HOME", home);
+        }
+        return Map.of();
+    }
+}
