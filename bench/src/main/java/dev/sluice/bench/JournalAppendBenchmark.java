@@ -4,6 +4,7 @@ import dev.sluice.bench.internal.TempDirs;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.Journal;
+import dev.sluice.journal.JournalMode;
 import dev.sluice.journal.JournalProducer;
 import dev.sluice.journal.JournalSettings;
 import dev.sluice.journal.Outcome;
@@ -23,6 +24,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -35,6 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * core). The ring is {@value #RING_BYTES} bytes; when an append still returns
  * {@link JournalProducer#FULL} the benchmark spins until the journal thread has drained room, and that wait is
  * part of the measured time and counted in the {@code fullAppends}/{@code fullSpins} columns.
+ * With {@code mode=DIRECT} (what the gateway runs) the benchmark thread appends to the queue itself and there is
+ * no ring and no journal thread in the way: the figure is the cost an event loop pays per record.
  * Confined to the benchmark thread (the producer's owner).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -48,6 +52,10 @@ import org.openjdk.jmh.annotations.Warmup;
 public class JournalAppendBenchmark {
     static final int RING_BYTES = 32 * 1024 * 1024;
     private static final byte[] MODEL = "gpt-4o".getBytes(StandardCharsets.US_ASCII);
+
+    /** How records reach the queue: through the ring and the journal thread, or appended by this thread. */
+    @Param({"HANDOFF", "DIRECT"})
+    public String mode;
 
     private final EndRecord end = new EndRecord();
     private final RequestRecord request = new RequestRecord();
@@ -77,7 +85,7 @@ public class JournalAppendBenchmark {
     public void setUp() throws IOException {
         tempDir = Files.createTempDirectory("sluice-bench-journal");
         journal = Journal.open(JournalSettings.builder(tempDir.resolve("journal")).ringCapacityBytes(RING_BYTES)
-                .version("bench").build());
+                .mode(JournalMode.valueOf(mode)).version("bench").build());
         // No durable waiters are registered, so the executor never runs anything.
         producer = journal.newProducer(Runnable::run);
     }
@@ -86,7 +94,8 @@ public class JournalAppendBenchmark {
     public void tearDown() throws IOException {
         long appended = producer.appendedRecords();
         journal.close();
-        long written = journal.appendedRecords();
+        // The journal thread counts what it wrote from rings; in DIRECT mode the producer wrote it all itself.
+        long written = JournalMode.valueOf(mode) == JournalMode.DIRECT ? appended : journal.appendedRecords();
         TempDirs.deleteRecursively(tempDir);
         if (written != appended) {
             throw new IllegalStateException("journal wrote " + written + " records (expected: " + appended + ")");

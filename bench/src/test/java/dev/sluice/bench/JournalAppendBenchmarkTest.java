@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import dev.sluice.journal.JournalReader;
+
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(60)
 class JournalAppendBenchmarkTest {
@@ -18,9 +21,11 @@ class JournalAppendBenchmarkTest {
         Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
     }
 
-    @Test
-    void shouldAppendEveryRecordAndHaveTheJournalWriteThemAll() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"HANDOFF", "DIRECT"})
+    void shouldAppendEveryRecordAndHaveTheJournalWriteThemAll(String mode) throws IOException {
         JournalAppendBenchmark bench = new JournalAppendBenchmark();
+        bench.mode = mode;
         JournalAppendBenchmark.FullRing full = new JournalAppendBenchmark.FullRing();
         bench.setUp();
         Path dir = bench.journal().dir();
@@ -34,9 +39,18 @@ class JournalAppendBenchmarkTest {
         }
         assertThat(bench.producer().appendedRecords()).isEqualTo(10_000);
         assertThat(bench.producer().fullRejections()).isEqualTo(full.fullSpins);
+        if (mode.equals("DIRECT")) {
+            // Appended by this thread itself: durable on return, nothing left for the journal thread.
+            assertThat(bench.producer().isDurable(last)).isTrue();
+            try (JournalReader reader = JournalReader.open(dir)) {
+                // The benchmark numbers its END records apart from its REQUEST records: 5 000 requests to read.
+                assertThat(reader.last(Integer.MAX_VALUE, 0)).hasSize(5_000);
+                assertThat(reader.undecodableRecords()).isZero();
+            }
+        }
         // tearDown closes the journal (draining the ring) and fails unless the journal wrote all 10 000.
         bench.tearDown();
-        assertThat(bench.journal().appendedRecords()).isEqualTo(10_000);
+        assertThat(bench.journal().appendedRecords()).isEqualTo(mode.equals("DIRECT") ? 0 : 10_000);
         assertThat(dir).doesNotExist();
     }
 }
