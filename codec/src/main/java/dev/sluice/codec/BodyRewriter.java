@@ -20,6 +20,9 @@ public final class BodyRewriter {
     private static final byte[] STREAM_OPTIONS_MEMBER = ascii("\"stream_options\":{\"include_usage\":true}");
     private static final byte[] STREAM_OPTIONS_OBJECT = ascii("{\"include_usage\":true}");
     private static final byte[] INCLUDE_USAGE_MEMBER = ascii("\"include_usage\":true");
+    // The same members followed by a comma: the common cases, built once rather than per request.
+    private static final byte[] STREAM_OPTIONS_MEMBER_COMMA = concat(STREAM_OPTIONS_MEMBER, new byte[] {','});
+    private static final byte[] INCLUDE_USAGE_MEMBER_COMMA = concat(INCLUDE_USAGE_MEMBER, new byte[] {','});
     private static final byte[] MODEL_MEMBER_PREFIX = ascii("\"model\":\"");
 
     private BodyRewriter() {
@@ -61,8 +64,7 @@ public final class BodyRewriter {
                 optionsMember = STREAM_OPTIONS_MEMBER;
             } else if (f.includeUsage < 0) {
                 int at = f.streamOptionsStart + 1;
-                edits.add(at, at, f.streamOptionsKeys > 0 ? concat(INCLUDE_USAGE_MEMBER, new byte[] {','})
-                        : INCLUDE_USAGE_MEMBER);
+                edits.add(at, at, f.streamOptionsKeys > 0 ? INCLUDE_USAGE_MEMBER_COMMA : INCLUDE_USAGE_MEMBER);
             } else if (f.includeUsage == 0) {
                 edits.add(f.includeUsageValueStart, f.includeUsageValueEnd, TRUE);
             }
@@ -73,7 +75,11 @@ public final class BodyRewriter {
                     : modelMember != null ? modelMember : optionsMember;
             // An empty object {} takes the members without a trailing comma.
             int at = f.objectStart + 1;
-            edits.add(at, at, f.topLevelKeys > 0 ? concat(members, new byte[] {','}) : members);
+            byte[] inserted = members;
+            if (f.topLevelKeys > 0) {
+                inserted = members == STREAM_OPTIONS_MEMBER ? STREAM_OPTIONS_MEMBER_COMMA : concat(members, new byte[] {','});
+            }
+            edits.add(at, at, inserted);
         }
         if (edits.count == 0) {
             return body.retainedSlice();

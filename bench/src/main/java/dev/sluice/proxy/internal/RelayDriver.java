@@ -11,25 +11,23 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * Opens the package-private {@link SseRelay} to the benchmarks: the relay path exactly as {@code Exchange} runs it
- * (one {@link SseScanner} and one relay per connection, reset per stream, each upstream read handed over whole).
+ * (one relay with its scanner, reused stream after stream, each upstream read handed over whole).
  * Lives in the proxy's package inside the bench module only; the gateway never loads it.
  * Confined to the client channel's event loop.
  */
 public final class RelayDriver {
-    private final SseScanner scanner;
-    private final SseRelay relay = new SseRelay();
+    private final SseRelay relay;
     private final Usage usage = new Usage();
 
     /** @param maxEventBytes the scanner's event size cap (the gateway's {@code upstream.maxEventBytes}) */
     public RelayDriver(int maxEventBytes) {
-        this.scanner = new SseScanner(maxEventBytes);
+        this.relay = new SseRelay(maxEventBytes);
     }
 
     /** Starts a stream on {@code endpoint} relayed to {@code client}, dropping the usage chunk when {@code hideUsage}. */
     public void start(ChannelHandlerContext client, Endpoint endpoint, boolean hideUsage) {
         requireNonNull(client, "client");
-        scanner.reset(requireNonNull(endpoint, "endpoint"), usage);
-        relay.reset(client, scanner, hideUsage);
+        relay.reset(client, requireNonNull(endpoint, "endpoint"), usage, hideUsage);
     }
 
     /**
@@ -53,7 +51,7 @@ public final class RelayDriver {
 
     /** Events the scanner completed in this stream. */
     public long events() {
-        return scanner.events();
+        return relay.events();
     }
 
     /** The usage this stream reported. */

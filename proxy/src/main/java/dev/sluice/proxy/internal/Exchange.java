@@ -112,7 +112,6 @@ final class Exchange {
     private ArrayDeque<Object> held;
     private ScheduledFuture<?> timer;
     private Usage usage;
-    private SseScanner sseScanner;
     private UsageScanner usageScanner;
     private SseRelay relay;
     private boolean finished;
@@ -356,12 +355,8 @@ final class Exchange {
         if (sse) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             h.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
-            if (sseScanner == null) {
-                sseScanner = new SseScanner(config.upstream().maxEventBytes());
-                relay = new SseRelay();
-            }
-            sseScanner.reset(endpoint, usage);
-            relay.reset(client.ctx(), sseScanner, hideUsage);
+            relay = res.takeRelay(config.upstream().maxEventBytes());
+            relay.reset(client.ctx(), endpoint, usage, hideUsage);
             gateway.metrics().streamOpened();
         } else {
             String len = resp.headers().get(HttpHeaderNames.CONTENT_LENGTH);
@@ -371,7 +366,7 @@ final class Exchange {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
             if (status == 200) {
-                usageScanner = new UsageScanner();
+                usageScanner = res.takeUsageScanner();
                 usageScanner.reset(endpoint, usage);
             }
         }
@@ -666,6 +661,12 @@ final class Exchange {
         releaseHeldMessages();
         if (relay != null) {
             relay.discardPartial();
+            res.giveBack(relay);
+            relay = null;
+        }
+        if (usageScanner != null) {
+            res.giveBack(usageScanner);
+            usageScanner = null;
         }
         releaseBody();
         detachUpstream();
@@ -708,7 +709,7 @@ final class Exchange {
         } else if (headSent && statusSent < 400) {
             // The provider gave no usage (cancelled or truncated): estimate what was relayed.
             estimated = true;
-            out = sseScanner != null && sse ? sseScanner.contentEvents() : 0;
+            out = relay != null && sse ? relay.contentEvents() : 0;
             in = body != null ? TokenEstimator.estimateTokens(body, body.readerIndex(), body.writerIndex()) : 0;
         }
         e.tokensIn(in).tokensOut(out).tokensCached(cached).tokensEstimated(estimated);

@@ -4,12 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sluice.codec.RequestFacts;
 import dev.sluice.codec.RequestScanner;
+import dev.sluice.codec.UsageScanner;
 import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.JournalProducer;
 import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.config.KeyDigester;
 
 import io.netty.channel.EventLoop;
+
+import java.util.ArrayDeque;
 
 /**
  * Scratch objects and connections owned by one event loop, so the request path takes no lock and allocates no
@@ -24,11 +27,42 @@ public final class LoopResources {
     final RequestFacts facts = new RequestFacts();
     final RequestRecord requestRecord = new RequestRecord();
     final EndRecord endRecord = new EndRecord();
+    /** Most idle stream relays (and usage scanners) a loop keeps for reuse. */
+    static final int MAX_POOLED = 1024;
+    private final ArrayDeque<SseRelay> relays = new ArrayDeque<>();
+    private final ArrayDeque<UsageScanner> usageScanners = new ArrayDeque<>();
 
     public LoopResources(EventLoop loop, JournalProducer journal, UpstreamPool upstreams) {
         this.loop = requireNonNull(loop, "loop");
         this.journal = requireNonNull(journal, "journal");
         this.upstreams = requireNonNull(upstreams, "upstreams");
+    }
+
+    /**
+     * Returns an idle relay with its scanner (they carry a few KiB of scratch, too much to allocate per stream),
+     * or a new one.
+     */
+    SseRelay takeRelay(int maxEventBytes) {
+        SseRelay r = relays.pollLast();
+        return r != null && r.maxEventBytes() == maxEventBytes ? r : new SseRelay(maxEventBytes);
+    }
+
+    /** Takes back a relay whose stream has ended and whose held bytes were released. */
+    void giveBack(SseRelay r) {
+        if (relays.size() < MAX_POOLED) {
+            relays.addLast(r);
+        }
+    }
+
+    UsageScanner takeUsageScanner() {
+        UsageScanner u = usageScanners.pollLast();
+        return u != null ? u : new UsageScanner();
+    }
+
+    void giveBack(UsageScanner u) {
+        if (usageScanners.size() < MAX_POOLED) {
+            usageScanners.addLast(u);
+        }
     }
 
     public EventLoop loop() {

@@ -1,7 +1,9 @@
 package dev.sluice.proxy.internal;
 
+import dev.sluice.codec.Endpoint;
 import dev.sluice.codec.SseListener;
 import dev.sluice.codec.SseScanner;
+import dev.sluice.codec.Usage;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,8 +21,9 @@ final class SseRelay implements SseListener {
     private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final ArrayDeque<ByteBuf> carry = new ArrayDeque<>(2);
+    private final SseScanner scanner;
+    private final int maxEventBytes;
     private ChannelHandlerContext client;
-    private SseScanner scanner;
     private boolean hideUsage;
     private ByteBuf cur;
     private int writeFrom;
@@ -30,9 +33,16 @@ final class SseRelay implements SseListener {
     private long firstEventNanos;
     private boolean wroteSinceFlush;
 
-    void reset(ChannelHandlerContext client, SseScanner scanner, boolean hideUsage) {
+    /** A relay with its own scanner; reused stream after stream from its event loop's pool. */
+    SseRelay(int maxEventBytes) {
+        this.scanner = new SseScanner(maxEventBytes);
+        this.maxEventBytes = maxEventBytes;
+    }
+
+    /** Starts relaying a new stream of {@code endpoint} to {@code client}; usage goes into {@code usage}. */
+    void reset(ChannelHandlerContext client, Endpoint endpoint, Usage usage, boolean hideUsage) {
         this.client = client;
-        this.scanner = scanner;
+        this.scanner.reset(endpoint, usage);
         this.hideUsage = hideUsage;
         this.terminal = false;
         this.firstContentNanos = 0;
@@ -202,6 +212,20 @@ final class SseRelay implements SseListener {
     /** Returns the nanoTime of the first event carrying content, else of the first event, else 0. */
     long firstTokenNanos() {
         return firstContentNanos != 0 ? firstContentNanos : firstEventNanos;
+    }
+
+    /** Events carrying generated content seen so far (the token estimate when the provider gives no usage). */
+    long contentEvents() {
+        return scanner.contentEvents();
+    }
+
+    /** Complete events seen in this stream. */
+    long events() {
+        return scanner.events();
+    }
+
+    int maxEventBytes() {
+        return maxEventBytes;
     }
 
     /** Drops the bytes of an unfinished event (the stream broke in the middle of it). */
