@@ -206,6 +206,27 @@ public final class Journal implements AutoCloseable {
         return new JournalProducer(this, ring);
     }
 
+    /**
+     * Appends a configuration record from the calling thread, which must not be an event loop (it may touch the
+     * queue file). Thread-safe; configuration changes are rare, so each takes its own appender.
+     *
+     * @throws IllegalStateException when the journal is closed
+     */
+    public synchronized void appendConfig(ConfigRecord record) {
+        requireNonNull(record, "record");
+        if (isClosed()) {
+            throw new IllegalStateException("journal: " + dir + " is closed");
+        }
+        UnsafeBuffer scratch = new UnsafeBuffer(new byte[4096]);
+        int length = record.encode(scratch, 0);
+        ChronicleWrites writes = new ChronicleWrites(queue.createAppender());
+        try {
+            writes.append(scratch, 0, length);
+        } finally {
+            writes.close();
+        }
+    }
+
     /** Requests recovery marked interrupted when this journal was opened. */
     public int recoveredInterrupted() {
         return recoveredInterrupted;

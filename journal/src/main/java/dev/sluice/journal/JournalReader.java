@@ -85,6 +85,9 @@ public final class JournalReader implements AutoCloseable {
                     case RecordLayout.TYPE_BOOT:
                         visitor.onBoot(decoder.boot());
                         break;
+                    case RecordLayout.TYPE_CONFIG:
+                        visitor.onConfig(decoder.config());
+                        break;
                     default:
                         undecodable++;
                         continue;
@@ -191,6 +194,9 @@ public final class JournalReader implements AutoCloseable {
                         break;
                     case RecordLayout.TYPE_BOOT:
                         joiner.onBoot();
+                        break;
+                    case RecordLayout.TYPE_CONFIG:
+                        // Not a request: nothing to join.
                         break;
                     default:
                         undecodable++;

@@ -2,6 +2,7 @@ package dev.sluice.journal;
 
 import static dev.sluice.journal.internal.RecordLayout.HEADER_BYTES;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_BOOT;
+import static dev.sluice.journal.internal.RecordLayout.TYPE_CONFIG;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_END;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_REQUEST;
 import static dev.sluice.journal.internal.RecordLayout.VERSION;
@@ -57,6 +58,9 @@ final class RecordDecoder {
                 case TYPE_BOOT:
                     decoded = BootRecord.decodeBody(view, HEADER_BYTES);
                     return type;
+                case TYPE_CONFIG:
+                    decoded = ConfigRecord.decodeBody(view, HEADER_BYTES);
+                    return type;
                 default:
                     return UNDECODABLE;
             }
@@ -78,5 +82,9 @@ final class RecordDecoder {
 
     BootRecord boot() {
         return (BootRecord) decoded;
+    }
+
+    ConfigRecord config() {
+        return (ConfigRecord) decoded;
     }
 }

@@ -15,4 +15,7 @@ public interface RecordVisitor {
 
     default void onBoot(BootRecord boot) {
     }
+
+    default void onConfig(ConfigRecord config) {
+    }
 }

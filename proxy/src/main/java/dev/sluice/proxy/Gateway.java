@@ -2,12 +2,14 @@ package dev.sluice.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.journal.ConfigRecord;
 import dev.sluice.journal.Journal;
 import dev.sluice.journal.JournalMode;
 import dev.sluice.journal.JournalSettings;
 import dev.sluice.mock.MockProvider;
 import dev.sluice.proxy.internal.AdminHandler;
 import dev.sluice.proxy.internal.ClientHandler;
+import dev.sluice.proxy.internal.ConfigReloads;
 import dev.sluice.proxy.internal.GatewayContext;
 import dev.sluice.proxy.internal.GatewayMetrics;
 import dev.sluice.proxy.internal.LoopResources;
@@ -157,6 +159,7 @@ public final class Gateway implements AutoCloseable {
                     // The admin API is loopback-only whatever the client API's host is.
                     .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()))
                     .syncUninterruptibly().channel();
+            journal.appendConfig(new ConfigRecord(nowMicros(), bound.version(), bound.source()));
             return new Gateway(context, journal, mock, group, loops, client, admin);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock);
@@ -203,6 +206,33 @@ public final class Gateway implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Puts a new validated snapshot in use: requests that start from now on see it, requests in flight finish on
+     * theirs. Settings that need a restart (server, data_dir, mock_provider.enabled) keep their running values.
+     * Resolves provider hosts and writes the journal's configuration record, so call it off the event loops.
+     *
+     * @return the restart-only settings the new snapshot would have changed (kept as they run), or an empty list
+     */
+    public java.util.List<String> apply(GatewayConfig next) {
+        requireNonNull(next, "next");
+        GatewayConfig running = context.config();
+        java.util.List<String> kept = next.restartOnlyChanges(running);
+        GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
+        context.config(bound, resolve(bound));
+        journal.appendConfig(new ConfigRecord(nowMicros(), bound.version(), bound.source()));
+        return kept;
+    }
+
+    /** Lets the admin API reload the configuration file through {@code reloads}. */
+    public void reloads(ConfigReloads reloads) {
+        context.reloads(reloads);
+    }
+
+    private static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 
     /** Returns the client API port actually bound. */

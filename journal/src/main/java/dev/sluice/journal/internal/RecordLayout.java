@@ -17,6 +17,8 @@ public final class RecordLayout {
     public static final byte TYPE_END = 2;
     /** A boot record: a gateway opened the journal. */
     public static final byte TYPE_BOOT = 3;
+    /** A configuration record: the gateway applied a configuration version. */
+    public static final byte TYPE_CONFIG = 4;
     /** Bytes of the version and type header. */
     public static final int HEADER_BYTES = 2;
     /** Byte order of every multi-byte field. */

@@ -1,5 +1,6 @@
 package dev.sluice.proxy.cli;
 
+import dev.sluice.proxy.ConfigReloader;
 import dev.sluice.proxy.Gateway;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.ConfigLoader;
@@ -37,6 +38,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "PATH", description = "Data directory (default: from the configuration).")
     Path dataDir;
 
+    @Option(names = "--no-watch", description = "Do not watch the configuration file; reload on SIGHUP or "
+            + "POST /admin/reload only (for file systems without change notification).")
+    boolean noWatch;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -62,9 +67,13 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("sluice: cannot start: " + e.getMessage());
             return 1;
         }
+        // Edits of the file apply without a restart (watched, or SIGHUP, or POST /admin/reload).
+        ConfigReloader reloader = ConfigReloader.start(gateway, config, System.getenv(), !noWatch);
+        reloader.reloadOnHangup();
         RUNNING.set(true);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            reloader.close();
             gateway.close();
             stopped.countDown();
         }, "sluice-shutdown"));

@@ -18,8 +18,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The admin API on its own loopback port: {@code GET /healthz} (with the configuration version) and
- * {@code GET /metrics} (Prometheus text). Sits after {@code HttpServerCodec -> HttpObjectAggregator}.
+ * The admin API on its own loopback port: {@code GET /healthz} (with the configuration version),
+ * {@code GET /metrics} (Prometheus text), {@code GET /admin/config} (the version in use and the last reload
+ * error) and {@code POST /admin/reload} (re-read the configuration file). Sits after {@code HttpServerCodec -> HttpObjectAggregator}.
  * Confined to the channel's event loop.
  */
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -36,8 +37,36 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         if (q >= 0) {
             path = path.substring(0, q);
         }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (path.equals("/admin/reload") && req.method().equals(HttpMethod.POST)) {
+            ConfigReloads reloads = context.reloads();
+            if (reloads == null) {
+                send(ctx, text(HttpResponseStatus.NOT_FOUND, "application/json",
+                        "{\"error\":{\"code\":\"no_config_file\",\"message\":\"this gateway was not started"
+                                + " from a configuration file\"}}"), keepAlive);
+                return;
+            }
+            reloads.reload().whenComplete((o, e) -> {
+                FullHttpResponse r = e != null
+                        ? text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "application/json",
+                                error("reload_failed", String.valueOf(e.getMessage())))
+                        : o.applied() || "unchanged".equals(o.message())
+                        ? text(HttpResponseStatus.OK, "application/json", "{\"status\":\""
+                                + (o.applied() ? "applied" : "unchanged") + "\",\"config_version\":\"" + o.version()
+                                + "\",\"note\":" + quote(o.applied() ? o.message() : null) + "}")
+                        : text(HttpResponseStatus.BAD_REQUEST, "application/json",
+                                error("invalid_config", o.message()));
+                send(ctx, r, keepAlive);
+            });
+            return;
+        }
         FullHttpResponse r;
-        if (!req.method().equals(HttpMethod.GET)) {
+        if (path.equals("/admin/config") && req.method().equals(HttpMethod.GET)) {
+            ConfigReloads reloads = context.reloads();
+            r = text(HttpResponseStatus.OK, "application/json", "{\"config_version\":\"" + context.config().version()
+                    + "\",\"source\":" + quote(context.config().source()) + ",\"last_reload_error\":"
+                    + quote(reloads == null ? null : reloads.lastError()) + "}");
+        } else if (!req.method().equals(HttpMethod.GET)) {
             r = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "application/json",
                     "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"only GET is served here\"}}");
         } else if (path.equals("/healthz")) {
@@ -49,13 +78,39 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             r = text(HttpResponseStatus.NOT_FOUND, "application/json",
                     "{\"error\":{\"code\":\"not_found\",\"message\":\"no such admin endpoint\"}}");
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        send(ctx, r, keepAlive);
+    }
+
+    private static void send(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
         HttpUtil.setKeepAlive(r, keepAlive);
         if (keepAlive) {
             ctx.writeAndFlush(r, ctx.voidPromise());
         } else {
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    private static String error(String code, String message) {
+        return "{\"error\":{\"code\":\"" + code + "\",\"message\":" + quote(message) + "}}";
+    }
+
+    /** A JSON string literal (or null); configuration errors name files and fields, never secrets. */
+    private static String quote(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
     }
 
     private static FullHttpResponse text(HttpResponseStatus status, String type, String body) {

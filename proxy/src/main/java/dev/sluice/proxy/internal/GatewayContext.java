@@ -16,6 +16,7 @@ public final class GatewayContext {
     private volatile Map<String, InetSocketAddress> addresses = Map.of();
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final RequestIds requestIds = new RequestIds();
+    private volatile ConfigReloads reloads;
 
     public GatewayContext(GatewayConfig config, Map<String, InetSocketAddress> addresses) {
         this.config = config;
@@ -44,6 +45,15 @@ public final class GatewayContext {
     /** Returns the source of request ids (unique across restarts). */
     public RequestIds requestIds() {
         return requestIds;
+    }
+
+    /** Returns how the admin API reloads the configuration, or {@code null} when the gateway has no file. */
+    public ConfigReloads reloads() {
+        return reloads;
+    }
+
+    public void reloads(ConfigReloads r) {
+        this.reloads = r;
     }
 
     public GatewayMetrics metrics() {

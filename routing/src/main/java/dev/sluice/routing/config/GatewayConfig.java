@@ -89,6 +89,35 @@ public final class GatewayConfig {
                 keys);
     }
 
+    /**
+     * Returns a copy with the settings a running gateway cannot change taken from {@code running}: where it listens
+     * and its limits (server), its data directory, whether the built-in mock runs.
+     */
+    public GatewayConfig keepRuntimeOf(GatewayConfig running) {
+        return new GatewayConfig(source, version, running.server, upstream, running.dataDir, running.mockEnabled,
+                providers, routes, keys);
+    }
+
+    /** Names the restart-only settings in which this snapshot differs from {@code running}. */
+    public java.util.List<String> restartOnlyChanges(GatewayConfig running) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        ServerSettings a = server;
+        ServerSettings b = running.server;
+        if (a.ioThreads() != b.ioThreads() || a.maxBodyBytes() != b.maxBodyBytes()
+                || a.maxHeaderBytes() != b.maxHeaderBytes() || a.maxRequestLineBytes() != b.maxRequestLineBytes()
+                || a.journalRingBytes() != b.journalRingBytes() || !a.journalMode().equals(b.journalMode())
+                || !a.host().equals(b.host())) {
+            out.add("server");
+        }
+        if (!dataDir.equals(running.dataDir)) {
+            out.add("data_dir");
+        }
+        if (mockEnabled != running.mockEnabled) {
+            out.add("mock_provider.enabled");
+        }
+        return out;
+    }
+
     /** Returns a copy that keeps its data under another directory. */
     public GatewayConfig withDataDir(Path dir) {
         return new GatewayConfig(source, version, server, upstream, dir, mockEnabled, providers, routes, keys);

@@ -1,0 +1,168 @@
+package dev.sluice.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sluice.proxy.internal.ConfigReloads;
+import dev.sluice.routing.config.ConfigException;
+import dev.sluice.routing.config.ConfigLoader;
+import dev.sluice.routing.config.GatewayConfig;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Applies edits of the configuration file without a restart: on a file change (watched, debounced by
+ * {@value #DEBOUNCE_MS} ms), on {@code SIGHUP}, and on the admin API's {@code POST /admin/reload}. Each reload
+ * re-reads and validates the whole file on this reloader's own thread; a valid file becomes the running snapshot
+ * (see {@link Gateway#apply}), an invalid one changes nothing and its error (file, line, field) is logged and kept
+ * for the admin API. Thread-safe.
+ */
+public final class ConfigReloader implements ConfigReloads, AutoCloseable {
+    /** Quiet time after the last file event before the file is read (editors write in several steps). */
+    public static final long DEBOUNCE_MS = 200;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
+
+    private final Gateway gateway;
+    private final Path file;
+    private final Map<String, String> env;
+    private final ScheduledExecutorService worker;
+    private volatile String lastError;
+    private volatile WatchService watcher;
+    private ScheduledFuture<?> pending;
+
+    private ConfigReloader(Gateway gateway, Path file, Map<String, String> env) {
+        this.gateway = requireNonNull(gateway, "gateway");
+        this.file = requireNonNull(file, "file").toAbsolutePath().normalize();
+        this.env = Map.copyOf(requireNonNull(env, "env"));
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-config");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Starts reloading {@code file} into {@code gateway} (whose snapshot came from it), watching the file when
+     * {@code watch}, and wires the admin API to it.
+     *
+     * @throws IOException when the file's directory cannot be watched
+     */
+    public static ConfigReloader start(Gateway gateway, Path file, Map<String, String> env, boolean watch)
+            throws IOException {
+        ConfigReloader r = new ConfigReloader(gateway, file, env);
+        if (watch) {
+            r.watch();
+        }
+        gateway.reloads(r);
+        return r;
+    }
+
+    /** Reloads on {@code SIGHUP} too (where the platform has the signal). */
+    public void reloadOnHangup() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reload());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("SIGHUP is not available here: reload through the file or the admin API");
+        }
+    }
+
+    @Override
+    public CompletableFuture<Outcome> reload() {
+        return CompletableFuture.supplyAsync(this::reloadNow, worker);
+    }
+
+    @Override
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Runs on the worker thread only. */
+    private Outcome reloadNow() {
+        GatewayConfig running = gateway.config();
+        GatewayConfig next;
+        try {
+            next = ConfigLoader.load(file, env);
+        } catch (ConfigException e) {
+            lastError = e.getMessage();
+            LOG.warn("configuration not reloaded, the running one stays ({}): {}", running.version(), e.getMessage());
+            return new Outcome(false, running.version(), e.getMessage());
+        }
+        lastError = null;
+        if (next.version().equals(running.version())) {
+            return new Outcome(false, running.version(), "unchanged");
+        }
+        List<String> kept = gateway.apply(next);
+        String message = kept.isEmpty() ? null : "changes to " + String.join(", ", kept)
+                + " need a restart; the running values stay";
+        LOG.info("configuration {} applied (was {}){}", next.version(), running.version(),
+                message == null ? "" : "; " + message);
+        return new Outcome(true, next.version(), message);
+    }
+
+    private void watch() throws IOException {
+        WatchService ws = FileSystems.getDefault().newWatchService();
+        Path dir = file.getParent();
+        dir.register(ws, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE,
+                StandardWatchEventKinds.ENTRY_DELETE);
+        watcher = ws;
+        Thread t = new Thread(() -> watchLoop(ws), "sluice-config-watch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void watchLoop(WatchService ws) {
+        Path name = file.getFileName();
+        try {
+            while (true) {
+                WatchKey key = ws.take();
+                boolean ours = false;
+                for (WatchEvent<?> e : key.pollEvents()) {
+                    ours |= e.kind() == StandardWatchEventKinds.OVERFLOW || name.equals(e.context());
+                }
+                key.reset();
+                if (ours) {
+                    scheduleReload();
+                }
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // Closing.
+        }
+    }
+
+    private synchronized void scheduleReload() {
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        pending = worker.schedule(this::reloadNow, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        WatchService ws = watcher;
+        if (ws != null) {
+            try {
+                ws.close();
+            } catch (IOException e) {
+                // Closing anyway.
+            }
+        }
+        worker.shutdownNow();
+    }
+}
