@@ -13,12 +13,10 @@ import org.junit.jupiter.api.Timeout;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,8 +24,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * RELIABILITY.md D1: {@code kill -9} of a gateway process while 50 streams run. After the restart every request
@@ -36,16 +32,15 @@ import java.util.regex.Pattern;
  */
 @Timeout(120)
 class CrashRecoverySystemTest {
-    private static final Pattern LISTENING = Pattern.compile("sluice listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final int STREAMS = 50;
 
-    private Process child;
+    private ChildGateway child;
     private TestGateway restarted;
 
     @AfterEach
     void cleanUp() {
         if (child != null) {
-            child.destroyForcibly();
+            child.close();
         }
         if (restarted != null) {
             restarted.close();
@@ -55,7 +50,8 @@ class CrashRecoverySystemTest {
     @Test
     void shouldKeepEveryAcknowledgedRequestAcrossKill9() throws Exception {
         Path dataDir = Files.createTempDirectory("sluice-crash");
-        int port = startChildGateway(dataDir);
+        child = ChildGateway.start(TestGateway.defaultConfig(), dataDir);
+        int port = child.port();
 
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         CountDownLatch allStreaming = new CountDownLatch(STREAMS);
@@ -75,8 +71,8 @@ class CrashRecoverySystemTest {
             clients.add(t);
         }
         Thread.sleep(20); // let the second wave reach the gateway
-        child.destroyForcibly(); // SIGKILL: no shutdown hook, no close
-        assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        child.close(); // SIGKILL: no shutdown hook, no close
+        assertThat(child.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
         for (Thread t : clients) {
             t.join(5_000);
         }
@@ -149,40 +145,5 @@ class CrashRecoverySystemTest {
         } catch (Exception e) {
             // The connection dies with the gateway: expected.
         }
-    }
-
-    private int startChildGateway(Path dataDir) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle") || arg.startsWith("--enable-native")
-                    || arg.startsWith("--sun-misc")) {
-                cmd.add(arg);
-            }
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sluice.proxy.cli.SluiceCommand",
-                "serve", "--config", TestGateway.defaultConfig().toString(), "--port", "0", "--admin-port", "0",
-                "--data-dir", dataDir.toString()));
-        child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null) {
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (out.readLine() != null) {
-                            // Drain the child's output so it never blocks on a full pipe.
-                        }
-                    } catch (Exception ignored) {
-                        // The child died.
-                    }
-                }, "child-output");
-                drain.setDaemon(true);
-                drain.start();
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("the child gateway did not start");
     }
 }

@@ -1,0 +1,81 @@
+package dev.sluice.proxy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code sluice serve} in a child JVM, for tests that signal or kill the gateway process itself. Started with the
+ * test JVM's class path and its Chronicle/Agrona flags, on free ports. Close it in {@code @AfterEach}.
+ */
+final class ChildGateway implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("sluice listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+    private final Process process;
+    private final int port;
+
+    private ChildGateway(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts {@code sluice serve --config config --data-dir dataDir} plus {@code extraArgs}; returns once it listens. */
+    static ChildGateway start(Path config, Path dataDir, String... extraArgs) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle") || arg.startsWith("--enable-native")
+                    || arg.startsWith("--sun-misc")) {
+                cmd.add(arg);
+            }
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sluice.proxy.cli.SluiceCommand",
+                "serve", "--config", config.toString(), "--port", "0", "--admin-port", "0",
+                "--data-dir", dataDir.toString()));
+        cmd.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (out.readLine() != null) {
+                            // Keep the pipe empty so the child never blocks writing its output.
+                        }
+                    } catch (IOException ignored) {
+                        // The child died.
+                    }
+                }, "child-gateway-output");
+                drain.setDaemon(true);
+                drain.start();
+                return new ChildGateway(p, Integer.parseInt(m.group(1)));
+            }
+        }
+        p.destroyForcibly();
+        throw new AssertionError("the child gateway did not start");
+    }
+
+    int port() {
+        return port;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** SIGKILL: no shutdown hook runs. */
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}
