@@ -19,7 +19,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -388,9 +387,5 @@ public final class ClientHandler extends ChannelDuplexHandler {
 
     ChannelHandlerContext ctx() {
         return ctx;
-    }
-
-    static boolean isKeepAliveValue(CharSequence v) {
-        return !HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(v);
     }
 }

@@ -29,15 +29,13 @@ public final class UpstreamPool {
     /** Idle connections kept per provider origin on one event loop. */
     public static final int MAX_IDLE_PER_ORIGIN = 256;
 
-    private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final SslContext tls;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
 
     public UpstreamPool(EventLoop loop, Class<? extends Channel> channelType, SslContext tls) {
-        this.loop = requireNonNull(loop, "loop");
         this.tls = requireNonNull(tls, "tls");
-        this.bootstrap = new Bootstrap().group(loop).channel(channelType)
+        this.bootstrap = new Bootstrap().group(requireNonNull(loop, "loop")).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.SO_KEEPALIVE, true)
@@ -108,10 +106,6 @@ public final class UpstreamPool {
             }
             q.clear();
         }
-    }
-
-    EventLoop loop() {
-        return loop;
     }
 
     private static String origin(ProviderConfig p) {
