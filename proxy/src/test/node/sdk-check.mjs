@@ -291,6 +291,144 @@ await run('messages.stream.raw', async () => {
   return [requestId(request_id, 'request_id')];
 });
 
+// ---- Translation: an OpenAI-format request served by an Anthropic deployment ('demo-claude') and an
+// Anthropic-format request served by an OpenAI deployment ('demo'), plain, with tools and streamed.
+const WEATHER_TOOL_OPENAI = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+};
+const WEATHER_TOOL_ANTHROPIC = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+const TOOL_PROMPT = `What is the weather in Paris? [[mock tokens=${TOKENS} tool_call=1]]`;
+const crossChat = { model: 'demo-claude', messages: [{ role: 'system', content: 'Be brief.' },
+  { role: 'user', content: PROMPT }] };
+const crossMessages = { model: 'demo', max_tokens: 64, system: 'Be brief.',
+  messages: [{ role: 'user', content: PROMPT }] };
+
+function checkToolArguments(args, what) {
+  let parsed;
+  try {
+    parsed = typeof args === 'string' ? JSON.parse(args) : args;
+  } catch (e) {
+    throw new CheckFailure(`${what}: not JSON: ${JSON.stringify(args)}`);
+  }
+  check(parsed && typeof parsed === 'object' && typeof parsed.city === 'string',
+    `${what}: ${JSON.stringify(parsed)} (expected: an object with a string city)`);
+}
+
+await run('translate.openai_to_anthropic.create', async () => {
+  const c = await openai.chat.completions.create(crossChat);
+  equal(c.object, 'chat.completion', 'object');
+  check(typeof c.choices[0]?.message?.content === 'string' && c.choices[0].message.content.trim().length > 0,
+    `content: ${JSON.stringify(c.choices[0]?.message?.content)}`);
+  equal(c.choices[0].finish_reason, 'stop', 'finish_reason');
+  equal(c.usage?.completion_tokens, TOKENS, 'usage.completion_tokens');
+  check(c.usage.prompt_tokens > 0, `usage.prompt_tokens: ${c.usage.prompt_tokens}`);
+  equal(c.usage.total_tokens, c.usage.prompt_tokens + c.usage.completion_tokens, 'usage.total_tokens');
+  return [requestId(c._request_id, '_request_id')];
+});
+
+await run('translate.openai_to_anthropic.tools', async () => {
+  const c = await openai.chat.completions.create({ model: 'demo-claude', tools: [WEATHER_TOOL_OPENAI],
+    messages: [{ role: 'user', content: TOOL_PROMPT }] });
+  equal(c.choices[0].finish_reason, 'tool_calls', 'finish_reason');
+  const call = c.choices[0].message.tool_calls?.[0];
+  equal(call?.type, 'function', 'tool_calls[0].type');
+  equal(call?.function?.name, 'get_weather', 'tool_calls[0].function.name');
+  check(/^[a-zA-Z0-9_-]+$/.test(call.id), `tool call id ${call.id}`);
+  checkToolArguments(call.function.arguments, 'tool_calls[0].function.arguments');
+  check(c.usage?.completion_tokens > 0, `usage.completion_tokens: ${c.usage?.completion_tokens}`);
+  return [requestId(c._request_id, '_request_id')];
+});
+
+await run('translate.openai_to_anthropic.stream', async () => {
+  const { data: stream, request_id } = await openai.chat.completions.create(
+    { ...crossChat, stream: true, stream_options: { include_usage: true } }).withResponse();
+  const chunks = [];
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+  }
+  const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+  check(text.trim().length > 0, 'no streamed text');
+  const usage = chunks.filter((c) => c.usage != null);
+  equal(usage.length, 1, 'chunks with usage');
+  equal(usage[0].choices.length, 0, 'usage chunk choices');
+  equal(usage[0].usage.completion_tokens, TOKENS, 'usage.completion_tokens');
+  equal(chunks.filter((c) => c.choices.length > 0).pop().choices[0].finish_reason, 'stop', 'last finish_reason');
+  const helper = openai.chat.completions.stream(crossChat);
+  const final = await helper.finalChatCompletion();
+  equal(final.choices[0].message.content, text, 'helper finalChatCompletion content');
+  equal(final.choices[0].finish_reason, 'stop', 'helper finish_reason');
+  return [requestId(request_id, 'request_id')];
+});
+
+await run('translate.openai_to_anthropic.stream.tools', async () => {
+  const helper = openai.chat.completions.stream({ model: 'demo-claude', tools: [WEATHER_TOOL_OPENAI],
+    messages: [{ role: 'user', content: TOOL_PROMPT }] });
+  const final = await helper.finalChatCompletion();
+  equal(final.choices[0].finish_reason, 'tool_calls', 'finish_reason');
+  const call = final.choices[0].message.tool_calls?.[0];
+  equal(call?.function?.name, 'get_weather', 'tool call name');
+  checkToolArguments(call.function.arguments, 'streamed tool arguments');
+  return [];
+});
+
+await run('translate.anthropic_to_openai.create', async () => {
+  const m = await anthropic.messages.create(crossMessages);
+  equal(m.type, 'message', 'type');
+  equal(m.role, 'assistant', 'role');
+  equal(m.content[0]?.type, 'text', 'content[0].type');
+  check(m.content[0].text.trim().length > 0, `content[0].text: ${JSON.stringify(m.content[0].text)}`);
+  equal(m.stop_reason, 'end_turn', 'stop_reason');
+  equal(m.usage?.output_tokens, TOKENS, 'usage.output_tokens');
+  check(m.usage.input_tokens > 0, `usage.input_tokens: ${m.usage.input_tokens}`);
+  return [requestId(m._request_id, '_request_id')];
+});
+
+await run('translate.anthropic_to_openai.tools', async () => {
+  const m = await anthropic.messages.create({ model: 'demo', max_tokens: 64, tools: [WEATHER_TOOL_ANTHROPIC],
+    messages: [{ role: 'user', content: TOOL_PROMPT }] });
+  equal(m.stop_reason, 'tool_use', 'stop_reason');
+  const use = m.content.find((b) => b.type === 'tool_use');
+  equal(use?.name, 'get_weather', 'tool_use.name');
+  check(/^[a-zA-Z0-9_-]+$/.test(use.id), `tool_use id ${use.id}`);
+  checkToolArguments(use.input, 'tool_use.input');
+  return [requestId(m._request_id, '_request_id')];
+});
+
+await run('translate.anthropic_to_openai.stream', async () => {
+  const stream = anthropic.messages.stream(crossMessages);
+  let deltas = '';
+  stream.on('text', (delta) => {
+    deltas += delta;
+  });
+  const final = await stream.finalMessage();
+  check(deltas.trim().length > 0, 'no text events');
+  equal(final.content[0]?.text, deltas, 'finalMessage text');
+  equal(final.stop_reason, 'end_turn', 'finalMessage stop_reason');
+  equal(final.usage?.output_tokens, TOKENS, 'finalMessage usage.output_tokens');
+  check(final.usage.input_tokens > 0, `finalMessage usage.input_tokens: ${final.usage.input_tokens}`);
+  return [requestId(stream.request_id, 'request_id')];
+});
+
+await run('translate.anthropic_to_openai.stream.tools', async () => {
+  const stream = anthropic.messages.stream({ model: 'demo', max_tokens: 64, tools: [WEATHER_TOOL_ANTHROPIC],
+    messages: [{ role: 'user', content: TOOL_PROMPT }] });
+  const final = await stream.finalMessage();
+  equal(final.stop_reason, 'tool_use', 'finalMessage stop_reason');
+  const use = final.content.find((b) => b.type === 'tool_use');
+  equal(use?.name, 'get_weather', 'tool_use.name');
+  checkToolArguments(use.input, 'streamed tool_use.input');
+  return [requestId(stream.request_id, 'request_id')];
+});
+
 await run('errors.openai.wrong_key', async () => {
   const bad = new OpenAI({ baseURL: SLUICE_URL + '/v1', apiKey: WRONG_KEY, maxRetries: 0 });
   return [await expectError(() => bad.chat.completions.create(chatParams), OpenAIAuthenticationError, 401,

@@ -5,6 +5,9 @@ import static dev.sluice.journal.internal.RecordLayout.ORDER;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_END;
 import static dev.sluice.journal.internal.RecordLayout.VERSION;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 
 import dev.sluice.journal.internal.Utf8Field;
@@ -17,16 +20,32 @@ import org.agrona.MutableDirectBuffer;
  * reused at once. Unknown numbers are -1: {@code ttftMicros} (no first token), token counts (no usage
  * reported), {@code costMicros} (no price configured; cost is in millionths of the currency unit).
  * <p>
+ * The record lists every upstream attempt of the request in order ({@link #addAttempt}): the first
+ * {@value #MAX_LISTED_ATTEMPTS} are kept with their deployment, outcome, status, duration and billing doubt;
+ * later ones are only counted ({@link #attemptCount()}). Adding an attempt copies its values into preallocated
+ * arrays and allocates nothing. Records of schema version 1 have no attempts and decode with none.
+ * <p>
  * Confined to one thread.
  */
 public final class EndRecord extends EncodedRecord {
     /** The value of a number that is unknown or does not apply. */
     public static final long UNKNOWN = -1;
 
+    /** Attempts listed in a record; attempts beyond are counted but not listed. */
+    public static final int MAX_LISTED_ATTEMPTS = 16;
+    /** The most UTF-8 bytes kept of an attempt's deployment name. */
+    public static final int MAX_ATTEMPT_DEPLOYMENT_BYTES = 256;
+
     private static final int FLAG_TRUNCATED = 1;
     private static final int FLAG_TOKENS_ESTIMATED = 2;
+    private static final int ATTEMPT_FLAG_UNCERTAIN_BILLED = 1;
     // requestId, wallTimeMicros, status, outcome, flags, ttft, total, in, out, cached, cost
     private static final int FIXED_BYTES = 8 + 8 + 4 + 1 + 1 + 6 * 8;
+    // Version 2 tail: attempt count (i32), listed attempts (u8), then per listed attempt the fixed part below
+    // followed by the deployment as a Utf8Field.
+    private static final int ATTEMPTS_HEADER_BYTES = 4 + 1;
+    // outcome (u8), flags (u8), status (i32), durationMicros (i64)
+    private static final int ATTEMPT_FIXED_BYTES = 1 + 1 + 4 + 8;
 
     private long requestId;
     private long wallTimeMicros;
@@ -43,8 +62,21 @@ public final class EndRecord extends EncodedRecord {
     private long costMicros = UNKNOWN;
     private boolean truncated;
     private boolean tokensEstimated;
+    private int attemptCount;
+    private final Utf8Field[] attemptDeployments = new Utf8Field[MAX_LISTED_ATTEMPTS];
+    private final AttemptOutcome[] attemptOutcomes = new AttemptOutcome[MAX_LISTED_ATTEMPTS];
+    private final int[] attemptStatuses = new int[MAX_LISTED_ATTEMPTS];
+    private final long[] attemptDurationsMicros = new long[MAX_LISTED_ATTEMPTS];
+    private final boolean[] attemptUncertainBilled = new boolean[MAX_LISTED_ATTEMPTS];
 
-    /** Resets every field: ids 0, status 0, outcome OK, strings absent, numbers -1, flags false. */
+    /** An empty record (see {@link #reset()}); allocates everything appending will need. */
+    public EndRecord() {
+        for (int i = 0; i < MAX_LISTED_ATTEMPTS; i++) {
+            attemptDeployments[i] = new Utf8Field(MAX_ATTEMPT_DEPLOYMENT_BYTES);
+        }
+    }
+
+    /** Resets every field: ids 0, status 0, outcome OK, strings absent, numbers -1, flags false, no attempts. */
     public EndRecord reset() {
         requestId = 0;
         wallTimeMicros = 0;
@@ -61,7 +93,70 @@ public final class EndRecord extends EncodedRecord {
         costMicros = UNKNOWN;
         truncated = false;
         tokensEstimated = false;
+        clearAttempts();
         return this;
+    }
+
+    /**
+     * Adds the next upstream attempt. The deployment is copied now (truncated to
+     * {@value #MAX_ATTEMPT_DEPLOYMENT_BYTES} UTF-8 bytes), so the caller may reuse the sequence at once. Past
+     * {@value #MAX_LISTED_ATTEMPTS} attempts the values are dropped and only {@link #attemptCount()} grows.
+     * Allocates nothing.
+     *
+     * @param deployment      the deployment tried, e.g. {@code "mock/mock-gpt"}; null when none was named
+     * @param outcome         how the attempt ended
+     * @param status          the upstream HTTP status, 0 when none was received
+     * @param durationMicros  how long the attempt took, -1 when unknown
+     * @param uncertainBilled whether the upstream may have billed it (request sent, no usable answer)
+     */
+    public EndRecord addAttempt(CharSequence deployment, AttemptOutcome outcome, int status, long durationMicros,
+                                boolean uncertainBilled) {
+        Objects.requireNonNull(outcome, "outcome");
+        int i = attemptCount;
+        if (i < MAX_LISTED_ATTEMPTS) {
+            attemptDeployments[i].copy(deployment);
+            attemptOutcomes[i] = outcome;
+            attemptStatuses[i] = status;
+            attemptDurationsMicros[i] = durationMicros;
+            attemptUncertainBilled[i] = uncertainBilled;
+        }
+        if (i < Integer.MAX_VALUE) {
+            attemptCount = i + 1;
+        }
+        return this;
+    }
+
+    /** Removes every attempt. */
+    public EndRecord clearAttempts() {
+        for (int i = 0, n = listedAttempts(); i < n; i++) {
+            attemptDeployments[i].clear();
+            attemptOutcomes[i] = null;
+        }
+        attemptCount = 0;
+        return this;
+    }
+
+    /** Attempts added or decoded, including those past {@value #MAX_LISTED_ATTEMPTS} that are not listed. */
+    public int attemptCount() {
+        return attemptCount;
+    }
+
+    /** The listed attempts in order (at most {@value #MAX_LISTED_ATTEMPTS}); a new list, allocates. */
+    public List<Attempt> attempts() {
+        int n = listedAttempts();
+        if (n == 0) {
+            return Collections.emptyList();
+        }
+        List<Attempt> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(new Attempt(attemptDeployments[i].get(), attemptOutcomes[i], attemptStatuses[i],
+                attemptDurationsMicros[i], attemptUncertainBilled[i]));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private int listedAttempts() {
+        return Math.min(attemptCount, MAX_LISTED_ATTEMPTS);
     }
 
     public EndRecord requestId(long requestId) {
@@ -216,8 +311,12 @@ public final class EndRecord extends EncodedRecord {
 
     @Override
     int encodedLength() {
-        return HEADER_BYTES + FIXED_BYTES + provider.encodedLength() + deployment.encodedLength()
-            + servedModel.encodedLength();
+        int length = HEADER_BYTES + FIXED_BYTES + provider.encodedLength() + deployment.encodedLength()
+            + servedModel.encodedLength() + ATTEMPTS_HEADER_BYTES;
+        for (int i = 0, n = listedAttempts(); i < n; i++) {
+            length += ATTEMPT_FIXED_BYTES + attemptDeployments[i].encodedLength();
+        }
+        return length;
     }
 
     @Override
@@ -242,11 +341,26 @@ public final class EndRecord extends EncodedRecord {
         pos += provider.encode(dst, pos);
         pos += deployment.encode(dst, pos);
         pos += servedModel.encode(dst, pos);
+        int listed = listedAttempts();
+        dst.putInt(pos, attemptCount, ORDER);
+        pos += 4;
+        dst.putByte(pos++, (byte) listed);
+        for (int i = 0; i < listed; i++) {
+            dst.putByte(pos++, attemptOutcomes[i].id());
+            dst.putByte(pos++, (byte) (attemptUncertainBilled[i] ? ATTEMPT_FLAG_UNCERTAIN_BILLED : 0));
+            dst.putInt(pos, attemptStatuses[i], ORDER);
+            pos += 4;
+            pos = putLong(dst, pos, attemptDurationsMicros[i]);
+            pos += attemptDeployments[i].encode(dst, pos);
+        }
         return pos - index;
     }
 
-    /** Decodes the body that follows the header at {@code index} (the header already checked). */
-    EndRecord decodeBody(DirectBuffer src, int index) {
+    /**
+     * Decodes the body of a record of schema {@code version} that follows the header at {@code index} (the
+     * header already checked); version 1 has no attempts.
+     */
+    EndRecord decodeBody(DirectBuffer src, int index, int version) {
         int pos = index;
         requestId = src.getLong(pos, ORDER);
         pos += 8;
@@ -272,8 +386,39 @@ public final class EndRecord extends EncodedRecord {
         pos += 48;
         pos += provider.decode(src, pos);
         pos += deployment.decode(src, pos);
-        servedModel.decode(src, pos);
+        pos += servedModel.decode(src, pos);
+        clearAttempts();
+        if (version >= 2) {
+            decodeAttempts(src, pos);
+        }
         return this;
+    }
+
+    private void decodeAttempts(DirectBuffer src, int index) {
+        int pos = index;
+        int count = src.getInt(pos, ORDER);
+        pos += 4;
+        int listed = src.getByte(pos++) & 0xFF;
+        if (count < 0 || listed > MAX_LISTED_ATTEMPTS || listed != Math.min(count, MAX_LISTED_ATTEMPTS)) {
+            throw new IllegalStateException("attempts: " + count + " counted, " + listed + " listed (expected: "
+                + "listed = min(counted, " + MAX_LISTED_ATTEMPTS + "))");
+        }
+        for (int i = 0; i < listed; i++) {
+            byte outcomeId = src.getByte(pos++);
+            AttemptOutcome o = AttemptOutcome.fromId(outcomeId);
+            if (o == null) {
+                throw new IllegalStateException("attempt outcome id: " + outcomeId
+                    + " (expected: a known AttemptOutcome id)");
+            }
+            attemptOutcomes[i] = o;
+            attemptUncertainBilled[i] = (src.getByte(pos++) & ATTEMPT_FLAG_UNCERTAIN_BILLED) != 0;
+            attemptStatuses[i] = src.getInt(pos, ORDER);
+            pos += 4;
+            attemptDurationsMicros[i] = src.getLong(pos, ORDER);
+            pos += 8;
+            pos += attemptDeployments[i].decode(src, pos);
+        }
+        attemptCount = count;
     }
 
     private static int putLong(MutableDirectBuffer dst, int pos, long value) {
@@ -284,6 +429,7 @@ public final class EndRecord extends EncodedRecord {
     @Override
     public String toString() {
         return "EndRecord{" + RequestIds.format(requestId) + ", status=" + status + ", outcome=" + outcome.wireName()
-            + ", servedModel=" + servedModel.get() + ", totalMicros=" + totalMicros + '}';
+            + ", servedModel=" + servedModel.get() + ", totalMicros=" + totalMicros + ", attempts=" + attemptCount
+            + '}';
     }
 }

@@ -27,6 +27,7 @@ import dev.sluice.journal.internal.Utf8Field;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.threads.BusyTimedPauser;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -87,6 +88,9 @@ public final class Journal implements AutoCloseable {
             }
             queue = SingleChronicleQueueBuilder.single(dir.toFile())
                 .rollCycle(RollCycleNames.resolve(settings.rollCycle()))
+                // The event loops append themselves and share the queue's write lock, held for one memory copy:
+                // a loser spins for it (onSpinWait) rather than yield or park its event loop.
+                .pauserSupplier(BusyTimedPauser::new)
                 .build();
             int recovered = recoverAndBoot(queue, settings.clock(), settings.version());
             GatewayPidFile.writeCurrent(dir);

@@ -26,7 +26,9 @@ public enum Outcome {
     /** The gateway failed internally. */
     GATEWAY_ERROR(8, "gateway_error"),
     /** No end was written because the process died; written by recovery on the next start. */
-    INTERRUPTED(9, "interrupted");
+    INTERRUPTED(9, "interrupted"),
+    /** No deployment of the requested alias was available (all circuits open or none configured). */
+    NO_DEPLOYMENT(10, "no_deployment");
 
     private static final Outcome[] BY_ID = new Outcome[16];
 

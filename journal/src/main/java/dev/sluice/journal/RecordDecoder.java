@@ -1,6 +1,7 @@
 package dev.sluice.journal;
 
 import static dev.sluice.journal.internal.RecordLayout.HEADER_BYTES;
+import static dev.sluice.journal.internal.RecordLayout.MIN_READ_VERSION;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_BOOT;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_CONFIG;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_END;
@@ -12,8 +13,9 @@ import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Decodes journal documents into new record objects. Unknown versions and types, and bodies that do not parse,
- * are reported as {@link #UNDECODABLE} so a reader can count and skip them.
+ * Decodes journal documents into new record objects, of every schema version from
+ * {@link dev.sluice.journal.internal.RecordLayout#MIN_READ_VERSION} to the current one. Unknown versions and
+ * types, and bodies that do not parse, are reported as {@link #UNDECODABLE} so a reader can count and skip them.
  * <p>
  * Confined to the reading thread.
  */
@@ -42,7 +44,8 @@ final class RecordDecoder {
     }
 
     private int decode() {
-        if (scratch[0] != VERSION) {
+        byte version = scratch[0];
+        if (version < MIN_READ_VERSION || version > VERSION) {
             return UNDECODABLE;
         }
         byte type = scratch[1];
@@ -53,7 +56,7 @@ final class RecordDecoder {
                     decoded = new RequestRecord().decodeBody(view, HEADER_BYTES);
                     return type;
                 case TYPE_END:
-                    decoded = new EndRecord().decodeBody(view, HEADER_BYTES);
+                    decoded = new EndRecord().decodeBody(view, HEADER_BYTES, version);
                     return type;
                 case TYPE_BOOT:
                     decoded = BootRecord.decodeBody(view, HEADER_BYTES);

@@ -1,6 +1,8 @@
 package dev.sluice.mock;
 
+import dev.sluice.mock.internal.MockCounters;
 import dev.sluice.mock.internal.MockRecorder;
+import dev.sluice.mock.internal.ModelBehaviours;
 import dev.sluice.mock.internal.MockServerHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -28,6 +30,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * path ({@code /v1/messages}) in their wire formats, with timing and faults chosen per request by
  * {@code x-mock-*} headers or a {@code [[mock ...]]} directive in the last user message. Every request is
  * recorded ({@link #records()}, and {@code GET /_mock/records} as JSON; {@code DELETE /_mock/records} clears).
+ * Faults can also be programmed per model ({@link #behave}, or {@code POST /mock/behaviours} with
+ * {@code {"model":"...","directive":"status=503 times=5"}} and {@code DELETE /mock/behaviours}), so that one
+ * deployment fails while the same request body succeeds on another. The parameters are listed on
+ * {@link dev.sluice.mock.internal.Behaviour}. Connections and requests per model are counted
+ * ({@link #connectionCount()}, {@link #requestCount(String)}).
  *
  * <p>{@link #start(String, int)} binds before it returns and must not be called on an event loop;
  * {@link #close()} is idempotent.
@@ -45,14 +52,19 @@ public final class MockProvider implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel serverChannel;
     private final MockRecorder recorder;
+    private final ModelBehaviours behaviours;
+    private final MockCounters counters;
     private final int port;
     private final String baseUrl;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MockProvider(final EventLoopGroup group, final Channel serverChannel, final MockRecorder recorder) {
+    private MockProvider(final EventLoopGroup group, final Channel serverChannel, final MockRecorder recorder,
+        final ModelBehaviours behaviours, final MockCounters counters) {
         this.group = group;
         this.serverChannel = serverChannel;
         this.recorder = recorder;
+        this.behaviours = behaviours;
+        this.counters = counters;
         final InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
         this.port = local.getPort();
         this.baseUrl = "http://" + urlHost(local.getAddress()) + ':' + port;
@@ -83,6 +95,8 @@ public final class MockProvider implements AutoCloseable {
             throw new IllegalArgumentException("eventLoopThreads: " + eventLoopThreads + " (expected: >= 1)");
         }
         final MockRecorder recorder = new MockRecorder(maxRecords);
+        final ModelBehaviours behaviours = new ModelBehaviours();
+        final MockCounters counters = new MockCounters();
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(eventLoopThreads,
             new DefaultThreadFactory("sluice-mock", true), NioIoHandler.newFactory());
         try {
@@ -93,12 +107,13 @@ public final class MockProvider implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(final SocketChannel c) {
+                        counters.connectionAccepted();
                         c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                            new MockServerHandler(recorder));
+                            new MockServerHandler(recorder, behaviours, counters));
                     }
                 })
                 .bind(host, port).syncUninterruptibly().channel();
-            return new MockProvider(group, ch, recorder);
+            return new MockProvider(group, ch, recorder, behaviours, counters);
         } catch (final Exception e) {
             // syncUninterruptibly() rethrows the bind failure (a checked BindException) undeclared.
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -124,6 +139,35 @@ public final class MockProvider implements AutoCloseable {
     /** Forgets all records. */
     public void clearRecords() {
         recorder.clear();
+    }
+
+    /**
+     * Programs {@code model}: every later request whose body's {@code "model"} is {@code model} gets
+     * {@code directive}'s parameters as defaults (its own {@code [[mock ...]]} directive and {@code x-mock-*}
+     * headers still win per parameter). With {@code times=N} the programme applies to the next N such requests
+     * only; then the model answers normally again. A new programme for the same model replaces the old one.
+     *
+     * @param model     the model name as requests send it
+     * @param directive parameters such as {@code "status=503 times=5"} ({@code [[mock ...]]} brackets optional)
+     * @throws IllegalArgumentException naming the parameter when the directive is invalid
+     */
+    public void behave(final String model, final String directive) {
+        behaviours.behave(model, directive);
+    }
+
+    /** Forgets every per-model programme. */
+    public void clearBehaviours() {
+        behaviours.clear();
+    }
+
+    /** Returns the requests received (whole request read) whose body named {@code model}. */
+    public long requestCount(final String model) {
+        return counters.requestCount(Objects.requireNonNull(model, "model"));
+    }
+
+    /** Returns the TCP connections accepted since the provider started. */
+    public long connectionCount() {
+        return counters.connectionCount();
     }
 
     /** Closes the listening socket and every connection, and stops the event loops. */

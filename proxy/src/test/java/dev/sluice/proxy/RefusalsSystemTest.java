@@ -122,8 +122,9 @@ class RefusalsSystemTest {
                 "model_not_allowed");
         openAiError(send("/v1/chat/completions", CHAT.replace("demo", "no-such-model"), "Authorization", auth), 404,
                 "model_not_found");
-        openAiError(send("/v1/chat/completions", CHAT.replace("demo", "demo-claude"), "Authorization", auth), 400,
-                "unsupported_endpoint_for_model");
+        // Chat translates between the dialects; embeddings have no Anthropic equivalent.
+        openAiError(send("/v1/embeddings", "{\"model\":\"demo-claude\",\"input\":\"hi\"}", "Authorization", auth),
+                400, "unsupported_endpoint_for_model");
         anthropicError(send("/v1/messages", MSG.replace("demo-claude", "gpt-4o"), "x-api-key", TestGateway.DEMO_KEY),
                 403, "permission_error");
         assertThat(gw.upstreamRecords()).isEmpty();
@@ -145,10 +146,11 @@ class RefusalsSystemTest {
     @Test
     void shouldPassProviderErrorsThroughWithRetryAfter() throws Exception {
         HttpResponse<String> r = send("/v1/chat/completions",
-                CHAT.replace("\"hi\"", "\"hi [[mock status=429 retry_after=7]]\""),
+                CHAT.replace("\"hi\"", "\"hi [[mock status=429 retry_after=70]]\""),
                 "Authorization", "Bearer " + TestGateway.DEMO_KEY);
         assertThat(r.statusCode()).isEqualTo(429);
-        assertThat(r.headers().firstValue("retry-after")).hasValue("7");
+        // Longer than the gateway waits for (max_retry_after_ms): the provider's answer goes back at once.
+        assertThat(r.headers().firstValue("retry-after")).hasValue("70");
         assertThat(r.headers().firstValue("x-request-id")).hasValueSatisfying(v -> assertThat(v).startsWith("req_"));
         JournalEntry e = gw.awaitEnd(r.headers().firstValue("x-request-id").get());
         assertThat(e.outcome()).isEqualTo("upstream_error");
@@ -160,7 +162,7 @@ class RefusalsSystemTest {
         HttpResponse<String> r = send("/v1/models", null, "Authorization", "Bearer " + TestGateway.DEMO_KEY);
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode data = JSON.readTree(r.body()).path("data");
-        assertThat(data.findValuesAsText("id")).containsExactly("demo", "demo-claude", "demo-embed");
+        assertThat(data.findValuesAsText("id")).containsExactly("demo", "demo-claude", "demo-embed", "demo-fallback");
         HttpResponse<String> one = send("/v1/models/gpt-4o", null, "Authorization", "Bearer " + TestGateway.DEMO_KEY);
         assertThat(one.statusCode()).isEqualTo(404);
         HttpResponse<String> anthropic = send("/v1/models", null, "x-api-key", TestGateway.DEMO_KEY,

@@ -51,6 +51,10 @@ class SdkCompatibilitySystemTest {
             "embeddings.create", "models.list",
             "responses.create", "responses.stream.raw", "responses.stream.helper",
             "messages.create", "messages.stream.helper", "messages.stream.raw",
+            "translate.openai_to_anthropic.create", "translate.openai_to_anthropic.tools",
+            "translate.openai_to_anthropic.stream", "translate.openai_to_anthropic.stream.tools",
+            "translate.anthropic_to_openai.create", "translate.anthropic_to_openai.tools",
+            "translate.anthropic_to_openai.stream", "translate.anthropic_to_openai.stream.tools",
             "errors.openai.wrong_key", "errors.anthropic.wrong_key",
             "errors.openai.model_not_allowed", "errors.anthropic.model_not_allowed",
             "errors.openai.unknown_model", "errors.anthropic.unknown_model");
@@ -129,6 +133,15 @@ class SdkCompatibilitySystemTest {
                 DIRECTIVE_TOKENS);
         assertServed(journal, one(ids, "messages.stream.raw"), Endpoint.MESSAGES, "demo-claude", true,
                 DIRECTIVE_TOKENS);
+        // Translated both ways: usage from the provider's own dialect lands in the journal all the same.
+        assertServed(journal, one(ids, "translate.openai_to_anthropic.create"), Endpoint.CHAT_COMPLETIONS,
+                "demo-claude", false, DIRECTIVE_TOKENS);
+        assertServed(journal, one(ids, "translate.openai_to_anthropic.stream"), Endpoint.CHAT_COMPLETIONS,
+                "demo-claude", true, DIRECTIVE_TOKENS);
+        assertServed(journal, one(ids, "translate.anthropic_to_openai.create"), Endpoint.MESSAGES, "demo", false,
+                DIRECTIVE_TOKENS);
+        assertServed(journal, one(ids, "translate.anthropic_to_openai.stream"), Endpoint.MESSAGES, "demo", true,
+                DIRECTIVE_TOKENS);
 
         JournalEntry models = journal.get(one(ids, "models.list"));
         assertThat(models.request().endpoint()).isEqualTo(Endpoint.MODELS.id());
@@ -146,13 +159,14 @@ class SdkCompatibilitySystemTest {
         assertRejected(journal, one(ids, "errors.anthropic.unknown_model"), Endpoint.MESSAGES, 404, "demo",
                 "no-such-model");
 
-        // The helper checks report no id: count the served requests instead (one per check of the script).
-        assertThat(count(journal, Endpoint.CHAT_COMPLETIONS, true, "ok")).as("streamed chat requests").isEqualTo(3);
-        assertThat(count(journal, Endpoint.CHAT_COMPLETIONS, false, "ok")).as("chat requests").isEqualTo(1);
+        // The helper checks report no id: count the served requests instead (one per check of the script, two for
+        // translate.openai_to_anthropic.stream), the translated ones included.
+        assertThat(count(journal, Endpoint.CHAT_COMPLETIONS, true, "ok")).as("streamed chat requests").isEqualTo(6);
+        assertThat(count(journal, Endpoint.CHAT_COMPLETIONS, false, "ok")).as("chat requests").isEqualTo(3);
         assertThat(count(journal, Endpoint.RESPONSES, true, "ok")).as("streamed responses requests").isEqualTo(2);
         assertThat(count(journal, Endpoint.RESPONSES, false, "ok")).as("responses requests").isEqualTo(1);
-        assertThat(count(journal, Endpoint.MESSAGES, true, "ok")).as("streamed messages requests").isEqualTo(2);
-        assertThat(count(journal, Endpoint.MESSAGES, false, "ok")).as("messages requests").isEqualTo(1);
+        assertThat(count(journal, Endpoint.MESSAGES, true, "ok")).as("streamed messages requests").isEqualTo(4);
+        assertThat(count(journal, Endpoint.MESSAGES, false, "ok")).as("messages requests").isEqualTo(3);
         for (JournalEntry e : journal.values()) {
             byte endpoint = e.request().endpoint();
             boolean generates = endpoint == Endpoint.CHAT_COMPLETIONS.id() || endpoint == Endpoint.RESPONSES.id()
@@ -178,7 +192,11 @@ class SdkCompatibilitySystemTest {
         assertThat(e.outcome()).as("outcome of %s", what).isEqualTo("ok");
         assertThat(end.status()).as("status of %s", what).isEqualTo(200);
         assertThat(end.truncated()).as("truncated flag of %s", what).isFalse();
-        assertThat(end.deployment()).as("deployment of %s", what).isEqualTo(model);
+        assertThat(end.deployment()).as("deployment of %s", what).isEqualTo(switch (model) {
+            case "demo" -> "mock/mock-gpt";
+            case "demo-claude" -> "mock-anthropic/mock-claude";
+            default -> "mock/mock-embed";
+        });
         assertThat(end.tokensIn()).as("tokens_in of %s", what).isPositive();
         assertThat(end.tokensEstimated()).as("usage of %s is the provider's, not an estimate", what).isFalse();
         if (tokensOut >= 0) {
@@ -217,8 +235,10 @@ class SdkCompatibilitySystemTest {
                 assertThat(body).as("embeddings body").contains("\"encoding_format\":\"base64\"");
             }
         }
-        assertThat(byPath).containsOnly(Map.entry("/v1/chat/completions", 4), Map.entry("/v1/embeddings", 1),
-                Map.entry("/v1/responses", 3), Map.entry("/v1/messages", 3));
+        // Translated requests arrive in the provider's dialect: 4 Anthropic-format ones as chat completions, 5
+        // OpenAI-format ones as messages.
+        assertThat(byPath).containsOnly(Map.entry("/v1/chat/completions", 8), Map.entry("/v1/embeddings", 1),
+                Map.entry("/v1/responses", 3), Map.entry("/v1/messages", 8));
     }
 
     private static long one(Map<String, List<Long>> ids, String check) {

@@ -50,6 +50,18 @@ public final class TestGateway implements AutoCloseable {
         return new TestGateway(Gateway.start(cfg), dataDir);
     }
 
+    /**
+     * Starts a gateway on the configuration {@code yaml} (written to {@code sluice.yaml} in a new temporary
+     * directory, whose {@code data} subdirectory holds the journal), with free ports and the built-in mock.
+     */
+    public static TestGateway startWith(String yaml) throws Exception {
+        Path dir = Files.createTempDirectory("sluice-test");
+        Path conf = dir.resolve("sluice.yaml");
+        Files.writeString(conf, yaml);
+        GatewayConfig cfg = ConfigLoader.load(conf, Map.of()).bind(0, 0, 0).withDataDir(dir.resolve("data"));
+        return new TestGateway(Gateway.start(cfg), dir.resolve("data"));
+    }
+
     /** Returns the shipped configuration file, found from the module directory or the repository root. */
     public static Path defaultConfig() {
         for (Path p : List.of(Path.of("../conf/sluice.yaml"), Path.of("conf/sluice.yaml"))) {
@@ -96,6 +108,17 @@ public final class TestGateway implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** POSTs a chat request for {@code model} with the demo key; {@code content} is the user message. */
+    public HttpResponse<String> chat(String model, String content) {
+        return post("/v1/chat/completions", "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"" + content + "\"}]}");
+    }
+
+    /** Returns the request id the gateway gave a response. */
+    public static String requestId(HttpResponse<?> r) {
+        return r.headers().firstValue("x-request-id").orElseThrow();
     }
 
     /** Returns every request in the journal, oldest first (requests still in flight included). */

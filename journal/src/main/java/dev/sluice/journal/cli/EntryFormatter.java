@@ -8,17 +8,21 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sluice.journal.Attempt;
 import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
 
 /**
- * Renders journal entries as aligned lines for people or as one JSON object per line. Records hold key ids
+ * Renders journal entries as aligned lines for people or as one JSON object per line. A human line ends with
+ * the upstream attempts when there was more than one ({@code attempts a/m:connect_refused,b/m:200}); JSON always
+ * has an {@code attempts} array and an {@code attempt_count}. Records hold key ids
  * only, never key secrets, so nothing here needs masking.
  * <p>
  * Confined to the command-line thread.
@@ -54,7 +58,7 @@ final class EntryFormatter {
         EndRecord e = entry.end();
         String route = orAbsent(r.requestedModel()) + " -> "
             + (e == null ? ABSENT : orAbsent(e.provider()) + "/" + orAbsent(e.servedModel()));
-        return String.format(Locale.ROOT, HUMAN_LINE,
+        String line = String.format(Locale.ROOT, HUMAN_LINE,
             HUMAN_TIME.format(toInstant(r.wallTimeMicros())),
             RequestIds.format(r.requestId()),
             orAbsent(r.keyId()),
@@ -66,6 +70,24 @@ final class EntryFormatter {
             e == null ? ABSENT : millis(e.totalMicros()),
             e == null ? ABSENT : count(e.tokensIn()) + "/" + count(e.tokensOut()),
             e == null || e.costMicros() < 0 ? ABSENT : cost(e.costMicros()).toPlainString());
+        return e == null || e.attemptCount() < 2 ? line : line + "  " + attempts(e);
+    }
+
+    /** {@code attempts a:x,b:200}, with {@code ,+N more} for attempts counted but not listed. */
+    private static String attempts(EndRecord e) {
+        StringBuilder sb = new StringBuilder("attempts ");
+        List<Attempt> listed = e.attempts();
+        for (int i = 0; i < listed.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(listed.get(i).summary());
+        }
+        int unlisted = e.attemptCount() - listed.size();
+        if (unlisted > 0) {
+            sb.append(",+").append(unlisted).append(" more");
+        }
+        return sb.toString();
     }
 
     private String json(JournalEntry entry) {
@@ -107,6 +129,14 @@ final class EntryFormatter {
             }
             g.writeBooleanField("truncated", e != null && e.truncated());
             g.writeBooleanField("tokens_estimated", e != null && e.tokensEstimated());
+            g.writeNumberField("attempt_count", e == null ? 0 : e.attemptCount());
+            g.writeArrayFieldStart("attempts");
+            if (e != null) {
+                for (Attempt a : e.attempts()) {
+                    writeAttempt(g, a);
+                }
+            }
+            g.writeEndArray();
             g.writeEndObject();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -117,6 +147,20 @@ final class EntryFormatter {
     void print(PrintWriter out, JournalEntry entry) {
         out.println(format(entry));
         out.flush();
+    }
+
+    private static void writeAttempt(JsonGenerator g, Attempt a) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("deployment", a.deployment());
+        g.writeStringField("outcome", a.outcome().wireName());
+        if (a.status() > 0) {
+            g.writeNumberField("status", a.status());
+        } else {
+            g.writeNullField("status");
+        }
+        writeMillis(g, "duration_ms", a.durationMicros());
+        g.writeBooleanField("uncertain_billed", a.uncertainBilled());
+        g.writeEndObject();
     }
 
     private static void writeMillis(JsonGenerator g, String name, long micros) throws IOException {

@@ -9,8 +9,13 @@ import java.nio.ByteOrder;
  * Thread-safe (constants only).
  */
 public final class RecordLayout {
-    /** The schema version this code writes and reads. */
-    public static final byte VERSION = 1;
+    /**
+     * The schema version this code writes. Version 2 added the attempts list at the end of the end record;
+     * every other record is laid out as in version 1.
+     */
+    public static final byte VERSION = 2;
+    /** The oldest schema version this code still reads. */
+    public static final byte MIN_READ_VERSION = 1;
     /** A request record: who asked for what. */
     public static final byte TYPE_REQUEST = 1;
     /** An end record: how a request finished. */

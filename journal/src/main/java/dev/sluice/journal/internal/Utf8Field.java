@@ -5,17 +5,18 @@ import java.nio.charset.StandardCharsets;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * One optional string field of a journal record, held either as a {@link CharSequence} reference or as UTF-8
  * bytes copied in, and encoded as a little-endian {@code u16} length followed by at most {@link #MAX_BYTES}
- * UTF-8 bytes ({@code 0xFFFF} means absent). Longer values are truncated on a character boundary, never
- * inside a multi-byte sequence or a surrogate pair. Encoding allocates nothing.
+ * (or the field's smaller limit) UTF-8 bytes ({@code 0xFFFF} means absent). Longer values are truncated on a
+ * character boundary, never inside a multi-byte sequence or a surrogate pair. Encoding allocates nothing.
  * <p>
  * Confined to the thread that owns the enclosing record.
  */
 public final class Utf8Field {
-    /** The most UTF-8 bytes a field keeps. */
+    /** The most UTF-8 bytes a field keeps (unless constructed with a smaller limit). */
     public static final int MAX_BYTES = 1024;
     /** Bytes of the length prefix. */
     public static final int PREFIX_BYTES = 2;
@@ -28,10 +29,34 @@ public final class Utf8Field {
     private static final int MODE_CHARS = 1;
     private static final int MODE_BYTES = 2;
 
+    private final int maxBytes;
     private int mode = MODE_NULL;
     private CharSequence chars;
     private byte[] bytes;
+    private UnsafeBuffer bytesView;
     private int byteLength;
+
+    /** A field that keeps up to {@link #MAX_BYTES}; its copy buffer is allocated on first use. */
+    public Utf8Field() {
+        this.maxBytes = MAX_BYTES;
+    }
+
+    /**
+     * A field that keeps up to {@code maxBytes}, with its copy buffer allocated now so that {@link #copy} and the
+     * byte setters never allocate.
+     */
+    public Utf8Field(int maxBytes) {
+        if (maxBytes < 1 || maxBytes > MAX_BYTES) {
+            throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected: 1.." + MAX_BYTES + ")");
+        }
+        this.maxBytes = maxBytes;
+        ensureBytes();
+    }
+
+    /** The most UTF-8 bytes this field keeps. */
+    public int maxBytes() {
+        return maxBytes;
+    }
 
     /** Sets the value to {@code value} (null = absent); the sequence is read when the record is encoded. */
     public void set(CharSequence value) {
@@ -39,11 +64,24 @@ public final class Utf8Field {
         mode = value == null ? MODE_NULL : MODE_CHARS;
     }
 
-    /** Copies {@code length} UTF-8 bytes from {@code src}, truncated to {@link #MAX_BYTES} on a char boundary. */
+    /**
+     * Copies {@code value} (null = absent) as UTF-8 now, truncated to the limit on a char boundary, so the caller
+     * may change or reuse the sequence at once. Allocates nothing once the copy buffer exists.
+     */
+    public void copy(CharSequence value) {
+        if (value == null) {
+            clear();
+            return;
+        }
+        ensureBytes();
+        setBytesMode(encodeChars(value, bytesView, 0, maxBytes));
+    }
+
+    /** Copies {@code length} UTF-8 bytes from {@code src}, truncated to the limit on a char boundary. */
     public void set(byte[] src, int offset, int length) {
         ensureBytes();
-        int kept = Math.min(length, MAX_BYTES);
-        if (length > MAX_BYTES) {
+        int kept = Math.min(length, maxBytes);
+        if (length > maxBytes) {
             // A continuation byte (10xxxxxx) at the cut means its sequence started earlier: cut before it.
             while (kept > 0 && (src[offset + kept] & 0xC0) == 0x80) {
                 kept--;
@@ -53,11 +91,11 @@ public final class Utf8Field {
         setBytesMode(kept);
     }
 
-    /** Copies {@code length} UTF-8 bytes from {@code src}, truncated to {@link #MAX_BYTES} on a char boundary. */
+    /** Copies {@code length} UTF-8 bytes from {@code src}, truncated to the limit on a char boundary. */
     public void set(DirectBuffer src, int offset, int length) {
         ensureBytes();
-        int kept = Math.min(length, MAX_BYTES);
-        if (length > MAX_BYTES) {
+        int kept = Math.min(length, maxBytes);
+        if (length > maxBytes) {
             while (kept > 0 && (src.getByte(offset + kept) & 0xC0) == 0x80) {
                 kept--;
             }
@@ -93,7 +131,7 @@ public final class Utf8Field {
     public int encodedLength() {
         switch (mode) {
             case MODE_CHARS:
-                return PREFIX_BYTES + utf8Length(chars);
+                return PREFIX_BYTES + utf8Length(chars, maxBytes);
             case MODE_BYTES:
                 return PREFIX_BYTES + byteLength;
             default:
@@ -105,7 +143,7 @@ public final class Utf8Field {
     public int encode(MutableDirectBuffer dst, int index) {
         switch (mode) {
             case MODE_CHARS: {
-                int length = encodeChars(chars, dst, index + PREFIX_BYTES);
+                int length = encodeChars(chars, dst, index + PREFIX_BYTES, maxBytes);
                 dst.putShort(index, (short) length, ORDER);
                 return PREFIX_BYTES + length;
             }
@@ -126,8 +164,8 @@ public final class Utf8Field {
             clear();
             return PREFIX_BYTES;
         }
-        if (length > MAX_BYTES) {
-            throw new IllegalStateException("string length: " + length + " (expected: <= " + MAX_BYTES + ")");
+        if (length > maxBytes) {
+            throw new IllegalStateException("string length: " + length + " (expected: <= " + maxBytes + ")");
         }
         set(src.getStringWithoutLengthUtf8(index + PREFIX_BYTES, length));
         return PREFIX_BYTES + length;
@@ -141,11 +179,12 @@ public final class Utf8Field {
 
     private void ensureBytes() {
         if (bytes == null) {
-            bytes = new byte[MAX_BYTES];
+            bytes = new byte[maxBytes];
+            bytesView = new UnsafeBuffer(bytes);
         }
     }
 
-    private static int utf8Length(CharSequence s) {
+    private static int utf8Length(CharSequence s, int maxBytes) {
         int total = 0;
         int length = s.length();
         for (int i = 0; i < length; i++) {
@@ -162,7 +201,7 @@ public final class Utf8Field {
             } else {
                 n = 3;
             }
-            if (total + n > MAX_BYTES) {
+            if (total + n > maxBytes) {
                 break;
             }
             total += n;
@@ -173,9 +212,9 @@ public final class Utf8Field {
         return total;
     }
 
-    private static int encodeChars(CharSequence s, MutableDirectBuffer dst, int index) {
+    private static int encodeChars(CharSequence s, MutableDirectBuffer dst, int index, int maxBytes) {
         int pos = index;
-        int limit = index + MAX_BYTES;
+        int limit = index + maxBytes;
         int length = s.length();
         for (int i = 0; i < length; i++) {
             char c = s.charAt(i);

@@ -1,14 +1,12 @@
 package dev.sluice.mock.internal;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * {@code POST /v1/completions} (legacy): a {@code text_completion} JSON answer, or a stream of
  * {@code text_completion} chunks ending with a finish chunk and {@code [DONE]} (PROVIDERS.md 3.3). The usage
  * chunk follows the chat rule: only with {@code stream_options.include_usage}, and then {@code "usage":null}
- * on every other chunk.
+ * on every other chunk. {@code error_event_after} ends the stream with the chat error chunk.
  *
  * <p>Stateless, so thread-safe.
  */
@@ -35,16 +33,16 @@ public final class CompletionsResponder implements Responder {
         }
         final boolean includeUsage = request.includeUsage();
         final String tail = includeUsage ? "],\"usage\":null}" : "]}";
-        final List<byte[]> events = new ArrayList<>(plan.count() + 3);
+        final StreamScript events = new StreamScript().markContentStart();
         for (int i = 0; i < plan.count(); i++) {
-            events.add(Sse.data(head + choice(Words.token(i), "null") + tail));
+            events.addContent(Sse.data(head + choice(Words.token(i), "null") + tail));
         }
         events.add(Sse.data(head + choice("", '"' + finish + '"') + tail));
         if (includeUsage) {
             events.add(Sse.data(head + "],\"usage\":" + usage + '}'));
         }
         events.add(Sse.data(Sse.DONE));
-        return MockResponse.stream(events, Sse.data(head + "{\"text\":"));
+        return events.build(Sse.data(head + "{\"text\":"), OpenAiChatResponder.ERROR_EVENT);
     }
 
     private static String choice(final String text, final String finishReason) {

@@ -32,6 +32,7 @@ public final class Exchange {
     private final String requestId;
     private final boolean keepAlive;
     private final Runnable onDone;
+    private Behaviour behaviour = Behaviour.DEFAULT;
     private ScheduledFuture<?> timer;
     private boolean finished;
     private int eventsSent;
@@ -52,6 +53,11 @@ public final class Exchange {
         this.requestId = requireNonNull(requestId, "requestId");
         this.keepAlive = keepAlive;
         this.onDone = requireNonNull(onDone, "onDone");
+    }
+
+    /** Sets the behaviour whose extra headers and content type every answer of this exchange carries. */
+    public void behaviour(final Behaviour behaviour) {
+        this.behaviour = requireNonNull(behaviour, "behaviour");
     }
 
     /** Returns the endpoint's dialect. */
@@ -86,15 +92,40 @@ public final class Exchange {
         }
     }
 
-    /** Returns the headers every answer carries: content type, the dialect's request id, and keep-alive intent. */
+    /**
+     * Returns the headers every answer carries: content type (the behaviour's {@code content_type} when set,
+     * none when both are null), the dialect's request id, keep-alive intent, and the behaviour's
+     * {@code location}, {@code set_cookie} and {@code hop_headers}.
+     */
     public HttpHeaders headers(final CharSequence contentType) {
         final HttpHeaders h = new DefaultHttpHeaders();
-        h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        final CharSequence type = behaviour.contentType() != null ? behaviour.contentType() : contentType;
+        if (type != null) {
+            h.set(HttpHeaderNames.CONTENT_TYPE, type);
+        }
         h.set(dialect.requestIdHeader(), requestId);
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
+        if (behaviour.location() != null) {
+            h.set(HttpHeaderNames.LOCATION, behaviour.location());
+        }
+        if (behaviour.setCookie()) {
+            h.set(HttpHeaderNames.SET_COOKIE, "session=secret; Path=/");
+        }
+        if (behaviour.hopHeaders()) {
+            // RFC 9110 7.6.1: X-Hop is named in Connection, so it and the rest are hop-by-hop for a proxy.
+            h.set(HttpHeaderNames.CONNECTION, (keepAlive ? "keep-alive" : "close") + ", X-Hop");
+            h.set("X-Hop", "1");
+            h.set(HttpHeaderNames.KEEP_ALIVE, "timeout=5");
+            h.set(HttpHeaderNames.PROXY_CONNECTION, "keep-alive");
+        }
         return h;
+    }
+
+    /** Sends a redirect (or any status) with an empty body and the behaviour's headers ({@code Location}). */
+    public void sendEmpty(final int status) {
+        sendFull(status, headers(null), new byte[0]);
     }
 
     /** Writes and flushes {@code msg}; a failed write closes the channel (the peer is gone). */

@@ -29,9 +29,11 @@ import static java.util.Objects.requireNonNull;
  *   HttpServerCodec -> HttpObjectAggregator(32 MiB) -> MockServerHandler
  * </pre>
  *
- * Each {@link FullHttpRequest} is copied into a record, released, routed to its {@link Responder}, and answered
- * through an {@link Exchange} by a {@link JsonSender} or a {@link StreamDriver}. A connection closed by the peer
- * while an answer is under way marks that record cancelled.
+ * Each {@link FullHttpRequest} is copied into a record, counted for the model its body names, released, given its
+ * {@link Behaviour} (the model's programme under the request's directive and headers), routed to its
+ * {@link Responder}, and answered through an {@link Exchange} by a {@link JsonSender} or a {@link StreamDriver}
+ * after {@code head_delay_ms}. {@code /mock/behaviours} and {@code /_mock/records} are the admin paths. A
+ * connection closed by the peer while an answer is under way marks that record cancelled.
  *
  * <p>Confined to the channel's event loop; one instance per connection.
  */
@@ -47,15 +49,31 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
     private static final Responder MODELS = new ModelsResponder();
 
     private final MockRecorder recorder;
+    private final ModelBehaviours behaviours;
+    private final MockCounters counters;
     private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
     private Exchange current;
     private ChannelHandlerContext ctx;
 
     /**
+     * A handler with no model programmes and private counters.
+     *
      * @param recorder where requests are recorded
      */
     public MockServerHandler(final MockRecorder recorder) {
+        this(recorder, new ModelBehaviours(), new MockCounters());
+    }
+
+    /**
+     * @param recorder   where requests are recorded
+     * @param behaviours the per-model behaviour programmes shared by every connection
+     * @param counters   where received requests are counted per model
+     */
+    public MockServerHandler(final MockRecorder recorder, final ModelBehaviours behaviours,
+        final MockCounters counters) {
         this.recorder = requireNonNull(recorder, "recorder");
+        this.behaviours = requireNonNull(behaviours, "behaviours");
+        this.counters = requireNonNull(counters, "counters");
     }
 
     @Override
@@ -139,9 +157,9 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
             current.sendError(400, "The request could not be decoded as HTTP/1.1.", null, -1);
             return;
         }
-        if (path.startsWith("/_mock/")) {
+        if (path.startsWith("/_mock/") || path.startsWith("/mock/")) {
             current = new Exchange(ctx, null, dialect, requestId, keepAlive, this::exchangeDone);
-            admin(current, method, path);
+            admin(current, method, path, body);
             return;
         }
         final MockRecorder.Entry entry = recorder.begin(headers.get("x-test-req-id"), method.name(), path,
@@ -151,28 +169,58 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
         try {
             final Responder responder = route(method, path);
             final JsonNode json = method.equals(HttpMethod.POST) ? parse(body) : Json.object();
+            final JsonNode model = json.get("model");
+            final String modelName = model != null && model.isTextual() ? model.asText() : null;
+            counters.requestReceived(modelName);
             final Behaviour behaviour;
             try {
-                behaviour = Behaviour.parse(headers, LastUserText.of(path, json));
+                behaviour = Behaviour.parse(headers, LastUserText.of(path, json), behaviours.take(modelName));
             } catch (final IllegalArgumentException e) {
                 throw new MockException(400, e.getMessage(), "invalid_value");
             }
-            if (behaviour.isError()) {
-                exchange.sendError(behaviour.status(), ErrorBodies.defaultMessage(dialect, behaviour.status()), null,
-                    behaviour.retryAfterSec());
+            exchange.behaviour(behaviour);
+            final MockRequest request = new MockRequest(path, headers, body.length, json, behaviour, requestId);
+            if (behaviour.headDelayMs() < 0) {
+                // A stall before the response head: nothing is sent until the peer gives up.
                 return;
             }
-            final MockResponse rsp = responder.respond(new MockRequest(path, headers, body.length, json, behaviour,
-                requestId));
-            if (rsp.isStream()) {
-                new StreamDriver(exchange, rsp, behaviour).start();
+            if (behaviour.headDelayMs() == 0) {
+                answer(exchange, responder, request);
             } else {
-                JsonSender.send(exchange, rsp.jsonBody(), behaviour);
+                exchange.schedule(() -> answer(exchange, responder, request), behaviour.headDelayMs());
             }
         } catch (final MockException e) {
             exchange.sendError(e.status(), e.getMessage(), e.code(), -1);
         } catch (final RuntimeException e) {
             LOG.debug("mock provider failed on {}", path, e);
+            exchange.sendError(500, ErrorBodies.defaultMessage(dialect, 500), null, -1);
+        }
+    }
+
+    /** Answers a parsed request once its head delay has passed. */
+    private static void answer(final Exchange exchange, final Responder responder, final MockRequest request) {
+        final Behaviour behaviour = request.behaviour();
+        final Dialect dialect = exchange.dialect();
+        try {
+            if (behaviour.resetBeforeHead()) {
+                exchange.abort(true);
+            } else if (behaviour.isRedirect()) {
+                exchange.sendEmpty(behaviour.status());
+            } else if (behaviour.isError()) {
+                exchange.sendError(behaviour.status(), ErrorBodies.defaultMessage(dialect, behaviour.status()), null,
+                    behaviour.retryAfterSec());
+            } else {
+                final MockResponse rsp = responder.respond(request);
+                if (rsp.isStream()) {
+                    new StreamDriver(exchange, rsp, behaviour).start();
+                } else {
+                    JsonSender.send(exchange, rsp.jsonBody(), behaviour);
+                }
+            }
+        } catch (final MockException e) {
+            exchange.sendError(e.status(), e.getMessage(), e.code(), -1);
+        } catch (final RuntimeException e) {
+            LOG.debug("mock provider failed on {}", request.path(), e);
             exchange.sendError(500, ErrorBodies.defaultMessage(dialect, 500), null, -1);
         }
     }
@@ -209,8 +257,10 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
         return json;
     }
 
-    private void admin(final Exchange exchange, final HttpMethod method, final String path) {
-        if (!path.equals("/_mock/records")) {
+    private void admin(final Exchange exchange, final HttpMethod method, final String path, final byte[] body) {
+        if (path.equals("/mock/behaviours") || path.equals("/_mock/behaviours")) {
+            BehavioursEndpoint.handle(exchange, method, path, body, behaviours);
+        } else if (!path.equals("/_mock/records")) {
             exchange.sendError(404, "Unknown request URL: " + method + ' ' + path + ".", "unknown_url", -1);
         } else if (method.equals(HttpMethod.GET)) {
             exchange.sendFull(200, exchange.headers(HttpHeaderValues.APPLICATION_JSON),

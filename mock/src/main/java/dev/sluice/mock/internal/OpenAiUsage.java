@@ -11,10 +11,19 @@ final class OpenAiUsage {
 
     /** Chat usage with prompt and completion details; {@code promptTokens} already includes {@code cached}. */
     static String chat(final int promptTokens, final int completionTokens, final int cached) {
-        return "{\"prompt_tokens\":" + promptTokens + ",\"completion_tokens\":" + completionTokens
-            + ",\"total_tokens\":" + (promptTokens + completionTokens)
-            + ",\"prompt_tokens_details\":{\"cached_tokens\":" + cached + ",\"audio_tokens\":0}"
-            + ",\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
+        return chat(promptTokens, completionTokens, cached, 0, UsageMode.NORMAL);
+    }
+
+    /**
+     * Chat usage as {@code mode} reports it: {@code completionTokens} already includes {@code reasoning}, and
+     * every computed count (prompt, completion, total, cached, reasoning) goes through {@link UsageMode#count}.
+     */
+    static String chat(final int promptTokens, final int completionTokens, final int cached, final int reasoning,
+        final UsageMode mode) {
+        return "{\"prompt_tokens\":" + mode.count(promptTokens) + ",\"completion_tokens\":"
+            + mode.count(completionTokens) + ",\"total_tokens\":" + mode.count((long) promptTokens + completionTokens)
+            + ",\"prompt_tokens_details\":{\"cached_tokens\":" + mode.count(cached) + ",\"audio_tokens\":0}"
+            + ",\"completion_tokens_details\":{\"reasoning_tokens\":" + mode.count(reasoning) + ",\"audio_tokens\":0,"
             + "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
     }
 

@@ -73,7 +73,11 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             r = text(HttpResponseStatus.OK, "application/json", "{\"status\":\"ok\",\"config_version\":\""
                     + context.config().version() + "\"}");
         } else if (path.equals("/metrics")) {
-            r = text(HttpResponseStatus.OK, "text/plain; version=0.0.4", context.metrics().render());
+            StringBuilder m = new StringBuilder(context.metrics().render());
+            RoutesReport.metrics(context.config(), System.nanoTime(), m);
+            r = text(HttpResponseStatus.OK, "text/plain; version=0.0.4", m.toString());
+        } else if (path.equals("/admin/routes")) {
+            r = text(HttpResponseStatus.OK, "application/json", RoutesReport.json(context.config(), System.nanoTime()));
         } else {
             r = text(HttpResponseStatus.NOT_FOUND, "application/json",
                     "{\"error\":{\"code\":\"not_found\",\"message\":\"no such admin endpoint\"}}");

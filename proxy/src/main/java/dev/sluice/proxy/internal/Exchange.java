@@ -10,17 +10,27 @@ import dev.sluice.codec.SseScanner;
 import dev.sluice.codec.TokenEstimator;
 import dev.sluice.codec.Usage;
 import dev.sluice.codec.UsageScanner;
+import dev.sluice.codec.translate.RequestTranslator;
+import dev.sluice.codec.translate.ResponseTranslator;
+import dev.sluice.codec.translate.StreamTranslator;
+import dev.sluice.codec.translate.StreamTranslators;
+import dev.sluice.codec.translate.TranslationException;
+import dev.sluice.codec.translate.TranslationWarnings;
+import dev.sluice.journal.AttemptOutcome;
 import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.JournalProducer;
 import dev.sluice.journal.Outcome;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.config.ApiKey;
+import dev.sluice.routing.config.Deployment;
+import dev.sluice.routing.config.FailureKind;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.Price;
 import dev.sluice.routing.config.ProviderConfig;
 import dev.sluice.routing.config.ProviderKind;
 import dev.sluice.routing.config.Route;
+import dev.sluice.routing.config.RoutePolicy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -30,6 +40,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -41,6 +52,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -48,14 +60,21 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One request from its head to its END record: body, admission, dispatch on a connection of the client's own
- * event loop, relay of the response, and the journal. The REQUEST record is appended before dispatch and the
- * response head is written only once that record is durable, so a client never sees a status the journal lacks.
+ * One request from its head to its END record: body, admission, attempts on deployments of the route (each on a
+ * connection of the client's own event loop), relay of the response, and the journal. The REQUEST record is
+ * appended before dispatch and the response head is written only once that record is durable, so a client never
+ * sees a status the journal lacks.
+ * <p>
+ * Nothing reaches the client before the first byte of a response body that will be relayed ("the commit"): until
+ * then a connect failure, a retryable status or a first-token timeout can move the request to another attempt,
+ * within the route's attempt budget and only when re-sending cannot bill twice (or the route allows it). After the
+ * commit, a failure ends the response in-band: a stream gets the dialect's error event, never a clean end.
  * Confined to the client channel's event loop.
  */
 final class Exchange {
@@ -65,6 +84,12 @@ final class Exchange {
     private static final AsciiString DEFAULT_ANTHROPIC_VERSION = AsciiString.cached("2023-06-01");
     private static final AsciiString EVENT_STREAM = AsciiString.cached("text/event-stream");
     private static final int MAX_BODY_COMPONENTS = 4096;
+    /** Output tokens asked of an Anthropic deployment when an OpenAI-format request names no limit (P10). */
+    private static final long DEFAULT_TRANSLATED_MAX_TOKENS = 4096;
+    /** Largest provider body aggregated for translation; a bigger one fails the attempt. */
+    private static final int MAX_TRANSLATED_BODY_BYTES = 64 * 1024 * 1024;
+    /** More tokens than any model's context window: a usage count beyond it is nonsense, and estimated instead. */
+    private static final long MAX_PLAUSIBLE_TOKENS = 100_000_000L;
     /**
      * Headers of messages the gateway builds itself: names are constants and every value is a constant, a header
      * the strict decoder already validated, or a provider key checked at configuration load (ConfigLoader refuses
@@ -95,15 +120,32 @@ final class Exchange {
     private boolean readingBody;
     private boolean requestComplete;
     private Route route;
+    private RoutePolicy policy;
     private String requestedModel;
     private boolean stream;
-    private boolean hideUsage;
+    private boolean clientIncludeUsage;
     private long journalPos = -1;
+    private long deadlineNanos = Long.MAX_VALUE;
+
+    // The current attempt.
+    private Deployment deployment;
+    private int attempts;
+    private long triedMask;
+    private long attemptStartNanos;
+    private boolean attemptReported;
+    private AttemptOutcome attemptOutcome;
+    private boolean attemptUncertain;
+    private int upstreamStatus;
+    private boolean translate;
+    private boolean hideUsage;
+    private boolean dispatched;
+    private AttemptLog attemptLog;
 
     private Channel upstream;
     private UpstreamHandler upstreamHandler;
     private boolean upstreamKeepAlive;
     private boolean sse;
+    private HttpResponse pendingHead;
     private boolean headSent;
     private int statusSent;
     private long firstByteNanos;
@@ -113,6 +155,10 @@ final class Exchange {
     private Usage usage;
     private UsageScanner usageScanner;
     private SseRelay relay;
+    private StreamTranslator translator;
+    private CompositeByteBuf aggregate;
+    private TranslationWarnings warnings;
+    private boolean streamCounted;
     private boolean finished;
     private boolean truncated;
 
@@ -197,38 +243,117 @@ final class Exchange {
             return;
         }
         route = r;
-        ProviderConfig p = r.provider();
-        if (!p.enabled()) {
-            reject(503, "provider_unavailable", "The model '" + r.name() + "' is served by provider '" + p.name()
+        policy = r.policy();
+        stream = f.hasStream && f.stream;
+        clientIncludeUsage = f.includeUsage == 1;
+        long now = System.nanoTime();
+        Deployment d = r.pick(now, 0L);
+        if (d == null) {
+            noDeployment(now);
+            return;
+        }
+        if (!journalRequest()) {
+            route.onNeutral(d);
+            return;
+        }
+        if (policy.totalTimeoutMs() > 0) {
+            deadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(policy.totalTimeoutMs());
+        }
+        startAttempt(d, f);
+    }
+
+    /** Every deployment of the route is disabled, ejected or cooling down: 503 with the time to wait. */
+    private void noDeployment(long nowNanos) {
+        boolean anyEnabled = false;
+        for (Deployment d : route.deployments()) {
+            anyEnabled |= d.provider().enabled();
+        }
+        if (!anyEnabled) {
+            ProviderConfig p = route.primary().provider();
+            reject(503, "provider_unavailable", "The model '" + route.name() + "' is served by provider '" + p.name()
                     + "', which is not enabled: " + p.disabledReason() + ".", Outcome.REJECTED);
             return;
         }
-        Dialect upstreamDialect = p.kind() == ProviderKind.ANTHROPIC ? Dialect.ANTHROPIC : Dialect.OPENAI;
-        if (upstreamDialect != endpoint.dialect()) {
-            reject(400, "unsupported_endpoint_for_model", "The model '" + r.name() + "' is served through the "
-                    + (upstreamDialect == Dialect.ANTHROPIC ? "Anthropic Messages API (/v1/messages)"
-                    : "OpenAI API (/v1/chat/completions)") + "; call it there.", Outcome.REJECTED);
+        long waitNs = Math.max(0, route.nextAvailableNanos(nowNanos) - nowNanos);
+        long retryAfterS = Math.max(1, (waitNs + 999_999_999L) / 1_000_000_000L);
+        if (journalPos < 0 && !journalRequest()) {
             return;
         }
-        stream = f.hasStream && f.stream;
-        hideUsage = stream && (endpoint == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.COMPLETIONS)
-                && f.includeUsage != 1;
-        if (!journalRequest()) {
-            return;
-        }
-        dispatch(f);
+        failWithRetryAfter(503, "no_available_deployment", "Every deployment of the model '" + route.name()
+                + "' is failing or rate limited right now; retry in " + retryAfterS + " s.", Outcome.NO_DEPLOYMENT,
+                Long.toString(retryAfterS));
     }
 
-    // ---------------------------------------------------------------- dispatch
+    // ---------------------------------------------------------------- attempts
 
-    private void dispatch(RequestFacts f) {
-        ProviderConfig p = route.provider();
-        ByteBuf upstreamBody = BodyRewriter.rewrite(client.ctx().alloc(), body, f, route.upstreamModelJson(), hideUsage);
-        String path = p.basePath() + (p.kind() == ProviderKind.OPENAI ? endpoint.path().substring(3) : endpoint.path());
+    /**
+     * Starts an attempt on {@code d} (picked already: a half-open probe slot is held). {@code f} are the facts of
+     * the body when they are still current, else {@code null} (the loop's scratch facts are re-filled).
+     */
+    private void startAttempt(Deployment d, RequestFacts f) {
+        if (finished) {
+            route.onNeutral(d);
+            return;
+        }
+        deployment = d;
+        attempts++;
+        triedMask |= 1L << d.index();
+        attemptStartNanos = System.nanoTime();
+        attemptReported = false;
+        attemptOutcome = null;
+        attemptUncertain = false;
+        upstreamStatus = 0;
+        firstByteNanos = 0;
+        dispatched = false;
+        ProviderConfig p = d.provider();
+        Dialect upstreamDialect = p.kind() == ProviderKind.ANTHROPIC ? Dialect.ANTHROPIC : Dialect.OPENAI;
+        translate = upstreamDialect != endpoint.dialect();
+        if (translate && endpoint != Endpoint.CHAT_COMPLETIONS && endpoint != Endpoint.MESSAGES) {
+            attemptReported = true;
+            route.onNeutral(d);
+            fail(400, "unsupported_endpoint_for_model", "The model '" + route.name() + "' is served through the "
+                    + (upstreamDialect == Dialect.ANTHROPIC ? "Anthropic Messages API (/v1/messages)"
+                    : "OpenAI API (/v1/chat/completions)") + ", which has no equivalent of " + endpoint.path()
+                    + ".", Outcome.REJECTED);
+            return;
+        }
+        ByteBuf upstreamBody;
+        if (translate) {
+            if (warnings == null) {
+                warnings = new TranslationWarnings();
+            }
+            warnings.clear();
+            try {
+                upstreamBody = RequestTranslator.translate(client.ctx().alloc(), body, endpoint.dialect(),
+                        upstreamDialect, d.upstreamModel(), stream, DEFAULT_TRANSLATED_MAX_TOKENS, warnings);
+            } catch (TranslationException e) {
+                attemptReported = true;
+                attemptOutcome = AttemptOutcome.TRANSLATION_FAILED;
+                route.onNeutral(d);
+                fail(400, "unsupported_for_provider", e.getMessage(), Outcome.REJECTED);
+                return;
+            }
+            if (warnings.count() > 0) {
+                gateway.metrics().translationDropped(warnings.count());
+            }
+            hideUsage = false;
+        } else {
+            if (f == null) {
+                f = res.facts;
+                f.reset();
+                res.scanner.scan(body, f);
+            }
+            hideUsage = stream && (endpoint == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.COMPLETIONS)
+                    && !clientIncludeUsage;
+            upstreamBody = BodyRewriter.rewrite(client.ctx().alloc(), body, f, d.upstreamModelJson(), hideUsage);
+        }
+        String path = p.basePath() + (p.kind() == ProviderKind.OPENAI
+                ? (translate ? Endpoint.CHAT_COMPLETIONS : endpoint).path().substring(3)
+                : (translate ? Endpoint.MESSAGES : endpoint).path());
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, upstreamBody,
                 TRUSTED_HEADERS, TRUSTED_HEADERS);
         HttpHeaders h = req.headers();
-        h.set(HttpHeaderNames.HOST, p.port() == (p.tls() ? 443 : 80) ? p.host() : p.host() + ':' + p.port());
+        h.set(HttpHeaderNames.HOST, p.hostHeader());
         h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, upstreamBody.readableBytes());
         h.set(HttpHeaderNames.ACCEPT, stream ? EVENT_STREAM : HttpHeaderValues.APPLICATION_JSON);
@@ -238,14 +363,14 @@ final class Exchange {
             if (p.apiKey() != null) {
                 h.set("x-api-key", p.apiKey());
             }
-            String v = clientHeaders.get(ANTHROPIC_VERSION);
+            String v = translate ? null : clientHeaders.get(ANTHROPIC_VERSION);
             h.set(ANTHROPIC_VERSION, v != null ? v : DEFAULT_ANTHROPIC_VERSION);
-            String beta = clientHeaders.get(ANTHROPIC_BETA);
+            String beta = translate ? null : clientHeaders.get(ANTHROPIC_BETA);
             if (beta != null) {
                 h.set(ANTHROPIC_BETA, beta);
             }
         } else if (p.apiKey() != null) {
-            h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + p.apiKey());
+            h.set(HttpHeaderNames.AUTHORIZATION, p.bearer());
         }
         Channel ch = res.upstreams.pollIdle(p);
         if (ch != null) {
@@ -255,14 +380,18 @@ final class Exchange {
         InetSocketAddress address = gateway.address(p);
         if (address == null) {
             req.release();
-            fail(502, "upstream_unavailable", "the address of provider '" + p.name() + "' could not be resolved",
+            attemptFailed(AttemptOutcome.CONNECT_FAILED, 0, false, FailureKind.CONNECT, -1, 502,
+                    "upstream_unavailable", "the address of provider '" + p.name() + "' could not be resolved",
                     Outcome.UPSTREAM_UNAVAILABLE);
             return;
         }
         UpstreamHandler handler = new UpstreamHandler();
-        ChannelFuture cf = res.upstreams.connect(p, address, (int) config.upstream().connectTimeoutMs(), handler);
+        int connectMs = (int) Math.min(Integer.MAX_VALUE, Math.min(policy.connectTimeoutMs(),
+                Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - attemptStartNanos))));
+        ChannelFuture cf = res.upstreams.connect(p, address, connectMs, handler);
+        int attempt = attempts;
         cf.addListener((ChannelFutureListener) future -> {
-            if (finished) {
+            if (finished || attempts != attempt) {
                 req.release();
                 if (future.isSuccess()) {
                     res.upstreams.release(p, future.channel());
@@ -271,7 +400,12 @@ final class Exchange {
             }
             if (!future.isSuccess()) {
                 req.release();
-                fail(502, "upstream_unavailable", "could not connect to provider '" + p.name() + "'",
+                Throwable cause = future.cause();
+                AttemptOutcome o = cause instanceof ConnectTimeoutException ? AttemptOutcome.CONNECT_TIMEOUT
+                        : cause instanceof ConnectException ? AttemptOutcome.CONNECT_REFUSED
+                        : AttemptOutcome.CONNECT_FAILED;
+                attemptFailed(o, 0, false, FailureKind.CONNECT, -1, 502, "upstream_unavailable",
+                        "could not connect to provider '" + p.name() + "' (" + o.wireName() + ")",
                         Outcome.UPSTREAM_UNAVAILABLE);
                 return;
             }
@@ -281,13 +415,103 @@ final class Exchange {
 
     private void attach(Channel ch, FullHttpRequest req) {
         upstream = ch;
-        upstreamHandler = (UpstreamHandler) ch.pipeline().get("upstream");
+        upstreamHandler = (UpstreamHandler) ch.pipeline().last();
         upstreamHandler.attach(this);
         ch.config().setAutoRead(client.ctx().channel().isWritable());
         lastReadNanos = System.nanoTime();
-        // A failed write reaches UpstreamHandler.exceptionCaught, which ends this exchange: no listener needed.
+        dispatched = true;
+        // A failed write reaches UpstreamHandler.exceptionCaught, which ends this attempt: no listener needed.
         ch.writeAndFlush(req, ch.voidPromise());
-        armTimer(config.upstream().firstByteTimeoutMs());
+        armTimer();
+    }
+
+    /**
+     * The current attempt failed before anything reached the client. Reports it to the route's health, then
+     * starts or schedules the next attempt when the budget, the deadline and the billing rule allow; otherwise
+     * answers the client with the given error.
+     *
+     * @param ambiguous the provider may have read the request and billed it
+     * @param kind the health failure kind, or {@code null} when the deployment is not to blame (429: cooled down)
+     * @param retryAfterMs the provider's Retry-After, or -1
+     */
+    private void attemptFailed(AttemptOutcome outcome, int status, boolean ambiguous, FailureKind kind,
+                               long retryAfterMs, int clientStatus, String code, String message, Outcome endOutcome) {
+        detachUpstream();
+        if (finished) {
+            return;
+        }
+        if (!retry(outcome, status, ambiguous, kind, retryAfterMs)) {
+            fail(clientStatus, code, message, endOutcome);
+        }
+    }
+
+    /**
+     * Reports the failed attempt and moves to the next one when allowed. Returns false, leaving the attempt as the
+     * final one (its outcome recorded), when the caller must answer the client.
+     */
+    private boolean retry(AttemptOutcome outcome, int status, boolean ambiguous, FailureKind kind,
+                          long retryAfterMs) {
+        long now = System.nanoTime();
+        Deployment d = deployment;
+        attemptOutcome = outcome;
+        attemptUncertain = ambiguous;
+        attemptReported = true;
+        if (kind != null) {
+            route.onFailure(d, kind, now);
+        } else {
+            if (status == 429 && retryAfterMs > 0 && route.deployments().size() > 1) {
+                // Elsewhere in the route is where the next requests should go meanwhile. A route of one
+                // deployment is not cooled down: that would only turn the provider's 429s into the gateway's 503s.
+                d.health().coolDown(now + TimeUnit.MILLISECONDS.toNanos(retryAfterMs));
+            }
+            route.onNeutral(d);
+        }
+        if (attempts >= policy.maxAttempts() || (ambiguous && !policy.resendAfterDispatch())
+                || !client.ctx().channel().isActive() || now >= deadlineNanos) {
+            return false;
+        }
+        Deployment next = route.pick(now, triedMask);
+        if (next != null) {
+            logAttempt(now);
+            startAttempt(next, null);
+            return true;
+        }
+        // Every deployment was tried: the same ones again after a backoff, or the provider's Retry-After.
+        if (retryAfterMs > policy.maxRetryAfterMs()) {
+            return false;
+        }
+        long waitMs = Math.max(policy.backoffMs(attempts), retryAfterMs);
+        if (now + TimeUnit.MILLISECONDS.toNanos(waitMs) >= deadlineNanos) {
+            return false;
+        }
+        logAttempt(now);
+        gateway.metrics().retryScheduled();
+        cancelTimer();
+        timer = res.loop.schedule(this::retryNow, waitMs, TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    private void retryNow() {
+        timer = null;
+        if (finished) {
+            return;
+        }
+        long now = System.nanoTime();
+        Deployment d = route.pick(now, 0L);
+        if (d == null) {
+            noDeployment(now);
+            return;
+        }
+        startAttempt(d, null);
+    }
+
+    /** Keeps the record of the attempt that just failed; the final attempt is written from the fields. */
+    private void logAttempt(long nowNanos) {
+        if (attemptLog == null) {
+            attemptLog = new AttemptLog(policy.maxAttempts());
+        }
+        attemptLog.add(deployment.name(), attemptOutcome, upstreamStatus, (nowNanos - attemptStartNanos) / 1000,
+                attemptUncertain);
     }
 
     // ---------------------------------------------------------------- upstream response
@@ -309,7 +533,7 @@ final class Exchange {
             }
         }
         if (msg instanceof HttpContent) {
-            if (finished) {
+            if (finished || upstream == null) {
                 ((HttpContent) msg).release();
                 return;
             }
@@ -317,7 +541,7 @@ final class Exchange {
         }
     }
 
-    /** Returns false when the message was consumed (held, or the exchange ended on it). */
+    /** Returns false when the message was consumed (held, or the attempt or the exchange ended on it). */
     private boolean onUpstreamHead(HttpResponse resp) {
         int status = resp.status().code();
         if (status < 200) {
@@ -332,32 +556,75 @@ final class Exchange {
             upstream.config().setAutoRead(false);
             return false;
         }
+        upstreamStatus = status;
         upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
+        String providerName = deployment.provider().name();
         if (status >= 300 && status < 400) {
+            // Never followed: the Location could point anywhere, and the request carries the provider's key.
             closeUpstream();
-            fail(502, "upstream_redirect", "provider '" + route.provider().name()
+            attemptOutcome = AttemptOutcome.STATUS;
+            reportFinal(FailureKind.UPSTREAM);
+            fail(502, "upstream_redirect", "provider '" + providerName
                     + "' answered with a redirect, which the gateway does not follow", Outcome.UPSTREAM_ERROR);
             return false;
         }
         if (status == 401 || status == 403 || status == 407) {
             closeUpstream();
-            fail(502, "upstream_auth_failed", "provider '" + route.provider().name()
+            attemptOutcome = AttemptOutcome.STATUS;
+            reportFinal(null);
+            fail(502, "upstream_auth_failed", "provider '" + providerName
                     + "' refused the gateway's credentials (status " + status + ")", Outcome.UPSTREAM_ERROR);
             return false;
         }
+        String retryAfter = resp.headers().get(HttpHeaderNames.RETRY_AFTER);
+        if (isRetryable(status)) {
+            boolean ambiguous = status == 502 || status == 504;
+            FailureKind kind = status == 429 ? null : FailureKind.UPSTREAM;
+            Channel ch = upstream;
+            detachUpstream();
+            if (retry(AttemptOutcome.STATUS, status, ambiguous, kind, retryAfterMs(retryAfter))) {
+                // The error body is not wanted: closing is cheaper than draining it.
+                ch.close();
+                return false;
+            }
+            // The final attempt: its answer goes to the client as the provider gave it.
+            reattach(ch);
+        } else if (status >= 400) {
+            attemptOutcome = AttemptOutcome.STATUS;
+            reportFinal(null);
+        }
         String contentType = resp.headers().get(HttpHeaderNames.CONTENT_TYPE);
         sse = stream && status == 200 && contentType != null && contentType.startsWith("text/event-stream");
-        usage = new Usage();
-        HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status(), TRUSTED_HEADERS);
+        if (usage == null) {
+            usage = new Usage();
+        } else {
+            usage.reset();
+        }
+        int clientStatus = translate && status >= 400
+                ? ResponseTranslator.translateErrorStatus(status, upstreamDialect(), endpoint.dialect()) : status;
+        HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                clientStatus == status ? resp.status() : HttpResponseStatus.valueOf(clientStatus), TRUSTED_HEADERS);
         HttpHeaders h = out.headers();
-        h.set(HttpHeaderNames.CONTENT_TYPE, contentType != null ? contentType : HttpHeaderValues.APPLICATION_JSON);
         if (sse) {
+            h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             h.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
-            relay = res.takeRelay(config.upstream().maxEventBytes());
-            relay.reset(client.ctx(), endpoint, usage, hideUsage);
+            if (translate) {
+                translator = StreamTranslators.create(upstreamDialect(), endpoint.dialect(),
+                        deployment.upstreamModel(), clientIncludeUsage, config.upstream().maxEventBytes(), usage,
+                        warnings);
+            } else {
+                relay = res.takeRelay(config.upstream().maxEventBytes());
+                relay.reset(client.ctx(), endpoint, usage, hideUsage);
+            }
             gateway.metrics().streamOpened();
+            streamCounted = true;
+        } else if (translate) {
+            // A translated body is rewritten whole: its length is known only at the end.
+            h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            aggregate = client.ctx().alloc().compositeBuffer(MAX_BODY_COMPONENTS);
         } else {
+            h.set(HttpHeaderNames.CONTENT_TYPE, contentType != null ? contentType : HttpHeaderValues.APPLICATION_JSON);
             String len = resp.headers().get(HttpHeaderNames.CONTENT_LENGTH);
             if (len != null) {
                 h.set(HttpHeaderNames.CONTENT_LENGTH, len);
@@ -369,7 +636,6 @@ final class Exchange {
                 usageScanner.reset(endpoint, usage);
             }
         }
-        String retryAfter = resp.headers().get(HttpHeaderNames.RETRY_AFTER);
         if (retryAfter != null) {
             h.set(HttpHeaderNames.RETRY_AFTER, retryAfter);
         }
@@ -378,11 +644,42 @@ final class Exchange {
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        client.ctx().write(out, client.ctx().voidPromise());
-        headSent = true;
-        statusSent = status;
-        armTimer(config.upstream().idleTimeoutMs());
+        pendingHead = out;
+        statusSent = clientStatus;
         return true;
+    }
+
+    private static boolean isRetryable(int status) {
+        return status == 429 || status == 500 || status == 502 || status == 503 || status == 504 || status == 529;
+    }
+
+    /** Parses a Retry-After of delta-seconds (the form providers send); -1 when absent or not a number. */
+    private static long retryAfterMs(String value) {
+        if (value == null) {
+            return -1;
+        }
+        long s = 0;
+        int n = value.length();
+        if (n == 0 || n > 9) {
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            s = s * 10 + (c - '0');
+        }
+        return s * 1000;
+    }
+
+    /** Writes the response head held since the provider's head: the first body bytes are about to follow. */
+    private void commit() {
+        HttpResponse head = pendingHead;
+        pendingHead = null;
+        client.ctx().write(head, client.ctx().voidPromise());
+        headSent = true;
+        armTimer();
     }
 
     private void onUpstreamContent(HttpContent content) {
@@ -391,7 +688,50 @@ final class Exchange {
         if (firstByteNanos == 0 && buf.isReadable()) {
             firstByteNanos = System.nanoTime();
         }
-        if (sse) {
+        if (aggregate != null) {
+            if (aggregate.readableBytes() + (long) buf.readableBytes() > MAX_TRANSLATED_BODY_BYTES) {
+                buf.release();
+                closeUpstream();
+                attemptOutcome = AttemptOutcome.TRANSLATION_FAILED;
+                reportFinal(FailureKind.UPSTREAM);
+                dropAttemptResponse();
+                fail(502, "upstream_malformed", "the provider's answer is too large to translate",
+                        Outcome.UPSTREAM_ERROR);
+                return;
+            }
+            if (buf.isReadable()) {
+                aggregate.addComponent(true, buf);
+            } else {
+                buf.release();
+            }
+            if (last) {
+                translatedBodyComplete();
+            }
+            return;
+        }
+        if (!headSent && (buf.isReadable() || last)) {
+            commit();
+        }
+        if (translator != null) {
+            ByteBuf out = client.ctx().alloc().buffer(Math.max(256, buf.readableBytes() * 2));
+            int rc = translator.onBytes(buf, out);
+            buf.release();
+            if (out.isReadable()) {
+                client.ctx().write(out, client.ctx().voidPromise());
+            } else {
+                out.release();
+            }
+            if (rc != StreamTranslator.OK) {
+                brokenStream(Outcome.UPSTREAM_TRUNCATED, "upstream_malformed", rc == StreamTranslator.TOO_LARGE
+                        ? "the provider sent an event larger than the gateway accepts"
+                        : "the provider sent an event the gateway could not understand");
+                return;
+            }
+            if (translator.terminal() && !last) {
+                // Anything after the terminal event is not relayed; the rest of the response is drained.
+                return;
+            }
+        } else if (sse) {
             int rc = relay.onRead(buf);
             if (rc != SseScanner.OK) {
                 brokenStream(Outcome.UPSTREAM_TRUNCATED, "upstream_malformed",
@@ -413,20 +753,58 @@ final class Exchange {
         }
     }
 
+    /** A translated non-streamed answer is complete: translate it whole and send it with its length. */
+    private void translatedBodyComplete() {
+        CompositeByteBuf in = aggregate;
+        aggregate = null;
+        ChannelHandlerContext ctx = client.ctx();
+        ByteBuf out;
+        try {
+            if (upstreamStatus >= 400) {
+                out = ResponseTranslator.translateError(ctx.alloc(), upstreamStatus, in, upstreamDialect(),
+                        endpoint.dialect());
+            } else {
+                out = ResponseTranslator.translate(ctx.alloc(), in, upstreamDialect(), endpoint.dialect(), usage,
+                        warnings);
+            }
+        } catch (TranslationException e) {
+            in.release();
+            releaseUpstreamToPool();
+            attemptOutcome = AttemptOutcome.TRANSLATION_FAILED;
+            reportFinal(FailureKind.UPSTREAM);
+            dropAttemptResponse();
+            fail(502, "upstream_malformed", "the provider's answer could not be translated: " + e.getMessage(),
+                    Outcome.UPSTREAM_ERROR);
+            return;
+        }
+        in.release();
+        if (firstByteNanos == 0) {
+            firstByteNanos = System.nanoTime();
+        }
+        pendingHead.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, out.readableBytes());
+        commit();
+        ctx.write(out, ctx.voidPromise());
+        upstreamComplete();
+    }
+
     void onUpstreamReadComplete() {
         if (finished || !headSent) {
             return;
         }
-        if (!sse || relay.takeWritten()) {
+        if (relay == null || relay.takeWritten()) {
             client.ctx().flush();
         }
     }
 
     private void upstreamComplete() {
-        if (sse) {
+        boolean terminal = true;
+        if (relay != null) {
             relay.endOfStream();
+            terminal = relay.terminal();
+        } else if (translator != null) {
+            terminal = translator.terminal();
         }
-        if (sse && !relay.terminal()) {
+        if (sse && !terminal) {
             // The provider ended the HTTP response without the stream's terminal event: a truncated stream.
             releaseUpstreamToPool();
             brokenStream(Outcome.UPSTREAM_TRUNCATED, "upstream_truncated",
@@ -435,8 +813,12 @@ final class Exchange {
         }
         releaseUpstreamToPool();
         ChannelHandlerContext ctx = client.ctx();
+        if (!headSent) {
+            commit();
+        }
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
-        finish(statusSent < 400 ? Outcome.OK : Outcome.UPSTREAM_ERROR, !keepAlive);
+        boolean streamError = translator != null && translator.upstreamError();
+        finish(statusSent < 400 && !streamError ? Outcome.OK : Outcome.UPSTREAM_ERROR, !keepAlive);
     }
 
     void onUpstreamClosed(Throwable cause) {
@@ -446,12 +828,31 @@ final class Exchange {
         detachUpstream();
         if (!headSent) {
             releaseHeldMessages();
-            fail(502, "upstream_unavailable", "provider '" + route.provider().name()
-                    + "' closed the connection before answering", Outcome.UPSTREAM_UNAVAILABLE);
+            dropAttemptResponse();
+            if (upstreamStatus == 0 && isHandshakeFailure(cause)) {
+                // TLS failed before the request could be written: nothing was sent, so another attempt is safe.
+                attemptFailed(AttemptOutcome.CONNECT_FAILED, 0, false, FailureKind.CONNECT, -1, 502,
+                        "upstream_unavailable", "the TLS handshake with provider '" + deployment.provider().name()
+                                + "' failed", Outcome.UPSTREAM_UNAVAILABLE);
+                return;
+            }
+            // The request went out; the provider may have read it and started (and billed) a generation.
+            attemptFailed(AttemptOutcome.RESET, upstreamStatus, true, FailureKind.UPSTREAM, -1, 502,
+                    "upstream_unavailable", "provider '" + deployment.provider().name()
+                            + "' closed the connection before answering", Outcome.UPSTREAM_UNAVAILABLE);
         } else {
             brokenStream(Outcome.UPSTREAM_TRUNCATED, "upstream_truncated",
                     "the provider closed the connection before the response was complete");
         }
+    }
+
+    private static boolean isHandshakeFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -461,9 +862,15 @@ final class Exchange {
     private void brokenStream(Outcome outcome, String code, String message) {
         truncated = true;
         closeUpstream();
+        if (attemptOutcome == null) {
+            attemptOutcome = outcome == Outcome.UPSTREAM_TIMEOUT ? AttemptOutcome.TIMEOUT : AttemptOutcome.TRUNCATED;
+        }
+        reportFinal(outcome == Outcome.UPSTREAM_TIMEOUT ? FailureKind.TIMEOUT : FailureKind.UPSTREAM);
         ChannelHandlerContext ctx = client.ctx();
         if (sse) {
-            relay.discardPartial();
+            if (relay != null) {
+                relay.discardPartial();
+            }
             ctx.write(Unpooled.wrappedBuffer(ErrorBodies.streamErrorEvent(endpoint, code, message)),
                     ctx.voidPromise());
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
@@ -527,37 +934,64 @@ final class Exchange {
         readingBody = false;
         // Closing the upstream connection is how HTTP/1.1 cancels a generation in progress.
         closeUpstream();
+        if (deployment != null && attemptOutcome == null) {
+            attemptOutcome = AttemptOutcome.CLIENT_CANCELLED;
+        }
         finish(Outcome.CLIENT_CANCELLED, true);
     }
 
     // ---------------------------------------------------------------- timers
 
-    private void armTimer(long timeoutMs) {
+    /** The limit of the current phase: first token until the commit, then the silence between reads. */
+    private long phaseLimitNanos() {
+        long ms = headSent ? policy.idleTimeoutMs() : policy.firstTokenTimeoutMs();
+        long base = headSent ? lastReadNanos : attemptStartNanos;
+        long limit = ms > 0 ? base + TimeUnit.MILLISECONDS.toNanos(ms) : Long.MAX_VALUE;
+        return Math.min(limit, deadlineNanos);
+    }
+
+    private void armTimer() {
+        cancelTimer();
+        long limit = phaseLimitNanos();
+        if (limit != Long.MAX_VALUE) {
+            timer = res.loop.schedule(this::onTimer, Math.max(limit - System.nanoTime(), 1_000_000L),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void cancelTimer() {
         if (timer != null) {
             timer.cancel(false);
+            timer = null;
         }
-        timer = res.loop.schedule(this::onTimer, timeoutMs, TimeUnit.MILLISECONDS);
     }
 
     private void onTimer() {
         timer = null;
-        if (finished) {
+        if (finished || upstream == null) {
             return;
         }
-        long limitMs = headSent ? config.upstream().idleTimeoutMs() : config.upstream().firstByteTimeoutMs();
-        long idleNs = System.nanoTime() - lastReadNanos;
-        long remainingNs = TimeUnit.MILLISECONDS.toNanos(limitMs) - idleNs;
-        if (remainingNs > 0 || held != null) {
-            timer = res.loop.schedule(this::onTimer, Math.max(remainingNs, 1_000_000L), TimeUnit.NANOSECONDS);
+        long now = System.nanoTime();
+        long limit = phaseLimitNanos();
+        if (now < limit || held != null) {
+            timer = res.loop.schedule(this::onTimer, Math.max(limit - now, 1_000_000L), TimeUnit.NANOSECONDS);
             return;
         }
+        boolean whole = now >= deadlineNanos;
+        String what = whole ? "the request's time limit of " + policy.totalTimeoutMs() + " ms"
+                : headSent ? policy.idleTimeoutMs() + " ms without data"
+                : "the first-token limit of " + policy.firstTokenTimeoutMs() + " ms";
         if (!headSent) {
             closeUpstream();
-            fail(504, "upstream_timeout", "provider '" + route.provider().name() + "' did not answer within "
-                    + limitMs + " ms", Outcome.UPSTREAM_TIMEOUT);
+            dropAttemptResponse();
+            // The provider has the request and may be generating (and billing) it: not re-sent by default.
+            AttemptOutcome o = whole ? AttemptOutcome.TIMEOUT : AttemptOutcome.FIRST_TOKEN_TIMEOUT;
+            attemptFailed(o, upstreamStatus, true, FailureKind.TIMEOUT, -1, 504, "upstream_timeout",
+                    "provider '" + deployment.provider().name() + "' did not answer within " + what,
+                    Outcome.UPSTREAM_TIMEOUT);
         } else {
-            brokenStream(Outcome.UPSTREAM_TIMEOUT, "upstream_timeout", "the provider sent nothing for " + limitMs
-                    + " ms");
+            attemptOutcome = AttemptOutcome.TIMEOUT;
+            brokenStream(Outcome.UPSTREAM_TIMEOUT, "upstream_timeout", "the provider exceeded " + what);
         }
     }
 
@@ -577,13 +1011,18 @@ final class Exchange {
 
     /** Answers a gateway-generated error before any response head went out. */
     private void fail(int status, String code, String message, Outcome outcome) {
+        failWithRetryAfter(status, code, message, outcome, null);
+    }
+
+    private void failWithRetryAfter(int status, String code, String message, Outcome outcome, String retryAfter) {
         boolean close = !keepAlive || outcome == Outcome.REJECTED_PROTOCOL || client.discarding();
         requestComplete = true;
         statusSent = status;
+        pendingHead = null;
         ChannelHandlerContext ctx = client.ctx();
         Runnable send = () -> {
             if (ctx.channel().isActive()) {
-                ClientResponses.error(ctx, dialect, status, code, message, requestIdText, close, null);
+                ClientResponses.error(ctx, dialect, status, code, message, requestIdText, close, retryAfter);
             }
         };
         finish(outcome, close, send);
@@ -648,25 +1087,20 @@ final class Exchange {
             return;
         }
         finished = true;
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-        if (sse) {
-            gateway.metrics().streamClosed();
+        cancelTimer();
+        if (deployment != null && !attemptReported) {
+            attemptReported = true;
+            if (outcome == Outcome.OK) {
+                long ttft = ttftNanos();
+                route.onSuccess(deployment, ttft == 0 ? 0 : ttft - attemptStartNanos);
+            } else {
+                route.onNeutral(deployment);
+            }
         }
         writeEnd(outcome);
         gateway.metrics().outcome(outcome);
         releaseHeldMessages();
-        if (relay != null) {
-            relay.discardPartial();
-            res.giveBack(relay);
-            relay = null;
-        }
-        if (usageScanner != null) {
-            res.giveBack(usageScanner);
-            usageScanner = null;
-        }
+        dropAttemptResponse();
         releaseBody();
         detachUpstream();
         if (send == null) {
@@ -683,41 +1117,132 @@ final class Exchange {
         }
     }
 
+    /** Reports the current attempt's end to the route's health once, when the exchange will not retry it. */
+    private void reportFinal(FailureKind kind) {
+        if (attemptReported || deployment == null) {
+            return;
+        }
+        attemptReported = true;
+        if (kind != null) {
+            route.onFailure(deployment, kind, System.nanoTime());
+        } else {
+            route.onNeutral(deployment);
+        }
+    }
+
+    private long ttftNanos() {
+        if (relay != null) {
+            return relay.firstTokenNanos();
+        }
+        if (translator != null) {
+            return translator.firstContentNanos();
+        }
+        return firstByteNanos;
+    }
+
     private void writeEnd(Outcome outcome) {
         EndRecord e = res.endRecord;
         e.reset();
         long nowNanos = System.nanoTime();
-        long ttftNanos = sse ? relay.firstTokenNanos() : firstByteNanos;
+        long ttftNanos = ttftNanos();
         e.requestId(requestId).wallTimeMicros(wallMicros()).status(statusSent).outcome(outcome)
                 .totalMicros((nowNanos - startNanos) / 1000)
                 .ttftMicros(ttftNanos == 0 ? -1 : (ttftNanos - startNanos) / 1000)
                 .truncated(truncated);
-        if (route != null) {
-            e.provider(route.provider().name()).deployment(route.name()).servedModel(route.upstreamModel());
+        Deployment d = deployment;
+        if (d != null) {
+            e.provider(d.provider().name()).deployment(d.name()).servedModel(d.upstreamModel());
+            if (attemptLog != null) {
+                attemptLog.appendTo(e);
+            }
+            AttemptOutcome last = attemptOutcome != null ? attemptOutcome
+                    : outcome == Outcome.OK ? AttemptOutcome.OK
+                    : outcome == Outcome.CLIENT_CANCELLED ? AttemptOutcome.CLIENT_CANCELLED
+                    : upstreamStatus > 0 ? AttemptOutcome.STATUS : AttemptOutcome.RESET;
+            e.addAttempt(d.name(), last, upstreamStatus, (nowNanos - attemptStartNanos) / 1000, attemptUncertain);
+        } else if (route != null) {
+            e.provider(route.primary().provider().name()).deployment(route.primary().name());
         }
         long in = -1;
         long out = -1;
         long cached = -1;
         long cacheWrite = -1;
         boolean estimated = false;
-        if (usage != null && usage.known()) {
+        if (usage != null && usage.known() && plausible(usage)) {
             in = usage.inputTokens;
             out = usage.outputTokens;
             cached = usage.cachedTokens;
             cacheWrite = usage.cacheWriteTokens;
-        } else if (headSent && statusSent < 400) {
-            // The provider gave no usage (cancelled or truncated): estimate what was relayed.
+        }
+        if (endpoint == Endpoint.EMBEDDINGS && in >= 0 && out < 0) {
+            // Embeddings generate no tokens: their usage has none to report.
+            out = 0;
+        }
+        if (dispatched && upstreamStatus < 400 && (in < 0 || out < 0)) {
+            // The provider gave no usage, or part of it (cancelled, truncated, timed out, nonsense values): what was
+            // sent and relayed is estimated, and flagged as such.
             estimated = true;
-            out = relay != null && sse ? relay.contentEvents() : 0;
-            in = body != null ? TokenEstimator.estimateTokens(body, body.readerIndex(), body.writerIndex()) : 0;
+            if (out < 0) {
+                out = relay != null ? relay.contentEvents() : translator != null ? translator.contentEvents() : 0;
+            }
+            if (in < 0) {
+                in = body != null ? TokenEstimator.estimateTokens(body, body.readerIndex(), body.writerIndex()) : 0;
+            }
+        }
+        if (truncated || outcome == Outcome.CLIENT_CANCELLED) {
+            // A stream that did not finish has at most a running count from the provider (Anthropic's
+            // message_start says 1): what was relayed is the better floor.
+            long relayed = relay != null ? relay.contentEvents() : translator != null ? translator.contentEvents() : -1;
+            if (relayed > out) {
+                out = relayed;
+                estimated = true;
+            }
         }
         e.tokensIn(in).tokensOut(out).tokensCached(cached).tokensEstimated(estimated);
-        Price price = route == null ? null : route.price();
+        Price price = d == null ? null : d.price();
         e.costMicros(price == null || (in < 0 && out < 0) ? -1 : price.costMicros(in, out, cached, cacheWrite));
         if (journalPos >= 0) {
             if (res.journal.append(e) == JournalProducer.FULL) {
                 gateway.metrics().journalFull();
             }
+        }
+    }
+
+    /** Counts a provider reports are believed when none is negative and none is beyond any model's window. */
+    private static boolean plausible(Usage u) {
+        return u.inputTokens <= MAX_PLAUSIBLE_TOKENS && u.outputTokens <= MAX_PLAUSIBLE_TOKENS
+                && u.cachedTokens <= MAX_PLAUSIBLE_TOKENS && u.cacheWriteTokens <= MAX_PLAUSIBLE_TOKENS
+                && u.inputTokens >= -1 && u.outputTokens >= -1;
+    }
+
+    private Dialect upstreamDialect() {
+        return deployment.provider().kind() == ProviderKind.ANTHROPIC ? Dialect.ANTHROPIC : Dialect.OPENAI;
+    }
+
+    /** Forgets what an attempt's response head set up: before another attempt, a gateway answer, or the end. */
+    private void dropAttemptResponse() {
+        pendingHead = null;
+        if (relay != null) {
+            relay.discardPartial();
+            res.giveBack(relay);
+            relay = null;
+        }
+        if (usageScanner != null) {
+            res.giveBack(usageScanner);
+            usageScanner = null;
+        }
+        releaseTranslationState();
+        if (streamCounted) {
+            streamCounted = false;
+            gateway.metrics().streamClosed();
+        }
+    }
+
+    private void releaseTranslationState() {
+        translator = null;
+        if (aggregate != null) {
+            aggregate.release();
+            aggregate = null;
         }
     }
 
@@ -734,11 +1259,18 @@ final class Exchange {
         if (ch != null) {
             if (upstreamKeepAlive) {
                 ch.config().setAutoRead(true);
-                res.upstreams.release(route.provider(), ch);
+                res.upstreams.release(deployment.provider(), ch);
             } else {
                 ch.close();
             }
         }
+    }
+
+    /** Takes back a connection detached for a retry that did not happen. */
+    private void reattach(Channel ch) {
+        upstream = ch;
+        upstreamHandler = (UpstreamHandler) ch.pipeline().last();
+        upstreamHandler.attach(this);
     }
 
     private void closeUpstream() {
@@ -760,5 +1292,41 @@ final class Exchange {
     private static long wallMicros() {
         java.time.Instant now = java.time.Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    /** The attempts before the final one, kept for the END record. Allocated only when a request is retried. */
+    private static final class AttemptLog {
+        private final String[] deployments;
+        private final AttemptOutcome[] outcomes;
+        private final int[] statuses;
+        private final long[] durationsMicros;
+        private final boolean[] uncertain;
+        private int size;
+
+        AttemptLog(int capacity) {
+            deployments = new String[capacity];
+            outcomes = new AttemptOutcome[capacity];
+            statuses = new int[capacity];
+            durationsMicros = new long[capacity];
+            uncertain = new boolean[capacity];
+        }
+
+        void add(String deployment, AttemptOutcome outcome, int status, long durationMicros, boolean uncertainBilled) {
+            if (size == deployments.length) {
+                return;
+            }
+            deployments[size] = deployment;
+            outcomes[size] = outcome;
+            statuses[size] = status;
+            durationsMicros[size] = durationMicros;
+            uncertain[size] = uncertainBilled;
+            size++;
+        }
+
+        void appendTo(EndRecord e) {
+            for (int i = 0; i < size; i++) {
+                e.addAttempt(deployments[i], outcomes[i], statuses[i], durationsMicros[i], uncertain[i]);
+            }
+        }
     }
 }

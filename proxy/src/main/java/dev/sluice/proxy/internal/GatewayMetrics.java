@@ -11,6 +11,8 @@ public final class GatewayMetrics {
     private final LongAdder requests = new LongAdder();
     private final LongAdder activeStreams = new LongAdder();
     private final LongAdder journalFull = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder translationDropped = new LongAdder();
     private final LongAdder[] outcomes = new LongAdder[Outcome.values().length];
 
     GatewayMetrics() {
@@ -39,6 +41,16 @@ public final class GatewayMetrics {
         journalFull.increment();
     }
 
+    /** A failed attempt is followed by another after a backoff (immediate fallbacks are in the END records). */
+    void retryScheduled() {
+        retries.increment();
+    }
+
+    /** A translated request or response dropped fields the other dialect has no place for. */
+    void translationDropped(int fields) {
+        translationDropped.add(fields);
+    }
+
     /** Renders the counters in the Prometheus text format. */
     public String render() {
         StringBuilder b = new StringBuilder(512);
@@ -51,7 +63,15 @@ public final class GatewayMetrics {
         b.append("# TYPE sluice_active_streams gauge\nsluice_active_streams ").append(activeStreams.sum()).append('\n');
         b.append("# TYPE sluice_journal_full_total counter\nsluice_journal_full_total ").append(journalFull.sum())
                 .append('\n');
+        b.append("# TYPE sluice_retries_delayed_total counter\nsluice_retries_delayed_total ").append(retries.sum())
+                .append('\n');
+        b.append("# TYPE sluice_translation_dropped_fields_total counter\nsluice_translation_dropped_fields_total ")
+                .append(translationDropped.sum()).append('\n');
         return b.toString();
+    }
+
+    public long activeStreams() {
+        return activeStreams.sum();
     }
 
     public long requests() {

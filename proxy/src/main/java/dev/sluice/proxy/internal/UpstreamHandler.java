@@ -11,9 +11,19 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private Exchange exchange;
+    private long idleSinceNanos;
 
     void attach(Exchange ex) {
         this.exchange = ex;
+    }
+
+    /** Notes when the connection went back to the idle pool. */
+    void idleSince(long nanos) {
+        idleSinceNanos = nanos;
+    }
+
+    long idleSinceNanos() {
+        return idleSinceNanos;
     }
 
     void detach(Exchange ex) {

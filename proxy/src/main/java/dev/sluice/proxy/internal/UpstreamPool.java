@@ -28,6 +28,12 @@ import java.util.Map;
 public final class UpstreamPool {
     /** Idle connections kept per provider origin on one event loop. */
     public static final int MAX_IDLE_PER_ORIGIN = 256;
+    /**
+     * An idle connection older than this is closed rather than reused: providers and their load balancers close
+     * idle keep-alive connections after some tens of seconds, and a request written into one that is closing
+     * fails after it was sent, where it can no longer be safely retried.
+     */
+    public static final long MAX_IDLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
 
     private final Bootstrap bootstrap;
     private final SslContext tls;
@@ -55,10 +61,16 @@ public final class UpstreamPool {
             return null;
         }
         Channel ch;
+        long now = System.nanoTime();
         while ((ch = q.pollLast()) != null) {
-            if (ch.isActive()) {
+            if (!ch.isActive()) {
+                continue;
+            }
+            UpstreamHandler h = (UpstreamHandler) ch.pipeline().last();
+            if (now - h.idleSinceNanos() < MAX_IDLE_NANOS) {
                 return ch;
             }
+            ch.close();
         }
         return null;
     }
@@ -95,6 +107,7 @@ public final class UpstreamPool {
             ch.close();
             return;
         }
+        ((UpstreamHandler) ch.pipeline().last()).idleSince(System.nanoTime());
         q.addLast(ch);
     }
 

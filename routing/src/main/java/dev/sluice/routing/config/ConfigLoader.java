@@ -33,6 +33,12 @@ public final class ConfigLoader {
 
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+    private static final long MAX_CONNECT_MS = 600_000;
+    private static final long MAX_PHASE_MS = 3_600_000;
+    private static final long MAX_TOTAL_MS = 86_400_000;
+    private static final long MAX_BACKOFF_MS = 60_000;
+    private static final int MAX_FAILURES = 1_000;
+    private static final int MAX_WEIGHT = 1_000_000;
 
     private final String file;
     private final LocatedYaml yaml;
@@ -97,11 +103,19 @@ public final class ConfigLoader {
         }
 
         JsonNode u = root.path("upstream");
-        checkKeys(u, "upstream", "connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms", "max_event_bytes");
-        UpstreamSettings upstream = new UpstreamSettings(
-                num(u, "upstream.connect_timeout_ms", UpstreamSettings.DEFAULT_CONNECT_TIMEOUT_MS, 1, 600_000),
-                num(u, "upstream.first_byte_timeout_ms", UpstreamSettings.DEFAULT_FIRST_BYTE_TIMEOUT_MS, 1, 3_600_000),
-                num(u, "upstream.idle_timeout_ms", UpstreamSettings.DEFAULT_IDLE_TIMEOUT_MS, 1, 3_600_000),
+        checkKeys(u, "upstream", "connect_timeout_ms", "first_byte_timeout_ms", "first_token_timeout_ms",
+                "idle_timeout_ms", "total_timeout_ms", "max_event_bytes", "attempts", "backoff_ms", "max_backoff_ms",
+                "max_retry_after_ms", "resend_after_dispatch", "circuit");
+        if (u.has("first_byte_timeout_ms") && u.has("first_token_timeout_ms")) {
+            throw error("upstream.first_token_timeout_ms", "is the same setting as first_byte_timeout_ms (set one)");
+        }
+        String firstToken = u.has("first_token_timeout_ms") ? "first_token_timeout_ms" : "first_byte_timeout_ms";
+        RoutePolicy defaults = retries(u, "upstream", RoutePolicy.DEFAULTS).withTimeouts(
+                num(u, "upstream.connect_timeout_ms", RoutePolicy.DEFAULT_CONNECT_TIMEOUT_MS, 1, MAX_CONNECT_MS),
+                num(u, "upstream." + firstToken, RoutePolicy.DEFAULT_FIRST_TOKEN_TIMEOUT_MS, 1, MAX_PHASE_MS),
+                num(u, "upstream.idle_timeout_ms", RoutePolicy.DEFAULT_IDLE_TIMEOUT_MS, 1, MAX_PHASE_MS),
+                num(u, "upstream.total_timeout_ms", RoutePolicy.DEFAULT_TOTAL_TIMEOUT_MS, 0, MAX_TOTAL_MS));
+        UpstreamSettings upstream = new UpstreamSettings(defaults,
                 (int) num(u, "upstream.max_event_bytes", UpstreamSettings.DEFAULT_MAX_EVENT_BYTES, 1024, 64 << 20));
 
         Path dataDir = Path.of(str(root, "data_dir", "data"));
@@ -110,7 +124,7 @@ public final class ConfigLoader {
         boolean mockEnabled = bool(m, "mock_provider.enabled", true);
 
         Map<String, ProviderConfig> providers = providers(root.path("providers"), mockEnabled);
-        List<Route> routes = routes(root.path("models"), providers);
+        List<Route> routes = routes(root.path("models"), providers, defaults);
         RouteTable routeTable = new RouteTable(routes);
         KeyTable keys = keys(root.path("keys"), routeTable);
         return new GatewayConfig(file, version, server, upstream, dataDir, mockEnabled, providers, routeTable, keys);
@@ -124,8 +138,7 @@ public final class ConfigLoader {
         if (!node.isObject()) {
             throw error("providers", "expected a mapping of provider name to settings");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String name = e.getKey();
             String path = "providers." + name;
             JsonNode p = e.getValue();
@@ -192,42 +205,131 @@ public final class ConfigLoader {
         return out;
     }
 
-    private List<Route> routes(JsonNode node, Map<String, ProviderConfig> providers) throws ConfigException {
+    private List<Route> routes(JsonNode node, Map<String, ProviderConfig> providers, RoutePolicy defaults)
+            throws ConfigException {
         List<Route> out = new ArrayList<>();
         if (node.isMissingNode() || node.isNull()) {
             return out;
         }
         if (!node.isObject()) {
-            throw error("models", "expected a mapping of model alias to its provider and model");
+            throw error("models", "expected a mapping of model alias to its provider and model, or its deployments");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String alias = e.getKey();
             String path = "models." + alias;
             JsonNode r = e.getValue();
-            checkKeys(r, path, "provider", "model", "price");
-            String providerName = str(r, path + ".provider", null);
-            ProviderConfig provider = providerName == null ? null : providers.get(providerName);
-            if (provider == null) {
-                throw error(path + ".provider", "'" + providerName + "' names no provider (expected one of: "
-                        + String.join(", ", providers.keySet()) + ")");
+            checkKeys(r, path, "provider", "model", "price", "deployments", "strategy", "attempts", "backoff_ms",
+                    "max_backoff_ms", "max_retry_after_ms", "resend_after_dispatch", "circuit", "timeouts");
+            String strategyText = str(r, path + ".strategy", Strategy.PRIORITY.configName());
+            Strategy strategy = Strategy.parse(strategyText);
+            if (strategy == null) {
+                throw error(path + ".strategy", "'" + strategyText
+                        + "' (expected: priority, weighted, least-latency or least-cost)");
             }
-            String model = str(r, path + ".model", alias);
-            Price price = null;
-            JsonNode pr = r.path("price");
-            if (!pr.isMissingNode() && !pr.isNull()) {
-                checkKeys(pr, path + ".price", "input", "output", "cached_input", "cache_write");
-                long in = micros(pr, path + ".price.input", -1);
-                long outP = micros(pr, path + ".price.output", -1);
-                if (in < 0 || outP < 0) {
-                    throw error(path + ".price", "needs both input and output (currency per million tokens)");
+            RoutePolicy policy = timeouts(r, path, retries(r, path, defaults));
+            List<Deployment> deployments = new ArrayList<>();
+            JsonNode list = r.path("deployments");
+            if (list.isMissingNode() || list.isNull()) {
+                deployments.add(deployment(r, path, alias, 0, false, providers));
+            } else {
+                for (String shorthand : new String[] {"provider", "model", "price"}) {
+                    if (r.has(shorthand)) {
+                        throw error(path + '.' + shorthand, "cannot be combined with deployments: (put it on a "
+                                + "deployment)");
+                    }
                 }
-                price = new Price(in, outP, micros(pr, path + ".price.cached_input", in),
-                        micros(pr, path + ".price.cache_write", in));
+                if (!list.isArray() || list.size() == 0 || list.size() > Deployment.MAX_PER_ROUTE) {
+                    throw error(path + ".deployments", "expected a list of 1 to " + Deployment.MAX_PER_ROUTE
+                            + " deployments (provider, model, weight, priority, price)");
+                }
+                for (int i = 0; i < list.size(); i++) {
+                    String dPath = path + ".deployments[" + i + "]";
+                    Deployment d = deployment(list.get(i), dPath, alias, i, true, providers);
+                    for (Deployment other : deployments) {
+                        if (other.sameTarget(d)) {
+                            throw error(dPath, d.name() + " is listed twice");
+                        }
+                    }
+                    deployments.add(d);
+                }
             }
-            out.add(new Route(out.size(), alias, provider, model, price));
+            if (strategy == Strategy.WEIGHTED && deployments.stream().allMatch(d -> d.weight() == 0)) {
+                throw error(path + ".deployments", "every weight is 0 (expected: at least one above 0 for strategy "
+                        + "weighted)");
+            }
+            out.add(new Route(out.size(), alias, strategy, policy, deployments));
         }
         return out;
+    }
+
+    /** Reads one deployment: a {@code deployments:} entry, or the shorthand keys of an alias. */
+    private Deployment deployment(JsonNode d, String path, String alias, int index, boolean entry,
+                                  Map<String, ProviderConfig> providers) throws ConfigException {
+        if (entry) {
+            checkKeys(d, path, "provider", "model", "weight", "priority", "price");
+        }
+        String providerName = str(d, path + ".provider", null);
+        ProviderConfig provider = providerName == null ? null : providers.get(providerName);
+        if (provider == null) {
+            throw error(path + ".provider", "'" + providerName + "' names no provider (expected one of: "
+                    + String.join(", ", providers.keySet()) + ")");
+        }
+        String model = str(d, path + ".model", alias);
+        Price price = null;
+        JsonNode pr = d.path("price");
+        if (!pr.isMissingNode() && !pr.isNull()) {
+            checkKeys(pr, path + ".price", "input", "output", "cached_input", "cache_write");
+            long in = micros(pr, path + ".price.input", -1);
+            long outP = micros(pr, path + ".price.output", -1);
+            if (in < 0 || outP < 0) {
+                throw error(path + ".price", "needs both input and output (currency per million tokens)");
+            }
+            price = new Price(in, outP, micros(pr, path + ".price.cached_input", in),
+                    micros(pr, path + ".price.cache_write", in));
+        }
+        int weight = (int) num(d, path + ".weight", 1, 0, MAX_WEIGHT);
+        int priority = (int) num(d, path + ".priority", index, 0, MAX_WEIGHT);
+        return new Deployment(index, provider, model, price, weight, priority, new DeploymentHealth());
+    }
+
+    /** Reads the attempt, backoff, resend and circuit settings of {@code node} over {@code base}. */
+    private RoutePolicy retries(JsonNode n, String path, RoutePolicy base) throws ConfigException {
+        int attempts = (int) num(n, path + ".attempts", base.maxAttempts(), 1, RoutePolicy.MAX_ATTEMPTS_LIMIT);
+        long backoff = num(n, path + ".backoff_ms", base.backoffMs(), 0, MAX_BACKOFF_MS);
+        long maxBackoff = num(n, path + ".max_backoff_ms", Math.max(base.maxBackoffMs(), backoff), 0, MAX_BACKOFF_MS);
+        if (maxBackoff < backoff) {
+            throw error(path + ".max_backoff_ms", maxBackoff + " (expected: >= backoff_ms " + backoff + ")");
+        }
+        long maxRetryAfter = num(n, path + ".max_retry_after_ms", base.maxRetryAfterMs(), 0, MAX_PHASE_MS);
+        boolean resend = bool(n, path + ".resend_after_dispatch", base.resendAfterDispatch());
+        JsonNode c = n.path("circuit");
+        String cPath = path + ".circuit";
+        checkKeys(c, cPath, "failures", "connect_failures", "base_ejection_ms", "max_ejection_ms");
+        CircuitSettings b = base.circuit();
+        int failures = (int) num(c, cPath + ".failures", b.failures(), 1, MAX_FAILURES);
+        int connectFailures = (int) num(c, cPath + ".connect_failures", b.connectFailures(), 1, MAX_FAILURES);
+        long baseEjection = num(c, cPath + ".base_ejection_ms", b.baseEjectionMs(), 1, MAX_PHASE_MS);
+        long maxEjection = num(c, cPath + ".max_ejection_ms", Math.max(b.maxEjectionMs(), baseEjection), 1,
+                MAX_TOTAL_MS);
+        if (maxEjection < baseEjection) {
+            throw error(cPath + ".max_ejection_ms", maxEjection + " (expected: >= base_ejection_ms " + baseEjection
+                    + ")");
+        }
+        return new RoutePolicy(attempts, backoff, maxBackoff, maxRetryAfter, resend, base.connectTimeoutMs(),
+                base.firstTokenTimeoutMs(), base.idleTimeoutMs(), base.totalTimeoutMs(),
+                new CircuitSettings(failures, connectFailures, baseEjection, maxEjection));
+    }
+
+    /** Reads the {@code timeouts:} block of a model alias over {@code base}. */
+    private RoutePolicy timeouts(JsonNode r, String path, RoutePolicy base) throws ConfigException {
+        JsonNode t = r.path("timeouts");
+        String tPath = path + ".timeouts";
+        checkKeys(t, tPath, "connect_ms", "first_token_ms", "idle_ms", "total_ms");
+        return base.withTimeouts(
+                num(t, tPath + ".connect_ms", base.connectTimeoutMs(), 1, MAX_CONNECT_MS),
+                num(t, tPath + ".first_token_ms", base.firstTokenTimeoutMs(), 1, MAX_PHASE_MS),
+                num(t, tPath + ".idle_ms", base.idleTimeoutMs(), 1, MAX_PHASE_MS),
+                num(t, tPath + ".total_ms", base.totalTimeoutMs(), 0, MAX_TOTAL_MS));
     }
 
     private KeyTable keys(JsonNode node, RouteTable routes) throws ConfigException {

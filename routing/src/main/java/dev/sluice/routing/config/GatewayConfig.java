@@ -75,27 +75,24 @@ public final class GatewayConfig {
 
     /**
      * Returns a snapshot whose built-in mock providers point at the mock bound on {@code port}, and whose server
-     * listens on the given ports (negative keeps the configured one).
+     * listens on the given ports (negative keeps the configured one). Deployment health is kept.
      */
     public GatewayConfig bind(int mockPort, int port, int adminPort) {
         Map<String, ProviderConfig> bound = new java.util.LinkedHashMap<>();
         providers.forEach((n, p) -> bound.put(n, p.builtInMock() ? p.withPort(mockPort) : p));
-        java.util.List<Route> rebound = new java.util.ArrayList<>();
-        for (Route r : routes.routes()) {
-            rebound.add(r.withProvider(bound.get(r.provider().name())));
-        }
         ServerSettings s = server.withPorts(port < 0 ? server.port() : port, adminPort < 0 ? server.adminPort() : adminPort);
-        return new GatewayConfig(source, version, s, upstream, dataDir, mockEnabled, bound, new RouteTable(rebound),
-                keys);
+        return new GatewayConfig(source, version, s, upstream, dataDir, mockEnabled, bound,
+                routes.withProviders(bound), keys);
     }
 
     /**
      * Returns a copy with the settings a running gateway cannot change taken from {@code running}: where it listens
-     * and its limits (server), its data directory, whether the built-in mock runs.
+     * and its limits (server), its data directory, whether the built-in mock runs. Deployments that serve the same
+     * alias from the same provider and model keep their health (circuits, cool-downs, counters).
      */
     public GatewayConfig keepRuntimeOf(GatewayConfig running) {
         return new GatewayConfig(source, version, running.server, upstream, running.dataDir, running.mockEnabled,
-                providers, routes, keys);
+                providers, routes.withHealthFrom(running.routes), keys);
     }
 
     /** Names the restart-only settings in which this snapshot differs from {@code running}. */

@@ -17,6 +17,8 @@ public final class ProviderConfig {
     private final String apiKey;
     private final String disabledReason;
     private final String origin;
+    private final String hostHeader;
+    private final String bearer;
 
     /**
      * @param basePath path prefix without a trailing slash ("" or "/v1")
@@ -38,6 +40,18 @@ public final class ProviderConfig {
         this.apiKey = apiKey;
         this.disabledReason = disabledReason;
         this.origin = (tls ? "https://" : "http://") + host + ':' + port;
+        this.hostHeader = port == (tls ? 443 : 80) ? host : host + ':' + port;
+        this.bearer = apiKey == null ? null : "Bearer " + apiKey;
+    }
+
+    /** Returns the {@code Host} header value for requests to this provider (built once, not per request). */
+    public String hostHeader() {
+        return hostHeader;
+    }
+
+    /** Returns {@code "Bearer " + apiKey()}, or {@code null} without a key (built once, not per request). */
+    public String bearer() {
+        return bearer;
     }
 
     /** Returns {@code scheme://host:port}, the key under which connections to this provider are pooled. */

@@ -3,7 +3,9 @@ package dev.sluice.routing.config;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Model alias to {@link Route}, looked up straight from the bytes of a request body: open addressing over an
@@ -43,6 +45,29 @@ public final class RouteTable {
 
     public int size() {
         return routes.size();
+    }
+
+    /**
+     * Returns a table with the same routes whose deployments reuse the {@link DeploymentHealth} of {@code previous}
+     * for the same alias, provider name and upstream model, so that circuits, cool-downs and counters survive a
+     * reload. Deployments new in this table keep their fresh health.
+     */
+    public RouteTable withHealthFrom(RouteTable previous) {
+        List<Route> out = new ArrayList<>(routes.size());
+        for (Route r : routes) {
+            Route old = previous.lookup(r.name());
+            out.add(old == null ? r : r.withHealthFrom(old));
+        }
+        return new RouteTable(out);
+    }
+
+    /** Returns a table whose deployments point at the provider objects in {@code providers} (same names). */
+    RouteTable withProviders(Map<String, ProviderConfig> providers) {
+        List<Route> out = new ArrayList<>(routes.size());
+        for (Route r : routes) {
+            out.add(r.withProviders(providers));
+        }
+        return new RouteTable(out);
     }
 
     /** Looks up the alias whose UTF-8 bytes are {@code buf[start, end)}; returns {@code null} when unknown. */

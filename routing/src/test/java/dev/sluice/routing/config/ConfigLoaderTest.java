@@ -113,6 +113,187 @@ class ConfigLoaderTest {
                 });
     }
 
+    private static final String ROUTED = String.join("\n",
+            "upstream:",                                          // 1
+            "  connect_timeout_ms: 4000",                         // 2
+            "  first_token_timeout_ms: 90000",                    // 3
+            "  idle_timeout_ms: 30000",                           // 4
+            "  total_timeout_ms: 0",                              // 5
+            "  attempts: 4",                                      // 6
+            "  backoff_ms: 50",                                   // 7
+            "  max_backoff_ms: 800",                              // 8
+            "  max_retry_after_ms: 5000",                         // 9
+            "  resend_after_dispatch: true",                      // 10
+            "  circuit: {failures: 7, connect_failures: 2, base_ejection_ms: 1000, max_ejection_ms: 9000}", // 11
+            "providers:",                                         // 12
+            "  mock:",                                            // 13
+            "    kind: openai",                                   // 14
+            "    base_url: mock",                                 // 15
+            "  openai:",                                          // 16
+            "    kind: openai",                                   // 17
+            "    base_url: https://api.openai.com/v1",            // 18
+            "    api_key: ${OPENAI_API_KEY}",                     // 19
+            "  anthropic:",                                       // 20
+            "    kind: anthropic",                                // 21
+            "    base_url: https://api.anthropic.com",            // 22
+            "    api_key: sk-ant",                                // 23
+            "models:",                                            // 24
+            "  demo:",                                            // 25
+            "    provider: mock",                                 // 26
+            "    model: mock-gpt",                                // 27
+            "  smart:",                                           // 28
+            "    strategy: weighted",                             // 29
+            "    attempts: 2",                                    // 30
+            "    backoff_ms: 10",                                 // 31
+            "    circuit: {failures: 3}",                         // 32
+            "    timeouts: {connect_ms: 2000, first_token_ms: 30000, idle_ms: 60000, total_ms: 300000}", // 33
+            "    deployments:",                                   // 34
+            "      - provider: openai",                           // 35
+            "        model: gpt-4o",                              // 36
+            "        weight: 3",                                  // 37
+            "        price: {input: 2.5, output: 10}",            // 38
+            "      - provider: anthropic",                        // 39
+            "        model: claude-sonnet-4-20250514",            // 40
+            "        priority: 7",                                // 41
+            "        weight: 0",                                  // 42
+            "      - provider: mock",                             // 43
+            "        model: mock-claude",                         // 44
+            "");
+
+    @Test
+    void shouldReadDeploymentsStrategyAndPolicyOverTheUpstreamDefaults() throws Exception {
+        GatewayConfig c = ConfigLoader.parse("t.yaml", ROUTED, Map.of());
+        RoutePolicy up = c.upstream().defaultPolicy();
+        assertThat(up).isEqualTo(new RoutePolicy(4, 50, 800, 5000, true, 4000, 90_000, 30_000, 0,
+                new CircuitSettings(7, 2, 1000, 9000)));
+        assertThat(c.upstream().connectTimeoutMs()).isEqualTo(4000);
+        assertThat(c.upstream().firstByteTimeoutMs()).isEqualTo(90_000);
+        assertThat(c.upstream().idleTimeoutMs()).isEqualTo(30_000);
+        assertThat(c.upstream().totalTimeoutMs()).isZero();
+
+        Route demo = c.routes().lookup("demo");
+        assertThat(demo.strategy()).isEqualTo(Strategy.PRIORITY);
+        assertThat(demo.policy()).isEqualTo(up);
+        assertThat(demo.deployments()).hasSize(1);
+        assertThat(demo.primary().name()).isEqualTo("mock/mock-gpt");
+        assertThat(demo.primary().weight()).isEqualTo(1);
+        assertThat(demo.primary().priority()).isZero();
+
+        Route smart = c.routes().lookup("smart");
+        assertThat(smart.strategy()).isEqualTo(Strategy.WEIGHTED);
+        assertThat(smart.policy()).isEqualTo(new RoutePolicy(2, 10, 800, 5000, true, 2000, 30_000, 60_000, 300_000,
+                new CircuitSettings(3, 2, 1000, 9000)));
+        assertThat(smart.deployments()).extracting(Deployment::name).containsExactly("openai/gpt-4o",
+                "anthropic/claude-sonnet-4-20250514", "mock/mock-claude");
+        assertThat(smart.deployments()).extracting(Deployment::index).containsExactly(0, 1, 2);
+        assertThat(smart.deployments()).extracting(Deployment::weight).containsExactly(3, 0, 1);
+        assertThat(smart.deployments()).extracting(Deployment::priority).containsExactly(0, 7, 2);
+        assertThat(smart.primary().price().inputMicrosPerMTok()).isEqualTo(2_500_000);
+        assertThat(smart.deployments().get(1).price()).isNull();
+        // The route-level accessors the proxy uses speak for the first deployment.
+        assertThat(smart.provider().name()).isEqualTo("openai");
+        assertThat(smart.upstreamModel()).isEqualTo("gpt-4o");
+        assertThat(new String(smart.upstreamModelJson(), StandardCharsets.UTF_8)).isEqualTo("gpt-4o");
+        assertThat(smart.price()).isSameAs(smart.primary().price());
+    }
+
+    @Test
+    void shouldKeepADeploymentOfADisabledProviderButNeverPickIt() throws Exception {
+        GatewayConfig c = ConfigLoader.parse("t.yaml", ROUTED, Map.of());
+        Route smart = c.routes().lookup("smart");
+        assertThat(smart.primary().provider().enabled()).isFalse();
+        for (int i = 0; i < 200; i++) {
+            // openai is disabled, anthropic weighs 0: only the mock deployment can serve.
+            assertThat(smart.pick(1_000, 0).name()).isEqualTo("mock/mock-claude");
+        }
+        GatewayConfig keyed = ConfigLoader.parse("t.yaml", ROUTED, Map.of("OPENAI_API_KEY", "sk-o"));
+        assertThat(keyed.routes().lookup("smart").primary().provider().enabled()).isTrue();
+    }
+
+    @Test
+    void shouldUseTheDefaultsWhenUpstreamSaysNothingNew() throws Exception {
+        GatewayConfig c = ConfigLoader.parse("t.yaml", BASE, Map.of());
+        assertThat(c.upstream().defaultPolicy()).isEqualTo(RoutePolicy.DEFAULTS);
+        assertThat(c.upstream().maxEventBytes()).isEqualTo(UpstreamSettings.DEFAULT_MAX_EVENT_BYTES);
+        assertThat(c.routes().lookup("demo").policy()).isEqualTo(RoutePolicy.DEFAULTS);
+        assertThat(RoutePolicy.DEFAULTS.maxAttempts()).isEqualTo(3);
+        assertThat(RoutePolicy.DEFAULTS.totalTimeoutMs()).isEqualTo(600_000);
+        assertThat(RoutePolicy.DEFAULTS.resendAfterDispatch()).isFalse();
+        assertThat(RoutePolicy.DEFAULTS.circuit()).isEqualTo(new CircuitSettings(5, 3, 5000, 300_000));
+        GatewayConfig legacy = ConfigLoader.parse("t.yaml", "upstream:\n  first_byte_timeout_ms: 777\n", Map.of());
+        assertThat(legacy.upstream().firstByteTimeoutMs()).isEqualTo(777);
+    }
+
+    @Test
+    void shouldReportMistakesInDeploymentsAndPoliciesWithTheirLine() {
+        assertError(ROUTED.replace("  attempts: 4", "  attempts: 11"), 6, "upstream.attempts",
+                "11 (expected: 1-10)");
+        assertError(ROUTED.replace("  max_backoff_ms: 800", "  max_backoff_ms: 20"), 8,
+                "upstream.max_backoff_ms", ">= backoff_ms 50");
+        assertError(ROUTED.replace("  total_timeout_ms: 0", "  total_timeout_ms: -1"), 5,
+                "upstream.total_timeout_ms", "-1 (expected: 0-");
+        assertError(ROUTED.replace("  idle_timeout_ms: 30000", "  first_byte_timeout_ms: 30000"), 3,
+                "upstream.first_token_timeout_ms", "same setting");
+        assertError(ROUTED.replace("  resend_after_dispatch: true", "  resend_after_dispatch: maybe"), 10,
+                "upstream.resend_after_dispatch", "'maybe' (expected: true or false)");
+        assertError(ROUTED.replace("connect_failures: 2,", "connect_failure: 2,"), 11,
+                "upstream.circuit.connect_failure", "unknown setting");
+        assertError(ROUTED.replace("max_ejection_ms: 9000", "max_ejection_ms: 900"), 11,
+                "upstream.circuit.max_ejection_ms", ">= base_ejection_ms 1000");
+        assertError(ROUTED.replace("  attempts: 4", "  retries: 4"), 6,
+                "upstream.retries", "unknown setting");
+        assertError(ROUTED.replace("strategy: weighted", "strategy: fastest"), 29, "models.smart.strategy",
+                "'fastest' (expected: priority, weighted, least-latency or least-cost)");
+        assertError(ROUTED.replace("    attempts: 2", "    attempts: 0"), 30, "models.smart.attempts",
+                "0 (expected: 1-10)");
+        assertError(ROUTED.replace("{failures: 3}", "{failures: 0}"), 32, "models.smart.circuit.failures",
+                "0 (expected: 1-1000)");
+        assertError(ROUTED.replace("idle_ms: 60000", "idle: 60000"), 33, "models.smart.timeouts.idle",
+                "unknown setting");
+        assertError(ROUTED.replace("        weight: 3", "        weight: -3"), 37,
+                "models.smart.deployments[0].weight", "-3 (expected: 0-");
+        assertError(ROUTED.replace("        weight: 3", "        wieght: 3"), 37,
+                "models.smart.deployments[0].wieght", "unknown setting");
+        assertError(ROUTED.replace("      - provider: anthropic", "      - provider: nope"), 39,
+                "models.smart.deployments[1].provider", "'nope' names no provider");
+        assertError(ROUTED.replace("        model: mock-claude", "        model: gpt-4o")
+                        .replace("      - provider: mock", "      - provider: openai"), 43,
+                "models.smart.deployments[2]", "openai/gpt-4o is listed twice");
+        assertError(ROUTED.replace("        weight: 3", "        weight: 0")
+                        .replace("        model: mock-claude", "        model: mock-claude\n        weight: 0"), 35,
+                "models.smart.deployments", "every weight is 0");
+        assertError(ROUTED.replace("    attempts: 2", "    provider: openai"), 30, "models.smart.provider",
+                "cannot be combined with deployments");
+        assertError("providers:\n  p: {kind: openai, base_url: mock}\nmodels:\n  x:\n    deployments: []\n", 5,
+                "models.x.deployments", "expected a list of 1 to 64 deployments");
+        assertError("models:\n  x:\n    deployments:\n      - just-a-name\n", 4, "models.x.deployments[0]",
+                "expected a mapping");
+    }
+
+    @Test
+    void shouldKeepDeploymentHealthAcrossReloadAndMockBinding() throws Exception {
+        GatewayConfig running = ConfigLoader.parse("t.yaml", ROUTED, Map.of()).bind(4321, 0, 0);
+        Route smart = running.routes().lookup("smart");
+        Deployment mock = smart.deployments().get(2);
+        smart.onFailure(mock, FailureKind.UPSTREAM, 1_000);
+        smart.onSuccess(mock, 5_000_000);
+        // An edit: the anthropic deployment goes, a new mock deployment comes, the mock one stays.
+        String edited = ROUTED.replace("      - provider: anthropic\n        model: claude-sonnet-4-20250514\n"
+                + "        priority: 7\n        weight: 0\n", "      - provider: mock\n        model: other\n");
+        GatewayConfig next = ConfigLoader.parse("t.yaml", edited, Map.of()).keepRuntimeOf(running).bind(4321, -1, -1);
+        Route nextSmart = next.routes().lookup("smart");
+        Deployment kept = nextSmart.deployments().get(2);
+        assertThat(kept.name()).isEqualTo("mock/mock-claude");
+        assertThat(kept.health()).isSameAs(mock.health());
+        assertThat(kept.health().upstreamFailures()).isEqualTo(1);
+        assertThat(kept.health().ewmaTtftNanos()).isEqualTo(5_000_000);
+        assertThat(kept.provider().port()).isEqualTo(4321);
+        assertThat(nextSmart.deployments().get(1).name()).isEqualTo("mock/other");
+        assertThat(nextSmart.deployments().get(1).health().picks()).isZero();
+        assertThat(next.routes().lookup("demo").primary().health())
+                .isSameAs(running.routes().lookup("demo").primary().health());
+    }
+
     @Test
     void shouldRefuseProviderKeysThatCouldInjectHeadersWithoutShowingThem() {
         assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", BASE, Map.of("OPENAI_API_KEY", "sk-a\r\nX-Evil: 1")))
