@@ -1,0 +1,43 @@
+package dev.sluice.routing.admission;
+
+/**
+ * Admission control: rate limits (requests and tokens per minute, concurrent requests) and budget reservations
+ * over the scopes a request is charged to (its key, team, model and project). One implementation keeps the
+ * counters in this process ({@code LocalAdmission}); the cluster one keeps them in Redis so several gateway
+ * processes share them. Thread-safe.
+ */
+public interface Admission extends AutoCloseable {
+    /**
+     * Admits or refuses one request, atomically over all its scopes: either every counter takes the request (one
+     * request, its estimated tokens, a concurrency slot, its worst-case cost) or none does. Calls
+     * {@code callback} exactly once, on any thread (the local implementation before returning; callers that must
+     * continue on their own thread hop back themselves).
+     */
+    void admit(AdmissionRequest request, AdmissionCallback callback);
+
+    /**
+     * Settles an admitted request, once, on every exit path (success, refusal by the provider, cancel,
+     * truncation, timeout): frees its concurrency slots and replaces its token and cost reservations by what it
+     * really used ({@code realTokens}, {@code realCostMicros}; 0 when nothing was used). Never blocks.
+     */
+    void settle(Ticket ticket, long realTokens, long realCostMicros);
+
+    /**
+     * Forgets every counter of the period that contains {@code nowMillis} and starts the budgets from the given
+     * spend (rebuilt from the journal at startup: the journal is the ledger). Keys are {@link Scope#counterKey()}.
+     */
+    void seedSpend(java.util.Map<String, Long> spentMicrosByBudgetKey);
+
+    /**
+     * Refuses the key from now on, on every gateway sharing these counters (the cluster implementation checks a
+     * shared revocation set inside the same atomic admission; locally the key table already drops the key).
+     */
+    default void revoke(String keyId) {
+    }
+
+    /** Returns "ok", or why admission cannot work right now (for health and metrics). */
+    String health();
+
+    @Override
+    void close();
+}

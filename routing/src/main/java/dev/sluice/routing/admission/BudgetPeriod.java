@@ -1,0 +1,10 @@
+package dev.sluice.routing.admission;
+
+/** The calendar period a budget covers, aligned in the configured time zone. Thread-safe (immutable). */
+public enum BudgetPeriod {
+    DAY, WEEK, MONTH;
+
+    public String configName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

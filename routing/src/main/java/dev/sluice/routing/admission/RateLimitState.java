@@ -1,0 +1,12 @@
+package dev.sluice.routing.admission;
+
+/**
+ * The state of one rate limit after a decision, for the {@code x-ratelimit-*} response headers the way OpenAI
+ * sends them. Thread-safe (immutable).
+ *
+ * @param limit the limit per minute
+ * @param remaining what is left of it now
+ * @param resetMillis time until the limit is fully available again
+ */
+public record RateLimitState(long limit, long remaining, long resetMillis) {
+}
