@@ -37,10 +37,19 @@ public final class EndRecord extends EncodedRecord {
     public static final int MAX_ATTEMPT_DEPLOYMENT_BYTES = 256;
 
     private static final int FLAG_TRUNCATED = 1;
-    private static final int FLAG_TOKENS_ESTIMATED = 2;
+    static final int FLAG_TOKENS_ESTIMATED = 2;
     private static final int ATTEMPT_FLAG_UNCERTAIN_BILLED = 1;
     // requestId, wallTimeMicros, status, outcome, flags, ttft, total, in, out, cached, cost
     private static final int FIXED_BYTES = 8 + 8 + 4 + 1 + 1 + 6 * 8;
+    // Offsets from the record start (every schema version), for readers that scan raw bytes (SpendScanner).
+    static final int REQUEST_ID_OFFSET = HEADER_BYTES;
+    static final int OUTCOME_OFFSET = HEADER_BYTES + 8 + 8 + 4;
+    static final int FLAGS_OFFSET = OUTCOME_OFFSET + 1;
+    static final int TOKENS_IN_OFFSET = FLAGS_OFFSET + 1 + 2 * 8;
+    static final int TOKENS_OUT_OFFSET = TOKENS_IN_OFFSET + 8;
+    static final int TOKENS_CACHED_OFFSET = TOKENS_OUT_OFFSET + 8;
+    static final int COST_OFFSET = TOKENS_CACHED_OFFSET + 8;
+    static final int FIXED_END_OFFSET = HEADER_BYTES + FIXED_BYTES;
     // Version 2 tail: attempt count (i32), listed attempts (u8), then per listed attempt the fixed part below
     // followed by the deployment as a Utf8Field.
     private static final int ATTEMPTS_HEADER_BYTES = 4 + 1;

@@ -218,11 +218,32 @@ public final class Journal implements AutoCloseable {
      */
     public synchronized void appendConfig(ConfigRecord record) {
         requireNonNull(record, "record");
+        checkOpen();
+        UnsafeBuffer scratch = new UnsafeBuffer(new byte[4096]);
+        appendRare(scratch, record.encode(scratch, 0));
+    }
+
+    /**
+     * Appends an admin record from the calling thread (the admin API's), which must not be an event loop (it may
+     * touch the queue file). Thread-safe; admin actions are rare, so each takes its own appender.
+     *
+     * @throws IllegalStateException when the journal is closed
+     */
+    public synchronized void appendAdmin(AdminRecord record) {
+        requireNonNull(record, "record");
+        checkOpen();
+        // Four strings of at most 1 KiB each, with their prefixes, plus the fixed part.
+        UnsafeBuffer scratch = new UnsafeBuffer(new byte[8 * 1024]);
+        appendRare(scratch, record.encode(scratch, 0));
+    }
+
+    private void checkOpen() {
         if (isClosed()) {
             throw new IllegalStateException("journal: " + dir + " is closed");
         }
-        UnsafeBuffer scratch = new UnsafeBuffer(new byte[4096]);
-        int length = record.encode(scratch, 0);
+    }
+
+    private void appendRare(UnsafeBuffer scratch, int length) {
         ChronicleWrites writes = new ChronicleWrites(queue.createAppender());
         try {
             writes.append(scratch, 0, length);

@@ -88,6 +88,9 @@ public final class JournalReader implements AutoCloseable {
                     case RecordLayout.TYPE_CONFIG:
                         visitor.onConfig(decoder.config());
                         break;
+                    case RecordLayout.TYPE_ADMIN:
+                        visitor.onAdmin(decoder.admin());
+                        break;
                     default:
                         undecodable++;
                         continue;
@@ -196,6 +199,7 @@ public final class JournalReader implements AutoCloseable {
                         joiner.onBoot();
                         break;
                     case RecordLayout.TYPE_CONFIG:
+                    case RecordLayout.TYPE_ADMIN:
                         // Not a request: nothing to join.
                         break;
                     default:

@@ -2,6 +2,7 @@ package dev.sluice.journal;
 
 import static dev.sluice.journal.internal.RecordLayout.HEADER_BYTES;
 import static dev.sluice.journal.internal.RecordLayout.MIN_READ_VERSION;
+import static dev.sluice.journal.internal.RecordLayout.TYPE_ADMIN;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_BOOT;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_CONFIG;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_END;
@@ -64,6 +65,9 @@ final class RecordDecoder {
                 case TYPE_CONFIG:
                     decoded = ConfigRecord.decodeBody(view, HEADER_BYTES);
                     return type;
+                case TYPE_ADMIN:
+                    decoded = AdminRecord.decodeBody(view, HEADER_BYTES);
+                    return type;
                 default:
                     return UNDECODABLE;
             }
@@ -89,5 +93,9 @@ final class RecordDecoder {
 
     ConfigRecord config() {
         return (ConfigRecord) decoded;
+    }
+
+    AdminRecord admin() {
+        return (AdminRecord) decoded;
     }
 }

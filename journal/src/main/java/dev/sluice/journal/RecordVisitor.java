@@ -18,4 +18,7 @@ public interface RecordVisitor {
 
     default void onConfig(ConfigRecord config) {
     }
+
+    default void onAdmin(AdminRecord admin) {
+    }
 }

@@ -22,6 +22,11 @@ public final class RequestRecord extends EncodedRecord {
     private static final int FLAG_STREAM = 1;
     // requestId, wallTimeMicros, endpoint, flags
     private static final int FIXED_BYTES = 8 + 8 + 1 + 1;
+    // Offsets from the record start, for readers that scan raw bytes (SpendScanner); encode() is the layout.
+    static final int REQUEST_ID_OFFSET = HEADER_BYTES;
+    static final int WALL_TIME_OFFSET = HEADER_BYTES + 8;
+    /** Where the string fields begin: keyId, user, team, project, useCase, requestedModel, clientAddress. */
+    static final int STRINGS_OFFSET = HEADER_BYTES + FIXED_BYTES;
 
     private long requestId;
     private long wallTimeMicros;

@@ -1,5 +1,12 @@
 package dev.sluice.proxy;
 
+import dev.sluice.cluster.RedisAdmission;
+import dev.sluice.cluster.RedisKeyStore;
+import dev.sluice.routing.admission.KeyStore;
+import dev.sluice.routing.config.RedisSettings;
+import dev.sluice.proxy.internal.BudgetSeeds;
+import dev.sluice.routing.admission.Admission;
+import dev.sluice.routing.admission.LocalAdmission;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.journal.ConfigRecord;
@@ -7,9 +14,12 @@ import dev.sluice.journal.Journal;
 import dev.sluice.journal.JournalMode;
 import dev.sluice.journal.JournalSettings;
 import dev.sluice.mock.MockProvider;
+import dev.sluice.proxy.internal.AdminAudit;
 import dev.sluice.proxy.internal.AdminHandler;
+import dev.sluice.proxy.internal.AdminKeys;
 import dev.sluice.proxy.internal.ClientHandler;
 import dev.sluice.proxy.internal.ConfigReloads;
+import dev.sluice.proxy.internal.FileKeyStore;
 import dev.sluice.proxy.internal.GatewayContext;
 import dev.sluice.proxy.internal.GatewayMetrics;
 import dev.sluice.proxy.internal.LoopResources;
@@ -64,6 +74,8 @@ import javax.net.ssl.SSLException;
  * everything. Thread-safe.
  */
 public final class Gateway implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
+
     /** Largest pending write per client connection before upstream reads pause (backpressure). */
     public static final int WRITE_HIGH_WATER_BYTES = 256 * 1024;
     /** Pending write size below which upstream reads resume. */
@@ -76,10 +88,13 @@ public final class Gateway implements AutoCloseable {
     private final Map<EventExecutor, LoopResources> loops;
     private final Channel clientServer;
     private final Channel adminServer;
+    private final AdminKeys adminKeys;
 
     private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
-                    Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer) {
+                    Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer,
+                    AdminKeys adminKeys) {
         this.context = context;
+        this.adminKeys = adminKeys;
         this.journal = journal;
         this.mock = mock;
         this.group = group;
@@ -126,7 +141,29 @@ public final class Gateway implements AutoCloseable {
                 loops.put(loop, new LoopResources(loop, journal.newProducer(loop),
                         new UpstreamPool(loop, clientType, tls)));
             }
-            GatewayContext context = new GatewayContext(bound, resolve(bound));
+            // Run-time keys (admin API, `sluice keys create`) live hashed in <data_dir>/keys.json, or in Redis when
+            // gateways share it (a key revoked through one gateway is refused by all).
+            KeyStore keyStore = bound.redis() == null ? new FileKeyStore(bound.dataDir())
+                    : RedisKeyStore.connect(bound.redis().uri(), bound.redis().prefix());
+            GatewayContext context = new GatewayContext(bound.withRuntimeKeys(keyStore.load()), resolve(bound));
+            RedisSettings redis = bound.redis();
+            // With Redis, several gateways share the counters (and a key revoked on one is refused by all).
+            Admission admission = redis == null ? new LocalAdmission()
+                    : RedisAdmission.connect(redis.uri(), redis.prefix(), redis.failOpen(),
+                            redis.failOpen() ? new LocalAdmission() : null);
+            admission.seedSpend(BudgetSeeds.fromJournal(context.config(), journal.dir(),
+                    System.currentTimeMillis()));
+            context.admission(admission, redis != null);
+            for (String unpriced : bound.unpricedDeployments()) {
+                LOG.warn("no price for {}: its cost is recorded as unknown, and keys with a budget may not use it",
+                        unpriced);
+            }
+            for (String w : context.config().keyWarnings()) {
+                LOG.warn("key: {}", w);
+            }
+            AdminKeys adminKeys = new AdminKeys(keyStore, context, AdminAudit.journaled(journal),
+                    System::currentTimeMillis);
+            keyStore.watch(adminKeys::refresh);
             ServerSettings s = bound.server();
             Channel client = new ServerBootstrap().group(group).channel(serverType)
                     .option(ChannelOption.SO_BACKLOG, 4096)
@@ -153,14 +190,14 @@ public final class Gateway implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(decoderConfig(s)));
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
-                            ch.pipeline().addLast(new AdminHandler(context));
+                            ch.pipeline().addLast(new AdminHandler(context, adminKeys));
                         }
                     })
                     // The admin API is loopback-only whatever the client API's host is.
                     .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()))
                     .syncUninterruptibly().channel();
             journal.appendConfig(new ConfigRecord(nowMicros(), bound.version(), bound.source()));
-            return new Gateway(context, journal, mock, group, loops, client, admin);
+            return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
@@ -220,9 +257,14 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig running = context.config();
         java.util.List<String> kept = next.restartOnlyChanges(running);
         GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
-        context.config(bound, resolve(bound));
+        adminKeys.install(bound, resolve(bound));
         journal.appendConfig(new ConfigRecord(nowMicros(), bound.version(), bound.source()));
         return kept;
+    }
+
+    /** Sends the admin API's record of every action and refusal to {@code audit} (default: the log). */
+    public void adminAudit(AdminAudit audit) {
+        adminKeys.audit(audit);
     }
 
     /** Lets the admin API reload the configuration file through {@code reloads}. */
@@ -271,10 +313,12 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         clientServer.close().syncUninterruptibly();
         adminServer.close().syncUninterruptibly();
+        adminKeys.close();
         for (LoopResources r : loops.values()) {
             r.loop().submit(r::closeIdle).syncUninterruptibly();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        context.admission().close();
         journal.close();
         if (mock != null) {
             mock.close();

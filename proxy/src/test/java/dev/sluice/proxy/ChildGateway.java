@@ -17,14 +17,22 @@ import java.util.regex.Pattern;
  * test JVM's class path and its Chronicle/Agrona flags, on free ports. Close it in {@code @AfterEach}.
  */
 final class ChildGateway implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("sluice listening on http://127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING =
+            Pattern.compile("sluice listening on http://127\\.0\\.0\\.1:(\\d+) \\(admin http://127\\.0\\.0\\.1:(\\d+)\\)");
+    /** Lines of output kept per child, for tests that scan what a gateway printed. */
+    private static final int MAX_KEPT_LINES = 100_000;
 
     private final Process process;
     private final int port;
+    private final int adminPort;
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> output;
 
-    private ChildGateway(Process process, int port) {
+    private ChildGateway(Process process, int port, int adminPort,
+                         java.util.concurrent.ConcurrentLinkedQueue<String> output) {
         this.process = process;
         this.port = port;
+        this.adminPort = adminPort;
+        this.output = output;
     }
 
     /** Starts {@code sluice serve --config config --data-dir dataDir} plus {@code extraArgs}; returns once it listens. */
@@ -43,14 +51,21 @@ final class ChildGateway implements AutoCloseable {
         cmd.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        java.util.concurrent.ConcurrentLinkedQueue<String> kept = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         String line;
         while ((line = out.readLine()) != null) {
+            kept.add(line);
             Matcher m = LISTENING.matcher(line);
             if (m.find()) {
                 Thread drain = new Thread(() -> {
                     try {
-                        while (out.readLine() != null) {
+                        String l;
+                        while ((l = out.readLine()) != null) {
                             // Keep the pipe empty so the child never blocks writing its output.
+                            if (count.incrementAndGet() < MAX_KEPT_LINES) {
+                                kept.add(l);
+                            }
                         }
                     } catch (IOException ignored) {
                         // The child died.
@@ -58,7 +73,7 @@ final class ChildGateway implements AutoCloseable {
                 }, "child-gateway-output");
                 drain.setDaemon(true);
                 drain.start();
-                return new ChildGateway(p, Integer.parseInt(m.group(1)));
+                return new ChildGateway(p, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), kept);
             }
         }
         p.destroyForcibly();
@@ -67,6 +82,15 @@ final class ChildGateway implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    int adminPort() {
+        return adminPort;
+    }
+
+    /** Returns what the child printed so far (stdout and stderr). */
+    String output() {
+        return String.join("\n", output);
     }
 
     Process process() {

@@ -72,7 +72,7 @@ class RefusalsSystemTest {
 
     @Test
     void shouldRefuseMissingAndWrongKeysInEachDialect() throws Exception {
-        openAiError(send("/v1/chat/completions", CHAT), 401, "missing_api_key");
+        openAiError(send("/v1/chat/completions", CHAT), 401, "invalid_api_key"); // the same answer as a wrong key (E1)
         openAiError(send("/v1/chat/completions", CHAT, "Authorization", "Bearer sk-wrong-key-123"), 401,
                 "invalid_api_key");
         anthropicError(send("/v1/messages", MSG, "x-api-key", "sk-wrong-key-123", "anthropic-version",

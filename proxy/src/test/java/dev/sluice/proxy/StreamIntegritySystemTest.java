@@ -55,10 +55,15 @@ class StreamIntegritySystemTest {
     /** A raw HTTP/1.1 exchange: the whole response as the client's socket received it (until the server closes
      *  or the chunked body ends). */
     static String raw(int port, String path, String body) throws IOException {
+        return raw(port, path, body, TestGateway.DEMO_KEY);
+    }
+
+    /** As {@link #raw(int, String, String)}, with another key. */
+    static String raw(int port, String path, String body, String key) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
-            out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestGateway.DEMO_KEY
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key
                     + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
                     + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
                     .getBytes(StandardCharsets.UTF_8));

@@ -149,8 +149,44 @@ public final class TestGateway implements AutoCloseable {
         return mock().records();
     }
 
+    /**
+     * Secrets the tests use as canaries (client keys, provider keys, admin tokens): none may appear in any file
+     * a gateway wrote (RELIABILITY.md F1). Every test gateway's data directory is scanned when it closes.
+     */
+    static final List<String> CANARIES = List.of(DEMO_KEY, "sk-provider-a-canary", "sk-provider-b-canary",
+            "sk-ant-provider-canary", "sk-access-good-key", "sluice-admin-canary", "sk-b6-secret", "sk-rate-limited",
+            "sk-concurrency-1", "sk-tokens-limited", "sk-budgeted-key", "sk-tags-required", "sk-settle-key",
+            "sk-cluster-");
+
+    /** Counts of what the canary scans read, over the whole test run. */
+    static final java.util.concurrent.atomic.AtomicLong SCANNED_FILES = new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong SCANNED_BYTES = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Fails when a canary secret occurs in any file under {@code dir}. */
+    static void assertNoCanaryIn(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                byte[] bytes = Files.readAllBytes(f);
+                SCANNED_FILES.incrementAndGet();
+                SCANNED_BYTES.addAndGet(bytes.length);
+                String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+                for (String c : CANARIES) {
+                    if (text.contains(c)) {
+                        throw new AssertionError("canary secret '" + c + "' found in " + f);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void close() {
         gateway.close();
+        assertNoCanaryIn(dataDir);
     }
 }

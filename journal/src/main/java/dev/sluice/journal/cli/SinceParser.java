@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * Parses {@code --since}: an ISO-8601 instant ({@code 2026-11-26T10:00:00Z}), offset date-time, local date-time
- * or date (both taken as UTC), or a relative age ({@code 30s}, {@code 15m}, {@code 2h}, {@code 1d}) before now.
+ * or date (both taken as UTC unless a zone is given), or a relative age ({@code 30s}, {@code 15m}, {@code 2h},
+ * {@code 1d}) before now.
  * <p>
  * Thread-safe (stateless).
  */
@@ -29,6 +31,15 @@ final class SinceParser {
      * @throws IllegalArgumentException when the text matches none of the forms
      */
     static long parseMicros(String text, Clock clock) {
+        return parseMicros(text, clock, ZoneOffset.UTC);
+    }
+
+    /**
+     * The time as epoch microseconds; a local date-time or date is taken in {@code zone}.
+     *
+     * @throws IllegalArgumentException when the text matches none of the forms
+     */
+    static long parseMicros(String text, Clock clock, ZoneId zone) {
         String t = text.trim();
         Matcher m = RELATIVE.matcher(t);
         if (m.matches()) {
@@ -61,12 +72,12 @@ final class SinceParser {
             // try the next form
         }
         try {
-            return toMicros(LocalDateTime.parse(t).toInstant(ZoneOffset.UTC));
+            return toMicros(LocalDateTime.parse(t).atZone(zone).toInstant());
         } catch (DateTimeParseException ignored) {
             // try the next form
         }
         try {
-            return toMicros(LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant());
+            return toMicros(LocalDate.parse(t).atStartOfDay(zone).toInstant());
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("--since: " + text
                 + " (expected: an ISO-8601 instant or date, or an age like 15m, 2h, 1d)", e);

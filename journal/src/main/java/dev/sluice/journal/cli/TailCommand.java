@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code journal tail}: prints the last requests of the journal in {@code <data-dir>/journal}, one line each,
- * and with {@code --follow} keeps printing requests as they finish. Exit code 0, or 1 when there is no journal.
+ * and with {@code --follow} keeps printing requests as they finish; with {@code --admin}, the admin records
+ * instead. Exit code 0, or 1 when there is no journal.
  * <p>
  * Confined to the command-line thread.
  */
@@ -42,6 +43,9 @@ public final class TailCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object per line.")
     boolean json;
+
+    @Option(names = "--admin", description = "Admin records (key, team and config changes) instead of requests.")
+    boolean admin;
 
     @Option(names = "--data-dir", paramLabel = "PATH", description = "Data directory (default: $SLUICE_DATA_DIR, else data).")
     Path dataDir = defaultDataDir();
@@ -75,6 +79,12 @@ public final class TailCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("no journal in " + journalDir);
             spec.commandLine().getErr().flush();
             return 1;
+        }
+        if (admin) {
+            try (JournalReader reader = JournalReader.open(journalDir)) {
+                new AdminTail(json, out).run(reader, count, sinceMicros, follow, followWhile);
+            }
+            return 0;
         }
         EntryFormatter formatter = new EntryFormatter(json);
         try (JournalReader reader = JournalReader.open(journalDir)) {

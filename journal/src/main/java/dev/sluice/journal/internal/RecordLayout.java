@@ -24,6 +24,11 @@ public final class RecordLayout {
     public static final byte TYPE_BOOT = 3;
     /** A configuration record: the gateway applied a configuration version. */
     public static final byte TYPE_CONFIG = 4;
+    /**
+     * An admin record: a key, team or configuration change, or a refused admin call. A new type within schema
+     * version 2: files without it decode as before, and readers that predate it skip it as undecodable.
+     */
+    public static final byte TYPE_ADMIN = 5;
     /** Bytes of the version and type header. */
     public static final int HEADER_BYTES = 2;
     /** Byte order of every multi-byte field. */

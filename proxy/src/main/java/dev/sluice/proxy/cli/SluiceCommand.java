@@ -1,6 +1,7 @@
 package dev.sluice.proxy.cli;
 
 import dev.sluice.journal.cli.JournalCommand;
+import dev.sluice.journal.cli.SpendCommand;
 import dev.sluice.mock.MockProviderCommand;
 import dev.sluice.proxy.Version;
 
@@ -8,11 +9,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code sluice} command: {@code serve}, {@code journal}, {@code keys}, {@code mock-provider}.
+ * The {@code sluice} command: {@code serve}, {@code journal}, {@code keys}, {@code spend}, {@code mock-provider}.
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice " + Version.VERSION,
         description = "A self-hosted LLM gateway: OpenAI- and Anthropic-compatible, streaming, journaled.",
-        subcommands = {ServeCommand.class, JournalCommand.class, KeysCommand.class, MockProviderCommand.class})
+        subcommands = {ServeCommand.class, JournalCommand.class, KeysCommand.class, SpendCommand.class,
+                MockProviderCommand.class})
 public final class SluiceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

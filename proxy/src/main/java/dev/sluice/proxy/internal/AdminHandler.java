@@ -2,6 +2,10 @@ package dev.sluice.proxy.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.config.Team;
+
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,20 +18,40 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The admin API on its own loopback port: {@code GET /healthz} (with the configuration version),
  * {@code GET /metrics} (Prometheus text), {@code GET /admin/config} (the version in use and the last reload
- * error) and {@code POST /admin/reload} (re-read the configuration file). Sits after {@code HttpServerCodec -> HttpObjectAggregator}.
- * Confined to the channel's event loop.
+ * error), {@code POST /admin/reload} (re-read the configuration file), {@code GET /admin/routes}, and the keys:
+ * {@code GET|POST /admin/keys}, {@code POST /admin/keys/{id}/revoke|rotate|disable|enable} (see {@link AdminKeys}).
+ * Sits after {@code HttpServerCodec -> HttpObjectAggregator}.
+ *
+ * <p>Authentication: {@code Authorization: Bearer <token>}, whose SHA-256 is compared in constant time with the
+ * configuration's admin token or mapped to a team admin token. When an admin token is configured, every
+ * {@code /admin/*} path needs a valid token (401 with one uniform body otherwise) and only the gateway admin may
+ * read the configuration, reload it or read the routes; {@code /healthz} and {@code /metrics} stay open. When none
+ * is configured, the configuration endpoints stay open on loopback and the key endpoints answer 403
+ * {@code admin_token_not_configured} unless a team admin token is presented. Confined to the channel's event loop.
  */
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final GatewayContext context;
+    private static final String KEYS = "/admin/keys";
+    private static final String UNAUTHORIZED = error("unauthorized",
+            "a valid admin token is required (Authorization: Bearer <token>)");
 
-    public AdminHandler(GatewayContext context) {
+    private final GatewayContext context;
+    private final AdminKeys keys;
+
+    public AdminHandler(GatewayContext context, AdminKeys keys) {
         this.context = requireNonNull(context, "context");
+        this.keys = requireNonNull(keys, "keys");
     }
 
     @Override
@@ -38,51 +62,192 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             path = path.substring(0, q);
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
-        if (path.equals("/admin/reload") && req.method().equals(HttpMethod.POST)) {
-            ConfigReloads reloads = context.reloads();
-            if (reloads == null) {
-                send(ctx, text(HttpResponseStatus.NOT_FOUND, "application/json",
-                        "{\"error\":{\"code\":\"no_config_file\",\"message\":\"this gateway was not started"
-                                + " from a configuration file\"}}"), keepAlive);
-                return;
-            }
-            reloads.reload().whenComplete((o, e) -> {
-                FullHttpResponse r = e != null
-                        ? text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "application/json",
-                                error("reload_failed", String.valueOf(e.getMessage())))
-                        : o.applied() || "unchanged".equals(o.message())
-                        ? text(HttpResponseStatus.OK, "application/json", "{\"status\":\""
-                                + (o.applied() ? "applied" : "unchanged") + "\",\"config_version\":\"" + o.version()
-                                + "\",\"note\":" + quote(o.applied() ? o.message() : null) + "}")
-                        : text(HttpResponseStatus.BAD_REQUEST, "application/json",
-                                error("invalid_config", o.message()));
-                send(ctx, r, keepAlive);
-            });
+        if (path.equals("/admin") || path.startsWith("/admin/")) {
+            admin(ctx, req, path, keepAlive);
             return;
         }
         FullHttpResponse r;
-        if (path.equals("/admin/config") && req.method().equals(HttpMethod.GET)) {
-            ConfigReloads reloads = context.reloads();
-            r = text(HttpResponseStatus.OK, "application/json", "{\"config_version\":\"" + context.config().version()
-                    + "\",\"source\":" + quote(context.config().source()) + ",\"last_reload_error\":"
-                    + quote(reloads == null ? null : reloads.lastError()) + "}");
-        } else if (!req.method().equals(HttpMethod.GET)) {
-            r = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "application/json",
-                    "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"only GET is served here\"}}");
+        if (!req.method().equals(HttpMethod.GET)) {
+            r = methodNotAllowed("only GET is served here");
         } else if (path.equals("/healthz")) {
-            r = text(HttpResponseStatus.OK, "application/json", "{\"status\":\"ok\",\"config_version\":\""
-                    + context.config().version() + "\"}");
+            // Degraded (still 200: the process is alive) when admission cannot reach its shared counters.
+            String admission = context.admission().health();
+            r = text(HttpResponseStatus.OK, "application/json", "{\"status\":\"" + ("ok".equals(admission) ? "ok"
+                    : "degraded") + "\",\"config_version\":\"" + context.config().version() + "\",\"admission\":"
+                    + quote(admission) + "}");
         } else if (path.equals("/metrics")) {
             StringBuilder m = new StringBuilder(context.metrics().render());
+            m.append("# TYPE sluice_admission_healthy gauge\nsluice_admission_healthy ")
+                    .append("ok".equals(context.admission().health()) ? 1 : 0).append('\n');
             RoutesReport.metrics(context.config(), System.nanoTime(), m);
             r = text(HttpResponseStatus.OK, "text/plain; version=0.0.4", m.toString());
-        } else if (path.equals("/admin/routes")) {
-            r = text(HttpResponseStatus.OK, "application/json", RoutesReport.json(context.config(), System.nanoTime()));
         } else {
-            r = text(HttpResponseStatus.NOT_FOUND, "application/json",
-                    "{\"error\":{\"code\":\"not_found\",\"message\":\"no such admin endpoint\"}}");
+            r = notFound();
         }
         send(ctx, r, keepAlive);
+    }
+
+    private void admin(ChannelHandlerContext ctx, FullHttpRequest req, String path, boolean keepAlive) {
+        GatewayConfig config = context.config();
+        byte[] adminDigest = config.adminTokenDigest();
+        String token = bearer(req);
+        AdminPrincipal who = authenticate(config, adminDigest, token);
+        String action = action(req.method(), path);
+        if (who == null && (adminDigest != null || token != null)) {
+            keys.denied(token == null ? "anonymous" : "invalid-token", action, null, "unauthorized");
+            FullHttpResponse r = text(HttpResponseStatus.UNAUTHORIZED, "application/json", UNAUTHORIZED);
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"sluice-admin\"");
+            send(ctx, r, keepAlive);
+            return;
+        }
+        if (path.equals(KEYS) || path.startsWith(KEYS + "/")) {
+            if (who == null) {
+                keys.denied("anonymous", action, null, "admin_token_not_configured");
+                send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json", error("admin_token_not_configured",
+                        "the keys API needs an admin token: set admin.token (or admin.token_hash: sha256:<hex>) in"
+                                + " the configuration, e.g. token: ${SLUICE_ADMIN_TOKEN}, then send it as"
+                                + " Authorization: Bearer <token>")), keepAlive);
+                return;
+            }
+            keys(ctx, req, path, who, keepAlive);
+            return;
+        }
+        if (who != null && !who.isAdmin()) {
+            keys.denied(who.actor(), action, null, "forbidden");
+            send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json",
+                    error("forbidden", "a team admin token manages its team's keys only")), keepAlive);
+            return;
+        }
+        String actor = who == null ? "loopback" : who.actor();
+        if (path.equals("/admin/reload") && req.method().equals(HttpMethod.POST)) {
+            reload(ctx, actor, keepAlive);
+            return;
+        }
+        FullHttpResponse r;
+        if (!req.method().equals(HttpMethod.GET)) {
+            r = methodNotAllowed("only GET is served here");
+        } else if (path.equals("/admin/config")) {
+            ConfigReloads reloads = context.reloads();
+            r = text(HttpResponseStatus.OK, "application/json", "{\"config_version\":\"" + config.version()
+                    + "\",\"source\":" + quote(config.source()) + ",\"last_reload_error\":"
+                    + quote(reloads == null ? null : reloads.lastError()) + "}");
+        } else if (path.equals("/admin/routes")) {
+            r = text(HttpResponseStatus.OK, "application/json", RoutesReport.json(config, System.nanoTime()));
+        } else {
+            r = notFound();
+        }
+        send(ctx, r, keepAlive);
+    }
+
+    private void keys(ChannelHandlerContext ctx, FullHttpRequest req, String path, AdminPrincipal who,
+                      boolean keepAlive) {
+        CompletableFuture<AdminKeys.Reply> reply;
+        if (path.equals(KEYS)) {
+            if (req.method().equals(HttpMethod.GET)) {
+                reply = keys.list(who);
+            } else if (req.method().equals(HttpMethod.POST)) {
+                reply = keys.create(who, ByteBufUtil.getBytes(req.content()));
+            } else {
+                send(ctx, methodNotAllowed("GET lists keys, POST creates one"), keepAlive);
+                return;
+            }
+        } else {
+            String rest = path.substring(KEYS.length() + 1);
+            int slash = rest.indexOf('/');
+            if (slash <= 0 || slash == rest.length() - 1 || rest.indexOf('/', slash + 1) >= 0) {
+                send(ctx, notFound(), keepAlive);
+                return;
+            }
+            if (!req.method().equals(HttpMethod.POST)) {
+                send(ctx, methodNotAllowed("key actions are POST"), keepAlive);
+                return;
+            }
+            String id = QueryStringDecoder.decodeComponent(rest.substring(0, slash));
+            reply = keys.change(who, id, rest.substring(slash + 1));
+        }
+        reply.whenComplete((r, e) -> send(ctx, e instanceof RejectedExecutionException
+                ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
+                        error("admin_busy", "too many admin requests at once, or the gateway is stopping"))
+                : e != null
+                ? text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "application/json",
+                        error("admin_failed", "the admin operation failed; see the gateway log"))
+                : text(HttpResponseStatus.valueOf(r.status()), "application/json", r.body()), keepAlive));
+    }
+
+    private void reload(ChannelHandlerContext ctx, String actor, boolean keepAlive) {
+        ConfigReloads reloads = context.reloads();
+        if (reloads == null) {
+            send(ctx, text(HttpResponseStatus.NOT_FOUND, "application/json",
+                    "{\"error\":{\"code\":\"no_config_file\",\"message\":\"this gateway was not started"
+                            + " from a configuration file\"}}"), keepAlive);
+            return;
+        }
+        reloads.reload().whenComplete((o, e) -> {
+            keys.recorded(actor, "config.reload", e != null ? "error" : o.applied() ? "ok" : "unchanged",
+                    e != null ? null : "version=" + o.version());
+            FullHttpResponse r = e != null
+                    ? text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "application/json",
+                            error("reload_failed", String.valueOf(e.getMessage())))
+                    : o.applied() || "unchanged".equals(o.message())
+                    ? text(HttpResponseStatus.OK, "application/json", "{\"status\":\""
+                            + (o.applied() ? "applied" : "unchanged") + "\",\"config_version\":\"" + o.version()
+                            + "\",\"note\":" + quote(o.applied() ? o.message() : null) + "}")
+                    : text(HttpResponseStatus.BAD_REQUEST, "application/json",
+                            error("invalid_config", o.message()));
+            send(ctx, r, keepAlive);
+        });
+    }
+
+    /** Returns the principal of a valid token, or {@code null}; compares digests in constant time. */
+    private static AdminPrincipal authenticate(GatewayConfig config, byte[] adminDigest, String token) {
+        if (token == null) {
+            return null;
+        }
+        byte[] digest = sha256(token);
+        if (adminDigest != null && config.isAdminToken(digest)) {
+            return AdminPrincipal.ADMIN;
+        }
+        Team team = config.teamForAdminToken(digest);
+        return team == null ? null : new AdminPrincipal(team.name());
+    }
+
+    /** Returns the token of the one {@code Authorization: Bearer} header, or {@code null}. */
+    private static String bearer(FullHttpRequest req) {
+        List<String> values = req.headers().getAll(HttpHeaderNames.AUTHORIZATION);
+        if (values.size() != 1) {
+            return null;
+        }
+        String v = values.get(0);
+        if (!v.startsWith("Bearer ") || v.length() == "Bearer ".length()) {
+            return null;
+        }
+        return v.substring("Bearer ".length());
+    }
+
+    private static byte[] sha256(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    private static String action(HttpMethod method, String path) {
+        if (path.equals(KEYS)) {
+            return method.equals(HttpMethod.POST) ? "keys.create" : "keys.list";
+        }
+        if (path.startsWith(KEYS + "/")) {
+            return "keys." + path.substring(path.lastIndexOf('/') + 1);
+        }
+        return method.name() + " " + path;
+    }
+
+    private static FullHttpResponse notFound() {
+        return text(HttpResponseStatus.NOT_FOUND, "application/json", error("not_found", "no such admin endpoint"));
+    }
+
+    private static FullHttpResponse methodNotAllowed(String message) {
+        return text(HttpResponseStatus.METHOD_NOT_ALLOWED, "application/json", error("method_not_allowed", message));
     }
 
     private static void send(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {

@@ -175,14 +175,33 @@ public final class ClientHandler extends ChannelDuplexHandler {
             return;
         }
         ApiKey key = authenticate(h, config);
-        if (key == null) {
-            boolean missing = !h.contains(HttpHeaderNames.AUTHORIZATION) && !h.contains("x-api-key");
-            refuse(ex, req, 401, missing ? "missing_api_key" : "invalid_api_key", missing
-                    ? "No API key provided. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'."
-                    : "Incorrect API key provided.");
+        int keyStatus = key == null ? ApiKey.EXPIRED : key.status(System.currentTimeMillis());
+        if (keyStatus == ApiKey.EXPIRED) {
+            // One answer for every bad credential (missing, malformed, unknown, expired, revoked): a caller learns
+            // nothing of which part was wrong (RELIABILITY.md E1).
+            refuse(ex, req, 401, "invalid_api_key", "Invalid or missing API key. Send it as 'Authorization: Bearer "
+                    + "<key>' or 'x-api-key: <key>'.");
             return;
         }
-        ex.principal(key, h.get("x-sluice-project"), h.get("x-sluice-use-case"));
+        if (keyStatus != ApiKey.ACTIVE) {
+            refuse(ex, req, 403, "key_disabled", keyStatus == ApiKey.TEAM_DISABLED
+                    ? "The team of this key is disabled." : "This key is disabled.");
+            return;
+        }
+        if (endpoint != Endpoint.MODELS && !key.allowsEndpoint(endpoint)) {
+            refuse(ex, req, 403, "endpoint_not_allowed", "This key may not call " + endpoint.path() + ".");
+            return;
+        }
+        String project = tag(h.get("x-sluice-project"), key.defaultProject());
+        String useCase = tag(h.get("x-sluice-use-case"), key.defaultUseCase());
+        if ((key.requireProject() && project == null) || (key.requireUseCase() && useCase == null)) {
+            refuse(ex, req, 400, "missing_tags", "This key requires attribution tags: send "
+                    + (key.requireProject() && project == null ? "the x-sluice-project header" : "")
+                    + (key.requireProject() && project == null && key.requireUseCase() && useCase == null ? " and "
+                    : "") + (key.requireUseCase() && useCase == null ? "the x-sluice-use-case header" : "") + ".");
+            return;
+        }
+        ex.principal(key, project, useCase);
         if (endpoint == Endpoint.MODELS) {
             discardBodyThen(req, () -> ex.listModels(path));
             return;
@@ -235,8 +254,23 @@ public final class ClientHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** A tag from a header (sanitised, at most 128 characters), else the key's default; null when neither. */
+    private static String tag(String header, String dflt) {
+        if (header == null || header.isBlank()) {
+            return dflt;
+        }
+        String t = sanitize(header.strip());
+        return t.length() > 128 ? t.substring(0, 128) : t;
+    }
+
     private ApiKey authenticate(HttpHeaders h, GatewayConfig config) {
-        String auth = h.get(HttpHeaderNames.AUTHORIZATION);
+        java.util.List<String> auths = h.getAll(HttpHeaderNames.AUTHORIZATION);
+        String apiKey = h.get("x-api-key");
+        if (auths.size() > 1 || h.getAll("x-api-key").size() > 1) {
+            // Two credentials: which one would a proxy in front have checked? Refused rather than guessed.
+            return null;
+        }
+        String auth = auths.isEmpty() ? null : auths.get(0);
         String secret = null;
         int start = 0;
         if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -245,8 +279,13 @@ public final class ClientHandler extends ChannelDuplexHandler {
             while (start < secret.length() && secret.charAt(start) == ' ') {
                 start++;
             }
+            if (apiKey != null && !apiKey.equals(secret.substring(start))) {
+                return null;
+            }
+        } else if (auth != null) {
+            return null;
         } else {
-            secret = h.get("x-api-key");
+            secret = apiKey;
         }
         if (secret == null || secret.length() - start < 8 || secret.length() - start > 512) {
             return null;

@@ -29,11 +29,19 @@ final class ClientResponses {
     /** Writes and flushes a JSON error in {@code dialect}, saying {@code Connection: close} when {@code close}. */
     static void error(ChannelHandlerContext ctx, Dialect dialect, int status, String code, String message,
                       CharSequence requestId, boolean close, CharSequence retryAfterSeconds) {
+        error(ctx, dialect, status, code, message, requestId, close, retryAfterSeconds, null);
+    }
+
+    /** As above, with the {@code x-ratelimit-*} headers of an admission decision (may be null). */
+    static void error(ChannelHandlerContext ctx, Dialect dialect, int status, String code, String message,
+                      CharSequence requestId, boolean close, CharSequence retryAfterSeconds,
+                      dev.sluice.routing.admission.AdmissionDecision limits) {
         byte[] body = ErrorBodies.json(dialect, status, code, message, requestId == null ? null : requestId.toString());
         FullHttpResponse r = json(status, body, requestId, close);
         if (retryAfterSeconds != null) {
             r.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
         }
+        RateLimitHeaders.add(r.headers(), limits);
         if (status != 429 && status < 500) {
             // A refusal by the gateway is deterministic: tell the official SDKs not to retry it.
             r.headers().set(X_SHOULD_RETRY, "false");

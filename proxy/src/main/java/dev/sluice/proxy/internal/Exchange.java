@@ -22,6 +22,9 @@ import dev.sluice.journal.JournalProducer;
 import dev.sluice.journal.Outcome;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
+import dev.sluice.routing.admission.AdmissionDecision;
+import dev.sluice.routing.admission.AdmissionRequest;
+import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.Deployment;
 import dev.sluice.routing.config.FailureKind;
@@ -159,6 +162,9 @@ final class Exchange {
     private CompositeByteBuf aggregate;
     private TranslationWarnings warnings;
     private boolean streamCounted;
+    private AdmissionDecision admission;
+    private long usedTokens;
+    private long usedCostMicros;
     private boolean finished;
     private boolean truncated;
 
@@ -246,8 +252,70 @@ final class Exchange {
         policy = r.policy();
         stream = f.hasStream && f.stream;
         clientIncludeUsage = f.includeUsage == 1;
+        java.util.List<Scope> scopes = config.scopes(key, project, r);
+        if (gateway.admissionForEveryRequest() && (scopes.isEmpty() || !scopes.get(0).kind().equals("key"))) {
+            // Shared counters: the key goes first even without limits, so the shared admission sees a key that
+            // another gateway revoked a moment ago.
+            java.util.List<Scope> withKey = new java.util.ArrayList<>(scopes.size() + 1);
+            withKey.add(new Scope("key", key.id(), dev.sluice.routing.admission.Limits.NONE, null));
+            withKey.addAll(scopes);
+            scopes = withKey;
+        }
+        if (scopes.isEmpty()) {
+            admitted(f);
+            return;
+        }
+        long inTokens = TokenEstimator.estimateTokens(body, body.readerIndex(), body.writerIndex());
+        long maxOut = f.maxTokens > 0 ? f.maxTokens : config.governance().defaultMaxOutputTokens();
+        Price worst = r.maxPrice();
+        boolean budgeted = false;
+        for (Scope s : scopes) {
+            budgeted |= s.budget() != null;
+        }
+        if (worst == null && budgeted) {
+            reject(403, "model_unpriced", "The model '" + r.name() + "' has no price, and spending of this key is "
+                    + "capped by a budget: it cannot be admitted. Give the model a price in the configuration.",
+                    Outcome.REJECTED);
+            return;
+        }
+        long costMicros = worst == null ? 0 : worst.costMicros(inTokens, maxOut, 0, 0);
+        AdmissionRequest request = new AdmissionRequest(scopes, inTokens + maxOut, costMicros,
+                System.currentTimeMillis(), config.governance().zone());
+        gateway.admission().admit(request, decision -> {
+            if (res.loop.inEventLoop()) {
+                onAdmission(decision);
+            } else {
+                res.loop.execute(() -> onAdmission(decision));
+            }
+        });
+    }
+
+    /** The admission decision, on this exchange's event loop. */
+    private void onAdmission(AdmissionDecision decision) {
+        if (finished) {
+            // The client left while the request waited for admission: give back what it took.
+            if (decision.admitted()) {
+                gateway.admission().settle(decision.ticket(), 0, 0);
+            }
+            return;
+        }
+        admission = decision;
+        if (!decision.admitted()) {
+            if (journalPos < 0 && !journalRequest()) {
+                return;
+            }
+            failWithRetryAfter(decision.status(), decision.code(), decision.message(), Outcome.REJECTED,
+                    decision.retryAfterSeconds() > 0 ? Long.toString(decision.retryAfterSeconds()) : null);
+            return;
+        }
+        // The scratch facts of this event loop may describe another request by now: scanned again when needed.
+        admitted(null);
+    }
+
+    /** Admitted (or ungoverned): pick a deployment, journal the request, start the first attempt. */
+    private void admitted(RequestFacts f) {
         long now = System.nanoTime();
-        Deployment d = r.pick(now, 0L);
+        Deployment d = route.pick(now, 0L);
         if (d == null) {
             noDeployment(now);
             return;
@@ -641,6 +709,7 @@ final class Exchange {
         }
         h.set(ClientResponses.X_REQUEST_ID, requestIdText);
         h.set(ClientResponses.REQUEST_ID, requestIdText);
+        RateLimitHeaders.add(h, admission);
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -874,9 +943,12 @@ final class Exchange {
             ctx.write(Unpooled.wrappedBuffer(ErrorBodies.streamErrorEvent(endpoint, code, message)),
                     ctx.voidPromise());
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
-        } else {
-            ctx.flush();
+            // The chunked body ended properly after the error event: the connection itself is still sound.
+            finish(outcome, !keepAlive);
+            return;
         }
+        // A JSON body cut short: closing the connection is how the client learns it is incomplete.
+        ctx.flush();
         finish(outcome, true);
     }
 
@@ -1022,7 +1094,8 @@ final class Exchange {
         ChannelHandlerContext ctx = client.ctx();
         Runnable send = () -> {
             if (ctx.channel().isActive()) {
-                ClientResponses.error(ctx, dialect, status, code, message, requestIdText, close, retryAfter);
+                ClientResponses.error(ctx, dialect, status, code, message, requestIdText, close, retryAfter,
+                        admission);
             }
         };
         finish(outcome, close, send);
@@ -1098,6 +1171,10 @@ final class Exchange {
             }
         }
         writeEnd(outcome);
+        if (admission != null && admission.ticket() != null) {
+            // Every exit path settles: the slot is freed and the reservation replaced by what was really used.
+            gateway.admission().settle(admission.ticket(), usedTokens, usedCostMicros);
+        }
         gateway.metrics().outcome(outcome);
         releaseHeldMessages();
         dropAttemptResponse();
@@ -1200,7 +1277,13 @@ final class Exchange {
         }
         e.tokensIn(in).tokensOut(out).tokensCached(cached).tokensEstimated(estimated);
         Price price = d == null ? null : d.price();
-        e.costMicros(price == null || (in < 0 && out < 0) ? -1 : price.costMicros(in, out, cached, cacheWrite));
+        // Nothing reached a provider (refused, or every attempt failed to connect): nothing to bill. Otherwise an
+        // unpriced model's cost is unknown (-1), never 0.
+        long cost = !dispatched && (d == null || upstreamStatus == 0) ? 0
+                : price == null || (in < 0 && out < 0) ? -1 : price.costMicros(in, out, cached, cacheWrite);
+        e.costMicros(cost);
+        usedTokens = Math.max(0, in) + Math.max(0, out);
+        usedCostMicros = Math.max(0, cost);
         if (journalPos >= 0) {
             if (res.journal.append(e) == JournalProducer.FULL) {
                 gateway.metrics().journalFull();

@@ -1,5 +1,7 @@
 package dev.sluice.proxy.internal;
 
+import dev.sluice.routing.admission.Admission;
+import dev.sluice.routing.admission.LocalAdmission;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.ProviderConfig;
@@ -17,6 +19,8 @@ public final class GatewayContext {
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final RequestIds requestIds = new RequestIds();
     private volatile ConfigReloads reloads;
+    private volatile Admission admission = new LocalAdmission();
+    private volatile boolean admissionForEveryRequest;
 
     public GatewayContext(GatewayConfig config, Map<String, InetSocketAddress> addresses) {
         this.config = config;
@@ -58,5 +62,24 @@ public final class GatewayContext {
 
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    /** Returns the admission control (rate limits, concurrency, budgets) every request goes through. */
+    public Admission admission() {
+        return admission;
+    }
+
+    /**
+     * Whether every request is admitted, governed or not: with shared counters, admission is also where a key
+     * revoked on another gateway is refused.
+     */
+    public boolean admissionForEveryRequest() {
+        return admissionForEveryRequest;
+    }
+
+    /** Sets the admission control at start, before any request. */
+    public void admission(Admission a, boolean forEveryRequest) {
+        this.admission = a;
+        this.admissionForEveryRequest = forEveryRequest;
     }
 }

@@ -2,6 +2,10 @@ package dev.sluice.routing.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.sluice.codec.Endpoint;
+import dev.sluice.routing.admission.Budget;
+import dev.sluice.routing.admission.BudgetPeriod;
+import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.internal.LocatedYaml;
 
 import java.io.IOException;
@@ -10,7 +14,14 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Iterator;
@@ -22,8 +33,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code conf/sluice.yaml} into a validated {@link GatewayConfig}. Every problem is reported as a
- * {@link ConfigException} naming the file, the line and the field. {@code ${VAR}} and {@code ${VAR:-default}} in
+ * Reads {@code conf/sluice.yaml} (and the price table it names, {@code prices.yaml} beside it by default) into a
+ * validated {@link GatewayConfig}. Every problem is reported as a {@link ConfigException} naming the file, the line
+ * and the field; unknown settings are errors. {@code ${VAR}} and {@code ${VAR:-default}} in
  * string values are taken from the environment given. Confined to the calling thread (never an event loop: it
  * reads files).
  */
@@ -39,15 +51,25 @@ public final class ConfigLoader {
     private static final long MAX_BACKOFF_MS = 60_000;
     private static final int MAX_FAILURES = 1_000;
     private static final int MAX_WEIGHT = 1_000_000;
+    /** The price table read when {@code pricing:} names none and the file exists beside the configuration. */
+    public static final String DEFAULT_PRICING_FILE = "prices.yaml";
+    private static final long MAX_LIMIT = 1_000_000_000_000L;
+    /** $100M: budget counters keep micros in 48 bits. */
+    private static final long MAX_BUDGET_MICROS = 100_000_000L * 1_000_000L;
+    private static final long MAX_OUTPUT_TOKENS = 100_000_000L;
 
     private final String file;
     private final LocatedYaml yaml;
     private final Map<String, String> env;
+    private final Path dir;
+    private final long nowMillis;
 
-    private ConfigLoader(String file, LocatedYaml yaml, Map<String, String> env) {
+    private ConfigLoader(String file, LocatedYaml yaml, Map<String, String> env, Path dir, long nowMillis) {
         this.file = file;
         this.yaml = yaml;
         this.env = env;
+        this.dir = dir;
+        this.nowMillis = nowMillis;
     }
 
     /** Loads and validates a configuration file. */
@@ -58,11 +80,32 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(path.toString(), 0, null, "cannot read: " + e.getMessage());
         }
-        return parse(path.toString(), text, env);
+        return parse(path.toString(), text, env, path.toAbsolutePath().getParent(), System.currentTimeMillis());
     }
 
-    /** Validates configuration text; {@code file} names it in errors. */
+    /**
+     * Validates configuration text; {@code file} names it in errors, and a price table is looked for beside it (when
+     * {@code file} is a path).
+     */
     public static GatewayConfig parse(String file, String text, Map<String, String> env) throws ConfigException {
+        Path dir;
+        try {
+            dir = Path.of(file).toAbsolutePath().getParent();
+        } catch (InvalidPathException e) {
+            dir = null;
+        }
+        return parse(file, text, env, dir, System.currentTimeMillis());
+    }
+
+    /**
+     * Validates configuration text.
+     *
+     * @param dir the directory {@code pricing:} is relative to (and where {@code prices.yaml} is looked for by
+     *            default), or {@code null} for no price table unless {@code pricing:} is absolute
+     * @param nowMillis the time whose prices are in force (deployments without {@code price:} take the table's)
+     */
+    public static GatewayConfig parse(String file, String text, Map<String, String> env, Path dir, long nowMillis)
+            throws ConfigException {
         LocatedYaml yaml;
         try {
             yaml = LocatedYaml.parse(text);
@@ -72,12 +115,27 @@ public final class ConfigLoader {
         if (!yaml.root().isObject()) {
             throw new ConfigException(file, 1, null, "expected a mapping at the top level");
         }
-        return new ConfigLoader(file, yaml, env).build(versionOf(text));
+        return new ConfigLoader(file, yaml, env, dir, nowMillis).build(text);
     }
 
-    private GatewayConfig build(String version) throws ConfigException {
+    /** Reads a price table file ({@code prices:} list); {@code file} names it in errors. */
+    public static PriceTable parsePrices(String file, String text) throws ConfigException {
+        LocatedYaml yaml;
+        try {
+            yaml = LocatedYaml.parse(text);
+        } catch (LocatedYaml.SyntaxError e) {
+            throw new ConfigException(file, e.line(), null, "YAML syntax error: " + e.getMessage());
+        }
+        if (!yaml.root().isObject()) {
+            throw new ConfigException(file, 1, null, "expected a mapping with prices: at the top level");
+        }
+        return new ConfigLoader(file, yaml, Map.of(), null, 0).prices();
+    }
+
+    private GatewayConfig build(String text) throws ConfigException {
         JsonNode root = yaml.root();
-        checkKeys(root, "", "server", "upstream", "data_dir", "mock_provider", "providers", "models", "keys");
+        checkKeys(root, "", "server", "upstream", "data_dir", "mock_provider", "providers", "models", "keys",
+                "governance", "admin", "teams", "projects", "redis", "pricing");
 
         JsonNode s = root.path("server");
         checkKeys(s, "server", "host", "port", "admin_port", "io_threads", "max_body_bytes", "max_header_bytes",
@@ -123,11 +181,320 @@ public final class ConfigLoader {
         checkKeys(m, "mock_provider", "enabled");
         boolean mockEnabled = bool(m, "mock_provider.enabled", true);
 
+        GovernanceSettings settings = governance(root.path("governance"));
+        String[] pricesText = new String[1];
+        PriceTable prices = pricing(root, pricesText);
+        LocalDate today = LocalDate.ofInstant(Instant.ofEpochMilli(nowMillis), settings.zone());
+
         Map<String, ProviderConfig> providers = providers(root.path("providers"), mockEnabled);
-        List<Route> routes = routes(root.path("models"), providers, defaults);
+        Map<String, Limits> modelLimits = new LinkedHashMap<>();
+        List<String> unpriced = new ArrayList<>();
+        List<Route> routes = routes(root.path("models"), providers, defaults, prices, today, modelLimits, unpriced);
         RouteTable routeTable = new RouteTable(routes);
-        KeyTable keys = keys(root.path("keys"), routeTable);
-        return new GatewayConfig(file, version, server, upstream, dataDir, mockEnabled, providers, routeTable, keys);
+        boolean teamsDeclared = root.has("teams") && !root.get("teams").isNull();
+        Map<String, Team> teams = teams(root.path("teams"), routeTable);
+        Map<String, Project> projects = projects(root.path("projects"));
+        byte[] adminDigest = adminToken(root.path("admin"), "admin", "token", "token_hash");
+        RedisSettings redis = redis(root.path("redis"));
+        List<ApiKey> keyList = keys(root.path("keys"), routeTable, teamsDeclared, teams, settings);
+        KeyTable keys;
+        try {
+            keys = new KeyTable(keyList);
+        } catch (IllegalArgumentException ex) {
+            throw error("keys", ex.getMessage());
+        }
+        Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest, redis,
+                prices, unpriced);
+        String version = versionOf(pricesText[0] == null ? text : text + '\0' + pricesText[0]);
+        return new GatewayConfig(file, version, server, upstream, dataDir, mockEnabled, providers, routeTable, keys,
+                gov, keyList, List.of(), List.of());
+    }
+
+    private GovernanceSettings governance(JsonNode g) throws ConfigException {
+        checkKeys(g, "governance", "timezone", "default_max_output_tokens");
+        String zoneText = str(g, "governance.timezone", "UTC");
+        ZoneId zone;
+        try {
+            zone = ZoneId.of(zoneText);
+        } catch (DateTimeException e) {
+            throw error("governance.timezone", "'" + zoneText + "' (expected: a time zone such as UTC, Europe/Paris "
+                    + "or +02:00)");
+        }
+        long maxOut = num(g, "governance.default_max_output_tokens", GovernanceSettings.DEFAULT_MAX_OUTPUT_TOKENS, 0,
+                MAX_OUTPUT_TOKENS);
+        return new GovernanceSettings(zone, maxOut);
+    }
+
+    /** Reads the price table {@code pricing:} names, or {@code prices.yaml} beside the file when it exists. */
+    private PriceTable pricing(JsonNode root, String[] textOut) throws ConfigException {
+        String name = str(root, "pricing", null);
+        Path p;
+        if (name == null) {
+            if (dir == null || !Files.isRegularFile(dir.resolve(DEFAULT_PRICING_FILE))) {
+                return PriceTable.EMPTY;
+            }
+            p = dir.resolve(DEFAULT_PRICING_FILE);
+        } else {
+            try {
+                Path named = Path.of(name);
+                p = named.isAbsolute() || dir == null ? named : dir.resolve(named);
+            } catch (InvalidPathException e) {
+                throw error("pricing", "'" + name + "' is not a file name");
+            }
+        }
+        String text;
+        try {
+            text = Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw error("pricing", "cannot read " + p + ": " + e.getMessage());
+        }
+        textOut[0] = text;
+        return parsePrices(p.toString(), text);
+    }
+
+    private PriceTable prices() throws ConfigException {
+        JsonNode root = yaml.root();
+        checkKeys(root, "", "prices");
+        JsonNode list = root.path("prices");
+        if (!list.isArray()) {
+            throw error("prices", "expected a list of {provider, model, input, output, cached_input, cache_write, "
+                    + "effective}");
+        }
+        List<PriceTable.Entry> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String path = "prices[" + i + "]";
+            JsonNode e = list.get(i);
+            checkKeys(e, path, "provider", "model", "input", "output", "cached_input", "cache_write", "effective");
+            String kindText = str(e, path + ".provider", null);
+            ProviderKind kind = ProviderKind.parse(kindText);
+            if (kind == null) {
+                throw error(path + ".provider", "'" + kindText + "' (expected: openai or anthropic)");
+            }
+            String model = str(e, path + ".model", null);
+            if (model == null || model.isEmpty()) {
+                throw error(path + ".model", "missing (expected: the provider's model id)");
+            }
+            String eff = str(e, path + ".effective", null);
+            LocalDate effective;
+            try {
+                effective = LocalDate.parse(eff == null ? "" : eff);
+            } catch (DateTimeParseException ex) {
+                throw error(path + ".effective", "'" + eff + "' (expected: the date the price applies from, "
+                        + "YYYY-MM-DD)");
+            }
+            Price price = price(e, path);
+            for (PriceTable.Entry other : out) {
+                if (other.provider() == kind && other.model().equals(model) && other.effective().equals(effective)) {
+                    throw error(path, kind.configName() + " " + model + " has two prices effective " + effective);
+                }
+            }
+            out.add(new PriceTable.Entry(kind, model, effective, price));
+        }
+        return new PriceTable(file, out);
+    }
+
+    /** Reads {input, output, cached_input, cache_write} at {@code path}; cached and write default to input. */
+    private Price price(JsonNode pr, String path) throws ConfigException {
+        long in = micros(pr, path + ".input", -1);
+        long outP = micros(pr, path + ".output", -1);
+        if (in < 0 || outP < 0) {
+            throw error(path, "needs both input and output (currency per million tokens)");
+        }
+        return new Price(in, outP, micros(pr, path + ".cached_input", in), micros(pr, path + ".cache_write", in));
+    }
+
+    private Limits limits(JsonNode n, String path) throws ConfigException {
+        if (n.isMissingNode() || n.isNull()) {
+            return Limits.NONE;
+        }
+        checkKeys(n, path, "requests_per_minute", "tokens_per_minute", "concurrent");
+        return new Limits(num(n, path + ".requests_per_minute", -1, 0, MAX_LIMIT),
+                num(n, path + ".tokens_per_minute", -1, 0, MAX_LIMIT),
+                num(n, path + ".concurrent", -1, 0, MAX_LIMIT));
+    }
+
+    private Budget budget(JsonNode n, String path) throws ConfigException {
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        checkKeys(n, path, "period", "hard", "soft");
+        String periodText = str(n, path + ".period", BudgetPeriod.MONTH.configName());
+        BudgetPeriod period = null;
+        for (BudgetPeriod p : BudgetPeriod.values()) {
+            if (p.configName().equals(periodText.trim().toLowerCase(Locale.ROOT))) {
+                period = p;
+            }
+        }
+        if (period == null) {
+            throw error(path + ".period", "'" + periodText + "' (expected: day, week or month)");
+        }
+        long hard = micros(n, path + ".hard", -1);
+        long soft = micros(n, path + ".soft", -1);
+        if (hard < 0 && soft < 0) {
+            throw error(path, "needs hard (refuse past it) or soft (alert past it), in currency");
+        }
+        if (hard > MAX_BUDGET_MICROS || soft > MAX_BUDGET_MICROS) {
+            throw error(path + (hard > MAX_BUDGET_MICROS ? ".hard" : ".soft"), "above 100000000 (the largest budget)");
+        }
+        if (hard >= 0 && soft > hard) {
+            throw error(path + ".soft", "is above hard (expected: soft <= hard)");
+        }
+        return new Budget(period, hard, soft);
+    }
+
+    /** Reads the allowed aliases at {@code path}: a list, or "*" (all, also the default when absent). */
+    private boolean models(JsonNode models, String path, RouteTable routes, BitSet allowed) throws ConfigException {
+        if (models.isMissingNode() || models.isNull()) {
+            return true;
+        }
+        if (models.isTextual() && models.asText().equals("*")) {
+            return true;
+        }
+        if (!models.isArray()) {
+            throw error(path, "expected a list of model aliases, or \"*\"");
+        }
+        boolean all = false;
+        for (int j = 0; j < models.size(); j++) {
+            String alias = models.get(j).asText();
+            if (alias.equals("*")) {
+                all = true;
+                continue;
+            }
+            Route r = routes.lookup(alias);
+            if (r == null) {
+                throw error(path + "[" + j + "]", "'" + alias + "' is not a model alias in models:");
+            }
+            allowed.set(r.index());
+        }
+        return all;
+    }
+
+    private int endpoints(JsonNode list, String path) throws ConfigException {
+        if (list.isMissingNode() || list.isNull()) {
+            return Endpoints.ALL;
+        }
+        if (list.isTextual() && list.asText().equals("*")) {
+            return Endpoints.ALL;
+        }
+        if (!list.isArray()) {
+            throw error(path, "expected a list of endpoints (" + Endpoints.names() + "), or \"*\"");
+        }
+        int mask = 0;
+        for (int j = 0; j < list.size(); j++) {
+            String name = list.get(j).asText();
+            if (name.equals("*")) {
+                return Endpoints.ALL;
+            }
+            Endpoint e = Endpoints.parse(name);
+            if (e == null) {
+                throw error(path + "[" + j + "]", "'" + name + "' (expected one of: " + Endpoints.names() + ")");
+            }
+            mask |= Endpoints.bit(e);
+        }
+        return mask;
+    }
+
+    private Map<String, Team> teams(JsonNode node, RouteTable routes) throws ConfigException {
+        Map<String, Team> out = new LinkedHashMap<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw error("teams", "expected a mapping of team name to its settings");
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            String name = e.getKey();
+            String path = "teams." + name;
+            JsonNode t = e.getValue();
+            if (t.isNull()) {
+                out.put(name, new Team(name, false, true, new BitSet(), Endpoints.ALL, Limits.NONE, null, null));
+                continue;
+            }
+            checkKeys(t, path, "disabled", "models", "endpoints", "limits", "budget", "admin_token",
+                    "admin_token_hash");
+            BitSet allowed = new BitSet();
+            boolean all = models(t.path("models"), path + ".models", routes, allowed);
+            out.put(name, new Team(name, bool(t, path + ".disabled", false), all, allowed,
+                    endpoints(t.path("endpoints"), path + ".endpoints"), limits(t.path("limits"), path + ".limits"),
+                    budget(t.path("budget"), path + ".budget"),
+                    adminToken(t, path, "admin_token", "admin_token_hash")));
+        }
+        return out;
+    }
+
+    private Map<String, Project> projects(JsonNode node) throws ConfigException {
+        Map<String, Project> out = new LinkedHashMap<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw error("projects", "expected a mapping of project name to its limits and budget");
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            String path = "projects." + e.getKey();
+            checkKeys(e.getValue(), path, "limits", "budget");
+            out.put(e.getKey(), new Project(e.getKey(), limits(e.getValue().path("limits"), path + ".limits"),
+                    budget(e.getValue().path("budget"), path + ".budget")));
+        }
+        return out;
+    }
+
+    /**
+     * Reads a token given as plaintext ({@code plainKey}, hashed here and never kept) or as a hash
+     * ({@code hashKey}); returns its SHA-256, or {@code null} when neither is set (or the plaintext is empty).
+     */
+    private byte[] adminToken(JsonNode n, String path, String plainKey, String hashKey) throws ConfigException {
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        if (path.equals("admin")) {
+            checkKeys(n, path, plainKey, hashKey);
+        }
+        String plain = str(n, path + '.' + plainKey, null);
+        String hash = str(n, path + '.' + hashKey, null);
+        if (plain != null && !plain.isEmpty() && hash != null && !hash.isEmpty()) {
+            throw error(path + '.' + hashKey, "cannot be combined with " + plainKey + " (set one)");
+        }
+        if (plain != null && !plain.isEmpty()) {
+            return StoredKeys.digestOf(KeyDigester.sha256Hex(plain));
+        }
+        if (hash != null && !hash.isEmpty()) {
+            return digest(hash, path + '.' + hashKey);
+        }
+        return null;
+    }
+
+    private byte[] digest(String hash, String path) throws ConfigException {
+        String h = hash.startsWith("sha256:") ? hash.substring("sha256:".length()) : hash;
+        if (!HEX64.matcher(h).matches()) {
+            throw error(path, "expected sha256:<64 lower-case hex digits> (`sluice keys hash` prints it)");
+        }
+        return StoredKeys.digestOf(h);
+    }
+
+    private RedisSettings redis(JsonNode r) throws ConfigException {
+        if (r.isMissingNode() || r.isNull()) {
+            return null;
+        }
+        checkKeys(r, "redis", "uri", "on_failure", "prefix");
+        String uri = str(r, "redis.uri", "");
+        if (uri.isEmpty()) {
+            // An empty URI (say ${REDIS_URL:-} unset) keeps the counters in this process.
+            return null;
+        }
+        if (!uri.startsWith("redis://") && !uri.startsWith("rediss://") && !uri.startsWith("redis-socket://")) {
+            throw error("redis.uri", "'" + uri + "' (expected: redis://host:port, rediss:// or redis-socket://)");
+        }
+        String onFailure = str(r, "redis.on_failure", "closed");
+        if (!onFailure.equals("closed") && !onFailure.equals("open")) {
+            throw error("redis.on_failure", "'" + onFailure + "' (expected: closed (refuse with 503) or open (use "
+                    + "this process's counters))");
+        }
+        String prefix = str(r, "redis.prefix", RedisSettings.DEFAULT_PREFIX);
+        if (prefix.isEmpty()) {
+            throw error("redis.prefix", "is empty");
+        }
+        return new RedisSettings(uri, onFailure.equals("open"), prefix);
     }
 
     private Map<String, ProviderConfig> providers(JsonNode node, boolean mockEnabled) throws ConfigException {
@@ -205,8 +572,9 @@ public final class ConfigLoader {
         return out;
     }
 
-    private List<Route> routes(JsonNode node, Map<String, ProviderConfig> providers, RoutePolicy defaults)
-            throws ConfigException {
+    private List<Route> routes(JsonNode node, Map<String, ProviderConfig> providers, RoutePolicy defaults,
+                               PriceTable prices, LocalDate today, Map<String, Limits> modelLimits,
+                               List<String> unpriced) throws ConfigException {
         List<Route> out = new ArrayList<>();
         if (node.isMissingNode() || node.isNull()) {
             return out;
@@ -219,7 +587,11 @@ public final class ConfigLoader {
             String path = "models." + alias;
             JsonNode r = e.getValue();
             checkKeys(r, path, "provider", "model", "price", "deployments", "strategy", "attempts", "backoff_ms",
-                    "max_backoff_ms", "max_retry_after_ms", "resend_after_dispatch", "circuit", "timeouts");
+                    "max_backoff_ms", "max_retry_after_ms", "resend_after_dispatch", "circuit", "timeouts", "limits");
+            Limits limits = limits(r.path("limits"), path + ".limits");
+            if (!limits.isNone()) {
+                modelLimits.put(alias, limits);
+            }
             String strategyText = str(r, path + ".strategy", Strategy.PRIORITY.configName());
             Strategy strategy = Strategy.parse(strategyText);
             if (strategy == null) {
@@ -230,7 +602,7 @@ public final class ConfigLoader {
             List<Deployment> deployments = new ArrayList<>();
             JsonNode list = r.path("deployments");
             if (list.isMissingNode() || list.isNull()) {
-                deployments.add(deployment(r, path, alias, 0, false, providers));
+                deployments.add(deployment(r, path, alias, 0, false, providers, prices, today));
             } else {
                 for (String shorthand : new String[] {"provider", "model", "price"}) {
                     if (r.has(shorthand)) {
@@ -244,7 +616,7 @@ public final class ConfigLoader {
                 }
                 for (int i = 0; i < list.size(); i++) {
                     String dPath = path + ".deployments[" + i + "]";
-                    Deployment d = deployment(list.get(i), dPath, alias, i, true, providers);
+                    Deployment d = deployment(list.get(i), dPath, alias, i, true, providers, prices, today);
                     for (Deployment other : deployments) {
                         if (other.sameTarget(d)) {
                             throw error(dPath, d.name() + " is listed twice");
@@ -257,6 +629,11 @@ public final class ConfigLoader {
                 throw error(path + ".deployments", "every weight is 0 (expected: at least one above 0 for strategy "
                         + "weighted)");
             }
+            for (Deployment d : deployments) {
+                if (d.price() == null) {
+                    unpriced.add(alias + ": " + d.name());
+                }
+            }
             out.add(new Route(out.size(), alias, strategy, policy, deployments));
         }
         return out;
@@ -264,7 +641,8 @@ public final class ConfigLoader {
 
     /** Reads one deployment: a {@code deployments:} entry, or the shorthand keys of an alias. */
     private Deployment deployment(JsonNode d, String path, String alias, int index, boolean entry,
-                                  Map<String, ProviderConfig> providers) throws ConfigException {
+                                  Map<String, ProviderConfig> providers, PriceTable prices, LocalDate today)
+            throws ConfigException {
         if (entry) {
             checkKeys(d, path, "provider", "model", "weight", "priority", "price");
         }
@@ -279,13 +657,9 @@ public final class ConfigLoader {
         JsonNode pr = d.path("price");
         if (!pr.isMissingNode() && !pr.isNull()) {
             checkKeys(pr, path + ".price", "input", "output", "cached_input", "cache_write");
-            long in = micros(pr, path + ".price.input", -1);
-            long outP = micros(pr, path + ".price.output", -1);
-            if (in < 0 || outP < 0) {
-                throw error(path + ".price", "needs both input and output (currency per million tokens)");
-            }
-            price = new Price(in, outP, micros(pr, path + ".price.cached_input", in),
-                    micros(pr, path + ".price.cache_write", in));
+            price = price(pr, path + ".price");
+        } else {
+            price = prices.priceAt(provider.kind(), model, today);
         }
         int weight = (int) num(d, path + ".weight", 1, 0, MAX_WEIGHT);
         int priority = (int) num(d, path + ".priority", index, 0, MAX_WEIGHT);
@@ -332,10 +706,11 @@ public final class ConfigLoader {
                 num(t, tPath + ".total_ms", base.totalTimeoutMs(), 0, MAX_TOTAL_MS));
     }
 
-    private KeyTable keys(JsonNode node, RouteTable routes) throws ConfigException {
+    private List<ApiKey> keys(JsonNode node, RouteTable routes, boolean teamsDeclared, Map<String, Team> teams,
+                              GovernanceSettings settings) throws ConfigException {
         List<ApiKey> out = new ArrayList<>();
         if (node.isMissingNode() || node.isNull()) {
-            return new KeyTable(out);
+            return out;
         }
         if (!node.isArray()) {
             throw error("keys", "expected a list of keys");
@@ -344,7 +719,8 @@ public final class ConfigLoader {
         for (int i = 0; i < node.size(); i++) {
             String path = "keys[" + i + "]";
             JsonNode k = node.get(i);
-            checkKeys(k, path, "id", "hash", "user", "team", "models");
+            checkKeys(k, path, "id", "hash", "user", "team", "models", "endpoints", "expires", "disabled",
+                    "require_tags", "project", "use_case", "limits", "budget");
             String id = str(k, path + ".id", null);
             if (id == null || id.isEmpty()) {
                 throw error(path + ".id", "missing (expected: a name for the key, shown in the journal)");
@@ -352,49 +728,72 @@ public final class ConfigLoader {
             if (ids.put(id, Boolean.TRUE) != null) {
                 throw error(path + ".id", "'" + id + "' is used by two keys");
             }
-            String hash = str(k, path + ".hash", "");
-            if (hash.startsWith("sha256:")) {
-                hash = hash.substring("sha256:".length());
-            }
-            if (!HEX64.matcher(hash).matches()) {
-                throw error(path + ".hash", "expected sha256:<64 lower-case hex digits> (`sluice keys hash` prints it)");
-            }
-            byte[] digest = new byte[KeyDigester.DIGEST_BYTES];
-            for (int b = 0; b < digest.length; b++) {
-                digest[b] = (byte) Integer.parseInt(hash, b * 2, b * 2 + 2, 16);
-            }
-            boolean all = false;
-            BitSet allowed = new BitSet();
-            JsonNode models = k.path("models");
-            if (models.isTextual() && models.asText().equals("*")) {
-                all = true;
-            } else if (models.isArray()) {
-                for (int j = 0; j < models.size(); j++) {
-                    String alias = models.get(j).asText();
-                    if (alias.equals("*")) {
-                        all = true;
-                        continue;
-                    }
-                    Route r = routes.lookup(alias);
-                    if (r == null) {
-                        throw error(path + ".models[" + j + "]", "'" + alias + "' is not a model alias in models:");
-                    }
-                    allowed.set(r.index());
+            byte[] digest = digest(str(k, path + ".hash", ""), path + ".hash");
+            String teamName = str(k, path + ".team", null);
+            Team team = null;
+            if (teamsDeclared) {
+                team = teamName == null ? null : teams.get(teamName);
+                if (team == null) {
+                    throw error(path + ".team", (teamName == null ? "missing" : "'" + teamName + "' is not a team in "
+                            + "teams:") + " (expected one of: " + String.join(", ", teams.keySet()) + ")");
                 }
-            } else if (!models.isMissingNode()) {
-                throw error(path + ".models", "expected a list of model aliases, or \"*\"");
+            }
+            BitSet allowed = new BitSet();
+            // Without models: a key of a declared team takes the team's; a key without one allows none (as before).
+            boolean all = k.has("models") ? models(k.path("models"), path + ".models", routes, allowed) : team != null;
+            boolean requireProject = false;
+            boolean requireUseCase = false;
+            JsonNode tags = k.path("require_tags");
+            if (!tags.isMissingNode() && !tags.isNull()) {
+                if (!tags.isArray()) {
+                    throw error(path + ".require_tags", "expected a list of tags (project, use_case)");
+                }
+                for (int j = 0; j < tags.size(); j++) {
+                    String tag = tags.get(j).asText();
+                    if (tag.equals("project")) {
+                        requireProject = true;
+                    } else if (tag.equals("use_case")) {
+                        requireUseCase = true;
+                    } else {
+                        throw error(path + ".require_tags[" + j + "]", "'" + tag + "' (expected: project or "
+                                + "use_case)");
+                    }
+                }
             }
             try {
-                out.add(new ApiKey(id, digest, str(k, path + ".user", null), str(k, path + ".team", null), all,
-                        allowed));
+                out.add(ApiKey.builder(id, digest)
+                        .user(str(k, path + ".user", null))
+                        .team(teamName, team)
+                        .models(all, allowed)
+                        .endpoints(endpoints(k.path("endpoints"), path + ".endpoints"))
+                        .expiresAtMillis(expiry(k, path + ".expires", settings.zone()))
+                        .disabled(bool(k, path + ".disabled", false))
+                        .requireTags(requireProject, requireUseCase)
+                        .defaultTags(str(k, path + ".project", null), str(k, path + ".use_case", null))
+                        .limits(limits(k.path("limits"), path + ".limits"))
+                        .budget(budget(k.path("budget"), path + ".budget"))
+                        .build());
             } catch (IllegalArgumentException ex) {
                 throw error(path, ex.getMessage());
             }
         }
+        return out;
+    }
+
+    /** Reads an instant ({@code 2027-01-01T00:00:00Z}, any offset) or a date (its start in {@code zone}). */
+    private long expiry(JsonNode k, String path, ZoneId zone) throws ConfigException {
+        String text = str(k, path, null);
+        if (text == null || text.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
         try {
-            return new KeyTable(out);
-        } catch (IllegalArgumentException ex) {
-            throw error("keys", ex.getMessage());
+            return OffsetDateTime.parse(text.trim()).toInstant().toEpochMilli();
+        } catch (DateTimeParseException e) {
+            try {
+                return LocalDate.parse(text.trim()).atStartOfDay(zone).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e2) {
+                throw error(path, "'" + text + "' (expected: an instant such as 2027-01-01T00:00:00Z, or a date)");
+            }
         }
     }
 

@@ -24,6 +24,8 @@ public final class Route {
     private final Deployment[] table;
     /** Input plus output list price per deployment, {@link Long#MAX_VALUE} when unpriced; for least-cost. */
     private final long[] costKeys;
+    /** The highest price of each kind among the deployments, or null when one is unpriced. */
+    private final Price maxPrice;
     /** Serialises ejection decisions, so that two deployments failing at once cannot both be ejected last. */
     private final AtomicInteger ejecting = new AtomicInteger();
 
@@ -47,6 +49,11 @@ public final class Route {
         this.table = this.deployments.toArray(new Deployment[0]);
         this.costKeys = new long[n];
         long totalWeight = 0;
+        long maxIn = 0;
+        long maxOut = 0;
+        long maxCached = 0;
+        long maxWrite = 0;
+        boolean priced = true;
         for (int i = 0; i < n; i++) {
             Deployment d = table[i];
             if (d.index() != i) {
@@ -60,12 +67,21 @@ public final class Route {
             }
             Price p = d.price();
             costKeys[i] = p == null ? Long.MAX_VALUE : p.inputMicrosPerMTok() + p.outputMicrosPerMTok();
+            if (p == null) {
+                priced = false;
+            } else {
+                maxIn = Math.max(maxIn, p.inputMicrosPerMTok());
+                maxOut = Math.max(maxOut, p.outputMicrosPerMTok());
+                maxCached = Math.max(maxCached, p.cachedInputMicrosPerMTok());
+                maxWrite = Math.max(maxWrite, p.cacheWriteMicrosPerMTok());
+            }
             totalWeight += d.weight();
             d.health().probeStaleNanos(policy.circuit().probeStaleNanos());
         }
         if (strategy == Strategy.WEIGHTED && totalWeight == 0) {
             throw new IllegalArgumentException("weighted route " + name + " has no deployment with a weight above 0");
         }
+        this.maxPrice = priced ? new Price(maxIn, maxOut, maxCached, maxWrite) : null;
     }
 
     /** A route with a single deployment, the default strategy and the default policy. */
@@ -123,6 +139,15 @@ public final class Route {
     /** Returns the price of {@link #primary()}, or {@code null} when none is configured. */
     public Price price() {
         return table[0].price();
+    }
+
+    /**
+     * Returns the highest input, output, cached-input and cache-write prices among the deployments (each taken
+     * separately), the price at which a worst-case reservation is made whichever deployment serves; {@code null}
+     * when some deployment has no price (its cost would be unknown).
+     */
+    public Price maxPrice() {
+        return maxPrice;
     }
 
     /**

@@ -1,0 +1,143 @@
+package dev.sluice.cluster;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/** A real redis-server on a free loopback port, without persistence, for one test class. */
+final class RedisServer implements AutoCloseable {
+    private final int port;
+    private Process process;
+    private RedisClient inspector;
+    private StatefulRedisConnection<String, String> inspection;
+
+    private RedisServer(int port) {
+        this.port = port;
+    }
+
+    static RedisServer start() {
+        RedisServer server = new RedisServer(freePort());
+        server.startProcess();
+        return server;
+    }
+
+    static RedisServer startOn(int port) {
+        RedisServer server = new RedisServer(port);
+        server.startProcess();
+        return server;
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts (or starts again, on the same port) the server process and waits until it answers PING. */
+    void startProcess() {
+        try {
+            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start redis-server", e);
+        }
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
+    }
+
+    /** Stops the server process (like a crash: no shutdown command). */
+    void kill() {
+        closeInspection();
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+    void pause() {
+        signal("-STOP");
+    }
+
+    void resume() {
+        signal("-CONT");
+    }
+
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** A connection for the test to look at (and set up) what is stored. */
+    RedisCommands<String, String> redis() {
+        if (inspection == null) {
+            inspector = RedisClient.create(uri());
+            inspection = inspector.connect();
+        }
+        return inspection.sync();
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    private void closeInspection() {
+        if (inspection != null) {
+            inspection.close();
+            inspector.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            inspection = null;
+            inspector = null;
+        }
+    }
+
+    private void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill " + signal + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean answersPing() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            socket.setSoTimeout(500);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] reply = new byte[7];
+            int n = in.readNBytes(reply, 0, 7);
+            return n == 7 && new String(reply, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package dev.sluice.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.journal.JournalEntry;
+import dev.sluice.journal.JournalReader;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+
+/**
+ * Three gateway processes sharing one Redis (started by the test): budgets and rate limits hold across them
+ * (RELIABILITY.md B6 with several instances; a shared 60 requests/minute admits 60, not 180), a key revoked
+ * through one node is refused by the others on the very next request, and losing Redis fails closed.
+ */
+@Timeout(600)
+class ClusterSystemTest {
+    static final String ADMIN_TOKEN = "sluice-admin-canary-3b9d71e0c4";
+    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+    private final List<ChildGateway> nodes = new ArrayList<>();
+    private final List<Path> dataDirs = new ArrayList<>();
+    private Process redis;
+    private int redisPort;
+
+    @BeforeEach
+    void startRedis() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            redisPort = s.getLocalPort();
+        }
+        redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> redisPing().equals("+PONG"));
+    }
+
+    @AfterEach
+    void stop() {
+        for (ChildGateway n : nodes) {
+            n.close();
+        }
+        if (redis != null) {
+            redis.destroyForcibly();
+        }
+    }
+
+    private String redisPing() throws IOException {
+        try (Socket s = new Socket("127.0.0.1", redisPort)) {
+            s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] b = new byte[7];
+            int n = s.getInputStream().read(b);
+            return new String(b, 0, Math.max(0, n - 2), StandardCharsets.US_ASCII);
+        }
+    }
+
+    private void startNodes(String keys) throws Exception {
+        Path dir = Files.createTempDirectory("sluice-cluster");
+        Path conf = dir.resolve("sluice.yaml");
+        Files.writeString(conf, GovernanceSystemTest.config(keys, "admin: {token: " + ADMIN_TOKEN + "}\n"
+                + "redis: {uri: \"redis://127.0.0.1:" + redisPort + "\", on_failure: closed}\n"));
+        for (int i = 0; i < 3; i++) {
+            Path data = dir.resolve("data-" + i);
+            dataDirs.add(data);
+            nodes.add(ChildGateway.start(conf, data, "--no-watch"));
+        }
+    }
+
+    private CompletableFuture<HttpResponse<String>> chat(ChildGateway node, String secret, String body) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port()
+                        + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + secret).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private Map<String, Long> spentByKey() {
+        Map<String, Long> spent = new HashMap<>();
+        for (Path d : dataDirs) {
+            try (JournalReader r = JournalReader.open(d.resolve("journal"))) {
+                for (JournalEntry e : r.last(Integer.MAX_VALUE, 0)) {
+                    if (e.isFinished() && e.end().costMicros() > 0 && e.request().keyId() != null) {
+                        spent.merge(e.request().keyId(), e.end().costMicros(), Long::sum);
+                    }
+                }
+            }
+        }
+        return spent;
+    }
+
+    @Test
+    void shouldHoldABudgetAcrossThreeGatewaysUnder64ConcurrentRequests() throws Exception {
+        int trials = Integer.getInteger("sluice.b6.cluster.trials", 1000);
+        StringBuilder keys = new StringBuilder();
+        for (int i = 0; i < trials; i++) {
+            keys.append(GovernanceSystemTest.keyLine("b6-" + i, "sk-b6-secret-" + i,
+                    "budget: {period: day, hard: 0.0034}"));
+        }
+        startNodes(keys.toString());
+        long t0 = System.nanoTime();
+        int admitted = 0;
+        for (int t = 0; t < trials; t++) {
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                calls.add(chat(nodes.get(i % 3), "sk-b6-secret-" + t,
+                        GovernanceSystemTest.body("demo", 100, "[[mock tokens=100]]")));
+            }
+            for (CompletableFuture<HttpResponse<String>> c : calls) {
+                HttpResponse<String> r = c.get();
+                if (r.statusCode() == 200) {
+                    admitted++;
+                } else {
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+                }
+            }
+        }
+        long budget = 3_400;
+        long reservation = 0;
+        long worst = Long.MIN_VALUE;
+        Map<String, Long> spent = spentByKey();
+        for (int t = 0; t < trials; t++) {
+            worst = Math.max(worst, spent.getOrDefault("b6-" + t, 0L) - budget);
+        }
+        for (Path d : dataDirs) {
+            try (JournalReader r = JournalReader.open(d.resolve("journal"))) {
+                for (JournalEntry e : r.last(Integer.MAX_VALUE, 0)) {
+                    if (e.isFinished()) {
+                        reservation = Math.max(reservation, e.end().costMicros());
+                    }
+                }
+            }
+        }
+        System.out.printf("B6 three gateways, one Redis: %d trials x 64 concurrent requests spread over the 3 "
+                        + "(worst case 4 budgets each): %d admitted (%.1f per trial), max overshoot %d micros (one "
+                        + "request costs up to %d), %.1f s%n", trials, admitted, (double) admitted / trials,
+                Math.max(0, worst), reservation, (System.nanoTime() - t0) / 1e9);
+        assertThat(worst).isLessThanOrEqualTo(reservation);
+        assertThat(admitted).isGreaterThanOrEqualTo(trials * 10);
+    }
+
+    @Test
+    void shouldShareOneRateLimitRevokeOnEveryNodeAndFailClosedWithoutRedis() throws Exception {
+        startNodes(GovernanceSystemTest.keyLine("rpm", "sk-cluster-rpm-0001", "limits: {requests_per_minute: 60}")
+                + GovernanceSystemTest.keyLine("rev", "sk-cluster-revoke-01", ""));
+        // 300 requests over the three gateways: a shared 60 per minute admits 60, not 180.
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            calls.add(chat(nodes.get(i % 3), "sk-cluster-rpm-0001", GovernanceSystemTest.body("demo", 10, "")));
+            if (i % 6 == 5) {
+                for (CompletableFuture<HttpResponse<String>> c : calls.subList(i - 5, i + 1)) {
+                    c.get();
+                }
+            }
+        }
+        int ok = 0;
+        int[] perNode = new int[3];
+        for (int i = 0; i < calls.size(); i++) {
+            if (calls.get(i).get().statusCode() == 200) {
+                ok++;
+                perNode[i % 3]++;
+            }
+        }
+        System.out.printf("cluster rate limit 60/min over 3 gateways: %d of 300 admitted (per node %d/%d/%d)%n", ok,
+                perNode[0], perNode[1], perNode[2]);
+        assertThat(ok).isBetween(59, 61);
+
+        // Revoked through node 0: refused on the very next request by nodes 1 and 2.
+        for (ChildGateway n : nodes) {
+            assertThat(chat(n, "sk-cluster-revoke-01", GovernanceSystemTest.body("demo", 10, "")).get().statusCode())
+                    .isEqualTo(200);
+        }
+        HttpResponse<String> revoke = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + nodes.get(0).adminPort() + "/admin/keys/rev/revoke")).header("Authorization", "Bearer "
+                        + ADMIN_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(revoke.statusCode()).as(revoke.body()).isEqualTo(200);
+        int after1 = chat(nodes.get(1), "sk-cluster-revoke-01", GovernanceSystemTest.body("demo", 10, "")).get()
+                .statusCode();
+        int after2 = chat(nodes.get(2), "sk-cluster-revoke-01", GovernanceSystemTest.body("demo", 10, "")).get()
+                .statusCode();
+        System.out.printf("revoked through node 0: the next request on node 1 -> %d, on node 2 -> %d%n", after1, after2);
+        assertThat(after1).isEqualTo(401);
+        assertThat(after2).isEqualTo(401);
+
+        // Redis gone: fail closed, and say so.
+        redis.destroyForcibly().waitFor();
+        HttpResponse<String> closed = chat(nodes.get(0), "sk-cluster-rpm-0001",
+                GovernanceSystemTest.body("demo", 10, "")).get();
+        String health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(0).adminPort()
+                + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        System.out.println("without Redis: " + closed.statusCode() + " " + closed.body() + "; health " + health);
+        assertThat(closed.statusCode()).isEqualTo(503);
+        assertThat(closed.body()).contains("admission_unavailable");
+        assertThat(health).contains("redis");
+        for (ChildGateway n : nodes) {
+            assertThat(n.output()).doesNotContain(ADMIN_TOKEN).doesNotContain("sk-cluster-rpm-0001")
+                    .doesNotContain("sk-cluster-revoke-01");
+        }
+    }
+}

@@ -1,0 +1,352 @@
+package dev.sluice.routing.admission;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sluice.routing.admission.internal.BudgetCounter;
+import dev.sluice.routing.admission.internal.LocalTicket;
+import dev.sluice.routing.admission.internal.ScopeCounters;
+import dev.sluice.routing.admission.internal.SlidingWindow;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * {@link Admission} with the counters in this process: per scope (created on first use, keyed by
+ * {@link Scope#counterKey()}) a sliding-window request and token count, an in-flight count and the budget of the
+ * current calendar period. A request is reserved scope by scope, each reservation atomic on its own (compare-and-set
+ * on the in-flight count and the budget, a monitor held for a few instructions on a window); when one refuses, the
+ * ones already taken are rolled back, so a request is in all its counters or none. A budget is never taken past its
+ * hard cap by a race: only a request that really costs more than it reserved overshoots. Allocates the ticket and
+ * the decision per request, nothing else once the counters exist. Thread-safe.
+ */
+public final class LocalAdmission implements Admission {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalAdmission.class);
+    private static final int OK = 0;
+    private static final int REFUSED_REQUESTS = 1;
+    private static final int REFUSED_TOKENS = 2;
+    private static final int REFUSED_CONCURRENCY = 3;
+    private static final int REFUSED_BUDGET = 4;
+    /** Admits requests no scope governs; settling it does nothing. */
+    private static final Ticket UNGOVERNED_TICKET = new Ticket() {
+    };
+    private static final AdmissionDecision UNGOVERNED = AdmissionDecision.admit(UNGOVERNED_TICKET, null, null);
+
+    private final LongSupplier clockMillis;
+    private final ConcurrentHashMap<String, ScopeCounters> keys = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ScopeCounters> teams = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ScopeCounters> models = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ScopeCounters> projects = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ScopeCounters> others = new ConcurrentHashMap<>();
+    private final Function<String, ScopeCounters> keyCounters = id -> new ScopeCounters("key:" + id);
+    private final Function<String, ScopeCounters> teamCounters = id -> new ScopeCounters("team:" + id);
+    private final Function<String, ScopeCounters> modelCounters = id -> new ScopeCounters("model:" + id);
+    private final Function<String, ScopeCounters> projectCounters = id -> new ScopeCounters("project:" + id);
+    private final Function<String, ScopeCounters> otherCounters = ScopeCounters::new;
+    private final AtomicLong softAlerts = new AtomicLong();
+    private volatile Map<String, Long> seeds = Map.of();
+    private volatile long seedMillis = -1;
+
+    /** Counters on the system clock (used only to date seeded spend; admission uses the request's time). */
+    public LocalAdmission() {
+        this(System::currentTimeMillis);
+    }
+
+    /** @param clockMillis epoch milliseconds, for dating the spend given to {@link #seedSpend} */
+    public LocalAdmission(LongSupplier clockMillis) {
+        this.clockMillis = requireNonNull(clockMillis, "clockMillis");
+    }
+
+    @Override
+    public void admit(AdmissionRequest request, AdmissionCallback callback) {
+        List<Scope> scopes = request.scopes();
+        int n = scopes.size();
+        if (n == 0) {
+            callback.decided(UNGOVERNED);
+            return;
+        }
+        long now = request.nowMillis();
+        LocalTicket t = new LocalTicket(Math.max(0, request.tokens()), Math.max(0, request.costMicros()),
+                SlidingWindow.windowOf(now));
+        t.scopeCount = n;
+        for (int i = 0; i < n; i++) {
+            Scope s = scopes.get(i);
+            ScopeCounters c = counters(s);
+            t.counters(i, c);
+            int refusal = reserve(c, s, request, t, i);
+            if (refusal != OK) {
+                release(t, i + 1, true, 0, 0);
+                callback.decided(refuse(refusal, s, c, request, t));
+                return;
+            }
+        }
+        callback.decided(AdmissionDecision.admit(t, requestState(scopes, now), tokenState(scopes, now)));
+    }
+
+    private int reserve(ScopeCounters c, Scope s, AdmissionRequest r, LocalTicket t, int i) {
+        Limits l = s.limits();
+        long now = r.nowMillis();
+        if (l.concurrent() >= 0) {
+            while (true) {
+                long inFlight = c.inFlight.get();
+                if (inFlight + 1 > l.concurrent()) {
+                    return REFUSED_CONCURRENCY;
+                }
+                if (c.inFlight.compareAndSet(inFlight, inFlight + 1)) {
+                    break;
+                }
+            }
+            t.addFlag(i, LocalTicket.TOOK_CONCURRENCY);
+        }
+        if (l.requestsPerMinute() >= 0) {
+            if (c.requests.tryAdd(now, 1, l.requestsPerMinute()) < 0) {
+                return REFUSED_REQUESTS;
+            }
+            t.addFlag(i, LocalTicket.TOOK_REQUEST);
+        }
+        if (l.tokensPerMinute() >= 0) {
+            if (c.tokens.tryAdd(now, t.tokens, l.tokensPerMinute()) < 0) {
+                return REFUSED_TOKENS;
+            }
+            t.addFlag(i, LocalTicket.TOOK_TOKENS);
+        }
+        Budget b = s.budget();
+        if (b != null) {
+            BudgetCounter bc = budgetCounter(c, b, r);
+            int tag;
+            if (b.hardMicros() >= 0) {
+                tag = bc.tryReserve(now, t.costMicros, b.hardMicros());
+                if (tag < 0) {
+                    return REFUSED_BUDGET;
+                }
+                t.addFlag(i, LocalTicket.TOOK_BUDGET);
+            } else {
+                tag = bc.tagAt(now);
+            }
+            t.addFlag(i, LocalTicket.TRACKS_SPEND);
+            t.budget(i, tag, b.softMicros());
+        }
+        return OK;
+    }
+
+    private BudgetCounter budgetCounter(ScopeCounters c, Budget b, AdmissionRequest r) {
+        BudgetCounter bc = c.budgetOrNull();
+        if (bc != null && bc.kind() == b.period() && bc.zone().equals(r.zone())) {
+            return bc;
+        }
+        Long seed = seeds.get(c.name);
+        return c.budget(b.period(), r.zone(), r.nowMillis(), seed == null ? 0 : seed, seed == null ? -1 : seedMillis);
+    }
+
+    @Override
+    public void settle(Ticket ticket, long realTokens, long realCostMicros) {
+        if (!(ticket instanceof LocalTicket)) {
+            return;
+        }
+        LocalTicket t = (LocalTicket) ticket;
+        if (!t.markSettled()) {
+            return;
+        }
+        release(t, t.scopeCount, false, Math.max(0, realTokens), Math.max(0, realCostMicros));
+    }
+
+    /**
+     * Gives back what the first {@code count} scopes took: everything on a rollback, and on a settle the concurrency
+     * slots, the token estimate (for the real count) and the cost reservation (for the real cost).
+     */
+    private void release(LocalTicket t, int count, boolean rollback, long realTokens, long realCostMicros) {
+        for (int i = 0; i < count; i++) {
+            ScopeCounters c = t.counters(i);
+            int flags = t.flags(i);
+            if ((flags & LocalTicket.TOOK_CONCURRENCY) != 0) {
+                c.inFlight.decrementAndGet();
+            }
+            if (rollback && (flags & LocalTicket.TOOK_REQUEST) != 0) {
+                c.requests.add(t.windowIndex, -1);
+            }
+            if ((flags & LocalTicket.TOOK_TOKENS) != 0) {
+                c.tokens.add(t.windowIndex, realTokens - t.tokens);
+            }
+            BudgetCounter bc = c.budgetOrNull();
+            if (bc == null) {
+                continue;
+            }
+            if ((flags & LocalTicket.TOOK_BUDGET) != 0) {
+                bc.settleReservation(t.tag(i), t.costMicros, realCostMicros);
+            }
+            if (!rollback && (flags & LocalTicket.TRACKS_SPEND) != 0) {
+                long spent = bc.addSpent(t.tag(i), realCostMicros);
+                long soft = t.softMicros(i);
+                if (soft >= 0 && spent >= soft && bc.markSoftAlert(t.tag(i))) {
+                    softAlerts.incrementAndGet();
+                    LOG.warn("Budget of {} passed its soft threshold: {} spent this {} (soft {})", c.name,
+                            money(spent), bc.kind().configName(), money(soft));
+                }
+            }
+        }
+    }
+
+    private AdmissionDecision refuse(int refusal, Scope s, ScopeCounters c, AdmissionRequest r, LocalTicket t) {
+        long now = r.nowMillis();
+        String who = s.kind() + " '" + s.id() + "'";
+        long windowRestSeconds = (SlidingWindow.restOfWindowMillis(now) + 999) / 1000;
+        RateLimitState requests = requestState(r.scopes(), now);
+        RateLimitState tokens = tokenState(r.scopes(), now);
+        switch (refusal) {
+            case REFUSED_REQUESTS:
+                return AdmissionDecision.refuse(429, "rate_limit_exceeded", "Rate limit reached for " + who + ": "
+                        + s.limits().requestsPerMinute() + " requests per minute. Retry after " + windowRestSeconds
+                        + " s.", windowRestSeconds, requests, tokens);
+            case REFUSED_TOKENS:
+                return AdmissionDecision.refuse(429, "tokens_limit_exceeded", "Token rate limit reached for " + who
+                        + ": " + s.limits().tokensPerMinute() + " tokens per minute, this request reserves " + t.tokens
+                        + ". Retry after " + windowRestSeconds + " s.", windowRestSeconds, requests, tokens);
+            case REFUSED_CONCURRENCY:
+                return AdmissionDecision.refuse(429, "concurrency_limit_exceeded", "Too many concurrent requests for "
+                        + who + ": at most " + s.limits().concurrent() + " at once.", 1, requests, tokens);
+            default:
+                BudgetCounter bc = c.budgetOrNull();
+                long untilMillis = bc == null ? 1000 : bc.untilNextPeriodMillis(now);
+                long seconds = Math.max(1, (untilMillis + 999) / 1000);
+                return AdmissionDecision.refuse(429, "budget_exceeded", "Budget exhausted for " + who + ": "
+                        + money(s.budget().hardMicros()) + " per " + s.budget().period().configName()
+                        + ", this request reserves up to " + money(t.costMicros) + ".", seconds, requests, tokens);
+        }
+    }
+
+    /** The request limit state of the scope with the least remaining, or {@code null} when none has one. */
+    private RateLimitState requestState(List<Scope> scopes, long now) {
+        long limit = -1;
+        long remaining = Long.MAX_VALUE;
+        long reset = 0;
+        for (int i = 0; i < scopes.size(); i++) {
+            Scope s = scopes.get(i);
+            long l = s.limits().requestsPerMinute();
+            if (l < 0) {
+                continue;
+            }
+            ScopeCounters c = counters(s);
+            long rem = c.requests.remaining(now, l);
+            if (rem < remaining) {
+                limit = l;
+                remaining = rem;
+                reset = c.requests.resetMillis(now);
+            }
+        }
+        return limit < 0 ? null : new RateLimitState(limit, remaining, reset);
+    }
+
+    /** The token limit state of the scope with the least remaining, or {@code null} when none has one. */
+    private RateLimitState tokenState(List<Scope> scopes, long now) {
+        long limit = -1;
+        long remaining = Long.MAX_VALUE;
+        long reset = 0;
+        for (int i = 0; i < scopes.size(); i++) {
+            Scope s = scopes.get(i);
+            long l = s.limits().tokensPerMinute();
+            if (l < 0) {
+                continue;
+            }
+            ScopeCounters c = counters(s);
+            long rem = c.tokens.remaining(now, l);
+            if (rem < remaining) {
+                limit = l;
+                remaining = rem;
+                reset = c.tokens.resetMillis(now);
+            }
+        }
+        return limit < 0 ? null : new RateLimitState(limit, remaining, reset);
+    }
+
+    private ScopeCounters counters(Scope s) {
+        // One map per kind, keyed by id: no counterKey() string is built per request.
+        ConcurrentHashMap<String, ScopeCounters> map;
+        Function<String, ScopeCounters> create;
+        String id = s.id();
+        switch (s.kind()) {
+            case "key":
+                map = keys;
+                create = keyCounters;
+                break;
+            case "team":
+                map = teams;
+                create = teamCounters;
+                break;
+            case "model":
+                map = models;
+                create = modelCounters;
+                break;
+            case "project":
+                map = projects;
+                create = projectCounters;
+                break;
+            default:
+                map = others;
+                create = otherCounters;
+                id = s.counterKey();
+                break;
+        }
+        ScopeCounters c = map.get(id);
+        return c != null ? c : map.computeIfAbsent(id, create);
+    }
+
+    /**
+     * {@inheritDoc} Counters in use by requests still in flight are dropped with the rest: call it before traffic.
+     * A seeded spend applies to the period (of the scope's budget, in the request's zone) containing the moment of
+     * this call.
+     */
+    @Override
+    public void seedSpend(Map<String, Long> spentMicrosByBudgetKey) {
+        synchronized (this) {
+            seeds = Map.copyOf(spentMicrosByBudgetKey);
+            seedMillis = clockMillis.getAsLong();
+            keys.clear();
+            teams.clear();
+            models.clear();
+            projects.clear();
+            others.clear();
+        }
+    }
+
+    /** Returns how many times a budget passed its soft threshold (once per scope and period). */
+    public long softAlerts() {
+        return softAlerts.get();
+    }
+
+    /** Returns the settled spend of a scope's budget in the period containing {@code nowMillis} (0 when none). */
+    public long spentMicros(Scope scope, long nowMillis) {
+        BudgetCounter bc = counters(scope).budgetOrNull();
+        return bc == null ? 0 : bc.spentMicros(nowMillis);
+    }
+
+    /** Returns the spend plus outstanding reservations of a scope's budget in the period containing nowMillis. */
+    public long committedMicros(Scope scope, long nowMillis) {
+        BudgetCounter bc = counters(scope).budgetOrNull();
+        return bc == null ? 0 : bc.committedMicros(nowMillis);
+    }
+
+    /** Returns the requests of a scope admitted and not yet settled (counted only under a concurrency limit). */
+    public long inFlight(Scope scope) {
+        return counters(scope).inFlight.get();
+    }
+
+    @Override
+    public String health() {
+        return "ok";
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private static String money(long micros) {
+        return BigDecimal.valueOf(micros, 6).setScale(2, java.math.RoundingMode.HALF_UP).toPlainString();
+    }
+}

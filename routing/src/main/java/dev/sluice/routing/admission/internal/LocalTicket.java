@@ -1,0 +1,152 @@
+package dev.sluice.routing.admission.internal;
+
+import dev.sluice.routing.admission.Ticket;
+
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+/**
+ * What a locally admitted request holds: per scope its counters, what was taken ({@code TOOK_*} flags) and the
+ * budget period it was charged to. Four scopes live in fields (key, team, model, project: no arrays per request);
+ * more chain another ticket. Settled at most once. Thread-safe for {@link #markSettled}; the slots are written by
+ * the admitting thread before the ticket is published.
+ */
+public final class LocalTicket implements Ticket {
+    public static final int TOOK_CONCURRENCY = 1;
+    public static final int TOOK_REQUEST = 2;
+    public static final int TOOK_TOKENS = 4;
+    public static final int TOOK_BUDGET = 8;
+    public static final int TRACKS_SPEND = 16;
+    private static final int SLOTS = 4;
+    private static final AtomicIntegerFieldUpdater<LocalTicket> SETTLED =
+            AtomicIntegerFieldUpdater.newUpdater(LocalTicket.class, "settled");
+
+    public final long tokens;
+    public final long costMicros;
+    public final long windowIndex;
+    /** How many scopes the request was admitted over (slots in use). */
+    public int scopeCount;
+    private ScopeCounters c0;
+    private ScopeCounters c1;
+    private ScopeCounters c2;
+    private ScopeCounters c3;
+    private int flags0;
+    private int flags1;
+    private int flags2;
+    private int flags3;
+    private int tag0;
+    private int tag1;
+    private int tag2;
+    private int tag3;
+    private long soft0 = -1;
+    private long soft1 = -1;
+    private long soft2 = -1;
+    private long soft3 = -1;
+    private LocalTicket next;
+    private volatile int settled;
+
+    public LocalTicket(long tokens, long costMicros, long windowIndex) {
+        this.tokens = tokens;
+        this.costMicros = costMicros;
+        this.windowIndex = windowIndex;
+    }
+
+    /** Returns true for the first caller only. */
+    public boolean markSettled() {
+        return SETTLED.compareAndSet(this, 0, 1);
+    }
+
+    public void counters(int i, ScopeCounters c) {
+        if (i >= SLOTS) {
+            chained().counters(i - SLOTS, c);
+            return;
+        }
+        switch (i) {
+            case 0: c0 = c; break;
+            case 1: c1 = c; break;
+            case 2: c2 = c; break;
+            default: c3 = c; break;
+        }
+    }
+
+    public ScopeCounters counters(int i) {
+        if (i >= SLOTS) {
+            return next == null ? null : next.counters(i - SLOTS);
+        }
+        switch (i) {
+            case 0: return c0;
+            case 1: return c1;
+            case 2: return c2;
+            default: return c3;
+        }
+    }
+
+    public void addFlag(int i, int flag) {
+        if (i >= SLOTS) {
+            chained().addFlag(i - SLOTS, flag);
+            return;
+        }
+        switch (i) {
+            case 0: flags0 |= flag; break;
+            case 1: flags1 |= flag; break;
+            case 2: flags2 |= flag; break;
+            default: flags3 |= flag; break;
+        }
+    }
+
+    public int flags(int i) {
+        if (i >= SLOTS) {
+            return next == null ? 0 : next.flags(i - SLOTS);
+        }
+        switch (i) {
+            case 0: return flags0;
+            case 1: return flags1;
+            case 2: return flags2;
+            default: return flags3;
+        }
+    }
+
+    /** Records the budget period tag and soft threshold (-1 for none) of scope {@code i}. */
+    public void budget(int i, int tag, long softMicros) {
+        if (i >= SLOTS) {
+            chained().budget(i - SLOTS, tag, softMicros);
+            return;
+        }
+        switch (i) {
+            case 0: tag0 = tag; soft0 = softMicros; break;
+            case 1: tag1 = tag; soft1 = softMicros; break;
+            case 2: tag2 = tag; soft2 = softMicros; break;
+            default: tag3 = tag; soft3 = softMicros; break;
+        }
+    }
+
+    public int tag(int i) {
+        if (i >= SLOTS) {
+            return next.tag(i - SLOTS);
+        }
+        switch (i) {
+            case 0: return tag0;
+            case 1: return tag1;
+            case 2: return tag2;
+            default: return tag3;
+        }
+    }
+
+    public long softMicros(int i) {
+        if (i >= SLOTS) {
+            return next.softMicros(i - SLOTS);
+        }
+        switch (i) {
+            case 0: return soft0;
+            case 1: return soft1;
+            case 2: return soft2;
+            default: return soft3;
+        }
+    }
+
+    private LocalTicket chained() {
+        if (next == null) {
+            next = new LocalTicket(tokens, costMicros, windowIndex);
+        }
+        return next;
+    }
+}

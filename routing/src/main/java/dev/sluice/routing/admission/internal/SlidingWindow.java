@@ -1,0 +1,84 @@
+package dev.sluice.routing.admission.internal;
+
+/**
+ * A per-minute limit over a sliding window approximated by two fixed 60 s windows: the estimate at a moment is the
+ * previous window's count weighted by the part of it still inside the last minute, plus the current window's
+ * count. A burst at any moment admits the limit, give or take one, within a minute. Allocation-free.
+ * Thread-safe: each call holds this object's monitor for a few arithmetic instructions (three words change
+ * together on a roll, which one compare-and-set cannot cover).
+ */
+public final class SlidingWindow {
+    /** The length of one fixed window. */
+    public static final long WINDOW_MS = 60_000;
+
+    private long window = Long.MIN_VALUE;
+    private long previous;
+    private long current;
+
+    /** Returns the index of the fixed window that contains {@code nowMillis}. */
+    public static long windowOf(long nowMillis) {
+        return Math.floorDiv(nowMillis, WINDOW_MS);
+    }
+
+    /** Returns the milliseconds from {@code nowMillis} to the end of its fixed window (1 to 60,000). */
+    public static long restOfWindowMillis(long nowMillis) {
+        return WINDOW_MS - Math.floorMod(nowMillis, WINDOW_MS);
+    }
+
+    /**
+     * Adds {@code n} when the estimate plus {@code n} stays within {@code limit}; returns what remains of the limit
+     * afterwards (>= 0), or -1 when refused (nothing added).
+     */
+    public synchronized long tryAdd(long nowMillis, long n, long limit) {
+        roll(nowMillis);
+        long estimate = estimate(nowMillis);
+        if (estimate + n > limit) {
+            return -1;
+        }
+        current += n;
+        return Math.max(0, limit - estimate - n);
+    }
+
+    /**
+     * Corrects what was added in fixed window {@code windowIndex} by {@code delta} (a settle: real minus estimated
+     * tokens, or a rollback). Nothing happens once that window has left the last minute. Counts never go below 0.
+     */
+    public synchronized void add(long windowIndex, long delta) {
+        if (windowIndex == window) {
+            current = Math.max(0, current + delta);
+        } else if (windowIndex == window - 1) {
+            previous = Math.max(0, previous + delta);
+        }
+    }
+
+    /** Returns what remains of {@code limit} at {@code nowMillis} (>= 0). */
+    public synchronized long remaining(long nowMillis, long limit) {
+        roll(nowMillis);
+        return Math.max(0, limit - estimate(nowMillis));
+    }
+
+    /** Returns the milliseconds until the estimate is back to 0 (the limit fully available again). */
+    public synchronized long resetMillis(long nowMillis) {
+        roll(nowMillis);
+        long rest = window == windowOf(nowMillis) ? restOfWindowMillis(nowMillis) : WINDOW_MS;
+        if (current > 0) {
+            return rest + WINDOW_MS;
+        }
+        return previous > 0 ? rest : 0;
+    }
+
+    private void roll(long nowMillis) {
+        long w = windowOf(nowMillis);
+        if (w > window) {
+            previous = w == window + 1 ? current : 0;
+            current = 0;
+            window = w;
+        }
+    }
+
+    private long estimate(long nowMillis) {
+        // A caller whose clock reads a little behind another's counts as at the start of the current window.
+        long elapsed = Math.min(WINDOW_MS - 1, Math.max(0, nowMillis - window * WINDOW_MS));
+        return previous * (WINDOW_MS - elapsed) / WINDOW_MS + current;
+    }
+}

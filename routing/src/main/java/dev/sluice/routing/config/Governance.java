@@ -1,0 +1,42 @@
+package dev.sluice.routing.config;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sluice.routing.admission.Limits;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The governance part of a snapshot as read from the configuration: settings, teams, projects, per-alias limits,
+ * admin token, Redis, prices. Thread-safe (immutable).
+ */
+final class Governance {
+    static final Governance NONE = new Governance(GovernanceSettings.DEFAULTS, false, Map.of(), Map.of(), Map.of(),
+            null, null, PriceTable.EMPTY, List.of());
+
+    final GovernanceSettings settings;
+    /** Whether {@code teams:} is present: then a key's team must name one of them. */
+    final boolean teamsDeclared;
+    final Map<String, Team> teams;
+    final Map<String, Project> projects;
+    final Map<String, Limits> modelLimits;
+    final byte[] adminTokenDigest;
+    final RedisSettings redis;
+    final PriceTable pricing;
+    final List<String> unpriced;
+
+    Governance(GovernanceSettings settings, boolean teamsDeclared, Map<String, Team> teams,
+               Map<String, Project> projects, Map<String, Limits> modelLimits, byte[] adminTokenDigest,
+               RedisSettings redis, PriceTable pricing, List<String> unpriced) {
+        this.settings = requireNonNull(settings, "settings");
+        this.teamsDeclared = teamsDeclared;
+        this.teams = Map.copyOf(teams);
+        this.projects = Map.copyOf(projects);
+        this.modelLimits = Map.copyOf(modelLimits);
+        this.adminTokenDigest = adminTokenDigest == null ? null : adminTokenDigest.clone();
+        this.redis = redis;
+        this.pricing = requireNonNull(pricing, "pricing");
+        this.unpriced = List.copyOf(unpriced);
+    }
+}
