@@ -211,9 +211,19 @@ class ClusterSystemTest {
         assertThat(closed.statusCode()).isEqualTo(503);
         assertThat(closed.body()).contains("admission_unavailable");
         assertThat(health).contains("redis");
+        // F1: no secret in what the gateways printed, in their metrics or admin answers, or in their files.
         for (ChildGateway n : nodes) {
-            assertThat(n.output()).doesNotContain(ADMIN_TOKEN).doesNotContain("sk-cluster-rpm-0001")
+            StringBuilder seen = new StringBuilder(n.output());
+            for (String path : List.of("/metrics", "/admin/routes", "/admin/keys", "/admin/config")) {
+                seen.append(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.adminPort() + path))
+                        .header("Authorization", "Bearer " + ADMIN_TOKEN).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+            }
+            assertThat(seen.toString()).doesNotContain(ADMIN_TOKEN).doesNotContain("sk-cluster-rpm-0001")
                     .doesNotContain("sk-cluster-revoke-01");
+        }
+        for (Path d : dataDirs) {
+            TestGateway.assertNoCanaryIn(d);
         }
     }
 }

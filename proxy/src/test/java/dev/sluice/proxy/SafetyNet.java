@@ -47,6 +47,11 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
         List<String> blocking = new ArrayList<>(BLOCKING);
         LEAKS.clear();
         BLOCKING.clear();
+        if (TestGateway.SCANNED_FILES.get() > 0) {
+            System.out.printf("F1 canary scan after %s: %d files (%.1f MB) written by test gateways so far, 0 canary "
+                    + "secrets found%n", context.getDisplayName(), TestGateway.SCANNED_FILES.get(),
+                    TestGateway.SCANNED_BYTES.get() / 1e6);
+        }
         if (!blocking.isEmpty()) {
             throw new AssertionError("blocking call on an event loop: " + blocking);
         }
