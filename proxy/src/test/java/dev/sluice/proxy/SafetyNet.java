@@ -24,8 +24,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
     static final ConcurrentLinkedQueue<String> LEAKS = new ConcurrentLinkedQueue<>();
     static final ConcurrentLinkedQueue<String> BLOCKING = new ConcurrentLinkedQueue<>();
+    /** Log lines (of in-process gateways) that carried a canary secret (RELIABILITY.md F1). */
+    static final ConcurrentLinkedQueue<String> CANARY_LOG_LINES = new ConcurrentLinkedQueue<>();
+    static final java.util.concurrent.atomic.AtomicLong LOG_LINES = new java.util.concurrent.atomic.AtomicLong();
 
     static {
+        // Before any logger binds to them: every log line the gateways write goes through the canary scan.
+        System.setOut(new CanaryScan(System.out));
+        System.setErr(new CanaryScan(System.err));
         // Must run before the first buffer class is initialised, so every detector is a recording one.
         ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new RecordingFactory());
         BlockHound.install(builder -> builder.blockingMethodCallback(m -> {
@@ -47,16 +53,67 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
         List<String> blocking = new ArrayList<>(BLOCKING);
         LEAKS.clear();
         BLOCKING.clear();
+        List<String> canaryLines = new ArrayList<>(CANARY_LOG_LINES);
+        CANARY_LOG_LINES.clear();
+        if (!canaryLines.isEmpty()) {
+            throw new AssertionError("canary secret in a log line: " + canaryLines);
+        }
         if (TestGateway.SCANNED_FILES.get() > 0) {
-            System.out.printf("F1 canary scan after %s: %d files (%.1f MB) written by test gateways so far, 0 canary "
-                    + "secrets found%n", context.getDisplayName(), TestGateway.SCANNED_FILES.get(),
-                    TestGateway.SCANNED_BYTES.get() / 1e6);
+            System.out.printf("F1 canary scan after %s: %d files (%.1f MB) written by test gateways and %d log lines "
+                    + "so far, 0 canary secrets found%n", context.getDisplayName(), TestGateway.SCANNED_FILES.get(),
+                    TestGateway.SCANNED_BYTES.get() / 1e6, LOG_LINES.get());
         }
         if (!blocking.isEmpty()) {
             throw new AssertionError("blocking call on an event loop: " + blocking);
         }
         if (!leaks.isEmpty()) {
             throw new AssertionError(leaks.size() + " buffer leak(s):\n" + String.join("\n\n", leaks));
+        }
+    }
+
+    /**
+     * Passes everything through and checks each log line (the gateways' logger writes lines that start with an
+     * ISO timestamp) for the tests' canary secrets.
+     */
+    private static final class CanaryScan extends java.io.PrintStream {
+        private final StringBuilder line = new StringBuilder();
+
+        CanaryScan(java.io.PrintStream out) {
+            super(out, true);
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            super.write(b);
+            scan((char) (b & 0xff));
+        }
+
+        @Override
+        public synchronized void write(byte[] buf, int off, int len) {
+            super.write(buf, off, len);
+            for (int i = off; i < off + len; i++) {
+                scan((char) (buf[i] & 0xff));
+            }
+        }
+
+        private void scan(char c) {
+            if (c != '\n') {
+                if (line.length() < 64 * 1024) {
+                    line.append(c);
+                }
+                return;
+            }
+            if (line.length() > 20 && Character.isDigit(line.charAt(0)) && line.charAt(4) == '-'
+                    && line.charAt(10) == 'T') {
+                LOG_LINES.incrementAndGet();
+                String l = line.toString();
+                for (String canary : TestGateway.CANARIES) {
+                    if (l.contains(canary)) {
+                        CANARY_LOG_LINES.add(l);
+                    }
+                }
+            }
+            line.setLength(0);
         }
     }
 

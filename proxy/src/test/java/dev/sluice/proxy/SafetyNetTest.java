@@ -39,6 +39,20 @@ class SafetyNetTest {
     }
 
     @Test
+    void shouldFindACanarySecretInAFileAndAcrossAChunkBoundary() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("sluice-canary");
+        byte[] data = new byte[(1 << 20) + 4096];
+        byte[] secret = TestGateway.DEMO_KEY.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        // Straddling the 1 MiB chunk boundary of the scan.
+        System.arraycopy(secret, 0, data, (1 << 20) - 5, secret.length);
+        java.nio.file.Files.write(dir.resolve("journal.cq4"), data);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestGateway.assertNoCanaryIn(dir))
+                .hasMessageContaining("canary secret");
+        java.nio.file.Files.write(dir.resolve("journal.cq4"), new byte[data.length]);
+        TestGateway.assertNoCanaryIn(dir);
+    }
+
+    @Test
     void shouldCatchLeakedBuffer() throws Exception {
         leakOne();
         for (int i = 0; i < 20 && SafetyNet.LEAKS.isEmpty(); i++) {
