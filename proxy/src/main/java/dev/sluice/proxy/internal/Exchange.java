@@ -155,6 +155,9 @@ final class Exchange {
     private long lastReadNanos;
     private ArrayDeque<Object> held;
     private ScheduledFuture<?> timer;
+    /** Whether {@link #timer} is the phase timer (else the wait before a retry), and when it fires. */
+    private boolean phaseTimer;
+    private long phaseTimerAtNanos;
     private Usage usage;
     private UsageScanner usageScanner;
     private SseRelay relay;
@@ -556,6 +559,7 @@ final class Exchange {
         gateway.metrics().retryScheduled();
         cancelTimer();
         timer = res.loop.schedule(this::retryNow, waitMs, TimeUnit.MILLISECONDS);
+        phaseTimer = false;
         return true;
     }
 
@@ -1023,12 +1027,23 @@ final class Exchange {
     }
 
     private void armTimer() {
-        cancelTimer();
         long limit = phaseLimitNanos();
-        if (limit != Long.MAX_VALUE) {
-            timer = res.loop.schedule(this::onTimer, Math.max(limit - System.nanoTime(), 1_000_000L),
-                    TimeUnit.NANOSECONDS);
+        if (timer != null && phaseTimer && phaseTimerAtNanos <= limit) {
+            // The timer set already fires no later than this phase's limit, and onTimer re-arms it for the rest:
+            // no cancel and schedule per phase change (the commit of every request).
+            return;
         }
+        cancelTimer();
+        if (limit != Long.MAX_VALUE) {
+            schedulePhaseTimer(limit, System.nanoTime());
+        }
+    }
+
+    private void schedulePhaseTimer(long limitNanos, long nowNanos) {
+        long delay = Math.max(limitNanos - nowNanos, 1_000_000L);
+        timer = res.loop.schedule(this::onTimer, delay, TimeUnit.NANOSECONDS);
+        phaseTimer = true;
+        phaseTimerAtNanos = nowNanos + delay;
     }
 
     private void cancelTimer() {
@@ -1046,7 +1061,7 @@ final class Exchange {
         long now = System.nanoTime();
         long limit = phaseLimitNanos();
         if (now < limit || held != null) {
-            timer = res.loop.schedule(this::onTimer, Math.max(limit - now, 1_000_000L), TimeUnit.NANOSECONDS);
+            schedulePhaseTimer(limit, now);
             return;
         }
         boolean whole = now >= deadlineNanos;
