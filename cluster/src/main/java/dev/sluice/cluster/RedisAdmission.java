@@ -307,31 +307,6 @@ public final class RedisAdmission implements Admission {
         seed = new Seed(Map.copyOf(requireNonNull(spentMicrosByBudgetKey, "spentMicrosByBudgetKey")), clock.millis());
     }
 
-    /**
-     * Adds {@code keyId} to the shared revocation set; every gateway refuses it 401 {@code key_revoked} on its next
-     * admission. Durable in Redis on return. Blocks up to the command timeout: call it off the event loops.
-     *
-     * @throws IllegalStateException when Redis cannot be reached
-     */
-    @Override
-    public void revoke(String keyId) {
-        requireNonNull(keyId, "keyId");
-        StatefulRedisConnection<String, String> c = connection;
-        if (c == null || !c.isOpen()) {
-            throw new IllegalStateException("cannot revoke key " + keyId + ": shared limits unreachable (redis): "
-                    + (lastError != null ? lastError : "connection lost"));
-        }
-        try {
-            c.sync().sadd(names.revoked(), keyId);
-            succeeded();
-        } catch (RuntimeException e) {
-            failures.increment();
-            failed(e);
-            throw new IllegalStateException("cannot revoke key " + keyId + ": shared limits unreachable (redis): "
-                    + describe(e), e);
-        }
-    }
-
     /** Returns "ok", or "redis unavailable: &lt;reason&gt;". */
     @Override
     public String health() {

@@ -232,10 +232,9 @@ class RedisAdmissionSystemTest {
 
     @Test
     void shouldRefuseARevokedKeyOnEveryInstance() {
-        RedisAdmission first = connect();
         RedisAdmission second = connect();
         assertThat(decide(second, request(1, 0, key("k", Limits.NONE))).admitted()).isTrue();
-        first.revoke("k");
+        revokeThroughTheKeyStore("k");
         AdmissionDecision refused = decide(second, request(1, 0, key("k", Limits.NONE)));
         assertThat(refused.status()).isEqualTo(401);
         assertThat(refused.code()).isEqualTo("key_revoked");
@@ -289,5 +288,13 @@ class RedisAdmissionSystemTest {
         assertThat(decision.requests().remaining()).isEqualTo(9);
         assertThat(decision.tokens().limit()).isEqualTo(1_000);
         assertThat(decision.tokens().remaining()).isEqualTo(900);
+    }
+
+    /** Revokes {@code id} the way the gateway's admin API does: through the shared key store. */
+    private void revokeThroughTheKeyStore(String id) {
+        try (RedisKeyStore store = RedisKeyStore.connect(redis.uri(), PREFIX)) {
+            store.put(new dev.sluice.routing.admission.StoredKey(id, "ab".repeat(32), null, null, null, null,
+                    Long.MAX_VALUE, false, true, null, null, List.of(), Limits.NONE, null, 0));
+        }
     }
 }

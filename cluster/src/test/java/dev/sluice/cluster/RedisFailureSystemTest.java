@@ -24,7 +24,6 @@ import static dev.sluice.cluster.Admissions.key;
 import static dev.sluice.cluster.Admissions.keyWithBudget;
 import static dev.sluice.cluster.Admissions.request;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Redis killed, frozen, or not there yet: the configured policy decides, and health says so. */
@@ -72,8 +71,6 @@ class RedisFailureSystemTest {
         await().until(() -> !admission.connected());
         assertThat(admission.health()).startsWith("redis unavailable: ");
         assertThat(admission.failures()).isPositive();
-        assertThatThrownBy(() -> admission.revoke("k")).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("shared limits unreachable (redis)");
     }
 
     @Test

@@ -176,7 +176,7 @@ class SharedCountersSystemTest {
         for (RedisAdmission gateway : gateways) {
             assertThat(decide(gateway, request(1, 0, scope)).admitted()).isTrue();
         }
-        gateways.get(0).revoke("revoked");
+        revokeThroughTheKeyStore("revoked");
         for (RedisAdmission gateway : gateways) {
             AdmissionDecision decision = decide(gateway, request(1, 0, scope));
             assertThat(decision.status()).isEqualTo(401);
@@ -185,5 +185,13 @@ class SharedCountersSystemTest {
     }
 
     private record Admitted(RedisAdmission gateway, AdmissionDecision decision) {
+    }
+
+    /** Revokes {@code id} the way the gateway's admin API does: through the shared key store. */
+    private void revokeThroughTheKeyStore(String id) {
+        try (RedisKeyStore store = RedisKeyStore.connect(redis.uri(), PREFIX)) {
+            store.put(new dev.sluice.routing.admission.StoredKey(id, "ab".repeat(32), null, null, null, null,
+                    Long.MAX_VALUE, false, true, null, null, List.of(), Limits.NONE, null, 0));
+        }
     }
 }

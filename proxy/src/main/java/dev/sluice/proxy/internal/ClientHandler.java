@@ -45,6 +45,7 @@ import java.util.concurrent.TimeUnit;
  * Confined to the channel's event loop.
  */
 public final class ClientHandler extends ChannelDuplexHandler {
+    private static final io.netty.util.AsciiString X_API_KEY = io.netty.util.AsciiString.cached("x-api-key");
     /** Longest time input is drained after an answer that closes the connection. */
     static final long LINGER_MS = 2_000;
     /** Most header fields accepted in one request (431 past it, RELIABILITY.md A5). */
@@ -263,14 +264,20 @@ public final class ClientHandler extends ChannelDuplexHandler {
         return t.length() > 128 ? t.substring(0, 128) : t;
     }
 
+    /** Whether the header {@code name} (known to be present) occurs more than once; no list is built. */
+    private static boolean repeated(HttpHeaders h, CharSequence name) {
+        java.util.Iterator<? extends CharSequence> values = h.valueCharSequenceIterator(name);
+        values.next();
+        return values.hasNext();
+    }
+
     private ApiKey authenticate(HttpHeaders h, GatewayConfig config) {
-        java.util.List<String> auths = h.getAll(HttpHeaderNames.AUTHORIZATION);
-        String apiKey = h.get("x-api-key");
-        if (auths.size() > 1 || h.getAll("x-api-key").size() > 1) {
+        String auth = h.get(HttpHeaderNames.AUTHORIZATION);
+        String apiKey = h.get(X_API_KEY);
+        if ((auth != null && repeated(h, HttpHeaderNames.AUTHORIZATION)) || (apiKey != null && repeated(h, X_API_KEY))) {
             // Two credentials: which one would a proxy in front have checked? Refused rather than guessed.
             return null;
         }
-        String auth = auths.isEmpty() ? null : auths.get(0);
         String secret = null;
         int start = 0;
         if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -28,13 +28,6 @@ public interface Admission extends AutoCloseable {
      */
     void seedSpend(java.util.Map<String, Long> spentMicrosByBudgetKey);
 
-    /**
-     * Refuses the key from now on, on every gateway sharing these counters (the cluster implementation checks a
-     * shared revocation set inside the same atomic admission; locally the key table already drops the key).
-     */
-    default void revoke(String keyId) {
-    }
-
     /** Returns "ok", or why admission cannot work right now (for health and metrics). */
     String health();
 

@@ -14,7 +14,7 @@ import java.util.Random;
  * RELIABILITY.md E2: a key is found by the SHA-256 of what was presented, so a near miss of a real key (the same
  * first 8, 16 or 24 characters) costs what a random wrong key costs: the prefix a caller shares with a real key
  * changes nothing the table looks at. Reports the two lookup-time distributions (a two-sample Kolmogorov-Smirnov
- * statistic over 10^5 interleaved probes each); asserts the structure that makes them alike.
+ * statistic over 10^5 interleaved probes each) and asserts that no near miss is taken for the key.
  */
 class KeyLookupTimingTest {
     private static final String REAL = "sk-sluice-real-key-0123456789abcdefghijklmnopqrstuv";
@@ -67,11 +67,8 @@ class KeyLookupTimingTest {
         assertThat(found).isZero();
         assertThat(table.lookup(d.digest(REAL, 0, REAL.length()))).isNotNull();
         // The timing figures are reported, not asserted (speed is measured, never asserted in unit tests: on a
-        // loaded machine they move by tens of nanoseconds either way). What makes them equal is structural, and
-        // asserted: the table holds digests only and compares a whole digest in constant time.
-        for (ApiKey k : table.keys()) {
-            assertThat(k.digest()).hasSize(KeyDigester.DIGEST_BYTES);
-        }
+        // loaded machine they move by tens of nanoseconds either way). What makes them alike is structural: the
+        // table is probed by the digest of what was presented and compares whole digests (MessageDigest.isEqual).
     }
 
     private static String randomKey(Random rnd) {
