@@ -395,12 +395,17 @@ class SseScannerTest {
             }
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 10_000; i++) {
-                scanner.reset(Endpoint.CHAT_COMPLETIONS, usage);
-                scanner.scan(buf, listener);
+            // The least of five windows: a JIT recompilation inside one window runs less optimised code for a
+            // while (a few KB), while an allocation per event would show in every window (60,000 x 16+ bytes).
+            long allocated = Long.MAX_VALUE;
+            for (int window = 0; window < 5; window++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 10_000; i++) {
+                    scanner.reset(Endpoint.CHAT_COMPLETIONS, usage);
+                    scanner.scan(buf, listener);
+                }
+                allocated = Math.min(allocated, threads.getCurrentThreadAllocatedBytes() - before);
             }
-            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             assertThat(allocated).as("bytes allocated for 60,000 events").isLessThan(4096);
             assertThat(sink[0]).isPositive();
         } finally {
