@@ -49,7 +49,6 @@ public final class EndRecord extends EncodedRecord {
     static final int TOKENS_OUT_OFFSET = TOKENS_IN_OFFSET + 8;
     static final int TOKENS_CACHED_OFFSET = TOKENS_OUT_OFFSET + 8;
     static final int COST_OFFSET = TOKENS_CACHED_OFFSET + 8;
-    static final int FIXED_END_OFFSET = HEADER_BYTES + FIXED_BYTES;
     // Version 2 tail: attempt count (i32), listed attempts (u8), then per listed attempt the fixed part below
     // followed by the deployment as a Utf8Field.
     private static final int ATTEMPTS_HEADER_BYTES = 4 + 1;

@@ -4,12 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.NavigableSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,27 +19,33 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.sluice.journal.internal.ChronicleWrites;
 import dev.sluice.journal.internal.GatewayPidFile;
 import dev.sluice.journal.internal.JournalAgent;
+import dev.sluice.journal.internal.MergedTailer;
+import dev.sluice.journal.internal.Partitions;
 import dev.sluice.journal.internal.ProducerRing;
 import dev.sluice.journal.internal.RecordLayout;
 import dev.sluice.journal.internal.RollCycleNames;
 import dev.sluice.journal.internal.Utf8Field;
-import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
-import net.openhft.chronicle.threads.BusyTimedPauser;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The audit journal of one gateway process: a Chronicle Queue directory written by a single journal thread
- * ({@code sluice-journal}). Producers ({@link #newProducer}) hand records to it through their own rings.
+ * The audit journal of one gateway process: a directory of Chronicle queues, one per writer ({@link Partitions}),
+ * so that no thread ever waits for another's write lock. Each producer ({@link #newProducer}) has a partition of
+ * its own: in {@link JournalMode#DIRECT} mode it appends to it itself; in {@link JournalMode#HANDOFF} mode it hands
+ * records to the journal thread ({@code sluice-journal}), the one writer of the hand-off partition. Recovery, boot,
+ * configuration and admin records go to the control partition, one at a time under this journal's lock. Readers
+ * ({@link JournalReader}, {@link SpendLedger}) merge the partitions in wall-time order; a journal written before
+ * partitions existed is read as one more partition.
+ * <p>
  * {@link #open} first recovers (an {@link Outcome#INTERRUPTED} end for every request in the last two cycles
- * that has none), then writes a {@link BootRecord} and a {@code gateway.pid} file, then starts the thread.
- * {@link #close()} drains every ring, stops the thread, closes the queue and deletes the pid file. A directory
- * can be open in one journal at a time: open refuses a directory held by this or another live process.
+ * that has none), then writes a {@link BootRecord} and a {@code gateway.pid} file, then starts the journal thread
+ * in hand-off mode. {@link #close()} drains every ring, stops the thread, closes the queues and deletes the pid
+ * file. A directory can be open in one journal at a time: open refuses a directory held by this or another live
+ * process.
  * <p>
  * Thread-safe.
  */
@@ -50,24 +55,39 @@ public final class Journal implements AutoCloseable {
 
     private final Path dir;
     private final JournalSettings settings;
-    private final SingleChronicleQueue queue;
+    private final RollCycle rollCycle;
+    /** Written under this journal's lock only. */
+    private final SingleChronicleQueue control;
+    /** The hand-off partition and its one writer, or null in direct mode. */
+    private final SingleChronicleQueue handoff;
     private final JournalAgent agent;
     private final AgentRunner runner;
+    /** Every producer's partition in direct mode, guarded by this journal's lock. */
+    private final List<SingleChronicleQueue> producerQueues = new ArrayList<>();
     private final int recoveredInterrupted;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
 
-    private Journal(Path dir, JournalSettings settings, SingleChronicleQueue queue, int recoveredInterrupted) {
+    private Journal(Path dir, JournalSettings settings, RollCycle rollCycle, SingleChronicleQueue control,
+                    SingleChronicleQueue handoff, int recoveredInterrupted) {
         this.dir = dir;
         this.settings = settings;
-        this.queue = queue;
+        this.rollCycle = rollCycle;
+        this.control = control;
+        this.handoff = handoff;
         this.recoveredInterrupted = recoveredInterrupted;
-        this.agent = new JournalAgent(queue);
-        this.runner = new AgentRunner(agent.idleStrategy(), Journal::onAgentError, null, agent);
+        if (handoff != null) {
+            this.agent = new JournalAgent(handoff);
+            this.runner = new AgentRunner(agent.idleStrategy(), Journal::onAgentError, null, agent);
+        } else {
+            this.agent = null;
+            this.runner = null;
+        }
     }
 
     /**
-     * Opens (creating if needed) the journal in {@code settings.dir()}, recovers it and starts the journal thread.
+     * Opens (creating if needed) the journal in {@code settings.dir()}, recovers it and, in hand-off mode, starts
+     * the journal thread.
      *
      * @throws IllegalStateException when the directory is held by this process or another live one
      * @throws IOException when the directory or pid file cannot be written
@@ -75,66 +95,61 @@ public final class Journal implements AutoCloseable {
     public static Journal open(JournalSettings settings) throws IOException {
         requireNonNull(settings, "settings");
         Path dir = settings.dir().toAbsolutePath().normalize();
-        createPrivateDirectories(dir);
+        Partitions.createPrivateDirectory(dir);
         if (!OPEN_DIRS.add(dir)) {
             throw new IllegalStateException("journal: " + dir + " is already open in this process");
         }
-        SingleChronicleQueue queue = null;
+        SingleChronicleQueue control = null;
+        SingleChronicleQueue handoff = null;
         try {
             if (GatewayPidFile.isHeldByLiveProcess(dir)
                 && GatewayPidFile.read(dir).getAsLong() != ProcessHandle.current().pid()) {
                 throw new IllegalStateException("journal: " + dir + " is held by live process "
                     + GatewayPidFile.read(dir).getAsLong());
             }
-            queue = SingleChronicleQueueBuilder.single(dir.toFile())
-                .rollCycle(RollCycleNames.resolve(settings.rollCycle()))
-                // The event loops append themselves and share the queue's write lock, held for one memory copy:
-                // a loser spins for it (onSpinWait) rather than yield or park its event loop.
-                .pauserSupplier(BusyTimedPauser::new)
-                .build();
-            int recovered = recoverAndBoot(queue, settings.clock(), settings.version());
+            RollCycle rollCycle = RollCycleNames.resolve(settings.rollCycle());
+            Set<Long> open = findRequestsWithoutEnd(dir);
+            control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle);
+            appendRecoveryAndBoot(control, open, settings.clock(), settings.version());
+            if (settings.mode() == JournalMode.HANDOFF) {
+                handoff = Partitions.openForWriting(dir, Partitions.HANDOFF, rollCycle);
+            }
             GatewayPidFile.writeCurrent(dir);
-            Journal journal = new Journal(dir, settings, queue, recovered);
-            AgentRunner.startOnThread(journal.runner);
-            if (recovered > 0) {
-                LOG.warn("journal {}: {} requests had no end record; recorded them as interrupted", dir, recovered);
+            Journal journal = new Journal(dir, settings, rollCycle, control, handoff, open.size());
+            if (journal.runner != null) {
+                AgentRunner.startOnThread(journal.runner);
+            }
+            if (!open.isEmpty()) {
+                LOG.warn("journal {}: {} requests had no end record; recorded them as interrupted", dir, open.size());
             }
             return journal;
         } catch (IOException | RuntimeException | Error e) {
-            if (queue != null) {
-                queue.close();
-            }
+            closeQuietly(handoff, e);
+            closeQuietly(control, e);
             OPEN_DIRS.remove(dir);
             throw e;
         }
     }
 
-    private static void createPrivateDirectories(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
+    private static void closeQuietly(SingleChronicleQueue queue, Throwable failure) {
+        if (queue == null) {
             return;
         }
-        Files.createDirectories(dir.getParent());
         try {
-            if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                // The journal names users and teams: not world-readable (RELIABILITY F5).
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
-            } else {
-                Files.createDirectory(dir);
-            }
-        } catch (FileAlreadyExistsException e) {
-            // Created concurrently: fine.
+            queue.close();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
     /**
-     * Appends an INTERRUPTED end for each request without an end in the last two cycles, then a boot record.
-     * Runs before the journal thread starts, so this thread is the only writer meanwhile.
+     * Appends an INTERRUPTED end for each request in {@code open}, then a boot record, to the control partition.
+     * Runs before any producer exists, on the opening thread.
      */
-    private static int recoverAndBoot(SingleChronicleQueue queue, Clock clock, String version) {
-        Set<Long> open = findRequestsWithoutEnd(queue);
+    private static void appendRecoveryAndBoot(SingleChronicleQueue control, Set<Long> open, Clock clock,
+                                              String version) {
         UnsafeBuffer scratch = new UnsafeBuffer(new byte[4096]);
-        ChronicleWrites writes = new ChronicleWrites(queue.createAppender());
+        ChronicleWrites writes = new ChronicleWrites(control.createAppender());
         try {
             long nowMicros = nowMicros(clock);
             EndRecord end = new EndRecord();
@@ -149,37 +164,32 @@ public final class Journal implements AutoCloseable {
         } finally {
             writes.close();
         }
-        return open.size();
     }
 
-    private static Set<Long> findRequestsWithoutEnd(SingleChronicleQueue queue) {
+    /**
+     * The requests of the last two cycles (of all partitions together) that have no end. A request and its end
+     * are never more than one gateway start apart, and the end (recovery's, at the latest) is in the same cycle
+     * or a later one, so reading every partition from the same cycle on finds both or neither.
+     */
+    private static Set<Long> findRequestsWithoutEnd(Path dir) {
         Set<Long> open = new LinkedHashSet<>();
-        int first = queue.firstCycle();
-        int last = queue.lastCycle();
-        if (last < first) {
+        if (!Partitions.isJournal(dir)) {
             return open;
         }
-        NavigableSet<Long> cycles = queue.listCyclesBetween(first, last);
-        if (cycles.isEmpty()) {
-            return open;
-        }
-        Long from = cycles.size() >= 2 ? cycles.lower(cycles.last()) : cycles.first();
         RecordDecoder decoder = new RecordDecoder();
-        try (ExcerptTailer tailer = queue.createTailer()) {
-            if (!tailer.moveToCycle(from.intValue())) {
-                tailer.toStart();
+        try (MergedTailer tailer = MergedTailer.open(dir)) {
+            NavigableSet<Long> cycles = tailer.cycles();
+            if (cycles.isEmpty()) {
+                return open;
             }
-            while (true) {
-                try (DocumentContext dc = tailer.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        break;
-                    }
-                    int type = decoder.load(dc);
-                    if (type == RecordLayout.TYPE_REQUEST) {
-                        open.add(decoder.request().requestId());
-                    } else if (type == RecordLayout.TYPE_END) {
-                        open.remove(decoder.end().requestId());
-                    }
+            Long from = cycles.size() >= 2 ? cycles.lower(cycles.last()) : cycles.first();
+            tailer.startAtCycle(from.intValue());
+            while (tailer.next()) {
+                int type = decoder.load(tailer.record());
+                if (type == RecordLayout.TYPE_REQUEST) {
+                    open.add(decoder.request().requestId());
+                } else if (type == RecordLayout.TYPE_END) {
+                    open.remove(decoder.end().requestId());
                 }
             }
         }
@@ -199,15 +209,30 @@ public final class Journal implements AutoCloseable {
      */
     public JournalProducer newProducer(Executor wakeupExecutor) {
         requireNonNull(wakeupExecutor, "wakeupExecutor");
-        if (isClosed()) {
-            throw new IllegalStateException("journal: " + dir + " is closed");
-        }
+        checkOpen();
         if (settings.mode() == JournalMode.DIRECT) {
-            return new JournalProducer(this, new ChronicleWrites(queue.createAppender()));
+            return newDirectProducer();
         }
         ProducerRing ring = new ProducerRing(settings.ringCapacityBytes(), wakeupExecutor, agent.idleStrategy());
         agent.add(ring);
         return new JournalProducer(this, ring);
+    }
+
+    /**
+     * A direct producer with a partition of its own: creates the partition's queue (file I/O), so it must not be
+     * called on an event loop. Partitions are numbered in creation order, so a gateway restarted with as many
+     * event loops appends to the same partitions.
+     */
+    private synchronized JournalProducer newDirectProducer() {
+        checkOpen();
+        SingleChronicleQueue queue;
+        try {
+            queue = Partitions.openForWriting(dir, Partitions.producer(producerQueues.size()), rollCycle);
+        } catch (IOException e) {
+            throw new UncheckedIOException("journal: cannot create a partition in " + dir, e);
+        }
+        producerQueues.add(queue);
+        return new JournalProducer(this, new ChronicleWrites(queue.createAppender()));
     }
 
     /**
@@ -243,8 +268,9 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** Appends to the control partition; the caller holds this journal's lock, so it is the one writer. */
     private void appendRare(UnsafeBuffer scratch, int length) {
-        ChronicleWrites writes = new ChronicleWrites(queue.createAppender());
+        ChronicleWrites writes = new ChronicleWrites(control.createAppender());
         try {
             writes.append(scratch, 0, length);
         } finally {
@@ -257,14 +283,14 @@ public final class Journal implements AutoCloseable {
         return recoveredInterrupted;
     }
 
-    /** Records the journal thread has written to the queue (recovery and boot records excluded). */
+    /** Records the journal thread has written in hand-off mode (recovery and boot records excluded); 0 in direct mode. */
     public long appendedRecords() {
-        return agent.appendedRecords();
+        return agent == null ? 0 : agent.appendedRecords();
     }
 
-    /** Document writes that failed (the record stayed in its ring and was retried). */
+    /** Document writes of the journal thread that failed (the record stayed in its ring and was retried). */
     public long writeFailures() {
-        return agent.writeFailures();
+        return agent == null ? 0 : agent.writeFailures();
     }
 
     /** The queue directory. */
@@ -277,7 +303,10 @@ public final class Journal implements AutoCloseable {
         return closing;
     }
 
-    /** Drains every ring, stops the journal thread, closes the queue, deletes the pid file. Idempotent. */
+    /**
+     * Drains every ring, stops the journal thread, closes the queues, deletes the pid file. Idempotent. Producers
+     * must be idle by then (the gateway closes its event loops first): an append from now on is refused.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -285,9 +314,11 @@ public final class Journal implements AutoCloseable {
         }
         closing = true;
         try {
-            agent.beginClose();
-            runner.close();
-            queue.close();
+            if (agent != null) {
+                agent.beginClose();
+                runner.close();
+            }
+            closeQueues();
             GatewayPidFile.deleteIfCurrent(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -296,16 +327,28 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Simulates a crash (tests): stops the thread without draining, closes the queue, keeps the pid file. */
+    /** Simulates a crash (tests): stops the thread without draining, closes the queues, keeps the pid file. */
     void crashForTest() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         closing = true;
-        agent.halt();
-        runner.close();
-        queue.close();
+        if (agent != null) {
+            agent.halt();
+            runner.close();
+        }
+        closeQueues();
         OPEN_DIRS.remove(dir);
+    }
+
+    private synchronized void closeQueues() {
+        for (SingleChronicleQueue q : producerQueues) {
+            q.close();
+        }
+        if (handoff != null) {
+            handoff.close();
+        }
+        control.close();
     }
 
     /** Stops or resumes draining (tests: lets a ring fill up). */

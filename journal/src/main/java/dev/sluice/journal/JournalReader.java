@@ -2,7 +2,6 @@ package dev.sluice.journal;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,15 +13,13 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import dev.sluice.journal.internal.GatewayPidFile;
+import dev.sluice.journal.internal.MergedTailer;
+import dev.sluice.journal.internal.Partitions;
 import dev.sluice.journal.internal.RecordLayout;
-import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
-import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * Reads a journal directory, possibly while a gateway (this or another process) writes it: records in queue
- * order ({@link #poll}), the last requests joined with their ends ({@link #last}), and a follow mode that
+ * Reads a journal directory, possibly while a gateway (this or another process) writes it: records in merged
+ * order, each partition in its own order and the partitions interleaved by wall time ({@link #poll}), the last requests joined with their ends ({@link #last}), and a follow mode that
  * reports each request when it finishes ({@link #follow}). Records of an unknown version or type, or that do not
  * decode, are skipped and counted ({@link #undecodableRecords()}).
  * <p>
@@ -31,18 +28,22 @@ import net.openhft.chronicle.wire.DocumentContext;
 public final class JournalReader implements AutoCloseable {
     /** Sleep between polls when {@link #follow} finds nothing new. */
     public static final long FOLLOW_IDLE_SLEEP_MS = 20;
-    /** The metadata file a Chronicle queue directory always has. */
-    private static final String METADATA_FILE = "metadata.cq4t";
+    /** Idle polls of {@link #follow} between two looks for partitions created since it started. */
+    static final int FOLLOW_REFRESH_POLLS = 25;
 
     private final Path dir;
-    private final SingleChronicleQueue queue;
     private final RecordDecoder decoder = new RecordDecoder();
-    private ExcerptTailer tailer;
+    private final MergedTailer tailer;
     private long undecodable;
 
-    private JournalReader(Path dir, SingleChronicleQueue queue) {
+    private JournalReader(Path dir, MergedTailer tailer) {
         this.dir = dir;
-        this.queue = queue;
+        this.tailer = tailer;
+    }
+
+    /** Whether {@code dir} holds a journal (of either layout: partitioned, or one queue from before partitions). */
+    public static boolean isJournal(Path dir) {
+        return Partitions.isJournal(requireNonNull(dir, "dir"));
     }
 
     /**
@@ -52,12 +53,7 @@ public final class JournalReader implements AutoCloseable {
      */
     public static JournalReader open(Path dir) {
         requireNonNull(dir, "dir");
-        if (!Files.isRegularFile(dir.resolve(METADATA_FILE))) {
-            throw new IllegalArgumentException("dir: " + dir + " (expected: a journal directory with "
-                + METADATA_FILE + ")");
-        }
-        SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir.toFile()).readOnly(true).build();
-        return new JournalReader(dir, queue);
+        return new JournalReader(dir, MergedTailer.open(dir));
     }
 
     /**
@@ -68,42 +64,45 @@ public final class JournalReader implements AutoCloseable {
     public int poll(RecordVisitor visitor, int limit) {
         requireNonNull(visitor, "visitor");
         int delivered = 0;
-        ExcerptTailer t = tailer();
-        while (delivered < limit) {
-            try (DocumentContext dc = t.readingDocument()) {
-                if (!dc.isPresent()) {
-                    break;
-                }
-                int type = decoder.load(dc);
-                switch (type) {
-                    case RecordLayout.TYPE_REQUEST:
-                        visitor.onRequest(decoder.request());
-                        break;
-                    case RecordLayout.TYPE_END:
-                        visitor.onEnd(decoder.end());
-                        break;
-                    case RecordLayout.TYPE_BOOT:
-                        visitor.onBoot(decoder.boot());
-                        break;
-                    case RecordLayout.TYPE_CONFIG:
-                        visitor.onConfig(decoder.config());
-                        break;
-                    case RecordLayout.TYPE_ADMIN:
-                        visitor.onAdmin(decoder.admin());
-                        break;
-                    default:
-                        undecodable++;
-                        continue;
-                }
-                delivered++;
-            }
+        if (limit <= 0) {
+            return 0;
         }
+        // Nothing new: a partition created since the last look may hold something.
+        if (!tailer.next() && (tailer.refresh() == 0 || !tailer.next())) {
+            return 0;
+        }
+        do {
+            int type = decoder.load(tailer.record());
+            switch (type) {
+                case RecordLayout.TYPE_REQUEST:
+                    visitor.onRequest(decoder.request());
+                    break;
+                case RecordLayout.TYPE_END:
+                    visitor.onEnd(decoder.end());
+                    break;
+                case RecordLayout.TYPE_BOOT:
+                    visitor.onBoot(decoder.boot());
+                    break;
+                case RecordLayout.TYPE_CONFIG:
+                    visitor.onConfig(decoder.config());
+                    break;
+                case RecordLayout.TYPE_ADMIN:
+                    visitor.onAdmin(decoder.admin());
+                    break;
+                default:
+                    undecodable++;
+                    continue;
+            }
+            delivered++;
+        } while (delivered < limit && tailer.next());
         return delivered;
     }
 
     /** Moves this reader's position back to the first record. */
     public JournalReader toStart() {
-        tailer().toStart();
+        // Partitions created since open are read too, from their start.
+        tailer.refresh();
+        tailer.toStart();
         return this;
     }
 
@@ -116,7 +115,7 @@ public final class JournalReader implements AutoCloseable {
             throw new IllegalArgumentException("n: " + n + " (expected: >= 0)");
         }
         Joiner joiner = new Joiner(n, sinceMicros, false);
-        try (ExcerptTailer scan = queue.createTailer()) {
+        try (MergedTailer scan = MergedTailer.open(dir)) {
             readAll(scan, joiner);
         }
         boolean gatewayAlive = GatewayPidFile.isHeldByLiveProcess(dir);
@@ -137,7 +136,7 @@ public final class JournalReader implements AutoCloseable {
         requireNonNull(sink, "sink");
         requireNonNull(keepGoing, "keepGoing");
         Joiner joiner = new Joiner(n, sinceMicros, true);
-        try (ExcerptTailer scan = queue.createTailer()) {
+        try (MergedTailer scan = MergedTailer.open(dir)) {
             readAll(scan, joiner);
             for (JournalEntry e : joiner.window) {
                 if (e.isFinished()) {
@@ -146,8 +145,13 @@ public final class JournalReader implements AutoCloseable {
             }
             joiner.window.clear();
             joiner.sink = sink;
+            int idlePolls = 0;
             while (keepGoing.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
                 if (readAll(scan, joiner) == 0) {
+                    // A gateway that starts, or an event loop that appends for the first time, adds a partition.
+                    if (++idlePolls % FOLLOW_REFRESH_POLLS == 0) {
+                        scan.refresh();
+                    }
                     try {
                         Thread.sleep(FOLLOW_IDLE_SLEEP_MS);
                     } catch (InterruptedException e) {
@@ -166,48 +170,34 @@ public final class JournalReader implements AutoCloseable {
 
     @Override
     public void close() {
-        if (tailer != null) {
-            tailer.close();
-        }
-        queue.close();
+        tailer.close();
     }
 
-    private ExcerptTailer tailer() {
-        if (tailer == null) {
-            tailer = queue.createTailer();
-        }
-        return tailer;
-    }
-
-    private int readAll(ExcerptTailer t, Joiner joiner) {
+    private int readAll(MergedTailer t, Joiner joiner) {
         int read = 0;
-        while (true) {
-            try (DocumentContext dc = t.readingDocument()) {
-                if (!dc.isPresent()) {
-                    return read;
-                }
-                read++;
-                int type = decoder.load(dc);
-                switch (type) {
-                    case RecordLayout.TYPE_REQUEST:
-                        joiner.onRequest(decoder.request());
-                        break;
-                    case RecordLayout.TYPE_END:
-                        joiner.onEnd(decoder.end());
-                        break;
-                    case RecordLayout.TYPE_BOOT:
-                        joiner.onBoot();
-                        break;
-                    case RecordLayout.TYPE_CONFIG:
-                    case RecordLayout.TYPE_ADMIN:
-                        // Not a request: nothing to join.
-                        break;
-                    default:
-                        undecodable++;
-                        break;
-                }
+        while (t.next()) {
+            read++;
+            int type = decoder.load(t.record());
+            switch (type) {
+                case RecordLayout.TYPE_REQUEST:
+                    joiner.onRequest(decoder.request());
+                    break;
+                case RecordLayout.TYPE_END:
+                    joiner.onEnd(decoder.end());
+                    break;
+                case RecordLayout.TYPE_BOOT:
+                    joiner.onBoot();
+                    break;
+                case RecordLayout.TYPE_CONFIG:
+                case RecordLayout.TYPE_ADMIN:
+                    // Not a request: nothing to join.
+                    break;
+                default:
+                    undecodable++;
+                    break;
             }
         }
+        return read;
     }
 
     /** Joins requests with their ends, keeping the last n requests in a window. */

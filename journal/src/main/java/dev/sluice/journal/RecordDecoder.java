@@ -9,12 +9,10 @@ import static dev.sluice.journal.internal.RecordLayout.TYPE_END;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_REQUEST;
 import static dev.sluice.journal.internal.RecordLayout.VERSION;
 
-import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.wire.DocumentContext;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.DirectBuffer;
 
 /**
- * Decodes journal documents into new record objects, of every schema version from
+ * Decodes encoded journal records into new record objects, of every schema version from
  * {@link dev.sluice.journal.internal.RecordLayout#MIN_READ_VERSION} to the current one. Unknown versions and
  * types, and bodies that do not parse, are reported as {@link #UNDECODABLE} so a reader can count and skip them.
  * <p>
@@ -23,50 +21,37 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class RecordDecoder {
     static final int UNDECODABLE = -1;
 
-    private byte[] scratch = new byte[16 * 1024];
-    private final UnsafeBuffer view = new UnsafeBuffer(scratch);
-    private int length;
     private Object decoded;
 
-    /** Loads the document's bytes and decodes them; returns the record type or {@link #UNDECODABLE}. */
-    int load(DocumentContext dc) {
-        Bytes<?> bytes = dc.wire().bytes();
-        long remaining = bytes.readRemaining();
-        if (remaining < HEADER_BYTES || remaining > Integer.MAX_VALUE) {
+    /**
+     * Decodes the encoded record that fills {@code record} (its capacity is the record's length); returns the
+     * record type or {@link #UNDECODABLE}. The decoded record owns copies of its values.
+     */
+    int load(DirectBuffer record) {
+        if (record.capacity() < HEADER_BYTES) {
             return UNDECODABLE;
         }
-        length = (int) remaining;
-        if (scratch.length < length) {
-            scratch = new byte[length];
-            view.wrap(scratch);
-        }
-        bytes.read(scratch, 0, length);
-        return decode();
-    }
-
-    private int decode() {
-        byte version = scratch[0];
+        byte version = record.getByte(0);
         if (version < MIN_READ_VERSION || version > VERSION) {
             return UNDECODABLE;
         }
-        byte type = scratch[1];
+        byte type = record.getByte(1);
         try {
-            view.wrap(scratch, 0, length);
             switch (type) {
                 case TYPE_REQUEST:
-                    decoded = new RequestRecord().decodeBody(view, HEADER_BYTES);
+                    decoded = new RequestRecord().decodeBody(record, HEADER_BYTES);
                     return type;
                 case TYPE_END:
-                    decoded = new EndRecord().decodeBody(view, HEADER_BYTES, version);
+                    decoded = new EndRecord().decodeBody(record, HEADER_BYTES, version);
                     return type;
                 case TYPE_BOOT:
-                    decoded = BootRecord.decodeBody(view, HEADER_BYTES);
+                    decoded = BootRecord.decodeBody(record, HEADER_BYTES);
                     return type;
                 case TYPE_CONFIG:
-                    decoded = ConfigRecord.decodeBody(view, HEADER_BYTES);
+                    decoded = ConfigRecord.decodeBody(record, HEADER_BYTES);
                     return type;
                 case TYPE_ADMIN:
-                    decoded = AdminRecord.decodeBody(view, HEADER_BYTES);
+                    decoded = AdminRecord.decodeBody(record, HEADER_BYTES);
                     return type;
                 default:
                     return UNDECODABLE;
@@ -74,8 +59,6 @@ final class RecordDecoder {
         } catch (RuntimeException e) {
             // Truncated or corrupt body: bounds checks of the buffer or a bad enum id.
             return UNDECODABLE;
-        } finally {
-            view.wrap(scratch);
         }
     }
 

@@ -5,6 +5,7 @@ import static dev.sluice.journal.internal.RecordLayout.ORDER;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_REQUEST;
 import static dev.sluice.journal.internal.RecordLayout.VERSION;
 
+import dev.sluice.journal.internal.RecordLayout;
 import dev.sluice.journal.internal.Utf8Field;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -24,7 +25,7 @@ public final class RequestRecord extends EncodedRecord {
     private static final int FIXED_BYTES = 8 + 8 + 1 + 1;
     // Offsets from the record start, for readers that scan raw bytes (SpendScanner); encode() is the layout.
     static final int REQUEST_ID_OFFSET = HEADER_BYTES;
-    static final int WALL_TIME_OFFSET = HEADER_BYTES + 8;
+    static final int WALL_TIME_OFFSET = RecordLayout.KEYED_WALL_TIME_OFFSET;
     /** Where the string fields begin: keyId, user, team, project, useCase, requestedModel, clientAddress. */
     static final int STRINGS_OFFSET = HEADER_BYTES + FIXED_BYTES;
 

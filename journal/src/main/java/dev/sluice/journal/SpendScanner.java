@@ -7,25 +7,18 @@ import static dev.sluice.journal.internal.RecordLayout.TYPE_REQUEST;
 import static dev.sluice.journal.internal.RecordLayout.VERSION;
 import static java.util.Objects.requireNonNull;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.NavigableSet;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.journal.internal.MergedTailer;
 import dev.sluice.journal.internal.StringTable;
-import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.RollCycle;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
-import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Reads the spend-relevant fields of a journal straight from the record bytes and joins each request at or after
- * a time with its end. Only the fields spend needs are read; tag strings come from a {@link StringTable}, so a
+ * a time with its end, over every partition of the journal in merged order. Only the fields spend needs are read; tag strings come from a {@link StringTable}, so a
  * repeated team or model costs no allocation, and the joined rows are pooled: per finished request the scan
  * allocates nothing itself. Whole roll cycles before the start time are skipped (see {@link #scan}).
  * <p>
@@ -39,9 +32,7 @@ final class SpendScanner implements AutoCloseable {
     static final long CYCLE_SKIP_MARGIN_MICROS = TimeUnit.HOURS.toMicros(1);
     /** Documents read at most at the start of a cycle to find its first request. */
     private static final int PEEK_LIMIT = 1024;
-    private static final long NONE = Long.MIN_VALUE;
     private static final int ABSENT = 0xFFFF;
-    private static final String METADATA_FILE = "metadata.cq4t";
 
     /** Receives each finished request; the row is reused once the call returns. */
     interface Sink {
@@ -65,18 +56,18 @@ final class SpendScanner implements AutoCloseable {
         long costMicros;
     }
 
-    private final SingleChronicleQueue queue;
+    private final MergedTailer tailer;
     private final StringTable strings = new StringTable();
     private final Long2ObjectHashMap<Row> pending = new Long2ObjectHashMap<>();
     private final ArrayDeque<Row> free = new ArrayDeque<>();
-    private byte[] scratch = new byte[16 * 1024];
-    private final UnsafeBuffer view = new UnsafeBuffer(scratch);
+    /** The record being read: the tailer's buffer, valid until the next record. */
+    private DirectBuffer view;
     private long undecodable;
     private long unmatchedEnds;
     private int skippedCycles;
 
-    private SpendScanner(SingleChronicleQueue queue) {
-        this.queue = queue;
+    private SpendScanner(MergedTailer tailer) {
+        this.tailer = tailer;
     }
 
     /**
@@ -86,31 +77,20 @@ final class SpendScanner implements AutoCloseable {
      */
     static SpendScanner open(Path dir) {
         requireNonNull(dir, "dir");
-        if (!Files.isRegularFile(dir.resolve(METADATA_FILE))) {
-            throw new IllegalArgumentException("dir: " + dir + " (expected: a journal directory with "
-                + METADATA_FILE + ")");
-        }
-        return new SpendScanner(SingleChronicleQueueBuilder.single(dir.toFile()).readOnly(true).build());
+        return new SpendScanner(MergedTailer.open(dir));
     }
 
     /**
      * Reports every request whose wall time is at or after {@code sinceMicros} and that has an end, in the order
-     * of the ends, to {@code sink}. Starts at the last cycle whose first request is more than
+     * of the ends, to {@code sink}. Each partition starts at its last cycle whose first request is more than
      * {@link #CYCLE_SKIP_MARGIN_MICROS} older than {@code sinceMicros} (earlier cycles hold only older requests).
-     * Requests without an end stay {@linkplain #unfinished() unfinished}.
+     * Requests without an end stay {@linkplain #unfinished() unfinished}. Scans once per scanner.
      */
     void scan(long sinceMicros, Sink sink) {
         requireNonNull(sink, "sink");
-        try (ExcerptTailer tailer = queue.createTailer()) {
-            position(tailer, sinceMicros);
-            while (true) {
-                try (DocumentContext dc = tailer.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        return;
-                    }
-                    read(dc.wire().bytes(), sinceMicros, sink);
-                }
-            }
+        position(sinceMicros);
+        while (tailer.next()) {
+            read(tailer.record(), sinceMicros, sink);
         }
     }
 
@@ -136,18 +116,16 @@ final class SpendScanner implements AutoCloseable {
 
     @Override
     public void close() {
-        queue.close();
+        tailer.close();
     }
 
-    private void read(Bytes<?> bytes, long sinceMicros, Sink sink) {
-        long start = bytes.readPosition();
-        long remaining = bytes.readRemaining();
-        if (remaining < 2) {
+    private void read(DirectBuffer record, long sinceMicros, Sink sink) {
+        if (record.capacity() < 2) {
             undecodable++;
             return;
         }
-        byte version = bytes.readByte(start);
-        byte type = bytes.readByte(start + 1);
+        byte version = record.getByte(0);
+        byte type = record.getByte(1);
         if (type != TYPE_REQUEST && type != TYPE_END) {
             return;
         }
@@ -155,13 +133,7 @@ final class SpendScanner implements AutoCloseable {
             undecodable++;
             return;
         }
-        // An end's attempts list is not needed: copy only its fixed part.
-        int length = (int) Math.min(remaining, type == TYPE_END ? EndRecord.FIXED_END_OFFSET : Integer.MAX_VALUE);
-        if (scratch.length < length) {
-            scratch = new byte[length];
-        }
-        bytes.read(scratch, 0, length);
-        view.wrap(scratch, 0, length);
+        view = record;
         try {
             if (type == TYPE_REQUEST) {
                 onRequest(sinceMicros);
@@ -252,58 +224,15 @@ final class SpendScanner implements AutoCloseable {
         return pos + 2 + (length == ABSENT ? 0 : length);
     }
 
-    private void position(ExcerptTailer tailer, long sinceMicros) {
+    private void position(long sinceMicros) {
         skippedCycles = 0;
-        int first = queue.firstCycle();
-        int last = queue.lastCycle();
-        if (sinceMicros == Long.MIN_VALUE || last <= first) {
+        if (sinceMicros == Long.MIN_VALUE) {
             return;
         }
         long threshold = sinceMicros - CYCLE_SKIP_MARGIN_MICROS;
         if (threshold > sinceMicros) {
             return; // underflow: nothing is that old
         }
-        NavigableSet<Long> cycles = queue.listCyclesBetween(first, last);
-        for (Long cycle : cycles.descendingSet()) {
-            long firstWall = firstRequestWallMicros(cycle.intValue());
-            if (firstWall != NONE && firstWall < threshold) {
-                if (!cycle.equals(cycles.first()) && tailer.moveToCycle(cycle.intValue())) {
-                    skippedCycles = cycles.headSet(cycle, false).size();
-                }
-                return;
-            }
-        }
-    }
-
-    /** The wall time of the first request in {@code cycle}, or {@link #NONE} when none is found near its start. */
-    private long firstRequestWallMicros(int cycle) {
-        RollCycle rollCycle = queue.rollCycle();
-        try (ExcerptTailer peek = queue.createTailer()) {
-            if (!peek.moveToCycle(cycle)) {
-                return NONE;
-            }
-            for (int i = 0; i < PEEK_LIMIT; i++) {
-                try (DocumentContext dc = peek.readingDocument()) {
-                    if (!dc.isPresent() || rollCycle.toCycle(dc.index()) != cycle) {
-                        return NONE;
-                    }
-                    Bytes<?> bytes = dc.wire().bytes();
-                    long start = bytes.readPosition();
-                    if (bytes.readRemaining() >= RequestRecord.WALL_TIME_OFFSET + 8
-                        && bytes.readByte(start + 1) == TYPE_REQUEST) {
-                        return readLittleEndianLong(bytes, start + RequestRecord.WALL_TIME_OFFSET);
-                    }
-                }
-            }
-        }
-        return NONE;
-    }
-
-    private static long readLittleEndianLong(Bytes<?> bytes, long offset) {
-        long value = 0;
-        for (int i = 7; i >= 0; i--) {
-            value = (value << 8) | (bytes.readByte(offset + i) & 0xFF);
-        }
-        return value;
+        skippedCycles = tailer.skipCyclesOlderThan(threshold, PEEK_LIMIT);
     }
 }

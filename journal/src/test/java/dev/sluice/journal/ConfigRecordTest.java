@@ -3,6 +3,9 @@ package dev.sluice.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,7 +21,9 @@ class ConfigRecordTest {
     @Test
     @Timeout(30)
     void shouldJournalConfigVersionsInOrderAmongRequests() throws Exception {
-        Journal journal = Journal.open(JournalSettings.builder(tmp.resolve("j")).mode(JournalMode.DIRECT).build());
+        Journal journal = Journal.open(JournalSettings.builder(tmp.resolve("j")).mode(JournalMode.DIRECT)
+            // Readers merge the partitions by wall time: boot at the epoch, before the records' own times.
+            .clock(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC)).build());
         JournalProducer producer = journal.newProducer(Runnable::run);
         journal.appendConfig(new ConfigRecord(1, "v-aaaaaaaaaaaa", "conf/sluice.yaml"));
         producer.append(Records.request(new RequestRecord(), 7, 2));

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RecoveryTest {
     private static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
+    /** Request times, just after the first start: readers merge the partitions by wall time. */
+    private static final long T0 = NOW.toEpochMilli() * 1000;
 
     @TempDir
     Path tmp;
@@ -44,7 +46,12 @@ class RecoveryTest {
     }
 
     private Journal open() throws Exception {
-        Journal journal = Journal.open(JournalSettings.builder(dir()).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build());
+        return open(NOW);
+    }
+
+    /** Opens the journal as a gateway started at {@code at} would (its recovery and boot records are stamped so). */
+    private Journal open(Instant at) throws Exception {
+        Journal journal = Journal.open(JournalSettings.builder(dir()).clock(Clock.fixed(at, ZoneOffset.UTC)).build());
         cleanup.add(journal);
         return journal;
     }
@@ -64,10 +71,10 @@ class RecoveryTest {
         JournalProducer producer = journal.newProducer(loop.executor);
         long last = loop.call(() -> {
             RequestRecord r = new RequestRecord();
-            producer.append(Records.request(r, 101, 1));
-            producer.append(Records.request(r, 102, 2));
-            producer.append(Records.request(r, 103, 3));
-            return producer.append(Records.ok(new EndRecord(), 102, 4));
+            producer.append(Records.request(r, 101, T0 + 1));
+            producer.append(Records.request(r, 102, T0 + 2));
+            producer.append(Records.request(r, 103, T0 + 3));
+            return producer.append(Records.ok(new EndRecord(), 102, T0 + 4));
         });
         await().atMost(10, SECONDS).until(() -> producer.isDurable(last));
 
@@ -81,7 +88,8 @@ class RecoveryTest {
                 org.assertj.core.groups.Tuple.tuple(102L, "ok"),
                 org.assertj.core.groups.Tuple.tuple(103L, "in_flight"));
 
-        Journal reopened = open();
+        Instant restart = NOW.plusSeconds(60);
+        Journal reopened = open(restart);
         assertThat(reopened.recoveredInterrupted()).isEqualTo(2);
         reopened.close();
 
@@ -98,10 +106,10 @@ class RecoveryTest {
         assertThat(recovered.totalMicros()).isEqualTo(-1);
         assertThat(recovered.tokensIn()).isEqualTo(-1);
         assertThat(recovered.costMicros()).isEqualTo(-1);
-        assertThat(recovered.wallTimeMicros()).isEqualTo(NOW.toEpochMilli() * 1000);
+        assertThat(recovered.wallTimeMicros()).isEqualTo(restart.toEpochMilli() * 1000);
 
         // A second start finds nothing more to recover.
-        Journal third = open();
+        Journal third = open(restart.plusSeconds(60));
         assertThat(third.recoveredInterrupted()).isZero();
     }
 
@@ -112,7 +120,7 @@ class RecoveryTest {
         ProducerThread loop = new ProducerThread("loop-d");
         cleanup.add(loop);
         JournalProducer producer = journal.newProducer(loop.executor);
-        long position = loop.call(() -> producer.append(Records.request(new RequestRecord(), 201, 1)));
+        long position = loop.call(() -> producer.append(Records.request(new RequestRecord(), 201, T0 + 1)));
         await().atMost(10, SECONDS).until(() -> producer.isDurable(position));
         journal.crashForTest();
 

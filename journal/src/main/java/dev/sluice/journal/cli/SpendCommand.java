@@ -1,7 +1,6 @@
 package dev.sluice.journal.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -9,6 +8,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.concurrent.Callable;
 
+import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.SpendDimension;
 import dev.sluice.journal.SpendReport;
 import picocli.CommandLine.Command;
@@ -74,7 +74,7 @@ public final class SpendCommand implements Callable<Integer> {
         }
         long sinceMillis = sinceMillis(zone);
         Path journalDir = dataDir.resolve("journal");
-        if (!Files.isRegularFile(journalDir.resolve("metadata.cq4t"))) {
+        if (!JournalReader.isJournal(journalDir)) {
             spec.commandLine().getErr().println("no journal in " + journalDir);
             spec.commandLine().getErr().flush();
             return 1;

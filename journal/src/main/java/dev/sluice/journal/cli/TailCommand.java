@@ -1,7 +1,6 @@
 package dev.sluice.journal.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -75,7 +74,7 @@ public final class TailCommand implements Callable<Integer> {
         }
         Path journalDir = dataDir.resolve("journal");
         PrintWriter out = spec.commandLine().getOut();
-        if (!Files.isRegularFile(journalDir.resolve("metadata.cq4t"))) {
+        if (!JournalReader.isJournal(journalDir)) {
             spec.commandLine().getErr().println("no journal in " + journalDir);
             spec.commandLine().getErr().flush();
             return 1;

@@ -2,6 +2,8 @@ package dev.sluice.journal.internal;
 
 import java.nio.ByteOrder;
 
+import org.agrona.DirectBuffer;
+
 /**
  * The common header of every journal record: a schema version byte, then a type byte. Fields follow in
  * little-endian order; strings are {@link Utf8Field}s.
@@ -33,6 +35,39 @@ public final class RecordLayout {
     public static final int HEADER_BYTES = 2;
     /** Byte order of every multi-byte field. */
     public static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    /** Where request and end records hold their wall time: after the header and the request id. */
+    public static final int KEYED_WALL_TIME_OFFSET = HEADER_BYTES + 8;
+    /** Where boot, configuration and admin records hold their wall time: right after the header. */
+    public static final int PLAIN_WALL_TIME_OFFSET = HEADER_BYTES;
+    /** The wall time of a record whose type or length gives none ({@link #wallTimeMicros}). */
+    public static final long NO_WALL_TIME = Long.MIN_VALUE;
+
+    /**
+     * The wall time (epoch microseconds) of the encoded record that fills {@code record} (its capacity is the
+     * record's length), or {@link #NO_WALL_TIME} for an unknown type or a record too short to hold one. Every
+     * schema version puts it at the same place.
+     */
+    public static long wallTimeMicros(DirectBuffer record) {
+        int length = record.capacity();
+        if (length < HEADER_BYTES) {
+            return NO_WALL_TIME;
+        }
+        int offset;
+        switch (record.getByte(1)) {
+            case TYPE_REQUEST:
+            case TYPE_END:
+                offset = KEYED_WALL_TIME_OFFSET;
+                break;
+            case TYPE_BOOT:
+            case TYPE_CONFIG:
+            case TYPE_ADMIN:
+                offset = PLAIN_WALL_TIME_OFFSET;
+                break;
+            default:
+                return NO_WALL_TIME;
+        }
+        return length >= offset + 8 ? record.getLong(offset, ORDER) : NO_WALL_TIME;
+    }
 
     private RecordLayout() {
     }

@@ -1,0 +1,276 @@
+package dev.sluice.journal.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.TreeSet;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Reads every partition of one journal directory ({@link Partitions}) as one sequence of encoded records: each
+ * partition in its own order, the partitions interleaved by the records' wall time (a k-way merge of the
+ * partitions' next records; a tie goes to the partition that sorts first). Works while a gateway writes the
+ * journal: {@link #next()} answers false when no partition has a record now, and a later call finds what was
+ * appended since; {@link #refresh()} picks up partitions created after the tailer was opened.
+ * <p>
+ * Every record is copied out of the queue once, into its partition's buffer; {@link #record()} stays valid until
+ * the next call to {@link #next()}.
+ * <p>
+ * Confined to the thread that opened it.
+ */
+public final class MergedTailer implements AutoCloseable {
+    private final Path journalDir;
+    private final List<Cursor> cursors = new ArrayList<>();
+    private final Set<Path> known = new HashSet<>();
+    private Cursor current;
+
+    private MergedTailer(Path journalDir) {
+        this.journalDir = journalDir;
+    }
+
+    /**
+     * Opens every partition of the journal in {@code journalDir} for reading, each at its start.
+     *
+     * @throws IllegalArgumentException when {@code journalDir} holds no journal
+     */
+    public static MergedTailer open(Path journalDir) {
+        requireNonNull(journalDir, "journalDir");
+        MergedTailer tailer = new MergedTailer(journalDir);
+        if (tailer.refresh() == 0) {
+            throw new IllegalArgumentException("dir: " + journalDir + " (expected: a journal directory, with "
+                + Partitions.METADATA_FILE + " in it or in its partitions)");
+        }
+        return tailer;
+    }
+
+    /** Opens the partitions created since the last look, each at its start; returns how many were added. */
+    public int refresh() {
+        int added = 0;
+        for (Path dir : Partitions.find(journalDir)) {
+            if (known.add(dir)) {
+                cursors.add(new Cursor(Partitions.openForReading(dir)));
+                added++;
+            }
+        }
+        return added;
+    }
+
+    /** Partitions read. */
+    public int partitions() {
+        return cursors.size();
+    }
+
+    /**
+     * Moves to the next record in merged order.
+     *
+     * @return false when no partition has a record now (nothing moved)
+     */
+    public boolean next() {
+        Cursor best = null;
+        for (int i = 0, n = cursors.size(); i < n; i++) {
+            Cursor c = cursors.get(i);
+            if (c.fill() && (best == null || c.headTimeMicros < best.headTimeMicros)) {
+                best = c;
+            }
+        }
+        current = best;
+        if (best == null) {
+            return false;
+        }
+        best.hasHead = false;
+        return true;
+    }
+
+    /** The record {@link #next()} moved to; its capacity is the record's length. Valid until the next call. */
+    public DirectBuffer record() {
+        if (current == null) {
+            throw new IllegalStateException("no current record (expected: next() answered true)");
+        }
+        return current.view;
+    }
+
+    /** Moves every partition back to its start. */
+    public void toStart() {
+        for (Cursor c : cursors) {
+            c.tailer.toStart();
+            c.hasHead = false;
+        }
+        current = null;
+    }
+
+    /**
+     * Moves every partition to its first record in {@code cycle} or a later cycle (to its end when it has none).
+     * Roll cycles are the same in every partition of a journal.
+     */
+    public void startAtCycle(int cycle) {
+        for (Cursor c : cursors) {
+            Long from = c.cycles().ceiling((long) cycle);
+            if (from == null || !c.tailer.moveToCycle(from.intValue())) {
+                c.tailer.toEnd();
+            }
+            c.hasHead = false;
+        }
+        current = null;
+    }
+
+    /** Every cycle of every partition, in order. */
+    public NavigableSet<Long> cycles() {
+        NavigableSet<Long> all = new TreeSet<>();
+        for (Cursor c : cursors) {
+            all.addAll(c.cycles());
+        }
+        return all;
+    }
+
+    /**
+     * In each partition, skips the whole cycles that come before the last cycle whose first request record
+     * (found among the first {@code peekLimit} records) is older than {@code thresholdMicros}: those cycles hold
+     * only older requests.
+     *
+     * @return the cycles skipped, all partitions together
+     */
+    public int skipCyclesOlderThan(long thresholdMicros, int peekLimit) {
+        int skipped = 0;
+        for (Cursor c : cursors) {
+            skipped += c.skipCyclesOlderThan(thresholdMicros, peekLimit);
+        }
+        current = null;
+        return skipped;
+    }
+
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        for (Cursor c : cursors) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        cursors.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** One partition: its queue, its tailer, and its next record once read. */
+    private static final class Cursor {
+        final SingleChronicleQueue queue;
+        final ExcerptTailer tailer;
+        final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+        byte[] head = new byte[4096];
+        boolean hasHead;
+        long headTimeMicros;
+
+        Cursor(SingleChronicleQueue queue) {
+            this.queue = queue;
+            this.tailer = queue.createTailer();
+        }
+
+        /** Reads the partition's next record unless one is held; answers whether one is held now. */
+        boolean fill() {
+            if (hasHead) {
+                return true;
+            }
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return false;
+                }
+                Bytes<?> bytes = dc.wire().bytes();
+                int length = (int) Math.min(bytes.readRemaining(), Integer.MAX_VALUE - 8);
+                if (head.length < length) {
+                    head = new byte[Math.max(length, head.length * 2)];
+                }
+                bytes.read(head, 0, length);
+                view.wrap(head, 0, length);
+                headTimeMicros = RecordLayout.wallTimeMicros(view);
+                hasHead = true;
+                return true;
+            }
+        }
+
+        NavigableSet<Long> cycles() {
+            int first = queue.firstCycle();
+            int last = queue.lastCycle();
+            if (last < first) {
+                return new TreeSet<>();
+            }
+            return queue.listCyclesBetween(first, last);
+        }
+
+        int skipCyclesOlderThan(long thresholdMicros, int peekLimit) {
+            hasHead = false;
+            NavigableSet<Long> cycles = cycles();
+            if (cycles.size() < 2) {
+                return 0;
+            }
+            for (Long cycle : cycles.descendingSet()) {
+                long firstWall = firstRequestWallMicros(cycle.intValue(), peekLimit);
+                if (firstWall != RecordLayout.NO_WALL_TIME && firstWall < thresholdMicros) {
+                    if (!cycle.equals(cycles.first()) && tailer.moveToCycle(cycle.intValue())) {
+                        return cycles.headSet(cycle, false).size();
+                    }
+                    return 0;
+                }
+            }
+            return 0;
+        }
+
+        /** The wall time of the first request in {@code cycle}, or none when none is among its first records. */
+        private long firstRequestWallMicros(int cycle, int peekLimit) {
+            RollCycle rollCycle = queue.rollCycle();
+            try (ExcerptTailer peek = queue.createTailer()) {
+                if (!peek.moveToCycle(cycle)) {
+                    return RecordLayout.NO_WALL_TIME;
+                }
+                for (int i = 0; i < peekLimit; i++) {
+                    try (DocumentContext dc = peek.readingDocument()) {
+                        if (!dc.isPresent() || rollCycle.toCycle(dc.index()) != cycle) {
+                            return RecordLayout.NO_WALL_TIME;
+                        }
+                        Bytes<?> bytes = dc.wire().bytes();
+                        long start = bytes.readPosition();
+                        if (bytes.readRemaining() >= RecordLayout.KEYED_WALL_TIME_OFFSET + 8
+                            && bytes.readByte(start + 1) == RecordLayout.TYPE_REQUEST) {
+                            return readLittleEndianLong(bytes, start + RecordLayout.KEYED_WALL_TIME_OFFSET);
+                        }
+                    }
+                }
+            }
+            return RecordLayout.NO_WALL_TIME;
+        }
+
+        private static long readLittleEndianLong(Bytes<?> bytes, long offset) {
+            long value = 0;
+            for (int i = 7; i >= 0; i--) {
+                value = (value << 8) | (bytes.readByte(offset + i) & 0xFF);
+            }
+            return value;
+        }
+
+        void close() {
+            try {
+                tailer.close();
+            } finally {
+                queue.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.sluice.journal.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+
+/**
+ * The layout of a journal directory: one Chronicle queue per writer, each in a subdirectory of its own (a
+ * partition), so that no two threads ever share a queue's write lock. {@value #CONTROL} holds what the journal
+ * itself writes (recovery, boot, configuration and admin records, serialised by the journal);
+ * {@code loop-<n>} is the queue of the n-th producer (one event loop each); {@value #HANDOFF} is the journal
+ * thread's queue when producers hand their records over. A journal written before partitions existed has its
+ * queue files in the directory itself: that queue is read as one more partition and never written again.
+ * <p>
+ * Thread-safe (stateless).
+ */
+public final class Partitions {
+    /** The partition of the records the journal writes itself (recovery, boot, configuration, admin). */
+    public static final String CONTROL = "control";
+    /** The partition the journal thread writes in hand-off mode. */
+    public static final String HANDOFF = "handoff";
+    /** Every Chronicle queue directory holds this file from its creation on. */
+    public static final String METADATA_FILE = "metadata.cq4t";
+
+    private static final String LOOP_PREFIX = "loop-";
+
+    private Partitions() {
+    }
+
+    /** The name of the partition of producer {@code index}. */
+    public static String producer(int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("index: " + index + " (expected: >= 0)");
+        }
+        return LOOP_PREFIX + index;
+    }
+
+    /** Whether {@code dir} is a journal: a queue itself (the layout before partitions) or a parent of one. */
+    public static boolean isJournal(Path dir) {
+        return !find(dir).isEmpty();
+    }
+
+    /**
+     * The queue directories of the journal in {@code journalDir}: the directory itself when it holds queue files
+     * (written before partitions), then each subdirectory that is a queue, by name. Empty when there is none.
+     */
+    public static List<Path> find(Path journalDir) {
+        List<Path> found = new ArrayList<>();
+        if (isQueue(journalDir)) {
+            found.add(journalDir);
+        }
+        if (!Files.isDirectory(journalDir)) {
+            return found;
+        }
+        try (Stream<Path> children = Files.list(journalDir)) {
+            children.filter(Partitions::isQueue).sorted().forEach(found::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("journal: cannot list " + journalDir, e);
+        }
+        return found;
+    }
+
+    private static boolean isQueue(Path dir) {
+        return Files.isRegularFile(dir.resolve(METADATA_FILE));
+    }
+
+    /**
+     * Opens (creating if needed, readable by the owner only) the partition {@code name} of {@code journalDir} for
+     * writing. Its one writer must be the only thread that appends to it.
+     */
+    public static SingleChronicleQueue openForWriting(Path journalDir, String name, RollCycle rollCycle)
+        throws IOException {
+        Path dir = journalDir.resolve(name);
+        createPrivateDirectory(dir);
+        return SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(rollCycle).build();
+    }
+
+    /** Opens the queue in {@code queueDir} (one of {@link #find}) for reading. */
+    public static SingleChronicleQueue openForReading(Path queueDir) {
+        return SingleChronicleQueueBuilder.single(queueDir.toFile()).readOnly(true).build();
+    }
+
+    /** Creates {@code dir} and its parents; the last one readable by the owner only where POSIX permissions exist. */
+    public static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Files.createDirectories(dir.getParent());
+        try {
+            if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                // The journal names users and teams: not world-readable (RELIABILITY F5).
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            } else {
+                Files.createDirectory(dir);
+            }
+        } catch (FileAlreadyExistsException e) {
+            // Created concurrently: fine.
+        }
+    }
+}
