@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Applied to every test class of this module (JUnit extension auto-detection): installs BlockHound, which fails
  * any blocking call made on a Netty event loop, and a leak detector factory that records every buffer leak
- * paranoid detection finds. After each class, a recorded blocking call or leak fails that class.
+ * paranoid detection finds. After each class, a recorded blocking call or leak fails that class, and so does a
+ * journal write that Chronicle reports as misused (an appender context closed twice: two writers on one queue).
  */
 public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
     static final ConcurrentLinkedQueue<String> LEAKS = new ConcurrentLinkedQueue<>();
@@ -27,6 +28,9 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
     /** Log lines (of in-process gateways) that carried a canary secret (RELIABILITY.md F1). */
     static final ConcurrentLinkedQueue<String> CANARY_LOG_LINES = new ConcurrentLinkedQueue<>();
     static final java.util.concurrent.atomic.AtomicLong LOG_LINES = new java.util.concurrent.atomic.AtomicLong();
+    /** Chronicle's warnings about a misused appender: each queue must have one writer. */
+    static final ConcurrentLinkedQueue<String> CHRONICLE_MISUSE = new ConcurrentLinkedQueue<>();
+    private static final String[] CHRONICLE_MISUSE_MARKS = {"close was called twice", "Couldn't acquire write lock"};
 
     static {
         // Before any logger binds to them: every log line the gateways write goes through the canary scan.
@@ -44,6 +48,7 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) {
         LEAKS.clear();
         BLOCKING.clear();
+        CHRONICLE_MISUSE.clear();
     }
 
     @Override
@@ -55,6 +60,8 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
         BLOCKING.clear();
         List<String> canaryLines = new ArrayList<>(CANARY_LOG_LINES);
         CANARY_LOG_LINES.clear();
+        List<String> chronicle = new ArrayList<>(CHRONICLE_MISUSE);
+        CHRONICLE_MISUSE.clear();
         if (!canaryLines.isEmpty()) {
             throw new AssertionError("canary secret in a log line: " + canaryLines);
         }
@@ -65,6 +72,9 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
         }
         if (!blocking.isEmpty()) {
             throw new AssertionError("blocking call on an event loop: " + blocking);
+        }
+        if (!chronicle.isEmpty()) {
+            throw new AssertionError(chronicle.size() + " journal write warning(s), first: " + chronicle.get(0));
         }
         if (!leaks.isEmpty()) {
             throw new AssertionError(leaks.size() + " buffer leak(s):\n" + String.join("\n\n", leaks));
@@ -102,6 +112,11 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
                     line.append(c);
                 }
                 return;
+            }
+            for (String mark : CHRONICLE_MISUSE_MARKS) {
+                if (line.indexOf(mark) >= 0) {
+                    CHRONICLE_MISUSE.add(line.toString());
+                }
             }
             if (line.length() > 20 && Character.isDigit(line.charAt(0)) && line.charAt(4) == '-'
                     && line.charAt(10) == 'T') {
