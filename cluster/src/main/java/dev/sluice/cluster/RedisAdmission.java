@@ -10,6 +10,7 @@ import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.AdmissionCallback;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.admission.AdmissionRequest;
+import dev.sluice.routing.admission.Refusals;
 import dev.sluice.routing.admission.Ticket;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -362,8 +363,7 @@ public final class RedisAdmission implements Admission {
     private void unavailable(AdmissionRequest request, AdmissionCallback callback, String reason) {
         failures.increment();
         if (!failOpen) {
-            deliver(callback, AdmissionDecision.refuse(503, "admission_unavailable",
-                    "shared limits unreachable (redis): " + reason, 1, null, null));
+            deliver(callback, Refusals.unavailable(reason));
             return;
         }
         try {
@@ -373,8 +373,7 @@ public final class RedisAdmission implements Admission {
                     : decision));
         } catch (RuntimeException e) {
             LOG.warn("fallback admission failed", e);
-            deliver(callback, AdmissionDecision.refuse(503, "admission_unavailable",
-                    "shared limits unreachable (redis): " + reason + "; local fallback failed", 1, null, null));
+            deliver(callback, Refusals.unavailable(reason + "; local fallback failed"));
         }
     }
 

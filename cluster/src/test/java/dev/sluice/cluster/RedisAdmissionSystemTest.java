@@ -5,6 +5,7 @@ import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.BudgetPeriod;
 import dev.sluice.routing.admission.Limits;
+import dev.sluice.routing.admission.Refusals;
 import dev.sluice.routing.admission.Scope;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterAll;
@@ -75,7 +76,7 @@ class RedisAdmissionSystemTest {
         assertThat(refused.admitted()).isFalse();
         assertThat(refused.status()).isEqualTo(429);
         assertThat(refused.code()).isEqualTo("rate_limit_exceeded");
-        assertThat(refused.message()).contains("key:k").contains("5 requests per minute");
+        assertThat(refused.message()).isEqualTo("Rate limit reached for key 'k': 5 requests per minute.");
         assertThat(refused.retryAfterSeconds()).isBetween(1L, 120L);
         assertThat(refused.requests().remaining()).isZero();
         assertThat(refused.requests().resetMillis()).isBetween(60_000L, 120_000L);
@@ -180,7 +181,7 @@ class RedisAdmissionSystemTest {
         assertThat(decide(admission, request(100, 200, key, team)).admitted()).isTrue();
         AdmissionDecision refused = decide(admission, request(100, 200, key, team));
         assertThat(refused.code()).isEqualTo("rate_limit_exceeded");
-        assertThat(refused.message()).contains("team:t1");
+        assertThat(refused.message()).contains("team 't1'");
         assertThat(refused.requests().limit()).isEqualTo(1);
 
         assertThat(budgetHash("k")).containsEntry("reserved", "200");
@@ -236,8 +237,8 @@ class RedisAdmissionSystemTest {
         assertThat(decide(second, request(1, 0, key("k", Limits.NONE))).admitted()).isTrue();
         revokeThroughTheKeyStore("k");
         AdmissionDecision refused = decide(second, request(1, 0, key("k", Limits.NONE)));
-        assertThat(refused.status()).isEqualTo(401);
-        assertThat(refused.code()).isEqualTo("key_revoked");
+        // The same 401 as any bad credential: nothing tells a caller the key existed (RELIABILITY.md E1).
+        assertThat(refused).isEqualTo(Refusals.invalidKey());
         assertThat(decide(second, request(1, 0, key("other", Limits.NONE))).admitted()).isTrue();
         // Only a first scope of kind "key" is a key: a team of the same name is not revoked.
         assertThat(decide(second, request(1, 0, new Scope("team", "k", Limits.NONE, null))).admitted()).isTrue();

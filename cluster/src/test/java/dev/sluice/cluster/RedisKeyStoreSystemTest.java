@@ -3,6 +3,7 @@ package dev.sluice.cluster;
 import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.BudgetPeriod;
 import dev.sluice.routing.admission.Limits;
+import dev.sluice.routing.admission.Refusals;
 import dev.sluice.routing.admission.StoredKey;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -92,7 +93,7 @@ class RedisKeyStoreSystemTest {
 
         store.put(stored("k1", true));
         assertThat(redis.redis().sismember(PREFIX + ":revoked", "k1")).isTrue();
-        assertThat(decide(admission, request(1, 0, key("k1", Limits.NONE))).code()).isEqualTo("key_revoked");
+        assertThat(decide(admission, request(1, 0, key("k1", Limits.NONE))).code()).isEqualTo(Refusals.INVALID_KEY);
 
         store.put(stored("k1", false));
         assertThat(redis.redis().sismember(PREFIX + ":revoked", "k1")).isFalse();

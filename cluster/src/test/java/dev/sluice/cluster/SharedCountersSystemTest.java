@@ -4,6 +4,7 @@ import dev.sluice.cluster.internal.BudgetPeriods;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.admission.BudgetPeriod;
 import dev.sluice.routing.admission.Limits;
+import dev.sluice.routing.admission.Refusals;
 import dev.sluice.routing.admission.Scope;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -180,7 +181,7 @@ class SharedCountersSystemTest {
         for (RedisAdmission gateway : gateways) {
             AdmissionDecision decision = decide(gateway, request(1, 0, scope));
             assertThat(decision.status()).isEqualTo(401);
-            assertThat(decision.code()).isEqualTo("key_revoked");
+            assertThat(decision.code()).isEqualTo(Refusals.INVALID_KEY);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.sluice.routing.admission.AdmissionRequest;
 import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.RateLimitState;
+import dev.sluice.routing.admission.Refusals;
 import dev.sluice.routing.admission.Scope;
 
 import java.util.ArrayList;
@@ -113,23 +114,14 @@ public final class AdmitCall {
             return AdmissionDecision.admit(ticket(windowIndex), requests, tokens);
         }
         Scope scope = scopeIndex >= 0 ? request.scopes().get(scopeIndex) : null;
-        String name = scope == null ? "" : scope.counterKey();
         return switch (outcome) {
-            case 1 -> AdmissionDecision.refuse(429, "rate_limit_exceeded",
-                    "rate limit exceeded: " + name + " allows " + scope.limits().requestsPerMinute()
-                            + " requests per minute", seconds(retryMs), requests, tokens);
-            case 2 -> AdmissionDecision.refuse(429, "tokens_limit_exceeded",
-                    "token rate limit exceeded: " + name + " allows " + scope.limits().tokensPerMinute()
-                            + " tokens per minute (this request reserves " + request.tokens() + ")",
-                    seconds(retryMs), requests, tokens);
-            case 3 -> AdmissionDecision.refuse(429, "concurrency_limit_exceeded",
-                    "concurrency limit exceeded: " + name + " allows " + scope.limits().concurrent()
-                            + " requests in flight", seconds(retryMs), requests, tokens);
-            case 4 -> AdmissionDecision.refuse(429, "budget_exceeded",
-                    "budget exceeded: " + name + " has spent or reserved its " + scope.budget().period().configName()
-                            + " budget of " + scope.budget().hardMicros() + " micros",
+            case 1 -> Refusals.requests(scope, seconds(retryMs), requests, tokens);
+            case 2 -> Refusals.tokens(scope, request.tokens(), seconds(retryMs), requests, tokens);
+            case 3 -> Refusals.concurrency(scope, seconds(retryMs), requests, tokens);
+            case 4 -> Refusals.budget(scope, request.costMicros(),
                     seconds(periodEndMillis[scopeIndex] - request.nowMillis()), requests, tokens);
-            case 5 -> AdmissionDecision.refuse(401, "key_revoked", "this key has been revoked", 0, null, null);
+            // A key revoked through another gateway: the same 401 as any bad credential (RELIABILITY.md E1).
+            case 5 -> Refusals.invalidKey();
             default -> throw new IllegalStateException("admission script outcome: " + outcome + " (expected: 0..5)");
         };
     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.sluice.codec.Dialect;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.journal.Outcome;
+import dev.sluice.routing.admission.Refusals;
 import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.GatewayConfig;
 
@@ -180,8 +181,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
         if (keyStatus == ApiKey.EXPIRED) {
             // One answer for every bad credential (missing, malformed, unknown, expired, revoked): a caller learns
             // nothing of which part was wrong (RELIABILITY.md E1).
-            refuse(ex, req, 401, "invalid_api_key", "Invalid or missing API key. Send it as 'Authorization: Bearer "
-                    + "<key>' or 'x-api-key: <key>'.");
+            refuse(ex, req, 401, Refusals.INVALID_KEY, Refusals.INVALID_KEY_MESSAGE);
             return;
         }
         if (keyStatus != ApiKey.ACTIVE) {

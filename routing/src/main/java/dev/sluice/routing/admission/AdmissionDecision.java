@@ -6,8 +6,7 @@ package dev.sluice.routing.admission;
  * caller and the seconds to wait. The request and token states are those of the most constrained scope that has
  * such a limit (for {@code x-ratelimit-*} headers), {@code null} when none applies. Thread-safe (immutable).
  *
- * @param code one of {@code rate_limit_exceeded}, {@code tokens_limit_exceeded}, {@code concurrency_limit_exceeded},
- *             {@code budget_exceeded} (all 429), {@code key_revoked} (401), {@code admission_unavailable} (503);
+ * @param code one of the codes of {@link Refusals} (where refusals are made, the same for every admission);
  *             {@code null} when admitted
  * @param ticket what {@link Admission#settle} needs; non-null exactly when admitted
  */

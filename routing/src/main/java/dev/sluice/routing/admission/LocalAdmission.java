@@ -10,7 +10,6 @@ import dev.sluice.routing.admission.internal.SlidingWindow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -187,7 +186,7 @@ public final class LocalAdmission implements Admission {
                 if (soft >= 0 && spent >= soft && bc.markSoftAlert(t.tag(i))) {
                     softAlerts.incrementAndGet();
                     LOG.warn("Budget of {} passed its soft threshold: {} spent this {} (soft {})", c.name,
-                            money(spent), bc.kind().configName(), money(soft));
+                            Refusals.money(spent), bc.kind().configName(), Refusals.money(soft));
                 }
             }
         }
@@ -195,29 +194,21 @@ public final class LocalAdmission implements Admission {
 
     private AdmissionDecision refuse(int refusal, Scope s, ScopeCounters c, AdmissionRequest r, LocalTicket t) {
         long now = r.nowMillis();
-        String who = s.kind() + " '" + s.id() + "'";
         long windowRestSeconds = (SlidingWindow.restOfWindowMillis(now) + 999) / 1000;
         RateLimitState requests = requestState(r.scopes(), now);
         RateLimitState tokens = tokenState(r.scopes(), now);
         switch (refusal) {
             case REFUSED_REQUESTS:
-                return AdmissionDecision.refuse(429, "rate_limit_exceeded", "Rate limit reached for " + who + ": "
-                        + s.limits().requestsPerMinute() + " requests per minute. Retry after " + windowRestSeconds
-                        + " s.", windowRestSeconds, requests, tokens);
+                return Refusals.requests(s, windowRestSeconds, requests, tokens);
             case REFUSED_TOKENS:
-                return AdmissionDecision.refuse(429, "tokens_limit_exceeded", "Token rate limit reached for " + who
-                        + ": " + s.limits().tokensPerMinute() + " tokens per minute, this request reserves " + t.tokens
-                        + ". Retry after " + windowRestSeconds + " s.", windowRestSeconds, requests, tokens);
+                return Refusals.tokens(s, t.tokens, windowRestSeconds, requests, tokens);
             case REFUSED_CONCURRENCY:
-                return AdmissionDecision.refuse(429, "concurrency_limit_exceeded", "Too many concurrent requests for "
-                        + who + ": at most " + s.limits().concurrent() + " at once.", 1, requests, tokens);
+                return Refusals.concurrency(s, 1, requests, tokens);
             default:
                 BudgetCounter bc = c.budgetOrNull();
                 long untilMillis = bc == null ? 1000 : bc.untilNextPeriodMillis(now);
                 long seconds = Math.max(1, (untilMillis + 999) / 1000);
-                return AdmissionDecision.refuse(429, "budget_exceeded", "Budget exhausted for " + who + ": "
-                        + money(s.budget().hardMicros()) + " per " + s.budget().period().configName()
-                        + ", this request reserves up to " + money(t.costMicros) + ".", seconds, requests, tokens);
+                return Refusals.budget(s, t.costMicros, seconds, requests, tokens);
         }
     }
 
@@ -344,9 +335,5 @@ public final class LocalAdmission implements Admission {
 
     @Override
     public void close() {
-    }
-
-    private static String money(long micros) {
-        return BigDecimal.valueOf(micros, 6).setScale(2, java.math.RoundingMode.HALF_UP).toPlainString();
     }
 }
