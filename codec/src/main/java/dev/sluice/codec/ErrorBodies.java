@@ -2,8 +2,6 @@ package dev.sluice.codec;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sluice.codec.internal.JsonText;
-
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -1,8 +1,8 @@
 package dev.sluice.codec.translate;
 
 import dev.sluice.codec.FinishReason;
+import dev.sluice.codec.JsonText;
 import dev.sluice.codec.Usage;
-import dev.sluice.codec.internal.JsonText;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

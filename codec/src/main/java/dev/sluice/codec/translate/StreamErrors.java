@@ -1,7 +1,7 @@
 package dev.sluice.codec.translate;
 
 import dev.sluice.codec.ErrorBodies;
-import dev.sluice.codec.internal.JsonText;
+import dev.sluice.codec.JsonText;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

@@ -1,5 +1,6 @@
 package dev.sluice.proxy.internal;
 
+import static dev.sluice.codec.JsonText.quote;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.routing.config.GatewayConfig;
@@ -261,25 +262,6 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     private static String error(String code, String message) {
         return "{\"error\":{\"code\":\"" + code + "\",\"message\":" + quote(message) + "}}";
-    }
-
-    /** A JSON string literal (or null); configuration errors name files and fields, never secrets. */
-    private static String quote(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append('"').toString();
     }
 
     private static FullHttpResponse text(HttpResponseStatus status, String type, String body) {

@@ -1,5 +1,7 @@
 package dev.sluice.proxy.internal;
 
+import static dev.sluice.codec.JsonText.quote;
+
 import dev.sluice.routing.config.Deployment;
 import dev.sluice.routing.config.DeploymentHealth;
 import dev.sluice.routing.config.GatewayConfig;
@@ -87,18 +89,5 @@ final class RoutesReport {
 
     private static long remainingMs(long untilNanos, long nowNanos) {
         return untilNanos > nowNanos ? TimeUnit.NANOSECONDS.toMillis(untilNanos - nowNanos) : 0;
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c >= 0x20) {
-                b.append(c);
-            }
-        }
-        return b.append('"').toString();
     }
 }

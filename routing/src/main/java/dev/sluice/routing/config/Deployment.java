@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.charset.StandardCharsets;
 
+import dev.sluice.codec.JsonText;
+
 /**
  * One place a model alias can be served from: a provider, the model name it knows, its price, its weight and
  * priority within the alias, and a reference to its live {@link DeploymentHealth}. Thread-safe (immutable; the

@@ -1,7 +1,10 @@
-package dev.sluice.codec.internal;
+package dev.sluice.codec;
 
 /**
- * Writes JSON string literals into a {@link StringBuilder}, for the cold paths that build small bodies.
+ * The project's one JSON string writer, for the cold paths that build small bodies (error bodies, translated
+ * events, admin answers, configuration values spliced into requests): quote, backslash and control characters
+ * are escaped, and U+2028/U+2029 too; everything else, non-ASCII included, is kept to be encoded as UTF-8.
+ * <p>
  * Thread-safe (stateless).
  */
 public final class JsonText {
@@ -19,6 +22,20 @@ public final class JsonText {
             return out.append("null");
         }
         out.append('"');
+        return escape(out, value).append('"');
+    }
+
+    /** {@code value} as a quoted JSON string, or {@code null} as the literal null. */
+    public static String quote(String value) {
+        return value == null ? "null" : quote(new StringBuilder(value.length() + 8), value).toString();
+    }
+
+    /** The JSON escaping of {@code value}, without the quotes (to splice between quotes already written). */
+    public static String escape(String value) {
+        return escape(new StringBuilder(value.length() + 8), value).toString();
+    }
+
+    private static StringBuilder escape(StringBuilder out, String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
@@ -53,6 +70,6 @@ public final class JsonText {
                     }
             }
         }
-        return out.append('"');
+        return out;
     }
 }
