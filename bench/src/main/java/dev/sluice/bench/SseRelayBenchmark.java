@@ -5,7 +5,7 @@ import dev.sluice.bench.internal.ReleasingSink;
 import dev.sluice.bench.internal.SseStreams;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.codec.SseScanner;
-import dev.sluice.proxy.internal.RelayDriver;
+import dev.sluice.proxy.RelayHarness;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -70,7 +70,7 @@ public class SseRelayBenchmark {
     @Param({"disabled"})
     public String leakDetection;
 
-    private final RelayDriver driver = new RelayDriver(1024 * 1024);
+    private final RelayHarness driver = new RelayHarness(1024 * 1024);
     private final ReleasingSink sink = new ReleasingSink();
     private final ChannelInboundHandlerAdapter anchor = new ChannelInboundHandlerAdapter();
     private EmbeddedChannel channel;

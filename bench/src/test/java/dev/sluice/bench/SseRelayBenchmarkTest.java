@@ -6,7 +6,7 @@ import dev.sluice.bench.internal.ReadPlan;
 import dev.sluice.bench.internal.SseStreams;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.codec.SseScanner;
-import dev.sluice.proxy.internal.RelayDriver;
+import dev.sluice.proxy.RelayHarness;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -49,7 +49,7 @@ class SseRelayBenchmarkTest {
         ChannelInboundHandlerAdapter anchor = new ChannelInboundHandlerAdapter();
         EmbeddedChannel channel = new EmbeddedChannel(anchor);
         try {
-            RelayDriver driver = new RelayDriver(1 << 20);
+            RelayHarness driver = new RelayHarness(1 << 20);
             driver.start(channel.pipeline().context(anchor), Endpoint.CHAT_COMPLETIONS, true);
             ReadPlan plan = ReadPlan.fixed(SseStreams.openAi(), SseRelayBenchmark.FIXED_READ_BYTES);
             ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;

@@ -17,7 +17,7 @@ import java.util.ArrayDeque;
  * can drop an event (the usage chunk the client did not ask for) or end a broken stream with an error event on a
  * clean event boundary. Confined to the client channel's event loop.
  */
-final class SseRelay implements SseListener {
+public final class SseRelay implements SseListener {
     private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final ArrayDeque<ByteBuf> carry = new ArrayDeque<>(2);
@@ -34,13 +34,13 @@ final class SseRelay implements SseListener {
     private boolean wroteSinceFlush;
 
     /** A relay with its own scanner; reused stream after stream from its event loop's pool. */
-    SseRelay(int maxEventBytes) {
+    public SseRelay(int maxEventBytes) {
         this.scanner = new SseScanner(maxEventBytes);
         this.maxEventBytes = maxEventBytes;
     }
 
     /** Starts relaying a new stream of {@code endpoint} to {@code client}; usage goes into {@code usage}. */
-    void reset(ChannelHandlerContext client, Endpoint endpoint, Usage usage, boolean hideUsage) {
+    public void reset(ChannelHandlerContext client, Endpoint endpoint, Usage usage, boolean hideUsage) {
         this.client = client;
         this.scanner.reset(endpoint, usage);
         this.hideUsage = hideUsage;
@@ -54,7 +54,7 @@ final class SseRelay implements SseListener {
      * Scans {@code buf} and writes its complete events to the client (not flushed). Takes ownership of
      * {@code buf}. Returns {@link SseScanner#OK} or the scanner's error code.
      */
-    int onRead(ByteBuf buf) {
+    public int onRead(ByteBuf buf) {
         cur = buf;
         writeFrom = lastEnd = buf.readerIndex();
         int rc;
@@ -198,14 +198,14 @@ final class SseRelay implements SseListener {
     }
 
     /** Returns whether anything was written since the last call, and clears that mark. */
-    boolean takeWritten() {
+    public boolean takeWritten() {
         boolean w = wroteSinceFlush;
         wroteSinceFlush = false;
         return w;
     }
 
     /** True once the stream's terminal event ([DONE], message_stop, response.completed...) has been relayed. */
-    boolean terminal() {
+    public boolean terminal() {
         return terminal;
     }
 
@@ -220,7 +220,7 @@ final class SseRelay implements SseListener {
     }
 
     /** Complete events seen in this stream. */
-    long events() {
+    public long events() {
         return scanner.events();
     }
 
@@ -229,7 +229,7 @@ final class SseRelay implements SseListener {
     }
 
     /** Drops the bytes of an unfinished event (the stream broke in the middle of it). */
-    void discardPartial() {
+    public void discardPartial() {
         ByteBuf b;
         while ((b = carry.poll()) != null) {
             b.release();

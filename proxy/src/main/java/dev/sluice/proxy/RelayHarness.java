@@ -1,26 +1,28 @@
-package dev.sluice.proxy.internal;
+package dev.sluice.proxy;
 
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.codec.Endpoint;
 import dev.sluice.codec.SseScanner;
 import dev.sluice.codec.Usage;
+import dev.sluice.proxy.internal.SseRelay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
- * Opens the package-private {@link SseRelay} to the benchmarks: the relay path exactly as {@code Exchange} runs it
- * (one relay with its scanner, reused stream after stream, each upstream read handed over whole).
- * Lives in the proxy's package inside the bench module only; the gateway never loads it.
+ * The gateway's SSE relay opened to benchmarks and tests: the relay path exactly as a request runs it (one relay
+ * with its scanner, reused stream after stream, each upstream read handed over whole), written to any
+ * {@link ChannelHandlerContext}. The gateway itself never uses this class.
+ * <p>
  * Confined to the client channel's event loop.
  */
-public final class RelayDriver {
+public final class RelayHarness {
     private final SseRelay relay;
     private final Usage usage = new Usage();
 
     /** @param maxEventBytes the scanner's event size cap (the gateway's {@code upstream.maxEventBytes}) */
-    public RelayDriver(int maxEventBytes) {
+    public RelayHarness(int maxEventBytes) {
         this.relay = new SseRelay(maxEventBytes);
     }
 
