@@ -34,6 +34,8 @@ import dev.sluice.routing.config.ProviderConfig;
 import dev.sluice.routing.config.ProviderKind;
 import dev.sluice.routing.config.Route;
 import dev.sluice.routing.config.RoutePolicy;
+import dev.sluice.routing.policy.Billing;
+import dev.sluice.routing.policy.Retries;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -91,8 +93,6 @@ final class Exchange {
     private static final long DEFAULT_TRANSLATED_MAX_TOKENS = 4096;
     /** Largest provider body aggregated for translation; a bigger one fails the attempt. */
     private static final int MAX_TRANSLATED_BODY_BYTES = 64 * 1024 * 1024;
-    /** More tokens than any model's context window: a usage count beyond it is nonsense, and estimated instead. */
-    private static final long MAX_PLAUSIBLE_TOKENS = 100_000_000L;
     /**
      * Headers of messages the gateway builds itself: names are constants and every value is a constant, a header
      * the strict decoder already validated, or a provider key checked at configuration load (ConfigLoader refuses
@@ -377,7 +377,7 @@ final class Exchange {
         firstByteNanos = 0;
         dispatched = false;
         ProviderConfig p = d.provider();
-        Dialect upstreamDialect = p.kind() == ProviderKind.ANTHROPIC ? Dialect.ANTHROPIC : Dialect.OPENAI;
+        Dialect upstreamDialect = p.kind().dialect();
         translate = upstreamDialect != endpoint.dialect();
         if (translate && endpoint != Endpoint.CHAT_COMPLETIONS && endpoint != Endpoint.MESSAGES) {
             attemptReported = true;
@@ -537,8 +537,7 @@ final class Exchange {
             }
             route.onNeutral(d);
         }
-        if (attempts >= policy.maxAttempts() || (ambiguous && !policy.resendAfterDispatch())
-                || !client.ctx().channel().isActive() || now >= deadlineNanos) {
+        if (!Retries.mayRetry(policy, attempts, ambiguous, client.ctx().channel().isActive(), now, deadlineNanos)) {
             return false;
         }
         Deployment next = route.pick(now, triedMask);
@@ -548,11 +547,8 @@ final class Exchange {
             return true;
         }
         // Every deployment was tried: the same ones again after a backoff, or the provider's Retry-After.
-        if (retryAfterMs > policy.maxRetryAfterMs()) {
-            return false;
-        }
-        long waitMs = Math.max(policy.backoffMs(attempts), retryAfterMs);
-        if (now + TimeUnit.MILLISECONDS.toNanos(waitMs) >= deadlineNanos) {
+        long waitMs = Retries.waitBeforeRetryMs(policy, policy.backoffMs(attempts), retryAfterMs, now, deadlineNanos);
+        if (waitMs == Retries.GIVE_UP) {
             return false;
         }
         logAttempt(now);
@@ -649,12 +645,12 @@ final class Exchange {
             return false;
         }
         String retryAfter = resp.headers().get(HttpHeaderNames.RETRY_AFTER);
-        if (isRetryable(status)) {
-            boolean ambiguous = status == 502 || status == 504;
+        if (Retries.isRetryable(status)) {
+            boolean ambiguous = Retries.isAmbiguous(status);
             FailureKind kind = status == 429 ? null : FailureKind.UPSTREAM;
             Channel ch = upstream;
             detachUpstream();
-            if (retry(AttemptOutcome.STATUS, status, ambiguous, kind, retryAfterMs(retryAfter))) {
+            if (retry(AttemptOutcome.STATUS, status, ambiguous, kind, Retries.retryAfterMs(retryAfter))) {
                 // The error body is not wanted: closing is cheaper than draining it.
                 ch.close();
                 return false;
@@ -720,30 +716,6 @@ final class Exchange {
         pendingHead = out;
         statusSent = clientStatus;
         return true;
-    }
-
-    private static boolean isRetryable(int status) {
-        return status == 429 || status == 500 || status == 502 || status == 503 || status == 504 || status == 529;
-    }
-
-    /** Parses a Retry-After of delta-seconds (the form providers send); -1 when absent or not a number. */
-    private static long retryAfterMs(String value) {
-        if (value == null) {
-            return -1;
-        }
-        long s = 0;
-        int n = value.length();
-        if (n == 0 || n > 9) {
-            return -1;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            s = s * 10 + (c - '0');
-        }
-        return s * 1000;
     }
 
     /** Writes the response head held since the provider's head: the first body bytes are about to follow. */
@@ -1255,48 +1227,14 @@ final class Exchange {
         } else if (route != null) {
             e.provider(route.primary().provider().name()).deployment(route.primary().name());
         }
-        long in = -1;
-        long out = -1;
-        long cached = -1;
-        long cacheWrite = -1;
-        boolean estimated = false;
-        if (usage != null && usage.known() && plausible(usage)) {
-            in = usage.inputTokens;
-            out = usage.outputTokens;
-            cached = usage.cachedTokens;
-            cacheWrite = usage.cacheWriteTokens;
-        }
-        if (endpoint == Endpoint.EMBEDDINGS && in >= 0 && out < 0) {
-            // Embeddings generate no tokens: their usage has none to report.
-            out = 0;
-        }
-        if (dispatched && upstreamStatus < 400 && (in < 0 || out < 0)) {
-            // The provider gave no usage, or part of it (cancelled, truncated, timed out, nonsense values): what was
-            // sent and relayed is estimated, and flagged as such.
-            estimated = true;
-            if (out < 0) {
-                out = relay != null ? relay.contentEvents() : translator != null ? translator.contentEvents() : 0;
-            }
-            if (in < 0) {
-                in = body != null ? TokenEstimator.estimateTokens(body, body.readerIndex(), body.writerIndex()) : 0;
-            }
-        }
-        if (truncated || outcome == Outcome.CLIENT_CANCELLED) {
-            // A stream that did not finish has at most a running count from the provider (Anthropic's
-            // message_start says 1): what was relayed is the better floor.
-            long relayed = relay != null ? relay.contentEvents() : translator != null ? translator.contentEvents() : -1;
-            if (relayed > out) {
-                out = relayed;
-                estimated = true;
-            }
-        }
-        e.tokensIn(in).tokensOut(out).tokensCached(cached).tokensEstimated(estimated);
-        Price price = d == null ? null : d.price();
-        // Nothing reached a provider (refused, or every attempt failed to connect): nothing to bill. Otherwise an
-        // unpriced model's cost is unknown (-1), never 0.
-        long cost = !dispatched && (d == null || upstreamStatus == 0) ? 0
-                : price == null || (in < 0 && out < 0) ? -1 : price.costMicros(in, out, cached, cacheWrite);
-        e.costMicros(cost);
+        long relayed = relay != null ? relay.contentEvents() : translator != null ? translator.contentEvents() : -1;
+        Billing.Bill bill = Billing.bill(res.bill, usage, endpoint, dispatched, upstreamStatus,
+                truncated || outcome == Outcome.CLIENT_CANCELLED, relayed, body, d != null, d == null ? null : d.price());
+        long in = bill.tokensIn();
+        long out = bill.tokensOut();
+        long cost = bill.costMicros();
+        e.tokensIn(in).tokensOut(out).tokensCached(bill.tokensCached()).tokensEstimated(bill.estimated())
+                .costMicros(cost);
         usedTokens = Math.max(0, in) + Math.max(0, out);
         usedCostMicros = Math.max(0, cost);
         if (journalPos >= 0) {
@@ -1306,15 +1244,8 @@ final class Exchange {
         }
     }
 
-    /** Counts a provider reports are believed when none is negative and none is beyond any model's window. */
-    private static boolean plausible(Usage u) {
-        return u.inputTokens <= MAX_PLAUSIBLE_TOKENS && u.outputTokens <= MAX_PLAUSIBLE_TOKENS
-                && u.cachedTokens <= MAX_PLAUSIBLE_TOKENS && u.cacheWriteTokens <= MAX_PLAUSIBLE_TOKENS
-                && u.inputTokens >= -1 && u.outputTokens >= -1;
-    }
-
     private Dialect upstreamDialect() {
-        return deployment.provider().kind() == ProviderKind.ANTHROPIC ? Dialect.ANTHROPIC : Dialect.OPENAI;
+        return deployment.provider().kind().dialect();
     }
 
     /** Forgets what an attempt's response head set up: before another attempt, a gateway answer, or the end. */

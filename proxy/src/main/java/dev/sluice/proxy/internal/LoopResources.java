@@ -9,6 +9,7 @@ import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.JournalProducer;
 import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.config.KeyDigester;
+import dev.sluice.routing.policy.Billing;
 
 import io.netty.channel.EventLoop;
 
@@ -27,6 +28,7 @@ public final class LoopResources {
     final RequestFacts facts = new RequestFacts();
     final RequestRecord requestRecord = new RequestRecord();
     final EndRecord endRecord = new EndRecord();
+    final Billing.Bill bill = new Billing.Bill();
     /** Most idle stream relays (and usage scanners) a loop keeps for reuse. */
     static final int MAX_POOLED = 1024;
     private final ArrayDeque<SseRelay> relays = new ArrayDeque<>();

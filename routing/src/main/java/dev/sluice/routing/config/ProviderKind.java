@@ -2,19 +2,28 @@ package dev.sluice.routing.config;
 
 import java.util.Locale;
 
+import dev.sluice.codec.Dialect;
+
 /**
  * The wire dialect a provider speaks. {@code openai} covers every OpenAI-compatible server (OpenAI, vLLM,
  * Ollama, LM Studio); {@code anthropic} is the Anthropic Messages API.
  * Thread-safe (immutable).
  */
 public enum ProviderKind {
-    OPENAI("openai"),
-    ANTHROPIC("anthropic");
+    OPENAI("openai", Dialect.OPENAI),
+    ANTHROPIC("anthropic", Dialect.ANTHROPIC);
 
     private final String configName;
+    private final Dialect dialect;
 
-    ProviderKind(String configName) {
+    ProviderKind(String configName, Dialect dialect) {
         this.configName = configName;
+        this.dialect = dialect;
+    }
+
+    /** The wire format requests to this kind of provider are written in, and its answers read in. */
+    public Dialect dialect() {
+        return dialect;
     }
 
     /** Returns the name used in {@code conf/sluice.yaml}. */
