@@ -34,7 +34,9 @@ class RedisKeyStoreSystemTest {
 
     @AfterAll
     static void stopRedis() {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @AfterEach

@@ -51,7 +51,9 @@ class SharedCountersSystemTest {
 
     @AfterAll
     static void stopRedis() {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @BeforeEach
