@@ -29,24 +29,34 @@ class JournalAppendBenchmarkTest {
         JournalAppendBenchmark.FullRing full = new JournalAppendBenchmark.FullRing();
         bench.setUp();
         Path dir = bench.journal().dir();
-        long last = 0;
-        for (int i = 0; i < 5_000; i++) {
-            long a = bench.appendRequest(full);
-            long b = bench.appendEnd(full);
-            assertThat(a).isGreaterThan(last);
-            assertThat(b).isGreaterThan(a);
-            last = b;
-        }
-        assertThat(bench.producer().appendedRecords()).isEqualTo(10_000);
-        assertThat(bench.producer().fullRejections()).isEqualTo(full.fullSpins);
-        if (mode.equals("DIRECT")) {
-            // Appended by this thread itself: durable on return, nothing left for the journal thread.
-            assertThat(bench.producer().isDurable(last)).isTrue();
-            try (JournalReader reader = JournalReader.open(dir)) {
-                // The benchmark numbers its END records apart from its REQUEST records: 5 000 requests to read.
-                assertThat(reader.last(Integer.MAX_VALUE, 0)).hasSize(5_000);
-                assertThat(reader.undecodableRecords()).isZero();
+        try {
+            long last = 0;
+            for (int i = 0; i < 5_000; i++) {
+                long a = bench.appendRequest(full);
+                long b = bench.appendEnd(full);
+                assertThat(a).isGreaterThan(last);
+                assertThat(b).isGreaterThan(a);
+                last = b;
             }
+            assertThat(bench.producer().appendedRecords()).isEqualTo(10_000);
+            assertThat(bench.producer().fullRejections()).isEqualTo(full.fullSpins);
+            if (mode.equals("DIRECT")) {
+                // Appended by this thread itself: durable on return, nothing left for the journal thread.
+                assertThat(bench.producer().isDurable(last)).isTrue();
+                try (JournalReader reader = JournalReader.open(dir)) {
+                    // The benchmark numbers its END records apart from its REQUEST records: 5 000 requests to read.
+                    assertThat(reader.last(Integer.MAX_VALUE, 0)).hasSize(5_000);
+                    assertThat(reader.undecodableRecords()).isZero();
+                }
+            }
+        } catch (Throwable failure) {
+            // tearDown closes the journal and deletes its directory: also when an assertion above failed.
+            try {
+                bench.tearDown();
+            } catch (Throwable e) {
+                failure.addSuppressed(e);
+            }
+            throw failure;
         }
         // tearDown closes the journal (draining the ring) and fails unless the journal wrote all 10 000.
         bench.tearDown();

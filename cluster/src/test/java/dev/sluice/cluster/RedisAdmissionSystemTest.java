@@ -42,7 +42,9 @@ class RedisAdmissionSystemTest {
 
     @AfterAll
     static void stopRedis() {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @AfterEach

@@ -31,10 +31,23 @@ import static org.awaitility.Awaitility.await;
 class RedisFailureSystemTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
 
+    /** Closes every connection and server, the newest first, also when one of them fails to close. */
     @AfterEach
     void cleanUp() throws Exception {
+        Exception failure = null;
         for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 

@@ -35,7 +35,9 @@ class RedisKeyStoreSystemTest {
 
     @AfterAll
     static void stopRedis() {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @AfterEach

@@ -16,8 +16,14 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
-/** A real redis-server on a free loopback port, without persistence, for one test class. */
+/**
+ * A real redis-server on a free loopback port, without persistence, for one test class. Close it in
+ * {@code @AfterEach} or {@code @AfterAll}: closing stops the process and waits until it is gone.
+ */
 final class RedisServer implements AutoCloseable {
+    /** How long redis-server may take to exit after SIGTERM before it gets SIGKILL. */
+    private static final long STOP_GRACE_MS = 5_000;
+
     private final int port;
     private Process process;
     private RedisClient inspector;
@@ -47,7 +53,10 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** Starts (or starts again, on the same port) the server process and waits until it answers PING. */
+    /**
+     * Starts (or starts again, on the same port) the server process and waits until it answers PING; a process
+     * that does not answer is killed before the failure is thrown.
+     */
     void startProcess() {
         try {
             process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
@@ -58,7 +67,12 @@ final class RedisServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start redis-server", e);
         }
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
+        } catch (RuntimeException | Error e) {
+            kill();
+            throw e;
+        }
     }
 
     /** Stops the server process (like a crash: no shutdown command). */
@@ -98,9 +112,28 @@ final class RedisServer implements AutoCloseable {
         return inspection.sync();
     }
 
+    /**
+     * Closes the inspection connection and stops the server: SIGTERM, then SIGKILL if it still runs after
+     * {@link #STOP_GRACE_MS} (a paused server only ends with SIGKILL). Returns once the process is gone.
+     */
     @Override
     public void close() {
-        kill();
+        closeInspection();
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_GRACE_MS, TimeUnit.MILLISECONDS)) {
+                kill();
+            }
+        } catch (InterruptedException e) {
+            kill();
+            Thread.currentThread().interrupt();
+        }
+        if (process.isAlive()) {
+            throw new IllegalStateException("redis-server " + process.pid() + " still runs after SIGKILL");
+        }
     }
 
     private void closeInspection() {

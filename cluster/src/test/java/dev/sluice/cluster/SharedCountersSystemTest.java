@@ -52,7 +52,9 @@ class SharedCountersSystemTest {
 
     @AfterAll
     static void stopRedis() {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @BeforeEach

@@ -171,10 +171,9 @@ class AdminKeysSystemTest {
         assertThat(fx.chat(runtime, "m1")).isEqualTo(200);
         assertThat(fx.chat(CONF_ALPHA_SECRET, "m1")).isEqualTo(401);
 
-        // A restart on the same data directory reads the store back.
+        // A restart on the same data directory reads the store back (the fixture deletes it afterwards).
         Path dataDir = fx.gw.dataDir();
-        fx.close();
-        fx = null;
+        fx.gw.stop();
         GatewayConfig cfg = ConfigLoader.load(conf, Map.of()).bind(0, 0, 0).withDataDir(dataDir);
         restarted = Gateway.start(cfg);
         assertThat(AdminFixture.chat(restarted.port(), runtime, "m1")).isEqualTo(200);

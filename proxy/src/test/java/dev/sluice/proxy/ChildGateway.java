@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code sluice serve} in a child JVM, for tests that signal or kill the gateway process itself. Started with the
- * test JVM's class path and its Chronicle/Agrona flags, on free ports. Close it in {@code @AfterEach}.
+ * test JVM's class path and its Chronicle/Agrona flags, on free ports. Close it in {@code @AfterEach}, before its
+ * data directory is deleted.
  */
 final class ChildGateway implements AutoCloseable {
     private static final Pattern LISTENING =
@@ -50,6 +51,15 @@ final class ChildGateway implements AutoCloseable {
                 "--data-dir", dataDir.toString()));
         cmd.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            return awaitListening(p);
+        } catch (Throwable e) {
+            ChildProcesses.kill(p);
+            throw e;
+        }
+    }
+
+    private static ChildGateway awaitListening(Process p) throws IOException {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         java.util.concurrent.ConcurrentLinkedQueue<String> kept = new java.util.concurrent.ConcurrentLinkedQueue<>();
         java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
@@ -76,7 +86,6 @@ final class ChildGateway implements AutoCloseable {
                 return new ChildGateway(p, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), kept);
             }
         }
-        p.destroyForcibly();
         throw new AssertionError("the child gateway did not start");
     }
 
@@ -97,9 +106,17 @@ final class ChildGateway implements AutoCloseable {
         return process;
     }
 
-    /** SIGKILL: no shutdown hook runs. */
+    /** SIGKILL (no shutdown hook runs), like a crash; returns once the process is gone. */
+    void kill() {
+        ChildProcesses.kill(process);
+    }
+
+    /**
+     * SIGTERM (the gateway closes itself in its shutdown hook), SIGKILL if it still runs after
+     * {@link ChildProcesses#GRACE_MS}; returns once the process is gone. Does nothing when it already exited.
+     */
     @Override
     public void close() {
-        process.destroyForcibly();
+        ChildProcesses.stop(process, ChildProcesses.GRACE_MS);
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
@@ -38,11 +40,14 @@ import java.util.concurrent.Executors;
 @Timeout(600)
 class ClusterSystemTest {
     static final String ADMIN_TOKEN = "sluice-admin-canary-3b9d71e0c4";
-    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+    private final ExecutorService httpThreads = Executors.newFixedThreadPool(8);
+    private final HttpClient http = HttpClient.newBuilder().executor(httpThreads).build();
     private final List<ChildGateway> nodes = new ArrayList<>();
     private final List<Path> dataDirs = new ArrayList<>();
     private Process redis;
     private int redisPort;
+    @TempDir
+    Path dir;
 
     @BeforeEach
     void startRedis() throws Exception {
@@ -57,11 +62,15 @@ class ClusterSystemTest {
 
     @AfterEach
     void stop() {
-        for (ChildGateway n : nodes) {
-            n.close();
-        }
-        if (redis != null) {
-            redis.destroyForcibly();
+        try {
+            for (ChildGateway n : nodes) {
+                n.close();
+            }
+        } finally {
+            if (redis != null) {
+                ChildProcesses.stop(redis, ChildProcesses.GRACE_MS);
+            }
+            httpThreads.shutdownNow();
         }
     }
 
@@ -75,7 +84,6 @@ class ClusterSystemTest {
     }
 
     private void startNodes(String keys) throws Exception {
-        Path dir = Files.createTempDirectory("sluice-cluster");
         Path conf = dir.resolve("sluice.yaml");
         Files.writeString(conf, GovernanceSystemTest.config(keys, "admin: {token: " + ADMIN_TOKEN + "}\n"
                 + "redis: {uri: \"redis://127.0.0.1:" + redisPort + "\", on_failure: closed}\n"));

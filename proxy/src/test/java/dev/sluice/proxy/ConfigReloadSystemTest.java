@@ -12,6 +12,7 @@ import dev.sluice.routing.config.ConfigLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -58,8 +59,7 @@ class ConfigReloadSystemTest {
     }
 
     @Test
-    void shouldApplyEditsWithoutRestartAndKeepTheRunningSnapshotOnErrors() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-reload");
+    void shouldApplyEditsWithoutRestartAndKeepTheRunningSnapshotOnErrors(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("sluice.yaml");
         String original = Files.readString(TestGateway.defaultConfig());
         Files.writeString(conf, original);

@@ -9,13 +9,13 @@ import dev.sluice.journal.RequestIds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,8 +48,7 @@ class CrashRecoverySystemTest {
     }
 
     @Test
-    void shouldKeepEveryAcknowledgedRequestAcrossKill9() throws Exception {
-        Path dataDir = Files.createTempDirectory("sluice-crash");
+    void shouldKeepEveryAcknowledgedRequestAcrossKill9(@TempDir Path dataDir) throws Exception {
         child = ChildGateway.start(TestGateway.defaultConfig(), dataDir);
         int port = child.port();
 
@@ -71,7 +70,7 @@ class CrashRecoverySystemTest {
             clients.add(t);
         }
         Thread.sleep(20); // let the second wave reach the gateway
-        child.close(); // SIGKILL: no shutdown hook, no close
+        child.kill(); // SIGKILL: no shutdown hook, no close
         assertThat(child.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
         for (Thread t : clients) {
             t.join(5_000);

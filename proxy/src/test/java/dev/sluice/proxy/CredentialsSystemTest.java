@@ -9,12 +9,14 @@ import dev.sluice.routing.config.GatewayConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 /** The client's key never goes upstream; the provider's key is added, and never comes back to the client. */
@@ -31,12 +33,12 @@ class CredentialsSystemTest {
     }
 
     @Test
-    void shouldStripClientCredentialsAndAddProviderKey() throws Exception {
+    void shouldStripClientCredentialsAndAddProviderKey(@TempDir Path dataDir) throws Exception {
         String text = Files.readString(TestGateway.defaultConfig())
                 .replaceFirst("base_url: mock\n", "base_url: mock\n    api_key: \\${MOCK_KEY}\n")
                 .replace("base_url: mock\n  openai:", "base_url: mock\n    api_key: ${MOCK_KEY}\n  openai:");
         GatewayConfig cfg = ConfigLoader.parse("test.yaml", text, Map.of("MOCK_KEY", PROVIDER_KEY))
-                .bind(0, 0, 0).withDataDir(Files.createTempDirectory("sluice-cred"));
+                .bind(0, 0, 0).withDataDir(dataDir);
         gateway = Gateway.start(cfg);
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + gateway.port();

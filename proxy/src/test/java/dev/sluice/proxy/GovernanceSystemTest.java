@@ -30,11 +30,13 @@ import java.util.concurrent.Executors;
 @Timeout(300)
 class GovernanceSystemTest {
     static final String PRICE = "price: {input: 1.00, output: 2.00}";
-    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+    private final ExecutorService httpThreads = Executors.newFixedThreadPool(8);
+    private final HttpClient http = HttpClient.newBuilder().executor(httpThreads).build();
     private TestGateway gw;
 
     @AfterEach
     void stop() {
+        httpThreads.shutdownNow();
         if (gw != null) {
             gw.close();
         }

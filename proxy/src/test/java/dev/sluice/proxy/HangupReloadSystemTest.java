@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,8 +29,7 @@ class HangupReloadSystemTest {
     }
 
     @Test
-    void shouldReloadOnSighup() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-hup");
+    void shouldReloadOnSighup(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("sluice.yaml");
         String original = Files.readString(TestGateway.defaultConfig());
         Files.writeString(conf, original);

@@ -11,12 +11,13 @@ import dev.sluice.routing.config.KeyDigester;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -39,7 +40,7 @@ class OpenAiCompatibleProviderSystemTest {
     }
 
     @Test
-    void shouldServeAModelFromAnOpenAiCompatibleBaseUrl() throws Exception {
+    void shouldServeAModelFromAnOpenAiCompatibleBaseUrl(@TempDir Path dataDir) throws Exception {
         server = MockProvider.start("127.0.0.1", 0);
         String yaml = String.join("\n",
                 "mock_provider:",
@@ -59,7 +60,7 @@ class OpenAiCompatibleProviderSystemTest {
                 "    models: \"*\"",
                 "");
         GatewayConfig cfg = ConfigLoader.parse("local.yaml", yaml, Map.of("LOCAL_KEY", "local-secret"))
-                .bind(0, 0, 0).withDataDir(Files.createTempDirectory("sluice-local"));
+                .bind(0, 0, 0).withDataDir(dataDir);
         gateway = Gateway.start(cfg);
         assertThat(gateway.mock()).isNull();
 

@@ -9,6 +9,7 @@ import io.netty.channel.nio.NioIoHandler;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +40,7 @@ class SafetyNetTest {
     }
 
     @Test
-    void shouldFindACanarySecretInAFileAndAcrossAChunkBoundary() throws Exception {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("sluice-canary");
+    void shouldFindACanarySecretInAFileAndAcrossAChunkBoundary(@TempDir java.nio.file.Path dir) throws Exception {
         byte[] data = new byte[(1 << 20) + 4096];
         byte[] secret = TestGateway.DEMO_KEY.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         // Straddling the 1 MiB chunk boundary of the scan.

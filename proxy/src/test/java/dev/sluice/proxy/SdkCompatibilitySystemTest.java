@@ -64,11 +64,14 @@ class SdkCompatibilitySystemTest {
 
     @AfterEach
     void tearDown() {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly();
-        }
-        if (gateway != null) {
-            gateway.close();
+        try {
+            if (process != null) {
+                ChildProcesses.stop(process, ChildProcesses.GRACE_MS);
+            }
+        } finally {
+            if (gateway != null) {
+                gateway.close();
+            }
         }
     }
 
@@ -275,7 +278,7 @@ class SdkCompatibilitySystemTest {
             Process p = new ProcessBuilder(tool, "--version").redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+                ChildProcesses.kill(p);
                 fail(tool + " --version did not finish in 30 s");
             }
             if (p.exitValue() != 0) {
@@ -302,7 +305,8 @@ class SdkCompatibilitySystemTest {
             process = pb.start();
             boolean finished = process.waitFor(timeoutS, TimeUnit.SECONDS);
             if (!finished) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                // npm and node start processes of their own: stop the whole tree.
+                ChildProcesses.stop(process, ChildProcesses.GRACE_MS);
             }
             String output = Files.readString(log, StandardCharsets.UTF_8);
             if (!finished) {

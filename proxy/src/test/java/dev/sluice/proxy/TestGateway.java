@@ -24,7 +24,8 @@ import java.util.Map;
 
 /**
  * A real gateway for system tests: the shipped {@code conf/sluice.yaml} (so tests exercise what users run), free
- * ports, a fresh data directory, and the built-in mock provider. Close it in {@code @AfterEach}.
+ * ports, a fresh data directory, and the built-in mock provider. Close it in {@code @AfterEach}: closing stops the
+ * gateway and deletes the temporary directory it was started in (a data directory the caller passed stays).
  */
 public final class TestGateway implements AutoCloseable {
     /** The demo key of the default configuration. */
@@ -32,22 +33,46 @@ public final class TestGateway implements AutoCloseable {
 
     private final Gateway gateway;
     private final Path dataDir;
+    /** The temporary directory this fixture created and deletes on close; null when the caller owns the data. */
+    private final Path ownedDir;
+    private boolean stopped;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private TestGateway(Gateway gateway, Path dataDir) {
+    private TestGateway(Gateway gateway, Path dataDir, Path ownedDir) {
         this.gateway = gateway;
         this.dataDir = dataDir;
+        this.ownedDir = ownedDir;
     }
 
     /** Starts a gateway on the default configuration, free ports and a new temporary data directory. */
     public static TestGateway start() throws Exception {
-        return start(Files.createTempDirectory("sluice-test"));
+        Path dir = Files.createTempDirectory("sluice-test");
+        try {
+            return new TestGateway(Gateway.start(defaultConfig(dir)), dir, dir);
+        } catch (Throwable e) {
+            deleteAfterFailure(dir, e);
+            throw e;
+        }
     }
 
-    /** Starts a gateway on the default configuration with the given data directory (reused across restarts). */
+    /**
+     * Starts a gateway on the default configuration with the given data directory (reused across restarts); the
+     * caller deletes it.
+     */
     public static TestGateway start(Path dataDir) throws Exception {
-        GatewayConfig cfg = ConfigLoader.load(defaultConfig(), Map.of()).bind(0, 0, 0).withDataDir(dataDir);
-        return new TestGateway(Gateway.start(cfg), dataDir);
+        return new TestGateway(Gateway.start(defaultConfig(dataDir)), dataDir, null);
+    }
+
+    private static void deleteAfterFailure(Path dir, Throwable failure) {
+        try {
+            TempDirs.deleteRecursively(dir);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static GatewayConfig defaultConfig(Path dataDir) throws Exception {
+        return ConfigLoader.load(defaultConfig(), Map.of()).bind(0, 0, 0).withDataDir(dataDir);
     }
 
     /**
@@ -56,10 +81,15 @@ public final class TestGateway implements AutoCloseable {
      */
     public static TestGateway startWith(String yaml) throws Exception {
         Path dir = Files.createTempDirectory("sluice-test");
-        Path conf = dir.resolve("sluice.yaml");
-        Files.writeString(conf, yaml);
-        GatewayConfig cfg = ConfigLoader.load(conf, Map.of()).bind(0, 0, 0).withDataDir(dir.resolve("data"));
-        return new TestGateway(Gateway.start(cfg), dir.resolve("data"));
+        try {
+            Path conf = dir.resolve("sluice.yaml");
+            Files.writeString(conf, yaml);
+            GatewayConfig cfg = ConfigLoader.load(conf, Map.of()).bind(0, 0, 0).withDataDir(dir.resolve("data"));
+            return new TestGateway(Gateway.start(cfg), dir.resolve("data"), dir);
+        } catch (Throwable e) {
+            deleteAfterFailure(dir, e);
+            throw e;
+        }
     }
 
     /** Returns the shipped configuration file, found from the module directory or the repository root. */
@@ -205,9 +235,31 @@ public final class TestGateway implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Closes the gateway (once) and scans its data directory for canary secrets, keeping the directory: for a test
+     * that starts another gateway on it. {@link #close()} still deletes it.
+     */
+    public void stop() {
+        if (!stopped) {
+            stopped = true;
+            gateway.close();
+            assertNoCanaryIn(dataDir);
+        }
+    }
+
+    /** Stops the gateway, then deletes the temporary directory it was started in, also when the scan failed. */
     @Override
     public void close() {
-        gateway.close();
-        assertNoCanaryIn(dataDir);
+        try {
+            stop();
+        } catch (Throwable e) {
+            if (ownedDir != null) {
+                deleteAfterFailure(ownedDir, e);
+            }
+            throw e;
+        }
+        if (ownedDir != null) {
+            TempDirs.deleteRecursively(ownedDir);
+        }
     }
 }

@@ -8,6 +8,7 @@ import dev.sluice.routing.config.ConfigLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,8 +56,7 @@ class WeightsReloadSystemTest {
     }
 
     @Test
-    void shouldShiftTrafficWithinASecondWithoutFailingARequest() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-weights");
+    void shouldShiftTrafficWithinASecondWithoutFailingARequest(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("sluice.yaml");
         Files.writeString(conf, config(1, 0));
         gateway = Gateway.start(ConfigLoader.load(conf, Map.of()).bind(0, 0, 0).withDataDir(dir.resolve("data")));
