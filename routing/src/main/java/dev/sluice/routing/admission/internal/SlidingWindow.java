@@ -3,7 +3,8 @@ package dev.sluice.routing.admission.internal;
 /**
  * A per-minute limit over a sliding window approximated by two fixed 60 s windows: the estimate at a moment is the
  * previous window's count weighted by the part of it still inside the last minute, plus the current window's
- * count. A burst at any moment admits the limit, give or take one, within a minute. Allocation-free.
+ * count, the weighted part rounded up. A burst at any moment admits at most the limit within a minute.
+ * Allocation-free.
  * Thread-safe: each call holds this object's monitor for a few arithmetic instructions (three words change
  * together on a roll, which one compare-and-set cannot cover).
  */
@@ -79,6 +80,9 @@ public final class SlidingWindow {
     private long estimate(long nowMillis) {
         // A caller whose clock reads a little behind another's counts as at the start of the current window.
         long elapsed = Math.min(WINDOW_MS - 1, Math.max(0, nowMillis - window * WINDOW_MS));
-        return previous * (WINDOW_MS - elapsed) / WINDOW_MS + current;
+        // Rounded up: the weighted part of the previous window is never counted as less than it is, so a burst
+        // right after a window boundary cannot pass the limit (the shared admission script compares the exact
+        // fraction, which for whole counts and limits decides the same).
+        return (previous * (WINDOW_MS - elapsed) + WINDOW_MS - 1) / WINDOW_MS + current;
     }
 }
