@@ -2,6 +2,8 @@ package dev.sluice.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testsupport.SafetyNet;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -7,6 +7,7 @@ import dev.sluice.mock.MockProvider;
 import dev.sluice.mock.MockRecord;
 import dev.sluice.routing.config.ConfigLoader;
 import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.testsupport.SafetyNet;
 
 import org.awaitility.Awaitility;
 
@@ -188,9 +189,10 @@ public final class TestGateway implements AutoCloseable {
             "sk-concurrency-1", "sk-tokens-limited", "sk-budgeted-key", "sk-tags-required", "sk-settle-key",
             "sk-cluster-");
 
-    /** Counts of what the canary scans read, over the whole test run. */
-    static final java.util.concurrent.atomic.AtomicLong SCANNED_FILES = new java.util.concurrent.atomic.AtomicLong();
-    static final java.util.concurrent.atomic.AtomicLong SCANNED_BYTES = new java.util.concurrent.atomic.AtomicLong();
+    static {
+        // Every log line of the test run is checked for them too.
+        SafetyNet.watchForSecrets(CANARIES);
+    }
 
     /** Fails when a canary secret occurs in any file under {@code dir}. */
     static void assertNoCanaryIn(Path dir) {
@@ -200,13 +202,13 @@ public final class TestGateway implements AutoCloseable {
         try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
             byte[] buf = new byte[1 << 20];
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                SCANNED_FILES.incrementAndGet();
+                SafetyNet.SCANNED_FILES.incrementAndGet();
                 // In chunks (journal files are mostly pre-allocated zeros), each with the end of the one before.
                 String carry = "";
                 try (java.io.InputStream in = Files.newInputStream(f)) {
                     int n;
                     while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
-                        SCANNED_BYTES.addAndGet(n);
+                        SafetyNet.SCANNED_BYTES.addAndGet(n);
                         if (zeros(buf, n)) {
                             carry = "";
                             continue;

@@ -1,4 +1,4 @@
-package dev.sluice.proxy;
+package dev.sluice.testsupport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -13,23 +13,38 @@ import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Applied to every test class of this module (JUnit extension auto-detection): installs BlockHound, which fails
- * any blocking call made on a Netty event loop, and a leak detector factory that records every buffer leak
- * paranoid detection finds. After each class, a recorded blocking call or leak fails that class, and so does a
- * journal write that Chronicle reports as misused (an appender context closed twice: two writers on one queue).
+ * The safety net every test class of every module runs under (registered through {@code META-INF/services} and
+ * JUnit's extension auto-detection, which the build turns on): installs BlockHound, which fails any blocking call
+ * made on a Netty event loop, and a leak detector factory that records every buffer leak paranoid detection finds,
+ * and reads every line the tests' JVM prints. After each class, a recorded blocking call or leak fails that class,
+ * and so does a journal write that Chronicle reports as misused (an appender context closed twice: two writers on
+ * one queue) and a log line that carries one of the secrets registered with {@link #watchForSecrets}
+ * (RELIABILITY.md F1).
+ * <p>
+ * Thread-safe: the records are concurrent queues, filled from any thread.
  */
 public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
-    static final ConcurrentLinkedQueue<String> LEAKS = new ConcurrentLinkedQueue<>();
-    static final ConcurrentLinkedQueue<String> BLOCKING = new ConcurrentLinkedQueue<>();
-    /** Log lines (of in-process gateways) that carried a canary secret (RELIABILITY.md F1). */
-    static final ConcurrentLinkedQueue<String> CANARY_LOG_LINES = new ConcurrentLinkedQueue<>();
-    static final java.util.concurrent.atomic.AtomicLong LOG_LINES = new java.util.concurrent.atomic.AtomicLong();
+    /** Buffer leaks found since the class began. */
+    public static final ConcurrentLinkedQueue<String> LEAKS = new ConcurrentLinkedQueue<>();
+    /** Blocking calls made on an event loop since the class began. */
+    public static final ConcurrentLinkedQueue<String> BLOCKING = new ConcurrentLinkedQueue<>();
+    /** Gateway log lines that carried a watched secret (RELIABILITY.md F1). */
+    public static final ConcurrentLinkedQueue<String> CANARY_LOG_LINES = new ConcurrentLinkedQueue<>();
+    /** Gateway log lines read, over the whole run. */
+    public static final AtomicLong LOG_LINES = new AtomicLong();
     /** Chronicle's warnings about a misused appender: each queue must have one writer. */
-    static final ConcurrentLinkedQueue<String> CHRONICLE_MISUSE = new ConcurrentLinkedQueue<>();
+    public static final ConcurrentLinkedQueue<String> CHRONICLE_MISUSE = new ConcurrentLinkedQueue<>();
+    /** Files and bytes that tests scanned for watched secrets, over the whole run (reported after each class). */
+    public static final AtomicLong SCANNED_FILES = new AtomicLong();
+    public static final AtomicLong SCANNED_BYTES = new AtomicLong();
+    private static final List<String> SECRETS = new CopyOnWriteArrayList<>();
     private static final String[] CHRONICLE_MISUSE_MARKS = {"close was called twice", "Couldn't acquire write lock"};
 
     static {
@@ -42,6 +57,15 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
             BLOCKING.add(m.toString() + " on " + Thread.currentThread().getName());
             throw new BlockingOperationError(m);
         }));
+    }
+
+    /** Adds secrets (client keys, provider keys, admin tokens the tests use) that no log line may carry. */
+    public static void watchForSecrets(Collection<String> secrets) {
+        for (String secret : secrets) {
+            if (!SECRETS.contains(secret)) {
+                SECRETS.add(secret);
+            }
+        }
     }
 
     @Override
@@ -65,10 +89,10 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
         if (!canaryLines.isEmpty()) {
             throw new AssertionError("canary secret in a log line: " + canaryLines);
         }
-        if (TestGateway.SCANNED_FILES.get() > 0) {
+        if (SCANNED_FILES.get() > 0) {
             System.out.printf("F1 canary scan after %s: %d files (%.1f MB) written by test gateways and %d log lines "
-                    + "so far, 0 canary secrets found%n", context.getDisplayName(), TestGateway.SCANNED_FILES.get(),
-                    TestGateway.SCANNED_BYTES.get() / 1e6, LOG_LINES.get());
+                    + "so far, 0 canary secrets found%n", context.getDisplayName(), SCANNED_FILES.get(),
+                    SCANNED_BYTES.get() / 1e6, LOG_LINES.get());
         }
         if (!blocking.isEmpty()) {
             throw new AssertionError("blocking call on an event loop: " + blocking);
@@ -122,7 +146,7 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
                     && line.charAt(10) == 'T') {
                 LOG_LINES.incrementAndGet();
                 String l = line.toString();
-                for (String canary : TestGateway.CANARIES) {
+                for (String canary : SECRETS) {
                     if (l.contains(canary)) {
                         CANARY_LOG_LINES.add(l);
                     }
@@ -133,7 +157,7 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** Drives leak detection: leaks surface when collected references are polled on the next allocations. */
-    static void collectLeaks() throws InterruptedException {
+    public static void collectLeaks() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
             Thread.sleep(50);
