@@ -145,7 +145,7 @@ public final class Gateway implements AutoCloseable {
             // gateways share it (a key revoked through one gateway is refused by all).
             KeyStore keyStore = bound.redis() == null ? new FileKeyStore(bound.dataDir())
                     : RedisKeyStore.connect(bound.redis().uri(), bound.redis().prefix());
-            GatewayContext context = new GatewayContext(bound.withRuntimeKeys(keyStore.load()), resolve(bound));
+            GatewayContext context = new GatewayContext(bound.withRuntimeKeys(keyStore.load()).withAddresses(resolve(bound)));
             RedisSettings redis = bound.redis();
             // With Redis, several gateways share the counters (and a key revoked on one is refused by all).
             Admission admission = redis == null ? new LocalAdmission()
@@ -257,7 +257,7 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig running = context.config();
         java.util.List<String> kept = next.restartOnlyChanges(running);
         GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
-        adminKeys.install(bound, resolve(bound));
+        adminKeys.install(bound.withAddresses(resolve(bound)));
         journal.appendConfig(new ConfigRecord(nowMicros(), bound.version(), bound.source()));
         return kept;
     }

@@ -11,7 +11,6 @@ import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.Endpoints;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.KeyDigester;
-import dev.sluice.routing.config.ProviderConfig;
 import dev.sluice.routing.config.Route;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -24,11 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,10 +99,10 @@ public final class AdminKeys implements AutoCloseable {
     }
 
     /**
-     * Puts {@code next} in use with the store's keys merged in. Serialised with the key operations, so a reload
-     * and a key change never undo each other. Call it off the event loops.
+     * Puts {@code next} (its provider addresses resolved) in use with the store's keys merged in. Serialised with
+     * the key operations, so a reload and a key change never undo each other. Call it off the event loops.
      */
-    public void install(GatewayConfig next, Map<String, InetSocketAddress> addresses) {
+    public void install(GatewayConfig next) {
         synchronized (installLock) {
             GatewayConfig withKeys;
             try {
@@ -115,7 +112,7 @@ public final class AdminKeys implements AutoCloseable {
                 LOG.warn("key store not read, the run-time keys in use stay: {}", e.getMessage());
                 withKeys = next;
             }
-            context.config(withKeys, addresses);
+            context.config(withKeys);
         }
     }
 
@@ -396,15 +393,8 @@ public final class AdminKeys implements AutoCloseable {
 
     private void reinstall() {
         synchronized (installLock) {
-            GatewayConfig running = context.config();
-            Map<String, InetSocketAddress> addresses = new HashMap<>();
-            for (ProviderConfig p : running.providers().values()) {
-                InetSocketAddress a = context.address(p);
-                if (a != null) {
-                    addresses.put(p.origin(), a);
-                }
-            }
-            context.config(running.withRuntimeKeys(store.load()), addresses);
+            // The running snapshot's addresses stay: only the keys change.
+            context.config(context.config().withRuntimeKeys(store.load()));
         }
     }
 

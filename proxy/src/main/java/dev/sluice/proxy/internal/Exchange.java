@@ -448,7 +448,7 @@ final class Exchange {
             attach(ch, req);
             return;
         }
-        InetSocketAddress address = gateway.address(p);
+        InetSocketAddress address = config.address(p);
         if (address == null) {
             req.release();
             attemptFailed(AttemptOutcome.CONNECT_FAILED, 0, false, FailureKind.CONNECT, -1, 502,

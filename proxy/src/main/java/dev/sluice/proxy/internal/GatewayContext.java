@@ -4,10 +4,7 @@ import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.LocalAdmission;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.routing.config.GatewayConfig;
-import dev.sluice.routing.config.ProviderConfig;
 
-import java.net.InetSocketAddress;
-import java.util.Map;
 
 /**
  * What every connection of one gateway shares: the current configuration snapshot (one volatile reference) and
@@ -15,16 +12,15 @@ import java.util.Map;
  */
 public final class GatewayContext {
     private volatile GatewayConfig config;
-    private volatile Map<String, InetSocketAddress> addresses = Map.of();
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final RequestIds requestIds = new RequestIds();
     private volatile ConfigReloads reloads;
     private volatile Admission admission = new LocalAdmission();
     private volatile boolean admissionForEveryRequest;
 
-    public GatewayContext(GatewayConfig config, Map<String, InetSocketAddress> addresses) {
+    /** @param config the first snapshot, its provider addresses resolved ({@link GatewayConfig#withAddresses}) */
+    public GatewayContext(GatewayConfig config) {
         this.config = config;
-        this.addresses = Map.copyOf(addresses);
     }
 
     /** Returns the snapshot a new request starts with. */
@@ -32,18 +28,12 @@ public final class GatewayContext {
         return config;
     }
 
-    /** Swaps in a new validated snapshot; requests in flight keep the one they started with. */
-    public void config(GatewayConfig next, Map<String, InetSocketAddress> nextAddresses) {
-        this.addresses = Map.copyOf(nextAddresses);
-        this.config = next;
-    }
-
     /**
-     * Returns the provider's socket address, resolved off the event loops when the snapshot was loaded (an event
-     * loop never waits for DNS), or {@code null} when it could not be resolved.
+     * Swaps in a new validated snapshot, its provider addresses resolved off the event loops (an event loop never
+     * waits for DNS); requests in flight keep the one they started with, addresses included.
      */
-    public InetSocketAddress address(ProviderConfig p) {
-        return addresses.get(p.origin());
+    public void config(GatewayConfig next) {
+        this.config = next;
     }
 
     /** Returns the source of request ids (unique across restarts). */

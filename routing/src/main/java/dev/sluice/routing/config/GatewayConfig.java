@@ -6,6 +6,7 @@ import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.admission.StoredKey;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -39,6 +40,8 @@ public final class GatewayConfig {
     private final List<String> keyWarnings;
     /** The "model" admission scope of each route index, null where the alias has no limits. */
     private final Scope[] modelScopes;
+    /** Each provider origin's address, resolved off the event loops before the snapshot went into use. */
+    private final Map<String, InetSocketAddress> addresses;
 
     /** A snapshot without governance: no teams, projects, limits, budgets, prices table, admin token or Redis. */
     public GatewayConfig(String source, String version, ServerSettings server, UpstreamSettings upstream, Path dataDir,
@@ -57,11 +60,21 @@ public final class GatewayConfig {
         this.storedKeys = List.of();
         this.keyWarnings = List.of();
         this.modelScopes = new Scope[routes.size()];
+        this.addresses = Map.of();
     }
 
     GatewayConfig(String source, String version, ServerSettings server, UpstreamSettings upstream, Path dataDir,
                   boolean mockEnabled, Map<String, ProviderConfig> providers, RouteTable routes, KeyTable keys,
                   Governance gov, List<ApiKey> confKeys, List<StoredKey> storedKeys, List<String> keyWarnings) {
+        this(source, version, server, upstream, dataDir, mockEnabled, providers, routes, keys, gov, confKeys,
+                storedKeys, keyWarnings, Map.of());
+    }
+
+    private GatewayConfig(String source, String version, ServerSettings server, UpstreamSettings upstream,
+                          Path dataDir, boolean mockEnabled, Map<String, ProviderConfig> providers, RouteTable routes,
+                          KeyTable keys, Governance gov, List<ApiKey> confKeys, List<StoredKey> storedKeys,
+                          List<String> keyWarnings, Map<String, InetSocketAddress> addresses) {
+        this.addresses = Map.copyOf(addresses);
         this.source = requireNonNull(source, "source");
         this.version = requireNonNull(version, "version");
         this.server = requireNonNull(server, "server");
@@ -84,7 +97,10 @@ public final class GatewayConfig {
         }
     }
 
-    /** A copy with other server side parts and the same governance, configuration keys and stored keys. */
+    /**
+     * A copy with other server side parts and the same governance, configuration keys and stored keys. The providers
+     * may differ, so no address is carried over: the copy is resolved again ({@link #withAddresses}).
+     */
     private GatewayConfig with(ServerSettings s, Path dir, boolean mock, Map<String, ProviderConfig> p,
                                RouteTable r, KeyTable k) {
         return new GatewayConfig(source, version, s, upstream, dir, mock, p, r, k, gov, confKeys, storedKeys,
@@ -176,6 +192,20 @@ public final class GatewayConfig {
     /** Returns a copy that keeps its data under another directory. */
     public GatewayConfig withDataDir(Path dir) {
         return with(server, dir, mockEnabled, providers, routes, keys);
+    }
+
+    /**
+     * Returns a copy holding each provider origin's resolved address ({@link ProviderConfig#origin()} to address),
+     * so that a request finds the addresses of the snapshot it started with. Resolve off the event loops.
+     */
+    public GatewayConfig withAddresses(Map<String, InetSocketAddress> resolved) {
+        return new GatewayConfig(source, version, server, upstream, dataDir, mockEnabled, providers, routes, keys, gov,
+                confKeys, storedKeys, keyWarnings, resolved);
+    }
+
+    /** Returns the provider's resolved address in this snapshot, or {@code null} when it could not be resolved. */
+    public InetSocketAddress address(ProviderConfig provider) {
+        return addresses.get(provider.origin());
     }
 
     /** Returns the {@code governance:} settings (budget time zone, default output reservation). */
@@ -337,7 +367,7 @@ public final class GatewayConfig {
             out.add(k);
         }
         return new GatewayConfig(source, version, server, upstream, dataDir, mockEnabled, providers, routes,
-                new KeyTable(out), gov, confKeys, List.copyOf(byId.values()), warnings);
+                new KeyTable(out), gov, confKeys, List.copyOf(byId.values()), warnings, addresses);
     }
 
     /**
