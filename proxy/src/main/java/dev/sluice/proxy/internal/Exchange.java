@@ -1042,7 +1042,8 @@ final class Exchange {
             schedulePhaseTimer(limit, now);
             return;
         }
-        boolean whole = now >= deadlineNanos;
+        // Long.MAX_VALUE is "no total limit" and is tested first: now - Long.MAX_VALUE overflows for a negative now.
+        boolean whole = deadlineNanos != Long.MAX_VALUE && now - deadlineNanos >= 0;
         String what = whole ? "the request's time limit of " + policy.totalTimeoutMs() + " ms"
                 : headSent ? policy.idleTimeoutMs() + " ms without data"
                 : "the first-token limit of " + policy.firstTokenTimeoutMs() + " ms";
