@@ -27,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -181,7 +182,7 @@ public final class RedisKeyStore implements KeyStore {
         RedisClients.shutdown(client);
     }
 
-    private static <T> T call(String what, java.util.function.Supplier<T> command) {
+    private static <T> T call(String what, Supplier<T> command) {
         try {
             return command.get();
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -197,7 +198,7 @@ public final class Journal implements AutoCloseable {
     }
 
     static long nowMicros(Clock clock) {
-        java.time.Instant now = clock.instant();
+        Instant now = clock.instant();
         return TimeUnit.SECONDS.toMicros(now.getEpochSecond()) + now.getNano() / 1000;
     }
 

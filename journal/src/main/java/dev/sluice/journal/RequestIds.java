@@ -1,5 +1,6 @@
 package dev.sluice.journal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -14,7 +15,7 @@ public final class RequestIds {
     public static final int FORMATTED_LENGTH = 20;
 
     private static final String PREFIX = "req_";
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final AtomicLong last;
 
@@ -37,7 +38,7 @@ public final class RequestIds {
     public static String format(long id) {
         byte[] ascii = new byte[FORMATTED_LENGTH];
         formatAscii(id, ascii, 0);
-        return new String(ascii, java.nio.charset.StandardCharsets.US_ASCII);
+        return new String(ascii, StandardCharsets.US_ASCII);
     }
 
     /** Writes the text form of {@code id} as {@link #FORMATTED_LENGTH} ASCII bytes at {@code offset}. */

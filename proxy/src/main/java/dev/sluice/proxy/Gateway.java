@@ -56,13 +56,18 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -74,7 +79,7 @@ import javax.net.ssl.SSLException;
  * everything. Thread-safe.
  */
 public final class Gateway implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Gateway.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     /** Largest pending write per client connection before upstream reads pause (backpressure). */
     public static final int WRITE_HIGH_WATER_BYTES = 256 * 1024;
@@ -252,10 +257,10 @@ public final class Gateway implements AutoCloseable {
      *
      * @return the restart-only settings the new snapshot would have changed (kept as they run), or an empty list
      */
-    public java.util.List<String> apply(GatewayConfig next) {
+    public List<String> apply(GatewayConfig next) {
         requireNonNull(next, "next");
         GatewayConfig running = context.config();
-        java.util.List<String> kept = next.restartOnlyChanges(running);
+        List<String> kept = next.restartOnlyChanges(running);
         GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
         adminKeys.install(bound.withAddresses(resolve(bound)));
         journal.appendConfig(new ConfigRecord(nowMicros(), bound.version(), bound.source()));
@@ -273,7 +278,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static long nowMicros() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 

@@ -49,10 +49,10 @@ public final class SseStreams {
     /** The OpenAI stream as a client that did not ask for usage sees it through the gateway: no usage chunk. */
     public static byte[] openAiWithoutUsage() {
         // What a client that did not ask for usage gets: no usage chunk, and no "usage":null in the others.
-        String all = new String(OPENAI, java.nio.charset.StandardCharsets.UTF_8);
+        String all = new String(OPENAI, StandardCharsets.UTF_8);
         String without = (all.substring(0, OPENAI_USAGE_START)
                 + all.substring(OPENAI_USAGE_START + OPENAI_USAGE.length())).replace(",\"usage\":null}", "}");
-        return without.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return without.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Usage the OpenAI stream reports: prompt tokens. */

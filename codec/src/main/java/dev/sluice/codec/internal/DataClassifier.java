@@ -2,6 +2,8 @@ package dev.sluice.codec.internal;
 
 import dev.sluice.codec.Endpoint;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Decides from byte patterns alone, without lexing, what one SSE data line (one JSON document) means to the
  * scanner, or that it cannot tell. It never extracts anything: whenever the {@link JsonLexer} and
@@ -225,7 +227,7 @@ public final class DataClassifier {
     }
 
     private static byte[] ascii(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Up to eight bytes compared against the top bytes of a little-endian word. */

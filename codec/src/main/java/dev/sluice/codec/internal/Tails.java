@@ -1,6 +1,7 @@
 package dev.sluice.codec.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A collision-free table of the last three letters (and closing quote) of every word {@link DataClassifier}
@@ -50,7 +51,7 @@ final class Tails {
     }
 
     private static boolean place(int[] keys, byte[] codes, int multiplier) {
-        java.util.Arrays.fill(TAILS, 0);
+        Arrays.fill(TAILS, 0);
         for (int k = 0; k < keys.length; k++) {
             int slot = (keys[k] * multiplier) >>> (Integer.SIZE - SLOT_BITS);
             if (TAILS[slot] != 0) {

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -184,7 +185,7 @@ final class EntryFormatter {
     }
 
     private static String millis(long micros) {
-        return micros < 0 ? ABSENT : BigDecimal.valueOf(micros, 3).setScale(1, java.math.RoundingMode.HALF_UP)
+        return micros < 0 ? ABSENT : BigDecimal.valueOf(micros, 3).setScale(1, RoundingMode.HALF_UP)
             .toPlainString();
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.SpendDimension;
 import dev.sluice.journal.SpendReport;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -100,6 +101,6 @@ public final class SpendCommand implements Callable<Integer> {
 
     /** Runs {@code spend} on its own (the gateway adds it under {@code sluice}). */
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new SpendCommand()).execute(args));
+        System.exit(new CommandLine(new SpendCommand()).execute(args));
     }
 }

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Locale;
@@ -268,7 +269,7 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
         } else if (method.equals(HttpMethod.DELETE)) {
             recorder.clear();
             exchange.sendFull(200, exchange.headers(HttpHeaderValues.APPLICATION_JSON), "{\"cleared\":true}"
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                .getBytes(StandardCharsets.UTF_8));
         } else {
             exchange.sendError(405, "Method " + method + " is not allowed on " + path + " (expected: GET or DELETE)",
                 "method_not_allowed", -1);

@@ -9,15 +9,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 
 /**
  * {@code sluice keys}: make client keys and the hashes {@code conf/sluice.yaml} stores instead of them
@@ -30,8 +35,8 @@ import java.util.concurrent.Callable;
                 KeysCommand.ListKeys.class, KeysCommand.Revoke.class, KeysCommand.Rotate.class,
                 KeysCommand.Disable.class, KeysCommand.Enable.class})
 public final class KeysCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public void run() {
@@ -45,8 +50,8 @@ public final class KeysCommand implements Runnable {
         @Parameters(paramLabel = "SECRET", description = "The key the client will send.")
         String secret;
 
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
+        @Spec
+        CommandSpec spec;
 
         @Override
         public Integer call() {
@@ -59,8 +64,8 @@ public final class KeysCommand implements Runnable {
     @Command(name = "generate", mixinStandardHelpOptions = true,
             description = "Make a new random key; prints the secret once and its hash line.")
     static final class Generate implements Callable<Integer> {
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
+        @Spec
+        CommandSpec spec;
 
         @Override
         public Integer call() {
@@ -103,8 +108,8 @@ public final class KeysCommand implements Runnable {
      * Prints an answer: its JSON with {@code --json}, else {@code human} for a success and the error's message
      * for a refusal. Returns the exit code (0 on success, 1 when refused).
      */
-    static int print(picocli.CommandLine.Model.CommandSpec spec, AdminOptions admin, AdminClient.Response r,
-                     java.util.function.BiConsumer<JsonNode, PrintWriter> human) {
+    static int print(CommandSpec spec, AdminOptions admin, AdminClient.Response r,
+                     BiConsumer<JsonNode, PrintWriter> human) {
         PrintWriter out = spec.commandLine().getOut();
         if (admin.json) {
             out.println(r.body());
@@ -130,7 +135,7 @@ public final class KeysCommand implements Runnable {
         return 0;
     }
 
-    static int unreachable(picocli.CommandLine.Model.CommandSpec spec, IOException e) {
+    static int unreachable(CommandSpec spec, IOException e) {
         PrintWriter err = spec.commandLine().getErr();
         err.println("error: cannot reach the admin API (" + e.getMessage()
                 + "); set --admin-url or $" + AdminClient.URL_ENV);
@@ -196,8 +201,8 @@ public final class KeysCommand implements Runnable {
         @Option(names = "--budget-soft", description = "Spend that raises an alert, in currency.")
         BigDecimal budgetSoft;
 
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
+        @Spec
+        CommandSpec spec;
 
         @Override
         public Integer call() {
@@ -265,8 +270,8 @@ public final class KeysCommand implements Runnable {
         @Mixin
         AdminOptions admin;
 
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
+        @Spec
+        CommandSpec spec;
 
         @Override
         public Integer call() {
@@ -300,8 +305,8 @@ public final class KeysCommand implements Runnable {
         @Parameters(paramLabel = "ID", description = "The key's id.")
         String id;
 
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
+        @Spec
+        CommandSpec spec;
 
         abstract String verb();
 
@@ -310,7 +315,7 @@ public final class KeysCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                String path = "/admin/keys/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+                String path = "/admin/keys/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
                         .replace("+", "%20") + "/" + verb();
                 return print(spec, admin, admin.client().post(path, "{}"), this::human);
             } catch (IOException e) {

@@ -9,7 +9,9 @@ import dev.sluice.routing.config.ProviderConfig;
 import dev.sluice.routing.config.Route;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -42,8 +44,8 @@ public final class ServeCommand implements Callable<Integer> {
             + "POST /admin/reload only (for file systems without change notification).")
     boolean noWatch;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException, InterruptedException {

@@ -1,7 +1,13 @@
 package dev.sluice.proxy.internal;
 
+import dev.sluice.journal.AdminOutcome;
+import dev.sluice.journal.AdminRecord;
+import dev.sluice.journal.Journal;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
 
 /**
  * Where the admin API reports every action it performs and every attempt it refuses (RELIABILITY.md E4, F2).
@@ -27,20 +33,20 @@ public interface AdminAudit {
      * Logs every record and appends it to the journal as an ADMIN record (the journal is the audit trail of key
      * and configuration changes, and of refused attempts).
      */
-    static AdminAudit journaled(dev.sluice.journal.Journal journal) {
+    static AdminAudit journaled(Journal journal) {
         AdminAudit log = logging();
         return (actor, action, target, outcome, detail) -> {
             log.record(actor, action, target, outcome, detail);
-            dev.sluice.journal.AdminOutcome o;
+            AdminOutcome o;
             try {
-                o = dev.sluice.journal.AdminOutcome.fromWireName(outcome);
+                o = AdminOutcome.fromWireName(outcome);
             } catch (IllegalArgumentException notOne) {
                 // "unchanged" and the like: the action went through, with nothing to change.
-                o = dev.sluice.journal.AdminOutcome.OK;
+                o = AdminOutcome.OK;
                 detail = detail == null || detail.isEmpty() ? outcome : outcome + ": " + detail;
             }
-            java.time.Instant now = java.time.Instant.now();
-            journal.appendAdmin(new dev.sluice.journal.AdminRecord(now.getEpochSecond() * 1_000_000L
+            Instant now = Instant.now();
+            journal.appendAdmin(new AdminRecord(now.getEpochSecond() * 1_000_000L
                     + now.getNano() / 1000, actor, action, target, o, detail));
         };
     }

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -197,7 +198,7 @@ public final class AdminKeys implements AutoCloseable {
             String f = it.next();
             if (!CREATE_FIELDS.contains(f)) {
                 return refuse(who, action, null, 400, "invalid", "unknown_field", f,
-                        f + ": unknown field (expected: one of " + new java.util.TreeSet<>(CREATE_FIELDS) + ")");
+                        f + ": unknown field (expected: one of " + new TreeSet<>(CREATE_FIELDS) + ")");
             }
         }
         KeyRequestFields f = new KeyRequestFields(n);

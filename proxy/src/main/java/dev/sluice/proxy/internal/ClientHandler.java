@@ -13,12 +13,14 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -29,11 +31,14 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,12 +51,12 @@ import java.util.concurrent.TimeUnit;
  * Confined to the channel's event loop.
  */
 public final class ClientHandler extends ChannelDuplexHandler {
-    private static final io.netty.util.AsciiString X_API_KEY = io.netty.util.AsciiString.cached("x-api-key");
+    private static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
     /** Longest time input is drained after an answer that closes the connection. */
     static final long LINGER_MS = 2_000;
     /** Most header fields accepted in one request (431 past it, RELIABILITY.md A5). */
     static final int MAX_HEADERS = 100;
-    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
 
     private final GatewayContext gateway;
     private final LoopResources res;
@@ -64,7 +69,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
     private boolean chunkedRequest;
 
     /** Returns the request decoder the client pipeline needs in front of this handler. */
-    public static io.netty.channel.ChannelHandler newDecoder(io.netty.handler.codec.http.HttpDecoderConfig config) {
+    public static ChannelHandler newDecoder(HttpDecoderConfig config) {
         return new ClientRequestDecoder(config);
     }
 
@@ -266,7 +271,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
 
     /** Whether the header {@code name} (known to be present) occurs more than once; no list is built. */
     private static boolean repeated(HttpHeaders h, CharSequence name) {
-        java.util.Iterator<? extends CharSequence> values = h.valueCharSequenceIterator(name);
+        Iterator<? extends CharSequence> values = h.valueCharSequenceIterator(name);
         values.next();
         return values.hasNext();
     }

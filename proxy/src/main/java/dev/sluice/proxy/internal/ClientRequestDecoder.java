@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -23,7 +24,7 @@ import java.util.List;
  * {@code ClientRequestDecoder -> HttpResponseEncoder -> ClientHandler}. Confined to the channel's event loop.
  */
 final class ClientRequestDecoder extends HttpRequestDecoder {
-    private static final byte[] TRANSFER_ENCODING = "transfer-encoding:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] TRANSFER_ENCODING = "transfer-encoding:".getBytes(StandardCharsets.US_ASCII);
     private final int maxHeadBytes;
     private boolean awaitingHead = true;
 

@@ -2,6 +2,7 @@ package dev.sluice.proxy.internal;
 
 import dev.sluice.codec.Dialect;
 import dev.sluice.codec.ErrorBodies;
+import dev.sluice.routing.admission.AdmissionDecision;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,7 +36,7 @@ final class ClientResponses {
     /** As above, with the {@code x-ratelimit-*} headers of an admission decision (may be null). */
     static void error(ChannelHandlerContext ctx, Dialect dialect, int status, String code, String message,
                       CharSequence requestId, boolean close, CharSequence retryAfterSeconds,
-                      dev.sluice.routing.admission.AdmissionDecision limits) {
+                      AdmissionDecision limits) {
         byte[] body = ErrorBodies.json(dialect, status, code, message, requestId == null ? null : requestId.toString());
         FullHttpResponse r = json(status, body, requestId, close);
         if (retryAfterSeconds != null) {

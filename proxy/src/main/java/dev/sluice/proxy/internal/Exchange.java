@@ -24,6 +24,7 @@ import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.admission.AdmissionRequest;
+import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.Deployment;
@@ -67,8 +68,13 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLException;
 
 /**
  * One request from its head to its END record: body, admission, attempts on deployments of the route (each on a
@@ -255,12 +261,12 @@ final class Exchange {
         policy = r.policy();
         stream = f.hasStream && f.stream;
         clientIncludeUsage = f.includeUsage == 1;
-        java.util.List<Scope> scopes = config.scopes(key, project, r);
+        List<Scope> scopes = config.scopes(key, project, r);
         if (gateway.admissionForEveryRequest() && (scopes.isEmpty() || !scopes.get(0).kind().equals("key"))) {
             // Shared counters: the key goes first even without limits, so the shared admission sees a key that
             // another gateway revoked a moment ago.
-            java.util.List<Scope> withKey = new java.util.ArrayList<>(scopes.size() + 1);
-            withKey.add(new Scope("key", key.id(), dev.sluice.routing.admission.Limits.NONE, null));
+            List<Scope> withKey = new ArrayList<>(scopes.size() + 1);
+            withKey.add(new Scope("key", key.id(), Limits.NONE, null));
             withKey.addAll(scopes);
             scopes = withKey;
         }
@@ -893,7 +899,7 @@ final class Exchange {
 
     private static boolean isHandshakeFailure(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLException) {
+            if (t instanceof SSLException) {
                 return true;
             }
         }
@@ -1036,7 +1042,8 @@ final class Exchange {
             schedulePhaseTimer(limit, now);
             return;
         }
-        boolean whole = now >= deadlineNanos;
+        // Long.MAX_VALUE is "no total limit" and is tested first: now - Long.MAX_VALUE overflows for a negative now.
+        boolean whole = deadlineNanos != Long.MAX_VALUE && now - deadlineNanos >= 0;
         String what = whole ? "the request's time limit of " + policy.totalTimeoutMs() + " ms"
                 : headSent ? policy.idleTimeoutMs() + " ms without data"
                 : "the first-token limit of " + policy.firstTokenTimeoutMs() + " ms";
@@ -1319,7 +1326,7 @@ final class Exchange {
     }
 
     private static long wallMicros() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 

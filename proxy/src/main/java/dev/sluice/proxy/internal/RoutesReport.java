@@ -7,6 +7,7 @@ import dev.sluice.routing.config.DeploymentHealth;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.Route;
 
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,7 +45,7 @@ final class RoutesReport {
                         .append(",\"ejected_for_ms\":").append(remainingMs(h.ejectedUntilNanos(), nowNanos))
                         .append(",\"cooling_down_for_ms\":").append(remainingMs(h.coolDownUntilNanos(), nowNanos))
                         .append(",\"ejections\":").append(h.ejections())
-                        .append(",\"ewma_ttft_ms\":").append(String.format(java.util.Locale.ROOT, "%.3f",
+                        .append(",\"ewma_ttft_ms\":").append(String.format(Locale.ROOT, "%.3f",
                                 h.ewmaTtftNanos() / 1e6))
                         .append(",\"picks\":").append(h.picks())
                         .append(",\"probes\":").append(h.probes())

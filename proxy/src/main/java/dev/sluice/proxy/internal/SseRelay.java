@@ -8,6 +8,7 @@ import dev.sluice.codec.Usage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
@@ -18,7 +19,7 @@ import java.util.ArrayDeque;
  * clean event boundary. Confined to the client channel's event loop.
  */
 public final class SseRelay implements SseListener {
-    private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(StandardCharsets.US_ASCII);
 
     private final ArrayDeque<ByteBuf> carry = new ArrayDeque<>(2);
     private final SseScanner scanner;

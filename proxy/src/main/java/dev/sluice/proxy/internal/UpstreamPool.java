@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive connections to providers, opened on the same event loop as the client connections that use them so
@@ -33,7 +34,7 @@ public final class UpstreamPool {
      * idle keep-alive connections after some tens of seconds, and a request written into one that is closing
      * fails after it was sent, where it can no longer be safely retried.
      */
-    public static final long MAX_IDLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    public static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(20);
 
     private final Bootstrap bootstrap;
     private final SslContext tls;

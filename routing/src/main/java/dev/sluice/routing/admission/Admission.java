@@ -1,5 +1,7 @@
 package dev.sluice.routing.admission;
 
+import java.util.Map;
+
 /**
  * Admission control: rate limits (requests and tokens per minute, concurrent requests) and budget reservations
  * over the scopes a request is charged to (its key, team, model and project). One implementation keeps the
@@ -26,7 +28,7 @@ public interface Admission extends AutoCloseable {
      * Forgets every counter of the period that contains {@code nowMillis} and starts the budgets from the given
      * spend (rebuilt from the journal at startup: the journal is the ledger). Keys are {@link Scope#counterKey()}.
      */
-    void seedSpend(java.util.Map<String, Long> spentMicrosByBudgetKey);
+    void seedSpend(Map<String, Long> spentMicrosByBudgetKey);
 
     /** Returns "ok", or why admission cannot work right now (for health and metrics). */
     String health();

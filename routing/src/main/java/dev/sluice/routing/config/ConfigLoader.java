@@ -10,6 +10,7 @@ import dev.sluice.routing.internal.LocatedYaml;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -880,7 +881,7 @@ public final class ConfigLoader {
         if (d.signum() < 0) {
             throw error(path, d + " (expected: >= 0)");
         }
-        return d.movePointRight(6).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+        return d.movePointRight(6).setScale(0, RoundingMode.HALF_UP).longValueExact();
     }
 
     private String substitute(String value) throws ConfigException {

@@ -151,7 +151,7 @@ public final class GatewayConfig {
      * listens on the given ports (negative keeps the configured one). Deployment health is kept.
      */
     public GatewayConfig bind(int mockPort, int port, int adminPort) {
-        Map<String, ProviderConfig> bound = new java.util.LinkedHashMap<>();
+        Map<String, ProviderConfig> bound = new LinkedHashMap<>();
         providers.forEach((n, p) -> bound.put(n, p.builtInMock() ? p.withPort(mockPort) : p));
         ServerSettings s = server.withPorts(port < 0 ? server.port() : port, adminPort < 0 ? server.adminPort() : adminPort);
         return with(s, dataDir, mockEnabled, bound, routes.withProviders(bound), keys);
@@ -170,8 +170,8 @@ public final class GatewayConfig {
     }
 
     /** Names the restart-only settings in which this snapshot differs from {@code running}. */
-    public java.util.List<String> restartOnlyChanges(GatewayConfig running) {
-        java.util.List<String> out = new java.util.ArrayList<>();
+    public List<String> restartOnlyChanges(GatewayConfig running) {
+        List<String> out = new ArrayList<>();
         ServerSettings a = server;
         ServerSettings b = running.server;
         if (a.ioThreads() != b.ioThreads() || a.maxBodyBytes() != b.maxBodyBytes()

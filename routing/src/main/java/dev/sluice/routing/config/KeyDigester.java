@@ -1,6 +1,7 @@
 package dev.sluice.routing.config;
 
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
@@ -24,7 +25,7 @@ public final class KeyDigester {
         }
         try {
             sha256.digest(out, 0, DIGEST_BYTES);
-        } catch (java.security.DigestException e) {
+        } catch (DigestException e) {
             throw new IllegalStateException(e);
         }
         return out;

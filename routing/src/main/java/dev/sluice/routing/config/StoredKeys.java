@@ -2,6 +2,7 @@ package dev.sluice.routing.config;
 
 import dev.sluice.codec.Endpoint;
 import dev.sluice.routing.admission.BudgetPeriod;
+import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.StoredKey;
 
 import java.util.BitSet;
@@ -121,7 +122,7 @@ final class StoredKeys {
                 .disabled(s.disabled())
                 .requireTags(tags.contains("project"), tags.contains("use_case"))
                 .defaultTags(s.project(), s.useCase())
-                .limits(s.limits() == null ? dev.sluice.routing.admission.Limits.NONE : s.limits())
+                .limits(s.limits() == null ? Limits.NONE : s.limits())
                 .budget(s.budget())
                 .runtime(true)
                 .build();

@@ -63,18 +63,20 @@ public final class Retries {
      * @param attemptsMade attempts started so far, the failed one included
      * @param ambiguous whether the provider may already have the request ({@link #isAmbiguous}, a reset after the
      *        body went out, a first-token timeout)
+     * @param nowNs the current {@link System#nanoTime()} reading
+     * @param deadlineNs the request's deadline on the same clock, or {@link Long#MAX_VALUE} when it has none
      */
     public static boolean mayRetry(RoutePolicy policy, int attemptsMade, boolean ambiguous, boolean clientConnected,
                                    long nowNs, long deadlineNs) {
         return attemptsMade < policy.maxAttempts() && (!ambiguous || policy.resendAfterDispatch()) && clientConnected
-            && nowNs < deadlineNs;
+            && (deadlineNs == Long.MAX_VALUE || nowNs - deadlineNs < 0);
     }
 
     /**
      * When every deployment was tried: how long to wait before trying them again, the larger of the policy's
      * jittered backoff ({@code backoffMs}, from {@link RoutePolicy#backoffMs(int)}) and the provider's
      * {@code Retry-After}; {@link #GIVE_UP} when the provider asks for longer than the policy waits, or the wait
-     * would end at or past the deadline.
+     * would end at or past the deadline ({@code nowNs} and {@code deadlineNs} as in {@link #mayRetry}).
      */
     public static long waitBeforeRetryMs(RoutePolicy policy, long backoffMs, long retryAfterMs, long nowNs,
                                          long deadlineNs) {
@@ -82,7 +84,7 @@ public final class Retries {
             return GIVE_UP;
         }
         long waitMs = Math.max(backoffMs, retryAfterMs);
-        if (nowNs + TimeUnit.MILLISECONDS.toNanos(waitMs) >= deadlineNs) {
+        if (deadlineNs != Long.MAX_VALUE && nowNs + TimeUnit.MILLISECONDS.toNanos(waitMs) - deadlineNs >= 0) {
             return GIVE_UP;
         }
         return waitMs;

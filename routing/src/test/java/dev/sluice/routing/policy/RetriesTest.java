@@ -49,6 +49,28 @@ class RetriesTest {
     }
 
     @Test
+    void shouldTreatNoDeadlineAsNoneWhateverTheClockReads() {
+        // System.nanoTime() may be negative: the "none" sentinel must not be subtracted from it (that overflows).
+        RoutePolicy p = policy(3, false);
+        for (long now : new long[] {Long.MIN_VALUE, -NOW_NS, -1, 0, NOW_NS}) {
+            assertThat(Retries.mayRetry(p, 1, false, true, now, NO_DEADLINE)).as("now %d", now).isTrue();
+            assertThat(Retries.waitBeforeRetryMs(p, 150, -1, now, NO_DEADLINE)).as("now %d", now).isEqualTo(150);
+        }
+    }
+
+    @Test
+    void shouldCompareDeadlinesAcrossTheClockWrapping() {
+        RoutePolicy p = policy(3, false);
+        long now = Long.MAX_VALUE - 1_000;
+        long deadline = now + 2_000_000_000L; // past Long.MAX_VALUE: wraps to a negative reading
+        assertThat(Retries.mayRetry(p, 1, false, true, now, deadline)).isTrue();
+        assertThat(Retries.mayRetry(p, 1, false, true, deadline, deadline)).as("deadline now").isFalse();
+        assertThat(Retries.waitBeforeRetryMs(p, 150, 1_999, now, deadline)).isEqualTo(1_999);
+        assertThat(Retries.waitBeforeRetryMs(p, 150, 2_000, now, deadline)).as("ends at the deadline")
+            .isEqualTo(Retries.GIVE_UP);
+    }
+
+    @Test
     void shouldNotResendARequestTheProviderMayHaveUnlessThePolicySaysSo() {
         assertThat(Retries.mayRetry(policy(3, false), 1, true, true, NOW_NS, NO_DEADLINE)).isFalse();
         assertThat(Retries.mayRetry(policy(3, true), 1, true, true, NOW_NS, NO_DEADLINE)).isTrue();

@@ -2,6 +2,7 @@ package dev.sluice.bench.compare.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -91,7 +92,7 @@ public final class WindowSampler {
      * Waits until processes other than {@code ours} use less than {@code maxCores} (the machine may be shared),
      * for at most {@code maxWaitS}; returns the cores the others used in the last one-second sample.
      */
-    public static double awaitQuiet(List<Long> ours, double maxCores, long maxWaitS, java.io.PrintStream log)
+    public static double awaitQuiet(List<Long> ours, double maxCores, long maxWaitS, PrintStream log)
             throws InterruptedException {
         long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxWaitS);
         int cores = Runtime.getRuntime().availableProcessors();

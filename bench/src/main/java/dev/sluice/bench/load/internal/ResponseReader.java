@@ -2,6 +2,8 @@ package dev.sluice.bench.load.internal;
 
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Incremental reader of one HTTP/1.1 response at a time: status line, the framing headers
  * ({@code Content-Length}, {@code Transfer-Encoding: chunked}, {@code Connection}), then the body by length, by
@@ -434,6 +436,6 @@ public final class ResponseReader {
     }
 
     private static byte[] ascii(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }
