@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -109,10 +110,10 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
      * Passes everything through and checks each log line (the gateways' logger writes lines that start with an
      * ISO timestamp) for the tests' canary secrets.
      */
-    private static final class CanaryScan extends java.io.PrintStream {
+    private static final class CanaryScan extends PrintStream {
         private final StringBuilder line = new StringBuilder();
 
-        CanaryScan(java.io.PrintStream out) {
+        CanaryScan(PrintStream out) {
             super(out, true);
         }
 
