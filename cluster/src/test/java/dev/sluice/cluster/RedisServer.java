@@ -58,7 +58,7 @@ final class RedisServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start redis-server", e);
         }
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
     }
 
     /** Stops the server process (like a crash: no shutdown command). */
