@@ -22,9 +22,9 @@ final class Admissions {
         CompletableFuture<AdmissionDecision> decision = new CompletableFuture<>();
         admission.admit(request, decision::complete);
         try {
-            return decision.get(5, TimeUnit.SECONDS);
+            return decision.get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new AssertionError("no decision within 5 s", e);
+            throw new AssertionError("no decision within 30 s", e);
         }
     }
 

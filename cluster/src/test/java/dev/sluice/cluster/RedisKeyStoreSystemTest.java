@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-@Timeout(30)
+@Timeout(120)
 class RedisKeyStoreSystemTest {
     private static final String PREFIX = "ks";
     private static RedisServer redis;
@@ -111,7 +112,7 @@ class RedisKeyStoreSystemTest {
 
         watching.put(stored("mine", false));
         other.put(stored("theirs", false));
-        await().until(() -> changes.get() >= 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> changes.get() >= 1);
         // Messages on one channel arrive in order: our own came first and was not echoed.
         assertThat(changes).hasValue(1);
         assertThat(watching.load()).extracting(StoredKey::id).containsExactlyInAnyOrder("mine", "theirs");

@@ -68,7 +68,7 @@ final class RedisServer implements AutoCloseable {
             throw new IllegalStateException("cannot start redis-server", e);
         }
         try {
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
         } catch (RuntimeException | Error e) {
             kill();
             throw e;

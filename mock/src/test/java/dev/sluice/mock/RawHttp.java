@@ -24,8 +24,8 @@ final class RawHttp implements AutoCloseable {
 
     RawHttp(final int port) throws IOException {
         socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-        socket.setSoTimeout(10_000);
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 30_000);
+        socket.setSoTimeout(30_000);
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();
     }

@@ -13,7 +13,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-@Timeout(20)
+@Timeout(120)
 class RecordsSystemTest extends MockSystemTestSupport {
     private static final String BODY = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
@@ -23,7 +23,7 @@ class RecordsSystemTest extends MockSystemTestSupport {
         post("/v1/chat/completions?x=1", BODY, "X-Test-Req-Id", "t-1", "Authorization", "Bearer secret");
         post("/v1/embeddings", "{\"model\":\"e\",\"input\":\"x\"}");
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> provider.records().size() == 2
+        await().atMost(Duration.ofSeconds(30)).until(() -> provider.records().size() == 2
             && provider.records().get(1).completed());
         final List<MockRecord> records = provider.records();
         final MockRecord r = records.get(0);
@@ -45,7 +45,7 @@ class RecordsSystemTest extends MockSystemTestSupport {
     @Test
     void shouldServeRecordsAsJsonWithBodyHashAndClearThem() throws IOException {
         post("/v1/chat/completions", BODY, "x-test-req-id", "j-1", "x-api-key", "k1", "x-mock-status", "500");
-        await().atMost(Duration.ofSeconds(5)).until(() -> provider.records().get(0).completed());
+        await().atMost(Duration.ofSeconds(30)).until(() -> provider.records().get(0).completed());
 
         final RawHttp.Response r = get("/_mock/records");
         assertThat(r.status).isEqualTo(200);

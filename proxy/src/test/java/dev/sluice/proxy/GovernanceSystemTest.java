@@ -167,15 +167,16 @@ class GovernanceSystemTest {
     @Test
     void shouldCapConcurrentRequestsAndReleaseTheSlotOnEveryExit() throws Exception {
         gw = TestGateway.startWith(config(keyLine("c", "sk-concurrency-1", "limits: {concurrent: 2}"), ""));
+        // Streams of 5 s: both still hold their slots when the third request comes, with seconds to spare.
         String slow = "{\"model\":\"demo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
-                + "\"slow [[mock tokens=20 token_ms=50]]\"}]}";
+                + "\"slow [[mock tokens=20 token_ms=250]]\"}]}";
         CompletableFuture<HttpResponse<String>> a = http.sendAsync(HttpRequest.newBuilder(URI.create(gw.baseUrl()
                         + "/v1/chat/completions")).header("Authorization", "Bearer sk-concurrency-1")
                 .POST(HttpRequest.BodyPublishers.ofString(slow)).build(), HttpResponse.BodyHandlers.ofString());
         CompletableFuture<HttpResponse<String>> b = http.sendAsync(HttpRequest.newBuilder(URI.create(gw.baseUrl()
                         + "/v1/chat/completions")).header("Authorization", "Bearer sk-concurrency-1")
                 .POST(HttpRequest.BodyPublishers.ofString(slow)).build(), HttpResponse.BodyHandlers.ofString());
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gw.upstreamRecords().size() == 2);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> gw.upstreamRecords().size() == 2);
         HttpResponse<String> third = chat("sk-concurrency-1", body("demo", 10, ""));
         assertThat(third.statusCode()).isEqualTo(429);
         assertThat(third.body()).contains("concurrency_limit_exceeded");

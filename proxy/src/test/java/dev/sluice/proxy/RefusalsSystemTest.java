@@ -90,7 +90,7 @@ class RefusalsSystemTest {
     void shouldSayConnectionCloseAndCloseWhenRefusingBeforeTheBody() throws Exception {
         for (int i = 0; i < 20; i++) {
             try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
-                s.setSoTimeout(5_000);
+                s.setSoTimeout(30_000);
                 String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-wrong-key-"
                         + i + "\r\nContent-Type: application/json\r\nContent-Length: " + CHAT.length() + "\r\n\r\n";
                 s.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -103,7 +103,7 @@ class RefusalsSystemTest {
         }
         // A refusal of a request whose body was read whole keeps the connection for the next request.
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
-            s.setSoTimeout(5_000);
+            s.setSoTimeout(30_000);
             String bad = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                     + TestGateway.DEMO_KEY + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
             String good = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "

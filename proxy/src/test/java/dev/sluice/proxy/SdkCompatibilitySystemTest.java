@@ -107,7 +107,7 @@ class SdkCompatibilitySystemTest {
         Map<Long, JournalEntry> byId = new HashMap<>();
         try (JournalReader reader = JournalReader.open(gateway.gateway().journalDir())) {
             // The END record is appended as the answer completes, so it may land just after the client saw it.
-            await().atMost(Duration.ofSeconds(10)).pollInSameThread().pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofSeconds(60)).pollInSameThread().pollInterval(Duration.ofMillis(50))
                     .untilAsserted(() -> {
                         byId.clear();
                         for (JournalEntry e : reader.last(10_000, 0)) {

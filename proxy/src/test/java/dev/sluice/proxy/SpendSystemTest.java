@@ -72,7 +72,7 @@ class SpendSystemTest {
             if (kind == 2) {
                 // A client that hangs up mid-stream.
                 hangUp(secret, "{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                        + "\"content\":\"bye [[mock tokens=200 token_ms=5]]\"}]}");
+                        + "\"content\":\"bye [[mock tokens=2000 token_ms=5]]\"}]}");
                 sent++;
                 continue;
             }
@@ -99,7 +99,7 @@ class SpendSystemTest {
             sent++;
         }
         int expected = sent;
-        await().atMost(Duration.ofSeconds(20)).until(() -> gw.journal().stream().filter(JournalEntry::isFinished)
+        await().atMost(Duration.ofSeconds(60)).until(() -> gw.journal().stream().filter(JournalEntry::isFinished)
                 .count() == expected);
         List<JournalEntry> journal = gw.journal();
         long endCost = 0;

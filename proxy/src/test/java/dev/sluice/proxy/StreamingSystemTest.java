@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.JournalEntry;
+import dev.sluice.mock.MockRecord;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +36,8 @@ class StreamingSystemTest {
         gw.close();
     }
 
-    private record Line(long atNanos, String text) {
+    /** A line as the client read it, with how many events the provider had sent by then and whether all. */
+    private record Line(long atNanos, String text, int providerEvents, boolean providerDone) {
     }
 
     private List<Line> streamLines(String path, String body, String... headers) throws Exception {
@@ -52,10 +54,13 @@ class StreamingSystemTest {
         assertThat(r.headers().firstValue("content-type")).hasValue("text/event-stream");
         assertThat(r.headers().firstValue("x-request-id")).hasValueSatisfying(v -> assertThat(v).startsWith("req_"));
         List<Line> lines = new ArrayList<>();
-        lines.add(new Line(t0, "#request-id " + r.headers().firstValue("x-request-id").get()));
+        lines.add(new Line(t0, "#request-id " + r.headers().firstValue("x-request-id").get(), 0, false));
         r.body().forEach(l -> {
             if (!l.isEmpty()) {
-                lines.add(new Line(System.nanoTime(), l));
+                List<MockRecord> upstream = gw.upstreamRecords();
+                MockRecord last = upstream.isEmpty() ? null : upstream.get(upstream.size() - 1);
+                lines.add(new Line(System.nanoTime(), l, last == null ? 0 : last.eventsSent(),
+                        last != null && last.completed()));
             }
         });
         return lines;
@@ -68,25 +73,26 @@ class StreamingSystemTest {
 
     @Test
     void shouldRelayEventsAsTheProviderSendsThem() throws Exception {
+        // The provider's events come 500 ms apart: the client must get the first while the provider has the rest to
+        // send, not the whole stream at its end.
         List<Line> lines = streamLines("/v1/chat/completions",
-                chat("[[mock tokens=6 first_token_ms=300 token_ms=60]]", false),
+                chat("[[mock tokens=6 first_token_ms=300 token_ms=500]]", false),
                 "Authorization", "Bearer " + TestGateway.DEMO_KEY);
         long t0 = lines.get(0).atNanos();
         List<Line> data = lines.stream().filter(l -> l.text().startsWith("data: ")).toList();
         // role chunk + 6 content chunks + finish chunk + [DONE]
         assertThat(data).hasSize(9);
         assertThat(data.get(8).text()).isEqualTo("data: [DONE]");
-        long firstMs = (data.get(0).atNanos() - t0) / 1_000_000;
-        long spreadMs = (data.get(7).atNanos() - data.get(0).atNanos()) / 1_000_000;
-        // The first event waits for the provider's first token; later ones arrive as they are made, not at the end.
-        assertThat(firstMs).isGreaterThanOrEqualTo(290);
-        assertThat(spreadMs).isGreaterThanOrEqualTo(5 * 60 - 30);
+        assertThat(data.get(0).providerEvents()).isPositive();
+        assertThat(data.get(0).providerDone()).as("provider done when the first event reached the client").isFalse();
+        System.out.printf("relay: first event after %d ms, first to last %d ms (reported, not asserted)%n",
+                (data.get(0).atNanos() - t0) / 1_000_000, (data.get(7).atNanos() - data.get(0).atNanos()) / 1_000_000);
 
         EndRecord end = gw.awaitEnd(lines.get(0).text().substring("#request-id ".length())).end();
         assertThat(end.outcome().wireName()).isEqualTo("ok");
         assertThat(end.tokensOut()).isEqualTo(6);
         assertThat(end.tokensEstimated()).isFalse();
-        assertThat(end.ttftMicros()).isGreaterThanOrEqualTo(290_000);
+        assertThat(end.ttftMicros()).isPositive();
         assertThat(end.totalMicros()).isGreaterThan(end.ttftMicros());
         assertThat(end.costMicros()).isGreaterThan(0);
         assertThat(end.servedModel()).isEqualTo("mock-gpt");

@@ -163,7 +163,7 @@ public final class TestGateway implements AutoCloseable {
     public JournalEntry awaitEnd(String requestId) {
         long id = RequestIds.parse(requestId);
         JournalEntry[] found = new JournalEntry[1];
-        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
             for (JournalEntry e : journal()) {
                 if (e.requestId() == id && e.isFinished()) {
                     found[0] = e;

@@ -95,13 +95,19 @@ class MockServerHandlerTest {
         assertThat(first).hasSize(1);
         assertThat(text(first.get(0))).startsWith("event: message_start\n");
 
-        // Six more events, one every 10 ms, then the last chunk.
+        // Six more events, one every 10 ms and none sooner, then the last chunk with the last event.
         final List<String> rest = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            channel.advanceTimeBy(10, TimeUnit.MILLISECONDS);
+            channel.advanceTimeBy(9, TimeUnit.MILLISECONDS);
             channel.runScheduledPendingTasks();
             channel.runPendingTasks();
-            for (final Object o : drain()) {
+            assertThat(drain()).as("9 ms after event %d", i).isEmpty();
+            channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            channel.runScheduledPendingTasks();
+            channel.runPendingTasks();
+            final List<Object> step = drain();
+            assertThat(step).as("10 ms after event %d", i).hasSize(i == 5 ? 2 : 1);
+            for (final Object o : step) {
                 if (!(o instanceof LastHttpContent)) {
                     rest.add(text(o).substring(0, text(o).indexOf('\n')));
                 } else {
@@ -112,6 +118,30 @@ class MockServerHandlerTest {
         assertThat(rest).containsExactly("event: content_block_start", "event: ping", "event: content_block_delta",
             "event: content_block_stop", "event: message_delta", "event: message_stop", "END");
         assertThat(recorder.snapshot().get(0).eventsSent()).isEqualTo(7);
+        assertThat(recorder.snapshot().get(0).completed()).isTrue();
+    }
+
+    @Test
+    void shouldHoldTheWholeAnswerHeadIncludedForHeadDelayMs() {
+        channel.freezeTime();
+        channel.writeInbound(post("/v1/chat/completions", "{\"model\":\"m\",\"messages\":[]}",
+            "x-mock-head-delay-ms", "250", "x-mock-status", "503"));
+        channel.runPendingTasks();
+        assertThat(drain()).isEmpty();
+
+        channel.advanceTimeBy(249, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
+        assertThat(drain()).isEmpty();
+        assertThat(recorder.snapshot().get(0).status()).isZero();
+
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
+        final List<Object> out = drain();
+        assertThat(out).isNotEmpty();
+        assertThat(((HttpResponse) out.get(0)).status().code()).isEqualTo(503);
+        assertThat(recorder.snapshot().get(0).status()).isEqualTo(503);
         assertThat(recorder.snapshot().get(0).completed()).isTrue();
     }
 
