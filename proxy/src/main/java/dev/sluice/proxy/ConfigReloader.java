@@ -74,13 +74,29 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
         return r;
     }
 
-    /** Reloads on {@code SIGHUP} too (where the platform has the signal). */
-    public void reloadOnHangup() {
+    /**
+     * Reloads on {@code SIGHUP} too, where the platform has the signal and the process does not ignore it. A
+     * process started with SIGHUP ignored (under {@code nohup}, say) keeps ignoring it: the JVM does not let a handler
+     * replace an inherited "ignore", so this says so in the log instead of failing silently.
+     *
+     * @return whether {@code kill -HUP} now reloads
+     */
+    public boolean reloadOnHangup() {
+        sun.misc.Signal hup;
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reload());
+            hup = new sun.misc.Signal("HUP");
         } catch (IllegalArgumentException e) {
             LOG.warn("SIGHUP is not available here: reload through the file or the admin API");
+            return false;
         }
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(hup, s -> reload());
+        if (previous == sun.misc.SignalHandler.SIG_IGN) {
+            LOG.warn("SIGHUP is ignored by this process (started under nohup, or with SIGHUP ignored), so kill -HUP"
+                    + " will not reload: reload through the file watch or POST /admin/reload, or start the gateway"
+                    + " without nohup (setsid, a service manager)");
+            return false;
+        }
+        return true;
     }
 
     @Override

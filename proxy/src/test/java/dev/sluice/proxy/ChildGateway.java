@@ -38,7 +38,16 @@ final class ChildGateway implements AutoCloseable {
 
     /** Starts {@code sluice serve --config config --data-dir dataDir} plus {@code extraArgs}; returns once it listens. */
     static ChildGateway start(Path config, Path dataDir, String... extraArgs) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return start(List.of(), config, dataDir, extraArgs);
+    }
+
+    /**
+     * As {@link #start(Path, Path, String...)}, the java command run through {@code launcher} (a command that
+     * execs its arguments, such as {@code env --default-signal=HUP} or {@code nohup}).
+     */
+    static ChildGateway start(List<String> launcher, Path config, Path dataDir, String... extraArgs)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle") || arg.startsWith("--enable-native")

@@ -15,7 +15,7 @@ class SafetyNetJournalTest {
     void shouldRecordAChronicleAppenderClosedTwice() {
         try {
             System.err.println("[sluice-io-3-2] WARN net.openhft.chronicle.queue.impl.single.StoreAppender$"
-                    + "StoreAppenderContext - Already Closed, close was called twice.");
+                    + "StoreAppenderContext - Already Closed, close was called twice. (planted by SafetyNetJournalTest)");
             assertThat(SafetyNet.CHRONICLE_MISUSE).singleElement()
                     .satisfies(line -> assertThat(line).contains("sluice-io-3-2", "close was called twice"));
         } finally {
