@@ -148,7 +148,7 @@ public final class RedisAdmission implements Admission {
 
     /**
      * Runs both scripts once on an empty request, so the server caches them and this JVM has loaded and compiled
-     * the path before the first real request meets the 200 ms command timeout.
+     * the path before the first real request meets the command timeout.
      */
     private void warmUp() {
         AdmissionRequest empty = new AdmissionRequest(List.of(), 0, 0, clock.millis(), ZoneOffset.UTC);
