@@ -5,7 +5,8 @@
  * {@link SseScanner} finds SSE events, usage and the finish reason in an upstream stream buffer by buffer, and
  * {@link UsageScanner} does the same for a whole JSON body. {@link ErrorBodies} and {@link JsonText} build small
  * bodies on cold paths, {@link TokenEstimator} a rough token count for admission; {@link Endpoint},
- * {@link Dialect}, {@link FinishReason} and {@link Usage} are the vocabulary the modules above share.
+ * {@link Dialect}, {@link FinishReason} and {@link Usage} are the vocabulary the modules above share, and
+ * {@link Clock} (with {@link ManualClock} for tests) the one source of time they read.
  * <p>
  * No I/O: it reads Netty buffers but never a channel, socket or file. Scanners read in place without moving indices,
  * never retain or release a buffer, and build no String or JSON tree; only {@link BodyRewriter} returns a buffer,
