@@ -2,9 +2,11 @@ package dev.sluice.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.codec.SseScanner;
 import dev.sluice.codec.Usage;
+import dev.sluice.proxy.internal.ClientOut;
 import dev.sluice.proxy.internal.SseRelay;
 
 import io.netty.buffer.ByteBuf;
@@ -20,16 +22,17 @@ import io.netty.channel.ChannelHandlerContext;
 public final class RelayHarness {
     private final SseRelay relay;
     private final Usage usage = new Usage();
+    private ClientOut out;
 
     /** @param maxEventBytes the scanner's event size cap (the gateway's {@code upstream.maxEventBytes}) */
     public RelayHarness(int maxEventBytes) {
-        this.relay = new SseRelay(maxEventBytes);
+        this.relay = new SseRelay(maxEventBytes, Clock.SYSTEM);
     }
 
     /** Starts a stream on {@code endpoint} relayed to {@code client}, dropping the usage chunk when {@code hideUsage}. */
     public void start(ChannelHandlerContext client, Endpoint endpoint, boolean hideUsage) {
-        requireNonNull(client, "client");
-        relay.reset(client, requireNonNull(endpoint, "endpoint"), usage, hideUsage);
+        out = new ClientOut(requireNonNull(client, "client"), () -> { });
+        relay.reset(out, requireNonNull(endpoint, "endpoint"), usage, hideUsage);
     }
 
     /**
@@ -48,7 +51,7 @@ public final class RelayHarness {
 
     /** Whether anything was written since the last call (the gateway flushes then); clears the mark. */
     public boolean takeWritten() {
-        return relay.takeWritten();
+        return out.takeWritten();
     }
 
     /** Events the scanner completed in this stream. */

@@ -126,7 +126,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
     }
 
     private void onHead(HttpRequest req) {
-        long startNanos = System.nanoTime();
+        long startNanos = res.clock.nanoTime();
         GatewayConfig config = gateway.config();
         gateway.metrics().requestStarted();
         HttpHeaders h = req.headers();
@@ -182,7 +182,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
             return;
         }
         ApiKey key = authenticate(h, config);
-        int keyStatus = key == null ? ApiKey.EXPIRED : key.status(System.currentTimeMillis());
+        int keyStatus = key == null ? ApiKey.EXPIRED : key.status(res.clock.wallMillis());
         if (keyStatus == ApiKey.EXPIRED) {
             // One answer for every bad credential (missing, malformed, unknown, expired, revoked): a caller learns
             // nothing of which part was wrong (RELIABILITY.md E1).

@@ -13,6 +13,7 @@ public final class GatewayMetrics {
     private final LongAdder journalFull = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder translationDropped = new LongAdder();
+    private final LongAdder bodyScans = new LongAdder();
     private final LongAdder[] outcomes = new LongAdder[Outcome.values().length];
 
     GatewayMetrics() {
@@ -51,6 +52,11 @@ public final class GatewayMetrics {
         translationDropped.add(fields);
     }
 
+    /** A request body was scanned (once per request that has one: the facts stay with the request). */
+    void bodyScanned() {
+        bodyScans.increment();
+    }
+
     /** Renders the counters in the Prometheus text format. */
     public String render() {
         StringBuilder b = new StringBuilder(512);
@@ -67,11 +73,18 @@ public final class GatewayMetrics {
                 .append('\n');
         b.append("# TYPE sluice_translation_dropped_fields_total counter\nsluice_translation_dropped_fields_total ")
                 .append(translationDropped.sum()).append('\n');
+        b.append("# TYPE sluice_request_body_scans_total counter\nsluice_request_body_scans_total ")
+                .append(bodyScans.sum()).append('\n');
         return b.toString();
     }
 
     public long activeStreams() {
         return activeStreams.sum();
+    }
+
+    /** Request bodies scanned: one per request with a body, whatever its admission and attempts. */
+    public long bodyScans() {
+        return bodyScans.sum();
     }
 
     public long requests() {

@@ -2,7 +2,7 @@ package dev.sluice.proxy.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sluice.codec.RequestFacts;
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.RequestScanner;
 import dev.sluice.codec.UsageScanner;
 import dev.sluice.journal.EndRecord;
@@ -21,11 +21,11 @@ import java.util.ArrayDeque;
  */
 public final class LoopResources {
     final EventLoop loop;
+    final Clock clock;
     final JournalProducer journal;
     final UpstreamPool upstreams;
     final KeyDigester digester = new KeyDigester();
     final RequestScanner scanner = new RequestScanner();
-    final RequestFacts facts = new RequestFacts();
     final RequestRecord requestRecord = new RequestRecord();
     final EndRecord endRecord = new EndRecord();
     final Billing.Bill bill = new Billing.Bill();
@@ -35,7 +35,13 @@ public final class LoopResources {
     private final ArrayDeque<UsageScanner> usageScanners = new ArrayDeque<>();
 
     public LoopResources(EventLoop loop, JournalProducer journal, UpstreamPool upstreams) {
+        this(loop, journal, upstreams, Clock.SYSTEM);
+    }
+
+    /** Resources of {@code loop} whose requests read the time from {@code clock}. */
+    public LoopResources(EventLoop loop, JournalProducer journal, UpstreamPool upstreams, Clock clock) {
         this.loop = requireNonNull(loop, "loop");
+        this.clock = requireNonNull(clock, "clock");
         this.journal = requireNonNull(journal, "journal");
         this.upstreams = requireNonNull(upstreams, "upstreams");
     }
@@ -46,7 +52,7 @@ public final class LoopResources {
      */
     SseRelay takeRelay(int maxEventBytes) {
         SseRelay r = relays.pollLast();
-        return r != null && r.maxEventBytes() == maxEventBytes ? r : new SseRelay(maxEventBytes);
+        return r != null && r.maxEventBytes() == maxEventBytes ? r : new SseRelay(maxEventBytes, clock);
     }
 
     /** Takes back a relay whose stream has ended and whose held bytes were released. */

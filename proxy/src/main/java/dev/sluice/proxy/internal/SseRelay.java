@@ -1,12 +1,12 @@
 package dev.sluice.proxy.internal;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.codec.SseListener;
 import dev.sluice.codec.SseScanner;
 import dev.sluice.codec.Usage;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -16,15 +16,18 @@ import java.util.ArrayDeque;
  * slices of the upstream buffers (pooled slices, so no allocation per event in steady state). The bytes of an
  * event that is not complete yet are held (as slices) until its terminating blank line arrives, so the gateway
  * can drop an event (the usage chunk the client did not ask for) or end a broken stream with an error event on a
- * clean event boundary. Confined to the client channel's event loop.
+ * clean event boundary. The {@link ResponseRelay} of a stream in the client's own dialect.
+ * <p>
+ * Confined to the client channel's event loop.
  */
-public final class SseRelay implements SseListener {
+public final class SseRelay implements SseListener, ResponseRelay {
     private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(StandardCharsets.US_ASCII);
 
     private final ArrayDeque<ByteBuf> carry = new ArrayDeque<>(2);
     private final SseScanner scanner;
     private final int maxEventBytes;
-    private ChannelHandlerContext client;
+    private final Clock clock;
+    private ClientOut client;
     private boolean hideUsage;
     private ByteBuf cur;
     private int writeFrom;
@@ -32,23 +35,26 @@ public final class SseRelay implements SseListener {
     private boolean terminal;
     private long firstContentNanos;
     private long firstEventNanos;
-    private boolean wroteSinceFlush;
 
-    /** A relay with its own scanner; reused stream after stream from its event loop's pool. */
-    public SseRelay(int maxEventBytes) {
+    /**
+     * A relay with its own scanner, reused stream after stream from its event loop's pool; {@code clock} times the
+     * first event.
+     */
+    public SseRelay(int maxEventBytes, Clock clock) {
         this.scanner = new SseScanner(maxEventBytes);
         this.maxEventBytes = maxEventBytes;
+        this.clock = clock;
     }
 
     /** Starts relaying a new stream of {@code endpoint} to {@code client}; usage goes into {@code usage}. */
-    public void reset(ChannelHandlerContext client, Endpoint endpoint, Usage usage, boolean hideUsage) {
+    public SseRelay reset(ClientOut client, Endpoint endpoint, Usage usage, boolean hideUsage) {
         this.client = client;
         this.scanner.reset(endpoint, usage);
         this.hideUsage = hideUsage;
         this.terminal = false;
         this.firstContentNanos = 0;
         this.firstEventNanos = 0;
-        this.wroteSinceFlush = false;
+        return this;
     }
 
     /**
@@ -93,8 +99,7 @@ public final class SseRelay implements SseListener {
                     if (drop) {
                         b.release();
                     } else {
-                        client.write(b, client.voidPromise());
-                        wroteSinceFlush = true;
+                        client.write(b);
                     }
                 }
             }
@@ -117,10 +122,10 @@ public final class SseRelay implements SseListener {
         lastEnd = eventEnd;
         long now = 0;
         if (firstEventNanos == 0) {
-            firstEventNanos = now = System.nanoTime();
+            firstEventNanos = now = clock.nanoTime();
         }
         if (firstContentNanos == 0 && (flags & SseScanner.CONTENT) != 0) {
-            firstContentNanos = now != 0 ? now : System.nanoTime();
+            firstContentNanos = now != 0 ? now : clock.nanoTime();
         }
         if ((flags & SseScanner.TERMINAL) != 0) {
             terminal = true;
@@ -130,6 +135,39 @@ public final class SseRelay implements SseListener {
     /** Reports an event that only the end of the stream completes (a lone CR at the very end of a read). */
     void endOfStream() {
         scanner.endOfStream(this);
+    }
+
+    @Override
+    public int onContent(ByteBuf buf, boolean last) {
+        return onRead(buf) == SseScanner.OK ? OK : BROKEN;
+    }
+
+    @Override
+    public boolean stream() {
+        return true;
+    }
+
+    @Override
+    public boolean completeAtEnd() {
+        endOfStream();
+        return terminal;
+    }
+
+    @Override
+    public String failureCode() {
+        return "upstream_malformed";
+    }
+
+    @Override
+    public String failureMessage() {
+        return "the provider sent an event larger than the gateway accepts";
+    }
+
+    @Override
+    public void close(LoopResources res) {
+        discardPartial();
+        client = null;
+        res.giveBack(this);
     }
 
     /**
@@ -153,13 +191,12 @@ public final class SseRelay implements SseListener {
         int cut = usageNullAt(whole, whole.readerIndex(), whole.writerIndex());
         if (cut >= 0) {
             int after = cut + USAGE_NULL.length;
-            client.write(whole.retainedSlice(whole.readerIndex(), cut - whole.readerIndex()), client.voidPromise());
-            client.write(whole.retainedSlice(after, whole.writerIndex() - after), client.voidPromise());
+            client.write(whole.retainedSlice(whole.readerIndex(), cut - whole.readerIndex()));
+            client.write(whole.retainedSlice(after, whole.writerIndex() - after));
             whole.release();
         } else {
-            client.write(whole, client.voidPromise());
+            client.write(whole);
         }
-        wroteSinceFlush = true;
     }
 
     /**
@@ -193,16 +230,8 @@ public final class SseRelay implements SseListener {
         }
         ByteBuf out = writeFrom == cur.readerIndex() && lastEnd == cur.writerIndex()
                 ? cur.retain() : cur.retainedSlice(writeFrom, len);
-        client.write(out, client.voidPromise());
-        wroteSinceFlush = true;
+        client.write(out);
         writeFrom = lastEnd;
-    }
-
-    /** Returns whether anything was written since the last call, and clears that mark. */
-    public boolean takeWritten() {
-        boolean w = wroteSinceFlush;
-        wroteSinceFlush = false;
-        return w;
     }
 
     /** True once the stream's terminal event ([DONE], message_stop, response.completed...) has been relayed. */
@@ -211,12 +240,14 @@ public final class SseRelay implements SseListener {
     }
 
     /** Returns the nanoTime of the first event carrying content, else of the first event, else 0. */
-    long firstTokenNanos() {
+    @Override
+    public long firstTokenNs(long firstByteNs) {
         return firstContentNanos != 0 ? firstContentNanos : firstEventNanos;
     }
 
     /** Events carrying generated content seen so far (the token estimate when the provider gives no usage). */
-    long contentEvents() {
+    @Override
+    public long contentEvents() {
         return scanner.contentEvents();
     }
 

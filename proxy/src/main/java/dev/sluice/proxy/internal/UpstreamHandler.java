@@ -5,16 +5,16 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Hands an upstream connection's responses to the {@link Exchange} using it. Sits last in the upstream
+ * Hands an upstream connection's responses to the {@link Attempt} using it. Sits last in the upstream
  * pipeline: {@code [SslHandler] -> HttpClientCodec -> UpstreamHandler}. Between exchanges (idle in the pool) it
  * drops anything the provider sends. Confined to the channel's event loop.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
-    private Exchange exchange;
+    private Attempt attempt;
     private long idleSinceNanos;
 
-    void attach(Exchange ex) {
-        this.exchange = ex;
+    void attach(Attempt a) {
+        this.attempt = a;
     }
 
     /** Notes when the connection went back to the idle pool. */
@@ -26,48 +26,48 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         return idleSinceNanos;
     }
 
-    void detach(Exchange ex) {
-        if (exchange == ex) {
-            exchange = null;
+    void detach(Attempt a) {
+        if (attempt == a) {
+            attempt = null;
         }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Exchange ex = exchange;
-        if (ex == null) {
+        Attempt a = attempt;
+        if (a == null) {
             ReferenceCountUtil.release(msg);
             // A pooled connection that speaks out of turn is not safe to reuse.
             ctx.close();
             return;
         }
-        ex.onUpstream(msg);
+        a.onRead(msg);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        Exchange ex = exchange;
-        if (ex != null) {
-            ex.onUpstreamReadComplete();
+        Attempt a = attempt;
+        if (a != null) {
+            a.onReadComplete();
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        Exchange ex = exchange;
-        exchange = null;
-        if (ex != null) {
-            ex.onUpstreamClosed(null);
+        Attempt a = attempt;
+        attempt = null;
+        if (a != null) {
+            a.onClosed(null);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Exchange ex = exchange;
-        exchange = null;
+        Attempt a = attempt;
+        attempt = null;
         ctx.close();
-        if (ex != null) {
-            ex.onUpstreamClosed(cause);
+        if (a != null) {
+            a.onClosed(cause);
         }
     }
 }

@@ -1,9 +1,12 @@
 /**
  * The gateway's request path and admin API, not API (no other module may name it). {@link ClientRequestDecoder},
  * {@link FramingRules} and {@link ClientHandler} refuse ambiguous framing, authenticate and read the body up to its
- * cap; an {@link Exchange} then carries the request to its END record: admission, the REQUEST record, attempts over
- * connections from {@link UpstreamPool} ({@link UpstreamHandler}), the relay ({@link SseRelay}, or a translator),
- * settlement. {@link AdminHandler}, {@link AdminKeys} and {@link FileKeyStore} serve the admin API;
+ * cap; an {@link Exchange} then carries the request to its END record, phase by phase ({@link Phase}):
+ * {@link RequestAdmission} scans the body once ({@link RequestBody}) and asks for admission, {@link Attempts} runs one
+ * {@link Attempt} per upstream try over connections from {@link UpstreamPool} ({@link UpstreamHandler}), retrying
+ * and timing each phase, and the answer reaches the client through the {@link ResponseRelay} chosen for it
+ * ({@link JsonRelay}, {@link SseRelay}, {@link TranslatedStreamRelay}, {@link TranslatedJsonRelay}), written and
+ * flushed in one place ({@link ClientOut}); {@link EndRecords} fills the END record. {@link AdminHandler}, {@link AdminKeys} and {@link FileKeyStore} serve the admin API;
  * {@link GatewayContext} holds the current snapshot behind one volatile reference, and {@link LoopResources} each
  * event loop's scratch objects.
  * <p>

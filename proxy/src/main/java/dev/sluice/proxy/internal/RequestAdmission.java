@@ -1,0 +1,78 @@
+package dev.sluice.proxy.internal;
+
+import dev.sluice.codec.RequestFacts;
+import dev.sluice.codec.RequestScanner;
+import dev.sluice.codec.TokenEstimator;
+import dev.sluice.journal.Outcome;
+import dev.sluice.routing.admission.Scope;
+import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.config.Route;
+import dev.sluice.routing.policy.AdmissionRequests;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.List;
+
+/**
+ * The step from a whole request body to an admission decision: scans the body (once: the facts stay with the
+ * request), finds the route of the model it names, checks the key may use it, and asks the gateway's admission
+ * (local counters, or shared through Redis) for the scopes and the reservation that routing's
+ * {@link AdmissionRequests} computes. The answer reaches the exchange on its own event loop.
+ * <p>
+ * Thread-safe (stateless); {@link #admit} runs on the exchange's event loop.
+ */
+final class RequestAdmission {
+    private RequestAdmission() {
+    }
+
+    /**
+     * Routes and admits the request of {@code ex}: ends in {@link Exchange#reject}, {@link Exchange#admitted} or,
+     * later, {@link Exchange#onAdmission}. Fills {@code info} with what the body says.
+     */
+    static void admit(Exchange ex, RequestInfo info, RequestBody body, GatewayConfig config,
+                      GatewayContext gateway, LoopResources res) {
+        int rc = body.scan(res.scanner, gateway.metrics());
+        if (rc != RequestScanner.OK) {
+            ex.reject(400, "invalid_request", "request body is not valid JSON: " + RequestScanner.codeName(rc),
+                    Outcome.REJECTED);
+            return;
+        }
+        RequestFacts f = body.facts();
+        if (f.modelStart < 0) {
+            ex.reject(400, "missing_model", "the request body has no \"model\"", Outcome.REJECTED);
+            return;
+        }
+        ByteBuf b = body.bytes();
+        Route r = f.modelHasEscape ? config.routes().lookup(f.model(b))
+                : config.routes().lookup(b, f.modelStart, f.modelEnd);
+        info.requestedModel = ClientHandler.sanitize(f.model(b));
+        if (r == null || !info.key.allows(r)) {
+            // The same answer whether the model is unknown or not allowed: a key learns nothing of other routes.
+            ex.reject(r == null ? 404 : 403, r == null ? "model_not_found" : "model_not_allowed", r == null
+                    ? "The model '" + info.requestedModel + "' does not exist or you do not have access to it."
+                    : "This key may not use the model '" + info.requestedModel + "'.", Outcome.REJECTED);
+            return;
+        }
+        info.stream = f.hasStream && f.stream;
+        info.includeUsage = f.includeUsage == 1;
+        List<Scope> scopes = AdmissionRequests.scopes(config, info.key, info.project, r,
+                gateway.admissionForEveryRequest());
+        if (scopes.isEmpty()) {
+            ex.admitted(r);
+            return;
+        }
+        if (AdmissionRequests.unpricedUnderBudget(scopes, r)) {
+            ex.reject(403, "model_unpriced", AdmissionRequests.unpricedMessage(r), Outcome.REJECTED);
+            return;
+        }
+        long inTokens = TokenEstimator.estimateTokens(b, b.readerIndex(), b.writerIndex());
+        gateway.admission().admit(AdmissionRequests.request(config, scopes, r, inTokens, f.maxTokens,
+                res.clock.wallMillis()), decision -> {
+                    if (res.loop.inEventLoop()) {
+                        ex.onAdmission(r, decision);
+                    } else {
+                        res.loop.execute(() -> ex.onAdmission(r, decision));
+                    }
+                });
+    }
+}
