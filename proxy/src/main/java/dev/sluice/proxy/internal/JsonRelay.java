@@ -32,26 +32,6 @@ final class JsonRelay implements ResponseRelay {
     }
 
     @Override
-    public boolean stream() {
-        return false;
-    }
-
-    @Override
-    public long firstTokenNs(long firstByteNs) {
-        return firstByteNs;
-    }
-
-    @Override
-    public String failureCode() {
-        return null;
-    }
-
-    @Override
-    public String failureMessage() {
-        return null;
-    }
-
-    @Override
     public void close(LoopResources res) {
         if (usageScanner != null) {
             res.giveBack(usageScanner);

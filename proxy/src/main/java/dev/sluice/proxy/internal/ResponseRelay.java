@@ -35,7 +35,9 @@ interface ResponseRelay {
     }
 
     /** Whether this is an SSE stream (a stream ends with a terminal event, or it was truncated). */
-    boolean stream();
+    default boolean stream() {
+        return false;
+    }
 
     /**
      * Called when the provider's response ended: whether the relayed body is complete (a stream saw its terminal
@@ -51,7 +53,9 @@ interface ResponseRelay {
     }
 
     /** The nanoTime of the first token: the first content event of a stream, else {@code firstByteNs}. */
-    long firstTokenNs(long firstByteNs);
+    default long firstTokenNs(long firstByteNs) {
+        return firstByteNs;
+    }
 
     /** Events carrying generated content (the output estimate when the provider reports no usage); -1: no stream. */
     default long contentEvents() {
@@ -62,11 +66,15 @@ interface ResponseRelay {
     default void discardPartial() {
     }
 
-    /** The error code of the last {@link #FAILED} or {@link #BROKEN} (an {@code upstream_*} code). */
-    String failureCode();
+    /** The error code of the last {@link #FAILED} or {@link #BROKEN}: the provider's answer could not be relayed. */
+    default String failureCode() {
+        return "upstream_malformed";
+    }
 
-    /** The message of the last {@link #FAILED} or {@link #BROKEN}. */
-    String failureMessage();
+    /** The message of the last {@link #FAILED} or {@link #BROKEN}; {@code null} when there was none. */
+    default String failureMessage() {
+        return null;
+    }
 
     /** Drops what the relay still holds and gives pooled parts back to {@code res}; the relay is not used again. */
     void close(LoopResources res);

@@ -154,11 +154,6 @@ public final class SseRelay implements SseListener, ResponseRelay {
     }
 
     @Override
-    public String failureCode() {
-        return "upstream_malformed";
-    }
-
-    @Override
     public String failureMessage() {
         return "the provider sent an event larger than the gateway accepts";
     }

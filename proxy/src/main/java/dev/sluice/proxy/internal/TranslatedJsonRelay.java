@@ -79,21 +79,6 @@ final class TranslatedJsonRelay implements ResponseRelay {
     }
 
     @Override
-    public boolean stream() {
-        return false;
-    }
-
-    @Override
-    public long firstTokenNs(long firstByteNs) {
-        return firstByteNs;
-    }
-
-    @Override
-    public String failureCode() {
-        return "upstream_malformed";
-    }
-
-    @Override
     public String failureMessage() {
         return failure;
     }

@@ -63,11 +63,6 @@ final class TranslatedStreamRelay implements ResponseRelay {
     }
 
     @Override
-    public String failureCode() {
-        return "upstream_malformed";
-    }
-
-    @Override
     public String failureMessage() {
         return failure;
     }
