@@ -25,6 +25,10 @@ import org.agrona.MutableDirectBuffer;
  * later ones are only counted ({@link #attemptCount()}). Adding an attempt copies its values into preallocated
  * arrays and allocates nothing. Records of schema version 1 have no attempts and decode with none.
  * <p>
+ * Since schema version 3 the record names the version of the configuration the request started with
+ * ({@link #configVersion()}): the snapshot whose routes, prices and provider addresses served it, whatever reloads
+ * happened while it ran. Older records decode with none ({@code null}).
+ * <p>
  * Confined to one thread.
  */
 public final class EndRecord extends EncodedRecord {
@@ -62,6 +66,7 @@ public final class EndRecord extends EncodedRecord {
     private final Utf8Field provider = new Utf8Field();
     private final Utf8Field deployment = new Utf8Field();
     private final Utf8Field servedModel = new Utf8Field();
+    private final Utf8Field configVersion = new Utf8Field();
     private long ttftMicros = UNKNOWN;
     private long totalMicros = UNKNOWN;
     private long tokensIn = UNKNOWN;
@@ -93,6 +98,7 @@ public final class EndRecord extends EncodedRecord {
         provider.clear();
         deployment.clear();
         servedModel.clear();
+        configVersion.clear();
         ttftMicros = UNKNOWN;
         totalMicros = UNKNOWN;
         tokensIn = UNKNOWN;
@@ -203,6 +209,12 @@ public final class EndRecord extends EncodedRecord {
         return this;
     }
 
+    /** The version of the configuration snapshot the request started with (and ended on). */
+    public EndRecord configVersion(CharSequence version) {
+        this.configVersion.set(version);
+        return this;
+    }
+
     /** Copies the served model name from UTF-8 bytes (no allocation). */
     public EndRecord servedModel(byte[] src, int offset, int length) {
         this.servedModel.set(src, offset, length);
@@ -285,6 +297,11 @@ public final class EndRecord extends EncodedRecord {
         return servedModel.get();
     }
 
+    /** The configuration version the request ran on; {@code null} in records older than schema version 3. */
+    public String configVersion() {
+        return configVersion.get();
+    }
+
     public long ttftMicros() {
         return ttftMicros;
     }
@@ -324,7 +341,7 @@ public final class EndRecord extends EncodedRecord {
         for (int i = 0, n = listedAttempts(); i < n; i++) {
             length += ATTEMPT_FIXED_BYTES + attemptDeployments[i].encodedLength();
         }
-        return length;
+        return length + configVersion.encodedLength();
     }
 
     @Override
@@ -361,6 +378,7 @@ public final class EndRecord extends EncodedRecord {
             pos = putLong(dst, pos, attemptDurationsMicros[i]);
             pos += attemptDeployments[i].encode(dst, pos);
         }
+        pos += configVersion.encode(dst, pos);
         return pos - index;
     }
 
@@ -396,13 +414,18 @@ public final class EndRecord extends EncodedRecord {
         pos += deployment.decode(src, pos);
         pos += servedModel.decode(src, pos);
         clearAttempts();
+        configVersion.clear();
         if (version >= 2) {
-            decodeAttempts(src, pos);
+            pos = decodeAttempts(src, pos);
+        }
+        if (version >= 3) {
+            configVersion.decode(src, pos);
         }
         return this;
     }
 
-    private void decodeAttempts(DirectBuffer src, int index) {
+    /** Decodes the attempts list at {@code index}; returns the index after it. */
+    private int decodeAttempts(DirectBuffer src, int index) {
         int pos = index;
         int count = src.getInt(pos, ORDER);
         pos += 4;
@@ -427,6 +450,7 @@ public final class EndRecord extends EncodedRecord {
             pos += attemptDeployments[i].decode(src, pos);
         }
         attemptCount = count;
+        return pos;
     }
 
     private static int putLong(MutableDirectBuffer dst, int pos, long value) {

@@ -147,14 +147,14 @@ class EndRecordAttemptsTest {
     }
 
     @Test
-    void shouldWriteTheVersionTwoLayoutAfterTheVersionOneFields() {
+    void shouldWriteTheAttemptsAfterTheVersionOneFields() {
         EndRecord e = new EndRecord().requestId(7).wallTimeMicros(71).status(200).outcome(Outcome.OK)
             .provider("p").deployment(null).servedModel("s")
             .addAttempt("a/é", AttemptOutcome.FIRST_TOKEN_TIMEOUT, 0, 42, true);
         UnsafeBuffer buf = new UnsafeBuffer(new byte[512]);
         int length = e.encode(buf, 0);
         assertThat(length).isEqualTo(e.encodedLength());
-        assertThat(buf.getByte(0)).isEqualTo(RecordLayout.VERSION).isEqualTo((byte) 2);
+        assertThat(buf.getByte(0)).isEqualTo(RecordLayout.VERSION).isEqualTo((byte) 3);
         assertThat(buf.getByte(1)).isEqualTo(RecordLayout.TYPE_END);
         // header 2, fixed 70, provider 2+1, deployment 2 (absent), served 2+1
         int tail = 2 + 70 + 3 + 2 + 3;
@@ -166,12 +166,27 @@ class EndRecordAttemptsTest {
         assertThat(buf.getLong(tail + 11, LE)).isEqualTo(42);
         assertThat(buf.getShort(tail + 19, LE)).isEqualTo((short) 4);
         assertThat(buf.getStringWithoutLengthUtf8(tail + 21, 4)).isEqualTo("a/é");
-        assertThat(length).isEqualTo(tail + 25);
+        // then the version 3 tail: the configuration version (absent: its 2-byte length only)
+        assertThat(length).isEqualTo(tail + 25 + 2);
 
         EndRecord decoded = new EndRecord().decodeBody(buf, 2, 2);
         assertThat(decoded.attempts()).containsExactly(
             new Attempt("a/é", AttemptOutcome.FIRST_TOKEN_TIMEOUT, 0, 42, true));
         assertThat(decoded.deployment()).isNull();
+    }
+
+    @Test
+    void shouldCarryTheConfigurationVersionAfterTheAttemptsAndReadOlderRecordsWithoutIt() {
+        EndRecord e = new EndRecord().requestId(8).status(200).outcome(Outcome.OK).servedModel("s")
+            .addAttempt("a", AttemptOutcome.OK, 200, 5, false).configVersion("3f9c2a1b");
+        UnsafeBuffer buf = new UnsafeBuffer(new byte[512]);
+        int length = e.encode(buf, 0);
+        assertThat(length).isEqualTo(e.encodedLength());
+        EndRecord decoded = new EndRecord().decodeBody(buf, 2, 3);
+        assertThat(decoded.configVersion()).isEqualTo("3f9c2a1b");
+        assertThat(decoded.attempts()).hasSize(1);
+        assertThat(new EndRecord().decodeBody(buf, 2, 2).configVersion()).as("a version 2 record has none").isNull();
+        assertThat(decoded.reset().configVersion()).isNull();
     }
 
     @Test
@@ -205,8 +220,9 @@ class EndRecordAttemptsTest {
         UnsafeBuffer buf = new UnsafeBuffer(new byte[512]);
         EndRecord e = new EndRecord().addAttempt("x", AttemptOutcome.OK, 200, 1, false);
         int length = e.encode(buf, 0);
-        // The attempt's outcome byte sits right after count (4) and listed (1), before status, duration, name.
-        buf.putByte(length - (1 + 1 + 4 + 8 + 2 + 1) + 0, (byte) 99);
+        // The attempt's outcome byte sits right after count (4) and listed (1), before status, duration, name;
+        // the (empty) configuration version ends the record.
+        buf.putByte(length - 2 - (1 + 1 + 4 + 8 + 2 + 1) + 0, (byte) 99);
         assertThatThrownBy(() -> new EndRecord().decodeBody(buf, 2, 2))
             .isInstanceOf(IllegalStateException.class).hasMessageContaining("attempt outcome id: 99");
     }

@@ -111,6 +111,7 @@ final class EntryFormatter {
             g.writeStringField("served_model", e == null ? null : e.servedModel());
             g.writeStringField("provider", e == null ? null : e.provider());
             g.writeStringField("deployment", e == null ? null : e.deployment());
+            g.writeStringField("config_version", e == null ? null : e.configVersion());
             if (e == null) {
                 g.writeNullField("status");
             } else {

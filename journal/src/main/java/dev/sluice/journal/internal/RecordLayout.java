@@ -12,10 +12,10 @@ import org.agrona.DirectBuffer;
  */
 public final class RecordLayout {
     /**
-     * The schema version this code writes. Version 2 added the attempts list at the end of the end record;
-     * every other record is laid out as in version 1.
+     * The schema version this code writes. Version 2 added the attempts list at the end of the end record, version
+     * 3 the configuration version after it; every other record is laid out as in version 1.
      */
-    public static final byte VERSION = 2;
+    public static final byte VERSION = 3;
     /** The oldest schema version this code still reads. */
     public static final byte MIN_READ_VERSION = 1;
     /** A request record: who asked for what. */

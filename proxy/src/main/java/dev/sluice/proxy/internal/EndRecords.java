@@ -19,13 +19,16 @@ final class EndRecords {
     /**
      * Fills {@code e} (reset first) and {@code bill} for a request that ends now with {@code outcome}.
      *
+     * @param configVersion the version of the configuration the request started with
      * @param attempts the request's attempts, {@code null} when it was never admitted to one
      * @param route the request's route, {@code null} when it named none
      * @param body the request body, for an input estimate; may be {@code null}
      */
-    static Billing.Bill fill(EndRecord e, Billing.Bill bill, RequestInfo info, int status, Outcome outcome,
-                             Attempts attempts, Route route, RequestBody body, long nowNs, long wallMicros) {
+    static Billing.Bill fill(EndRecord e, Billing.Bill bill, RequestInfo info, String configVersion, int status,
+                             Outcome outcome, Attempts attempts, Route route, RequestBody body, long nowNs,
+                             long wallMicros) {
         e.reset();
+        e.configVersion(configVersion);
         Attempt a = attempts == null ? null : attempts.current();
         long ttftNs = a == null ? 0 : a.firstTokenNs();
         e.requestId(info.requestId).wallTimeMicros(wallMicros).status(status).outcome(outcome)

@@ -282,8 +282,8 @@ final class Exchange {
         } else if (a != null) {
             a.report(route, null, now);
         }
-        Billing.Bill bill = EndRecords.fill(res.endRecord, res.bill, info, out.status(), outcome, attempts, route,
-                body, now, clock.wallMicros());
+        Billing.Bill bill = EndRecords.fill(res.endRecord, res.bill, info, config.version(), out.status(), outcome,
+                attempts, route, body, now, clock.wallMicros());
         if (journalPos >= 0 && res.journal.append(res.endRecord) == JournalProducer.FULL) {
             gateway.metrics().journalFull();
         }
