@@ -1,11 +1,22 @@
 package dev.sluice.codec;
 
+import static dev.sluice.codec.internal.TopLevelKeys.INCLUDE_USAGE;
+import static dev.sluice.codec.internal.TopLevelKeys.MAX_COMPLETION_TOKENS;
+import static dev.sluice.codec.internal.TopLevelKeys.MAX_OUTPUT_TOKENS;
+import static dev.sluice.codec.internal.TopLevelKeys.MAX_TOKENS;
+import static dev.sluice.codec.internal.TopLevelKeys.METADATA;
+import static dev.sluice.codec.internal.TopLevelKeys.MODEL;
+import static dev.sluice.codec.internal.TopLevelKeys.NONE;
+import static dev.sluice.codec.internal.TopLevelKeys.STREAM;
+import static dev.sluice.codec.internal.TopLevelKeys.STREAM_OPTIONS;
+import static dev.sluice.codec.internal.TopLevelKeys.USER;
 import static java.util.Objects.requireNonNull;
+
+import dev.sluice.codec.internal.JsonBytes;
+import dev.sluice.codec.internal.TopLevelKeys;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * Validates a JSON request body and records the top-level members the gateway routes and admits on, without
@@ -41,30 +52,6 @@ public final class RequestScanner {
     private static final String[] CODE_NAMES = {"ok", "empty_body", "malformed_json", "not_an_object", "too_deep",
         "model_not_string", "stream_not_boolean", "stream_options_invalid", "max_tokens_invalid", "duplicate_key"};
 
-    // Top-level members, as bits so duplicates are cheap to detect.
-    private static final int K_NONE = 0;
-    private static final int K_MODEL = 1;
-    private static final int K_STREAM = 1 << 1;
-    private static final int K_STREAM_OPTIONS = 1 << 2;
-    private static final int K_MAX_COMPLETION_TOKENS = 1 << 3;
-    private static final int K_MAX_TOKENS = 1 << 4;
-    private static final int K_MAX_OUTPUT_TOKENS = 1 << 5;
-    private static final int K_USER = 1 << 6;
-    private static final int K_METADATA = 1 << 7;
-    private static final int K_INCLUDE_USAGE = 1 << 8;
-
-    private static final byte[][] TOP_NAMES = {ascii("model"), ascii("stream"), ascii("stream_options"),
-        ascii("max_completion_tokens"), ascii("max_tokens"), ascii("max_output_tokens"), ascii("user"),
-        ascii("metadata")};
-    private static final int[] TOP_KEYS = {K_MODEL, K_STREAM, K_STREAM_OPTIONS, K_MAX_COMPLETION_TOKENS,
-        K_MAX_TOKENS, K_MAX_OUTPUT_TOKENS, K_USER, K_METADATA};
-    private static final byte[] INCLUDE_USAGE = ascii("include_usage");
-    private static final int MAX_KEY_BYTES = 32;
-
-    private static final byte[] TRUE = ascii("true");
-    private static final byte[] FALSE = ascii("false");
-    private static final byte[] NULL = ascii("null");
-
     private static final int ST_START = 0;
     private static final int ST_VALUE = 1;
     private static final int ST_VALUE_OR_END = 2;
@@ -95,8 +82,7 @@ public final class RequestScanner {
     private static final int V_ARRAY = 7;
 
     private final ByteProcessor processor = this::process;
-    private final byte[] keyScratch = new byte[MAX_KEY_BYTES];
-    private boolean keyDecoded;
+    private final TopLevelKeys keys = new TopLevelKeys();
 
     private ByteBuf buf;
     private RequestFacts facts;
@@ -148,8 +134,8 @@ public final class RequestScanner {
         depth = 0;
         arrayBits = 0;
         seenTopKeys = 0;
-        topKey = K_NONE;
-        optionsKey = K_NONE;
+        topKey = NONE;
+        optionsKey = NONE;
         optionsSeenIncludeUsage = false;
         inStreamOptions = false;
         maxCompletionTokens = -1;
@@ -210,7 +196,7 @@ public final class RequestScanner {
                 }
                 return fail(MALFORMED_JSON);
             case ST_UNICODE:
-                if (!isHex(b)) {
+                if (!JsonBytes.isHex(b)) {
                     return fail(MALFORMED_JSON);
                 }
                 if (--unicodeLeft == 0) {
@@ -304,7 +290,7 @@ public final class RequestScanner {
         switch (state) {
             case ST_START:
                 if (b != '{') {
-                    return fail(isValueStart(b) ? NOT_AN_OBJECT : MALFORMED_JSON);
+                    return fail(JsonBytes.isValueStart(b) ? NOT_AN_OBJECT : MALFORMED_JSON);
                 }
                 facts.objectStart = i;
                 state = ST_KEY_OR_END;
@@ -400,11 +386,11 @@ public final class RequestScanner {
                 state = ST_STRING;
                 return true;
             case V_TRUE:
-                return beginLiteral(TRUE, kind);
+                return beginLiteral(JsonBytes.TRUE, kind);
             case V_FALSE:
-                return beginLiteral(FALSE, kind);
+                return beginLiteral(JsonBytes.FALSE, kind);
             case V_NULL:
-                return beginLiteral(NULL, kind);
+                return beginLiteral(JsonBytes.NULL, kind);
             default:
                 numberNegative = b == '-';
                 numberFractional = false;
@@ -431,23 +417,23 @@ public final class RequestScanner {
 
     // Decides whether the value starting at i is one we record, and checks its type.
     private boolean target(int kind, int i) {
-        valueTarget = K_NONE;
+        valueTarget = NONE;
         valueStart = i;
         if (depth == 1) {
             int key = topKey;
-            topKey = K_NONE;
+            topKey = NONE;
             switch (key) {
-                case K_MODEL:
+                case MODEL:
                     if (kind != V_STRING) {
                         return fail(MODEL_NOT_STRING);
                     }
                     break;
-                case K_STREAM:
+                case STREAM:
                     if (kind != V_TRUE && kind != V_FALSE && kind != V_NULL) {
                         return fail(STREAM_NOT_BOOLEAN);
                     }
                     break;
-                case K_STREAM_OPTIONS:
+                case STREAM_OPTIONS:
                     if (kind == V_OBJECT) {
                         facts.streamOptionsStart = i;
                         inStreamOptions = true;
@@ -455,14 +441,14 @@ public final class RequestScanner {
                         return fail(STREAM_OPTIONS_INVALID);
                     }
                     break;
-                case K_MAX_COMPLETION_TOKENS:
-                case K_MAX_TOKENS:
-                case K_MAX_OUTPUT_TOKENS:
+                case MAX_COMPLETION_TOKENS:
+                case MAX_TOKENS:
+                case MAX_OUTPUT_TOKENS:
                     if (kind != V_NUMBER && kind != V_NULL) {
                         return fail(MAX_TOKENS_INVALID);
                     }
                     break;
-                case K_METADATA:
+                case METADATA:
                     if (kind == V_OBJECT) {
                         facts.metadataStart = i;
                     }
@@ -477,8 +463,8 @@ public final class RequestScanner {
             }
         } else if (depth == 2 && inStreamOptions) {
             int key = optionsKey;
-            optionsKey = K_NONE;
-            if (key == K_INCLUDE_USAGE) {
+            optionsKey = NONE;
+            if (key == INCLUDE_USAGE) {
                 if (kind != V_TRUE && kind != V_FALSE && kind != V_NULL) {
                     return fail(STREAM_OPTIONS_INVALID);
                 }
@@ -493,11 +479,11 @@ public final class RequestScanner {
             state = ST_COLON;
             return onKey(stringStart, quoteIndex);
         }
-        if (valueTarget == K_MODEL) {
+        if (valueTarget == MODEL) {
             facts.modelStart = stringStart;
             facts.modelEnd = quoteIndex;
             facts.modelHasEscape = stringHasEscape;
-        } else if (valueTarget == K_USER) {
+        } else if (valueTarget == USER) {
             facts.userStart = stringStart;
             facts.userEnd = quoteIndex;
         }
@@ -507,14 +493,7 @@ public final class RequestScanner {
     private boolean onKey(int start, int end) {
         if (depth == 1) {
             facts.topLevelKeys++;
-            int key = K_NONE;
-            int length = keyBytes(start, end);
-            for (int k = 0; k < TOP_NAMES.length && length >= 0; k++) {
-                if (keyEquals(TOP_NAMES[k], start, length)) {
-                    key = TOP_KEYS[k];
-                    break;
-                }
-            }
+            int key = keys.topLevel(buf, start, end, stringHasEscape);
             if ((seenTopKeys & key) != 0) {
                 return fail(DUPLICATE_KEY);
             }
@@ -522,79 +501,14 @@ public final class RequestScanner {
             topKey = key;
         } else if (depth == 2 && inStreamOptions) {
             facts.streamOptionsKeys++;
-            int length = keyBytes(start, end);
-            boolean includeUsage = length >= 0 && keyEquals(INCLUDE_USAGE, start, length);
+            boolean includeUsage = keys.isIncludeUsage(buf, start, end, stringHasEscape);
             if (includeUsage && optionsSeenIncludeUsage) {
                 return fail(DUPLICATE_KEY);
             }
             optionsSeenIncludeUsage |= includeUsage;
-            optionsKey = includeUsage ? K_INCLUDE_USAGE : K_NONE;
+            optionsKey = includeUsage ? INCLUDE_USAGE : NONE;
         }
         return true;
-    }
-
-    // Returns the key's length, or -1 when it cannot be a name we record. A key with escapes is decoded into
-    // keyScratch first (keyDecoded): "model" spelled with a unicode escape for one of its letters is still
-    // "model" to every JSON parser upstream, so it must not slip past the gateway.
-    private int keyBytes(int start, int end) {
-        keyDecoded = stringHasEscape;
-        if (!stringHasEscape) {
-            return end - start <= MAX_KEY_BYTES ? end - start : -1;
-        }
-        int n = 0;
-        for (int j = start; j < end; j++) {
-            byte b = buf.getByte(j);
-            if (b == '\\') {
-                byte e = buf.getByte(++j);
-                if (e == 'u') {
-                    int c = 0;
-                    for (int h = 0; h < 4; h++) {
-                        c = (c << 4) | Character.digit(buf.getByte(++j), 16);
-                    }
-                    if (c >= 0x80) {
-                        return -1;
-                    }
-                    b = (byte) c;
-                } else {
-                    b = unescape(e);
-                }
-            }
-            if (n == MAX_KEY_BYTES) {
-                return -1;
-            }
-            keyScratch[n++] = b;
-        }
-        return n;
-    }
-
-    private boolean keyEquals(byte[] name, int start, int length) {
-        if (length != name.length) {
-            return false;
-        }
-        for (int k = 0; k < length; k++) {
-            byte b = keyDecoded ? keyScratch[k] : buf.getByte(start + k);
-            if (b != name[k]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte unescape(byte e) {
-        switch (e) {
-            case 'b':
-                return '\b';
-            case 'f':
-                return '\f';
-            case 'n':
-                return '\n';
-            case 'r':
-                return '\r';
-            case 't':
-                return '\t';
-            default:
-                return e;
-        }
     }
 
     private void digit(byte b) {
@@ -606,36 +520,36 @@ public final class RequestScanner {
     private boolean endNumber(int end) {
         state = ST_AFTER_VALUE;
         int key = valueTarget;
-        if (key == K_MAX_COMPLETION_TOKENS || key == K_MAX_TOKENS || key == K_MAX_OUTPUT_TOKENS) {
+        if (key == MAX_COMPLETION_TOKENS || key == MAX_TOKENS || key == MAX_OUTPUT_TOKENS) {
             if (numberNegative || numberFractional || numberValue > MAX_TOKENS_LIMIT) {
                 return fail(MAX_TOKENS_INVALID);
             }
-            if (key == K_MAX_COMPLETION_TOKENS) {
+            if (key == MAX_COMPLETION_TOKENS) {
                 maxCompletionTokens = numberValue;
-            } else if (key == K_MAX_TOKENS) {
+            } else if (key == MAX_TOKENS) {
                 maxTokens = numberValue;
             } else {
                 maxOutputTokens = numberValue;
             }
         }
-        valueTarget = K_NONE;
+        valueTarget = NONE;
         return true;
     }
 
     private boolean endScalar(int kind, int end) {
         switch (valueTarget) {
-            case K_STREAM:
+            case STREAM:
                 if (kind != V_NULL) {
                     facts.hasStream = true;
                     facts.stream = kind == V_TRUE;
                 }
                 break;
-            case K_STREAM_OPTIONS:
+            case STREAM_OPTIONS:
                 facts.streamOptionsNull = true;
                 facts.streamOptionsStart = valueStart;
                 facts.streamOptionsEnd = end;
                 break;
-            case K_INCLUDE_USAGE:
+            case INCLUDE_USAGE:
                 facts.includeUsage = kind == V_TRUE ? 1 : 0;
                 facts.includeUsageValueStart = valueStart;
                 facts.includeUsageValueEnd = end;
@@ -647,7 +561,7 @@ public final class RequestScanner {
     }
 
     private boolean afterValue() {
-        valueTarget = K_NONE;
+        valueTarget = NONE;
         state = depth == 0 ? ST_END : ST_AFTER_VALUE;
         return true;
     }
@@ -667,30 +581,18 @@ public final class RequestScanner {
         if (depth == 0) {
             facts.objectEnd = i + 1;
         } else if (depth == 1) {
-            if (containerTarget == K_STREAM_OPTIONS && !array) {
+            if (containerTarget == STREAM_OPTIONS && !array) {
                 facts.streamOptionsEnd = i + 1;
                 inStreamOptions = false;
-            } else if (containerTarget == K_METADATA && !array) {
+            } else if (containerTarget == METADATA && !array) {
                 facts.metadataEnd = i + 1;
             }
-            containerTarget = K_NONE;
+            containerTarget = NONE;
         }
         return afterValue();
     }
 
     private boolean isArray(int d) {
         return (arrayBits & (1L << (d - 1))) != 0;
-    }
-
-    private static boolean isValueStart(byte b) {
-        return b == '[' || b == '"' || b == 't' || b == 'f' || b == 'n' || b == '-' || (b >= '0' && b <= '9');
-    }
-
-    private static boolean isHex(byte b) {
-        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
     }
 }
