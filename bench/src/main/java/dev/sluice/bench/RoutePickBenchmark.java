@@ -50,8 +50,8 @@ public class RoutePickBenchmark {
     public String shape;
 
     private Route route;
-    private long nowNanos;
-    private long ttftNanos;
+    private long nowNs;
+    private long ttftNs;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -66,8 +66,8 @@ public class RoutePickBenchmark {
         }
         route = new Route(0, "smart", strategy, RoutePolicy.DEFAULTS.withCircuit(CircuitSettings.DEFAULTS),
                 deployments);
-        nowNanos = System.nanoTime();
-        ttftNanos = TimeUnit.MILLISECONDS.toNanos(180);
+        nowNs = System.nanoTime();
+        ttftNs = TimeUnit.MILLISECONDS.toNanos(180);
         if (pick() == null || pickAndSucceed() == null) {
             throw new IllegalStateException("no deployment picked from " + route);
         }
@@ -75,14 +75,14 @@ public class RoutePickBenchmark {
 
     @Benchmark
     public Deployment pick() {
-        return route.pick(nowNanos, 0);
+        return route.pick(nowNs, 0);
     }
 
     /** A pick, then the success report of that attempt (counters, consecutive counts, TTFT average). */
     @Benchmark
     public Deployment pickAndSucceed() {
-        Deployment d = route.pick(nowNanos, 0);
-        route.onSuccess(d, ttftNanos);
+        Deployment d = route.pick(nowNs, 0);
+        route.onSuccess(d, ttftNs);
         return d;
     }
 }

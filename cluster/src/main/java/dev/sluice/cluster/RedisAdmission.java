@@ -211,7 +211,7 @@ public final class RedisAdmission implements Admission {
         }
         Seed s = seed;
         String ticketId = nodeId + '-' + ticketSequence.incrementAndGet();
-        AdmitCall call = AdmitCall.prepare(names, request, ticketId, s.spentMicros(), s.atMillis());
+        AdmitCall call = AdmitCall.prepare(names, request, ticketId, s.spentMicros(), s.atMs());
         ADMIT.<List<Object>>run(c.async(), ScriptOutputType.MULTI, call.keys(), call.args())
                 .whenComplete((reply, error) -> {
                     AdmissionDecision decision;
@@ -411,7 +411,7 @@ public final class RedisAdmission implements Admission {
         return "RedisAdmission[" + uri.getHost() + ':' + uri.getPort() + ", " + health() + ']';
     }
 
-    private record Seed(Map<String, Long> spentMicros, long atMillis) {
+    private record Seed(Map<String, Long> spentMicros, long atMs) {
     }
 
     private record PendingSettle(String[] keys, String[] args) {

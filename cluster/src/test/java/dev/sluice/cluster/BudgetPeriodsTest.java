@@ -20,22 +20,22 @@ class BudgetPeriodsTest {
 
     @Test
     void shouldStartADayAtMidnightInTheZone() {
-        assertThat(BudgetPeriods.startMillis(BudgetPeriod.DAY, NOW, PARIS)).isEqualTo(at(2026, 3, 4));
-        assertThat(BudgetPeriods.endMillis(BudgetPeriod.DAY, NOW, PARIS)).isEqualTo(at(2026, 3, 5));
+        assertThat(BudgetPeriods.startMs(BudgetPeriod.DAY, NOW, PARIS)).isEqualTo(at(2026, 3, 4));
+        assertThat(BudgetPeriods.endMs(BudgetPeriod.DAY, NOW, PARIS)).isEqualTo(at(2026, 3, 5));
     }
 
     @Test
     void shouldStartAWeekOnMonday() {
-        assertThat(BudgetPeriods.startMillis(BudgetPeriod.WEEK, NOW, PARIS)).isEqualTo(at(2026, 3, 2));
-        assertThat(BudgetPeriods.endMillis(BudgetPeriod.WEEK, NOW, PARIS)).isEqualTo(at(2026, 3, 9));
+        assertThat(BudgetPeriods.startMs(BudgetPeriod.WEEK, NOW, PARIS)).isEqualTo(at(2026, 3, 2));
+        assertThat(BudgetPeriods.endMs(BudgetPeriod.WEEK, NOW, PARIS)).isEqualTo(at(2026, 3, 9));
         long monday = at(2026, 3, 9);
-        assertThat(BudgetPeriods.startMillis(BudgetPeriod.WEEK, monday, PARIS)).isEqualTo(monday);
+        assertThat(BudgetPeriods.startMs(BudgetPeriod.WEEK, monday, PARIS)).isEqualTo(monday);
     }
 
     @Test
     void shouldStartAMonthOnTheFirstAndEndAcrossADaylightSavingChange() {
-        assertThat(BudgetPeriods.startMillis(BudgetPeriod.MONTH, NOW, PARIS)).isEqualTo(at(2026, 3, 1));
-        long end = BudgetPeriods.endMillis(BudgetPeriod.MONTH, NOW, PARIS);
+        assertThat(BudgetPeriods.startMs(BudgetPeriod.MONTH, NOW, PARIS)).isEqualTo(at(2026, 3, 1));
+        long end = BudgetPeriods.endMs(BudgetPeriod.MONTH, NOW, PARIS);
         assertThat(end).isEqualTo(at(2026, 4, 1));
         // March 2026 in Paris has 31 days less one hour (summer time starts on the 29th).
         assertThat(end - at(2026, 3, 1)).isEqualTo((31L * 24 - 1) * 3_600_000);
@@ -44,6 +44,6 @@ class BudgetPeriodsTest {
     @Test
     void shouldAlignInTheGivenZoneNotInUtc() {
         long lateEvening = ZonedDateTime.of(2026, 3, 4, 23, 30, 0, 0, ZoneId.of("UTC")).toInstant().toEpochMilli();
-        assertThat(BudgetPeriods.startMillis(BudgetPeriod.DAY, lateEvening, PARIS)).isEqualTo(at(2026, 3, 5));
+        assertThat(BudgetPeriods.startMs(BudgetPeriod.DAY, lateEvening, PARIS)).isEqualTo(at(2026, 3, 5));
     }
 }

@@ -61,7 +61,7 @@ class RedisAdmissionSystemTest {
     }
 
     private static Map<String, String> budgetHash(String keyId) {
-        long start = BudgetPeriods.startMillis(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
+        long start = BudgetPeriods.startMs(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
         return redis.redis().hgetall(PREFIX + ":budget:key:" + keyId + ":day:" + start);
     }
 
@@ -83,7 +83,7 @@ class RedisAdmissionSystemTest {
         assertThat(refused.message()).isEqualTo("Rate limit reached for key 'k': 5 requests per minute.");
         assertThat(refused.retryAfterSeconds()).isBetween(1L, 120L);
         assertThat(refused.requests().remaining()).isZero();
-        assertThat(refused.requests().resetMillis()).isBetween(60_000L, 120_000L);
+        assertThat(refused.requests().resetMs()).isBetween(60_000L, 120_000L);
         assertThat(refused.ticket()).isNull();
         assertThat(admission.health()).isEqualTo("ok");
     }
@@ -160,8 +160,8 @@ class RedisAdmissionSystemTest {
         assertThat(budgetHash("k")).containsEntry("spent", "100");
         assertThat(decide(admission, request(10, 400, scope)).admitted()).isTrue();
         assertThat(decide(admission, request(10, 200, scope)).code()).isEqualTo("budget_exceeded");
-        long start = BudgetPeriods.startMillis(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
-        long end = BudgetPeriods.endMillis(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
+        long start = BudgetPeriods.startMs(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
+        long end = BudgetPeriods.endMs(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
         long expiresAt = redis.redis().pexpiretime(PREFIX + ":budget:key:k:day:" + start);
         assertThat(expiresAt).isEqualTo(end + ClusterSettings.BUDGET_GRACE_MS);
     }
@@ -224,13 +224,13 @@ class RedisAdmissionSystemTest {
         return admitted;
     }
 
-    private static long nowMillis(RedisCommands<String, String> r) {
+    private static long nowMs(RedisCommands<String, String> r) {
         List<String> time = r.time();
         return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
     }
 
     private static long windowIndex(RedisCommands<String, String> r) {
-        return nowMillis(r) / ClusterSettings.WINDOW_MS;
+        return nowMs(r) / ClusterSettings.WINDOW_MS;
     }
 
     /**
@@ -242,7 +242,7 @@ class RedisAdmissionSystemTest {
     }
 
     private static double windowFraction(RedisCommands<String, String> r) {
-        return (nowMillis(r) % ClusterSettings.WINDOW_MS) / (double) ClusterSettings.WINDOW_MS;
+        return (nowMs(r) % ClusterSettings.WINDOW_MS) / (double) ClusterSettings.WINDOW_MS;
     }
 
     @Test

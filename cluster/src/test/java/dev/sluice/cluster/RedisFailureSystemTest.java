@@ -114,7 +114,7 @@ class RedisFailureSystemTest {
                 ClusterSettings.COMMAND_TIMEOUT.toMillis());
 
         // Redis ran the timed-out admission once it woke up; the compensating settle gives its 300 back.
-        long start = BudgetPeriods.startMillis(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
+        long start = BudgetPeriods.startMs(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
         String budgetKey = "f:budget:key:k:day:" + start;
         await().atMost(WAIT).until(() -> "100".equals(redis.redis().hget(budgetKey, "reserved")));
         assertThat(redis.redis().hget(budgetKey, "spent")).isEqualTo("0");

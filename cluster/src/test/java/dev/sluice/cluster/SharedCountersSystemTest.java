@@ -105,7 +105,7 @@ class SharedCountersSystemTest {
     }
 
     private static Map<String, String> budget(String keyId) {
-        long start = BudgetPeriods.startMillis(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
+        long start = BudgetPeriods.startMs(BudgetPeriod.DAY, System.currentTimeMillis(), ZoneOffset.UTC);
         return redis.redis().hgetall(PREFIX + ":budget:key:" + keyId + ":day:" + start);
     }
 

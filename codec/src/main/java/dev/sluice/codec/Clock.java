@@ -25,7 +25,7 @@ public interface Clock {
         }
 
         @Override
-        public long wallMillis() {
+        public long wallMs() {
             return System.currentTimeMillis(); // style-exception(clockRead): the system clock itself
         }
 
@@ -42,7 +42,7 @@ public interface Clock {
     long wallMicros();
 
     /** Milliseconds since the epoch. */
-    default long wallMillis() {
+    default long wallMs() {
         return wallMicros() / 1000;
     }
 }

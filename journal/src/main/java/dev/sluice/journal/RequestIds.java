@@ -1,6 +1,7 @@
 package dev.sluice.journal;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -19,14 +20,14 @@ public final class RequestIds {
 
     private final AtomicLong last;
 
-    /** Seeds from the system clock. */
+    /** Seeds from the system's wall clock. */
     public RequestIds() {
-        this(System.currentTimeMillis());
+        this(Clock.systemUTC().millis());
     }
 
-    /** Seeds from {@code epochMillis}. */
-    public RequestIds(long epochMillis) {
-        this.last = new AtomicLong(epochMillis << 20);
+    /** Seeds from {@code epochMs}. */
+    public RequestIds(long epochMs) {
+        this.last = new AtomicLong(epochMs << 20);
     }
 
     /** A new id, unique within this instance and greater than every id it returned before. */

@@ -9,7 +9,7 @@ package dev.sluice.journal;
  * <p>
  * Thread-safe (immutable).
  */
-public record SpendEntry(long wallMillis, String keyId, String team, String project, String useCase, String model,
+public record SpendEntry(long wallMs, String keyId, String team, String project, String useCase, String model,
                          long costMicros, long tokensIn, long tokensOut) {
     /** Whether the cost is known (a price was configured and usage was reported or estimated). */
     public boolean costKnown() {

@@ -18,15 +18,15 @@ public final class SpendLedger {
 
     /**
      * Reports to {@code sink}, in the order their end records were written, every request with a wall time at
-     * or after {@code sinceMillis} (epoch milliseconds) that has an end record. Interrupted requests are included
+     * or after {@code sinceMs} (epoch milliseconds) that has an end record. Interrupted requests are included
      * (recovery wrote their end); requests still in flight are not. Works while a gateway writes the journal.
      *
      * @throws IllegalArgumentException when {@code journalDir} holds no journal
      */
-    public static void read(Path journalDir, long sinceMillis, Consumer<SpendEntry> sink) {
+    public static void read(Path journalDir, long sinceMs, Consumer<SpendEntry> sink) {
         requireNonNull(sink, "sink");
         try (SpendScanner scanner = SpendScanner.open(journalDir)) {
-            scanner.scan(toMicros(sinceMillis), row -> sink.accept(new SpendEntry(
+            scanner.scan(toMicros(sinceMs), row -> sink.accept(new SpendEntry(
                 Math.floorDiv(row.wallTimeMicros, 1000L), row.keyId, row.team, row.project, row.useCase, row.model,
                 row.costMicros, row.tokensIn, row.tokensOut)));
         }

@@ -29,16 +29,16 @@ public final class SpendReport {
     public static final String ABSENT = "-";
 
     private final SpendDimension dimension;
-    private final long sinceMillis;
+    private final long sinceMs;
     private final ZoneId zone;
     private final List<SpendRow> rows;
     private final SpendRow total;
     private final long unfinishedRequests;
 
-    private SpendReport(SpendDimension dimension, long sinceMillis, ZoneId zone, List<SpendRow> rows, SpendRow total,
+    private SpendReport(SpendDimension dimension, long sinceMs, ZoneId zone, List<SpendRow> rows, SpendRow total,
                         long unfinishedRequests) {
         this.dimension = dimension;
-        this.sinceMillis = sinceMillis;
+        this.sinceMs = sinceMs;
         this.zone = zone;
         this.rows = rows;
         this.total = total;
@@ -46,26 +46,26 @@ public final class SpendReport {
     }
 
     /** {@link #read(Path, SpendDimension, long, ZoneId)} with days in UTC. */
-    public static SpendReport read(Path journalDir, SpendDimension by, long sinceMillis) {
-        return read(journalDir, by, sinceMillis, ZoneOffset.UTC);
+    public static SpendReport read(Path journalDir, SpendDimension by, long sinceMs) {
+        return read(journalDir, by, sinceMs, ZoneOffset.UTC);
     }
 
     /**
-     * Reads the journal in {@code journalDir} (it may be written meanwhile) from {@code sinceMillis} (epoch
+     * Reads the journal in {@code journalDir} (it may be written meanwhile) from {@code sinceMs} (epoch
      * milliseconds, compared with each request's wall time) and groups by {@code by}; days are calendar days in
      * {@code zone}.
      *
      * @throws IllegalArgumentException when {@code journalDir} holds no journal
      * @throws ArithmeticException when a sum overflows a long
      */
-    public static SpendReport read(Path journalDir, SpendDimension by, long sinceMillis, ZoneId zone) {
+    public static SpendReport read(Path journalDir, SpendDimension by, long sinceMs, ZoneId zone) {
         requireNonNull(journalDir, "journalDir");
         requireNonNull(by, "by");
         requireNonNull(zone, "zone");
         Grouper grouper = new Grouper(by, zone);
         long unfinished;
         try (SpendScanner scanner = SpendScanner.open(journalDir)) {
-            scanner.scan(SpendLedger.toMicros(sinceMillis), grouper::add);
+            scanner.scan(SpendLedger.toMicros(sinceMs), grouper::add);
             unfinished = scanner.unfinished();
         }
         List<SpendRow> rows = new ArrayList<>(grouper.groups.size());
@@ -75,7 +75,7 @@ public final class SpendReport {
         Comparator<SpendRow> byKey = Comparator.comparing(SpendRow::key);
         rows.sort(by == SpendDimension.DAY ? byKey
             : Comparator.comparingLong(SpendRow::costMicros).reversed().thenComparing(byKey));
-        return new SpendReport(by, sinceMillis, zone, List.copyOf(rows), grouper.total.toRow("total"), unfinished);
+        return new SpendReport(by, sinceMs, zone, List.copyOf(rows), grouper.total.toRow("total"), unfinished);
     }
 
     public SpendDimension dimension() {
@@ -83,8 +83,8 @@ public final class SpendReport {
     }
 
     /** The start, epoch milliseconds. */
-    public long sinceMillis() {
-        return sinceMillis;
+    public long sinceMs() {
+        return sinceMs;
     }
 
     /** The zone days are counted in. */

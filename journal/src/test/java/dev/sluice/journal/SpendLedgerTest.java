@@ -57,11 +57,11 @@ class SpendLedgerTest {
         assertThat(research).hasSizeGreaterThan(10);
         assertThat(research.get(0).team()).isSameAs(research.get(research.size() - 1).team());
 
-        long sinceMillis = T0 / 1000 + 500 * 60_000L;
+        long sinceMs = T0 / 1000 + 500 * 60_000L;
         List<SpendEntry> recent = new ArrayList<>();
-        SpendLedger.read(dir, sinceMillis, recent::add);
+        SpendLedger.read(dir, sinceMs, recent::add);
         assertThat(recent).containsExactlyElementsOf(
-            expected.stream().filter(e -> e.wallMillis() >= sinceMillis).toList());
+            expected.stream().filter(e -> e.wallMs() >= sinceMs).toList());
     }
 
     @Test

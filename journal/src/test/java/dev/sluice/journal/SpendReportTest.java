@@ -90,7 +90,7 @@ class SpendReportTest {
         assertThat(groups(report)).containsExactlyInAnyOrderEntriesOf(expected.groups);
         assertThat(report.total().requests()).isLessThan(SpendReport.read(dir, by, Long.MIN_VALUE).total().requests())
             .isGreaterThan(REQUESTS / 5);
-        assertThat(report.sinceMillis()).isEqualTo(sinceMicros / 1000);
+        assertThat(report.sinceMs()).isEqualTo(sinceMicros / 1000);
         // Since the exact wall time of a request includes it; one microsecond later excludes it.
         long atRequest = SpendReport.read(dir, by, sinceMicros / 1000).total().requests();
         long after = SpendReport.read(dir, by, sinceMicros / 1000 + 1).total().requests();

@@ -13,7 +13,7 @@ import java.util.Objects;
  * <p>{@code status} is 0 until a status line was chosen; {@code eventsSent} counts SSE events written
  * (including an injected malformed one); {@code completed} is true once the whole answer was sent (a
  * truncated answer never completes); {@code cancelled} is true when the peer closed the connection
- * before that; {@code closedAtNanos} is the {@link System#nanoTime()} of the peer's close, or -1.
+ * before that; {@code closedAtNs} is the {@link System#nanoTime()} of the peer's close, or -1.
  *
  * <p>Immutable, so thread-safe; {@link #body()} returns a copy.
  *
@@ -22,12 +22,12 @@ import java.util.Objects;
  * @param path            the request path without the query string
  * @param headers         request headers, names lower-cased, repeated values joined with ", "
  * @param body            the request body bytes
- * @param receivedAtNanos {@link System#nanoTime()} when the full request was received
+ * @param receivedAtNs {@link System#nanoTime()} when the full request was received
  * @param status          the response status sent, 0 before one was sent
  * @param eventsSent      SSE events written so far
  * @param completed       the full response was sent
  * @param cancelled       the peer closed the connection before the response was complete
- * @param closedAtNanos   {@link System#nanoTime()} when the peer's close was seen, or -1
+ * @param closedAtNs   {@link System#nanoTime()} when the peer's close was seen, or -1
  */
 public record MockRecord(
     String id,
@@ -35,12 +35,12 @@ public record MockRecord(
     String path,
     Map<String, String> headers,
     byte[] body,
-    long receivedAtNanos,
+    long receivedAtNs,
     int status,
     int eventsSent,
     boolean completed,
     boolean cancelled,
-    long closedAtNanos) {
+    long closedAtNs) {
 
     /** Copies the mutable inputs so the snapshot cannot change under a reader. */
     public MockRecord {
@@ -64,26 +64,26 @@ public record MockRecord(
 
     /** Returns this snapshot with {@code status} set. */
     public MockRecord withStatus(final int newStatus) {
-        return new MockRecord(id, method, path, headers, body, receivedAtNanos, newStatus, eventsSent, completed,
-            cancelled, closedAtNanos);
+        return new MockRecord(id, method, path, headers, body, receivedAtNs, newStatus, eventsSent, completed,
+            cancelled, closedAtNs);
     }
 
     /** Returns this snapshot with {@code eventsSent} set. */
     public MockRecord withEventsSent(final int newEventsSent) {
-        return new MockRecord(id, method, path, headers, body, receivedAtNanos, status, newEventsSent, completed,
-            cancelled, closedAtNanos);
+        return new MockRecord(id, method, path, headers, body, receivedAtNs, status, newEventsSent, completed,
+            cancelled, closedAtNs);
     }
 
     /** Returns this snapshot marked completed. */
     public MockRecord asCompleted() {
-        return new MockRecord(id, method, path, headers, body, receivedAtNanos, status, eventsSent, true, cancelled,
-            closedAtNanos);
+        return new MockRecord(id, method, path, headers, body, receivedAtNs, status, eventsSent, true, cancelled,
+            closedAtNs);
     }
 
-    /** Returns this snapshot marked cancelled by the peer at {@code atNanos}. */
-    public MockRecord asCancelled(final long atNanos) {
-        return new MockRecord(id, method, path, headers, body, receivedAtNanos, status, eventsSent, completed, true,
-            atNanos);
+    /** Returns this snapshot marked cancelled by the peer at {@code atNs}. */
+    public MockRecord asCancelled(final long atNs) {
+        return new MockRecord(id, method, path, headers, body, receivedAtNs, status, eventsSent, completed, true,
+            atNs);
     }
 
     @Override
@@ -95,15 +95,15 @@ public record MockRecord(
             return false;
         }
         final MockRecord r = (MockRecord) o;
-        return receivedAtNanos == r.receivedAtNanos && status == r.status && eventsSent == r.eventsSent
-            && completed == r.completed && cancelled == r.cancelled && closedAtNanos == r.closedAtNanos
+        return receivedAtNs == r.receivedAtNs && status == r.status && eventsSent == r.eventsSent
+            && completed == r.completed && cancelled == r.cancelled && closedAtNs == r.closedAtNs
             && id.equals(r.id) && method.equals(r.method) && path.equals(r.path) && headers.equals(r.headers)
             && Arrays.equals(body, r.body);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, method, path, receivedAtNanos, status, eventsSent, completed, cancelled)
+        return Objects.hash(id, method, path, receivedAtNs, status, eventsSent, completed, cancelled)
             * 31 + Arrays.hashCode(body);
     }
 

@@ -46,8 +46,8 @@ class FaultInjectionSystemTest extends MockSystemTestSupport {
         assertThat(r.chunks.get(r.chunks.size() - 1).text()).isEqualTo("data: [DONE]\n\n");
         assertThat(awaitRecord("soon").completed()).isTrue();
         System.out.printf("first_token_ms=200: head after %d ms, first event after %d ms (reported, not asserted)%n",
-            TimeUnit.NANOSECONDS.toMillis(headersAt - c.sentAtNanos),
-            TimeUnit.NANOSECONDS.toMillis(r.chunks.get(0).atNanos() - c.sentAtNanos));
+            TimeUnit.NANOSECONDS.toMillis(headersAt - c.sentAtNs),
+            TimeUnit.NANOSECONDS.toMillis(r.chunks.get(0).atNs() - c.sentAtNs));
     }
 
     @Test
@@ -62,7 +62,7 @@ class FaultInjectionSystemTest extends MockSystemTestSupport {
         assertThat(awaitRecord("spaced").eventsSent()).isEqualTo(6);
         assertThat(awaitRecord("spaced").completed()).isTrue();
         System.out.printf("token_ms=60: first to last event %d ms (reported, not asserted)%n",
-            TimeUnit.NANOSECONDS.toMillis(r.chunks.get(5).atNanos() - r.chunks.get(0).atNanos()));
+            TimeUnit.NANOSECONDS.toMillis(r.chunks.get(5).atNs() - r.chunks.get(0).atNs()));
     }
 
     @Test
@@ -83,7 +83,7 @@ class FaultInjectionSystemTest extends MockSystemTestSupport {
         assertThat(r.ending).isEqualTo(RawHttp.Ending.COMPLETE);
         assertThat(r.body()).contains("\"object\":\"chat.completion\"");
         System.out.printf("first_token_ms=150 on a JSON answer: answered after %d ms (reported, not asserted)%n",
-            TimeUnit.NANOSECONDS.toMillis(r.chunks.get(0).atNanos() - c.sentAtNanos));
+            TimeUnit.NANOSECONDS.toMillis(r.chunks.get(0).atNs() - c.sentAtNs));
     }
 
     @Test
@@ -190,7 +190,7 @@ class FaultInjectionSystemTest extends MockSystemTestSupport {
         await().atMost(WAIT).until(() -> awaitRecord("gone").cancelled());
         final MockRecord rec = awaitRecord("gone");
         assertThat(rec.completed()).isFalse();
-        assertThat(rec.closedAtNanos()).isGreaterThan(rec.receivedAtNanos());
+        assertThat(rec.closedAtNs()).isGreaterThan(rec.receivedAtNs());
         assertThat(rec.eventsSent()).isLessThan(1003);
     }
 

@@ -86,7 +86,7 @@ class ProgrammedFaultsSystemTest extends MockSystemTestSupport {
             "x-mock-head-delay-ms", "250", "x-mock-status", "503"), chat("m"));
         final RawHttp.Response r = c.read();
         System.out.printf("head_delay_ms=250: answered after %d ms (reported, not asserted)%n",
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.sentAtNanos));
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.sentAtNs));
         assertThat(r.status).isEqualTo(503);
         assertThat(r.ending).isEqualTo(RawHttp.Ending.COMPLETE);
         await().atMost(Duration.ofSeconds(30)).until(() -> record("delayed") != null && record("delayed").completed());

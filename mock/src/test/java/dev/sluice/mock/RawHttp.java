@@ -20,7 +20,7 @@ import java.util.Map;
 final class RawHttp implements AutoCloseable {
     final Socket socket;
     private final InputStream in;
-    long sentAtNanos;
+    long sentAtNs;
 
     RawHttp(final int port) throws IOException {
         socket = new Socket();
@@ -47,7 +47,7 @@ final class RawHttp implements AutoCloseable {
         out.write(sb.toString().getBytes(StandardCharsets.US_ASCII));
         out.write(bytes);
         out.flush();
-        sentAtNanos = System.nanoTime();
+        sentAtNs = System.nanoTime();
         return this;
     }
 
@@ -132,7 +132,7 @@ final class RawHttp implements AutoCloseable {
     enum Ending { COMPLETE, EOF, RESET }
 
     /** One chunk and its arrival time. */
-    record Chunk(long atNanos, byte[] bytes) {
+    record Chunk(long atNs, byte[] bytes) {
         String text() {
             return new String(bytes, StandardCharsets.UTF_8);
         }

@@ -33,11 +33,11 @@ class RecordsSystemTest extends MockSystemTestSupport {
         assertThat(r.headers()).containsEntry("authorization", "Bearer secret").containsEntry("x-test-req-id", "t-1");
         assertThat(r.header("Content-Type")).isEqualTo("application/json");
         assertThat(r.body()).isEqualTo(BODY.getBytes(StandardCharsets.UTF_8));
-        assertThat(r.receivedAtNanos()).isGreaterThanOrEqualTo(before);
+        assertThat(r.receivedAtNs()).isGreaterThanOrEqualTo(before);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.completed()).isTrue();
         assertThat(r.cancelled()).isFalse();
-        assertThat(r.closedAtNanos()).isEqualTo(-1);
+        assertThat(r.closedAtNs()).isEqualTo(-1);
         assertThat(records.get(1).id()).isEqualTo("2");
         assertThat(r.toString()).doesNotContain("secret");
     }

@@ -2,6 +2,7 @@ package dev.sluice.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.proxy.internal.ConfigAgent;
 import dev.sluice.proxy.internal.ConfigReloads;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.ConfigLoader;
@@ -21,41 +22,33 @@ import java.nio.file.WatchService;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Applies edits of the configuration file without a restart: on a file change (watched, debounced by
  * {@value #DEBOUNCE_MS} ms), on {@code SIGHUP}, and on the admin API's {@code POST /admin/reload}. Each reload
- * re-reads and validates the whole file on this reloader's own thread; a valid file becomes the running snapshot
- * (see {@link Gateway#apply}), an invalid one changes nothing and its error (file, line, field) is logged and kept
- * for the admin API. Thread-safe.
+ * is a command of the gateway's configuration agent ({@link ConfigAgent}, the one owner of the running snapshot):
+ * it re-reads and validates the whole file on the agent's thread; a valid file becomes the running snapshot (see
+ * {@link Gateway#apply}), an invalid one changes nothing and its error (file, line, field) is logged and kept for
+ * the admin API. The file watch has a thread of its own ({@code sluice-config-watch}, since a watch service can
+ * only be waited on) that does nothing but tell the agent. Thread-safe.
  */
 public final class ConfigReloader implements ConfigReloads, AutoCloseable {
     /** Quiet time after the last file event before the file is read (editors write in several steps). */
-    public static final long DEBOUNCE_MS = 200;
+    public static final long DEBOUNCE_MS = ConfigAgent.DEBOUNCE_MS;
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
 
     private final Gateway gateway;
     private final Path file;
     private final Map<String, String> env;
-    private final ScheduledExecutorService worker;
     private volatile String lastError;
     private volatile WatchService watcher;
-    private ScheduledFuture<?> pending;
 
     private ConfigReloader(Gateway gateway, Path file, Map<String, String> env) {
         this.gateway = requireNonNull(gateway, "gateway");
         this.file = requireNonNull(file, "file").toAbsolutePath().normalize();
         this.env = Map.copyOf(requireNonNull(env, "env"));
-        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sluice-config");
-            t.setDaemon(true);
-            return t;
-        });
+        gateway.configAgent().onFileChange(this::reloadNow);
     }
 
     /**
@@ -101,7 +94,8 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
 
     @Override
     public CompletableFuture<Outcome> reload() {
-        return CompletableFuture.supplyAsync(this::reloadNow, worker);
+        CompletableFuture<Outcome> r = gateway.configAgent().submit(this::reloadNow);
+        return r.exceptionally(e -> new Outcome(false, gateway.config().version(), "not reloaded: " + e.getMessage()));
     }
 
     @Override
@@ -109,7 +103,7 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
         return lastError;
     }
 
-    /** Runs on the worker thread only. */
+    /** Runs on the configuration agent's thread only. */
     private Outcome reloadNow() {
         GatewayConfig running = gateway.config();
         GatewayConfig next;
@@ -154,19 +148,12 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
                 }
                 key.reset();
                 if (ours) {
-                    scheduleReload();
+                    gateway.configAgent().fileChanged();
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // Closing.
         }
-    }
-
-    private synchronized void scheduleReload() {
-        if (pending != null) {
-            pending.cancel(false);
-        }
-        pending = worker.schedule(this::reloadNow, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -179,6 +166,5 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
                 // Closing anyway.
             }
         }
-        worker.shutdownNow();
     }
 }

@@ -1,10 +1,12 @@
 package dev.sluice.proxy;
 
 import dev.sluice.cluster.RedisAdmission;
+import dev.sluice.codec.Clock;
 import dev.sluice.cluster.RedisKeyStore;
 import dev.sluice.routing.admission.KeyStore;
 import dev.sluice.routing.config.RedisSettings;
 import dev.sluice.proxy.internal.BudgetSeeds;
+import dev.sluice.proxy.internal.ConfigAgent;
 import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.LocalAdmission;
 import static java.util.Objects.requireNonNull;
@@ -64,11 +66,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
@@ -115,10 +117,17 @@ public final class Gateway implements AutoCloseable {
      * @throws IOException when the journal cannot be opened or a port cannot be bound
      */
     public static Gateway start(GatewayConfig config) throws IOException {
+        return start(config, Clock.SYSTEM);
+    }
+
+    /** As {@link #start(GatewayConfig)}, reading the time from {@code clock} everywhere (the gateway's one clock). */
+    public static Gateway start(GatewayConfig config, Clock clock) throws IOException {
         requireNonNull(config, "config");
+        requireNonNull(clock, "clock");
         MockProvider mock = null;
         EventLoopGroup group = null;
         Journal journal = null;
+        ConfigAgent agent = null;
         try {
             if (config.mockEnabled() && usesMock(config)) {
                 mock = MockProvider.start("127.0.0.1", 0);
@@ -144,21 +153,24 @@ public final class Gateway implements AutoCloseable {
             for (EventExecutor e : group) {
                 EventLoop loop = (EventLoop) e;
                 loops.put(loop, new LoopResources(loop, journal.newProducer(loop),
-                        new UpstreamPool(loop, clientType, tls)));
+                        new UpstreamPool(loop, clientType, tls, clock), clock));
             }
             // Run-time keys (admin API, `sluice keys create`) live hashed in <data_dir>/keys.json, or in Redis when
             // gateways share it (a key revoked through one gateway is refused by all).
             KeyStore keyStore = bound.redis() == null ? new FileKeyStore(bound.dataDir())
                     : RedisKeyStore.connect(bound.redis().uri(), bound.redis().prefix());
-            GatewayContext context = new GatewayContext(bound.withRuntimeKeys(keyStore.load()).withAddresses(resolve(bound)));
+            GatewayContext context = new GatewayContext(bound.withRuntimeKeys(keyStore.load())
+                    .withAddresses(resolve(bound)), clock);
             RedisSettings redis = bound.redis();
             // With Redis, several gateways share the counters (and a key revoked on one is refused by all).
             Admission admission = redis == null ? new LocalAdmission()
                     : RedisAdmission.connect(redis.uri(), redis.prefix(), redis.failOpen(),
                             redis.failOpen() ? new LocalAdmission() : null);
             admission.seedSpend(BudgetSeeds.fromJournal(context.config(), journal.dir(),
-                    System.currentTimeMillis()));
+                    clock.wallMs()));
             context.admission(admission, redis != null);
+            agent = new ConfigAgent(clock);
+            context.agent(agent);
             for (String unpriced : bound.unpricedDeployments()) {
                 LOG.warn("no price for {}: its cost is recorded as unknown, and keys with a budget may not use it",
                         unpriced);
@@ -166,8 +178,8 @@ public final class Gateway implements AutoCloseable {
             for (String w : context.config().keyWarnings()) {
                 LOG.warn("key: {}", w);
             }
-            AdminKeys adminKeys = new AdminKeys(keyStore, context, AdminAudit.journaled(journal),
-                    System::currentTimeMillis);
+            AdminKeys adminKeys = new AdminKeys(keyStore, context, AdminAudit.journaled(journal, clock),
+                    clock::wallMs);
             keyStore.watch(adminKeys::refresh);
             ServerSettings s = bound.server();
             Channel client = new ServerBootstrap().group(group).channel(serverType)
@@ -201,13 +213,13 @@ public final class Gateway implements AutoCloseable {
                     // The admin API is loopback-only whatever the client API's host is.
                     .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()))
                     .syncUninterruptibly().channel();
-            journal.appendConfig(new ConfigRecord(nowMicros(), bound.version(), bound.source()));
+            journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
             return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys);
         } catch (SSLException e) {
-            closeQuietly(group, journal, mock);
+            closeQuietly(group, journal, mock, agent);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
         } catch (RuntimeException | IOException e) {
-            closeQuietly(group, journal, mock);
+            closeQuietly(group, journal, mock, agent);
             throw e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
         }
     }
@@ -253,17 +265,28 @@ public final class Gateway implements AutoCloseable {
     /**
      * Puts a new validated snapshot in use: requests that start from now on see it, requests in flight finish on
      * theirs. Settings that need a restart (server, data_dir, mock_provider.enabled) keep their running values.
-     * Resolves provider hosts and writes the journal's configuration record, so call it off the event loops.
+     * Runs on the configuration agent (after the changes queued before it), which resolves provider hosts and
+     * writes the journal's configuration record; the caller waits for it, so call it off the event loops.
      *
      * @return the restart-only settings the new snapshot would have changed (kept as they run), or an empty list
+     * @throws IllegalStateException when the agent's queue is full
      */
     public List<String> apply(GatewayConfig next) {
         requireNonNull(next, "next");
+        try {
+            return context.agent().submit(() -> applyOnAgent(next)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                    : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private List<String> applyOnAgent(GatewayConfig next) {
         GatewayConfig running = context.config();
         List<String> kept = next.restartOnlyChanges(running);
         GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
         adminKeys.install(bound.withAddresses(resolve(bound)));
-        journal.appendConfig(new ConfigRecord(nowMicros(), bound.version(), bound.source()));
+        journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
         return kept;
     }
 
@@ -272,14 +295,14 @@ public final class Gateway implements AutoCloseable {
         adminKeys.audit(audit);
     }
 
+    /** The one owner of the running configuration: every change to it runs there. */
+    ConfigAgent configAgent() {
+        return context.agent();
+    }
+
     /** Lets the admin API reload the configuration file through {@code reloads}. */
     public void reloads(ConfigReloads reloads) {
         context.reloads(reloads);
-    }
-
-    private static long nowMicros() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 
     /** Returns the client API port actually bound. */
@@ -323,6 +346,7 @@ public final class Gateway implements AutoCloseable {
             r.loop().submit(r::closeIdle).syncUninterruptibly();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        context.agent().close();
         context.admission().close();
         journal.close();
         if (mock != null) {
@@ -330,7 +354,10 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(EventLoopGroup group, Journal journal, MockProvider mock) {
+    private static void closeQuietly(EventLoopGroup group, Journal journal, MockProvider mock, ConfigAgent agent) {
+        if (agent != null) {
+            agent.close();
+        }
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }

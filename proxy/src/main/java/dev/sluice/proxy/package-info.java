@@ -11,7 +11,7 @@
  * are resolved here, at start and on each apply, so that no event loop waits for DNS.
  * <p>
  * Threading: {@link Gateway} and {@link ConfigReloader} are thread-safe; {@link Gateway#start} and
- * {@link Gateway#apply} block and must not run on an event loop; reloads run on {@code sluice-config}, the file
- * watch on {@code sluice-config-watch}; {@link RelayHarness} is confined to the client channel's event loop.
+ * {@link Gateway#apply} block and must not run on an event loop; every configuration change (reloads, key changes)
+ * runs on the configuration agent's thread {@code sluice-config}, the file watch on {@code sluice-config-watch}; {@link RelayHarness} is confined to the client channel's event loop.
  */
 package dev.sluice.proxy;

@@ -142,7 +142,7 @@ class AdminKeysSystemTest {
         // Active up to its expiry and expired from it on, asked at given instants: whether the first request
         // still comes before the expiry would depend on how busy the machine is.
         long expiresAt = Instant.parse(expires).toEpochMilli();
-        assertThat(running(secret).expiresAtMillis()).isEqualTo(expiresAt);
+        assertThat(running(secret).expiresAtMs()).isEqualTo(expiresAt);
         assertThat(running(secret).status(expiresAt - 1)).isEqualTo(ApiKey.ACTIVE);
         assertThat(running(secret).status(expiresAt)).isEqualTo(ApiKey.EXPIRED);
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))

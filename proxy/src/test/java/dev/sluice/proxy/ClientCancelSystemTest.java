@@ -39,7 +39,7 @@ class ClientCancelSystemTest {
                 + "\"go [[mock tokens=2000 token_ms=20]]\"}]}";
         String requestId = null;
         int contentEvents = 0;
-        long hangUpNanos;
+        long hangUpNs;
         try (Socket s = new Socket("127.0.0.1", gw.port())) {
             OutputStream out = s.getOutputStream();
             out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestGateway.DEMO_KEY
@@ -59,7 +59,7 @@ class ClientCancelSystemTest {
                     break;
                 }
             }
-            hangUpNanos = System.nanoTime();
+            hangUpNs = System.nanoTime();
         }
         assertThat(requestId).startsWith("req_");
         // The provider's stream lasts 40 s: a cancelled record that was never completed is the hang-up's doing.
@@ -68,7 +68,7 @@ class ClientCancelSystemTest {
         MockRecord upstream = gw.upstreamRecords().get(0);
         assertThat(upstream.completed()).isFalse();
         assertThat(upstream.eventsSent()).isLessThan(2003);
-        long propagationMs = (upstream.closedAtNanos() - hangUpNanos) / 1_000_000;
+        long propagationMs = (upstream.closedAtNs() - hangUpNs) / 1_000_000;
         System.out.println("cancel propagation: client hang-up -> provider connection closed in " + propagationMs
                 + " ms (reported, not asserted), after " + upstream.eventsSent() + " of 2003 events");
 

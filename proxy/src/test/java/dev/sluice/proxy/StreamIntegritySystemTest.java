@@ -321,7 +321,7 @@ class StreamIntegritySystemTest {
                     } else {
                         assertThat(rec.eventsSent()).as(phase[0]).isGreaterThan(waitEvents);
                     }
-                    latencyMs[run] = Math.max(0, (rec.closedAtNanos() - hangupAt[run]) / 1_000_000);
+                    latencyMs[run] = Math.max(0, (rec.closedAtNs() - hangupAt[run]) / 1_000_000);
                 }
                 await().atMost(Duration.ofSeconds(60)).until(() -> gw.gateway().metrics().activeStreams() == 0);
                 List<JournalEntry> ends = gw.journal().subList(gw.journal().size() - runs, gw.journal().size());

@@ -37,7 +37,7 @@ class StreamingSystemTest {
     }
 
     /** A line as the client read it, with how many events the provider had sent by then and whether all. */
-    private record Line(long atNanos, String text, int providerEvents, boolean providerDone) {
+    private record Line(long atNs, String text, int providerEvents, boolean providerDone) {
     }
 
     private List<Line> streamLines(String path, String body, String... headers) throws Exception {
@@ -78,7 +78,7 @@ class StreamingSystemTest {
         List<Line> lines = streamLines("/v1/chat/completions",
                 chat("[[mock tokens=6 first_token_ms=300 token_ms=500]]", false),
                 "Authorization", "Bearer " + TestGateway.DEMO_KEY);
-        long t0 = lines.get(0).atNanos();
+        long t0 = lines.get(0).atNs();
         List<Line> data = lines.stream().filter(l -> l.text().startsWith("data: ")).toList();
         // role chunk + 6 content chunks + finish chunk + [DONE]
         assertThat(data).hasSize(9);
@@ -86,7 +86,7 @@ class StreamingSystemTest {
         assertThat(data.get(0).providerEvents()).isPositive();
         assertThat(data.get(0).providerDone()).as("provider done when the first event reached the client").isFalse();
         System.out.printf("relay: first event after %d ms, first to last %d ms (reported, not asserted)%n",
-                (data.get(0).atNanos() - t0) / 1_000_000, (data.get(7).atNanos() - data.get(0).atNanos()) / 1_000_000);
+                (data.get(0).atNs() - t0) / 1_000_000, (data.get(7).atNs() - data.get(0).atNs()) / 1_000_000);
 
         EndRecord end = gw.awaitEnd(lines.get(0).text().substring("#request-id ".length())).end();
         assertThat(end.outcome().wireName()).isEqualTo("ok");

@@ -56,7 +56,7 @@ class WeightsReloadSystemTest {
     }
 
     /** One request of the load: when it was sent and answered, and what answered it. */
-    private record Sample(long sentNanos, long atNanos, int status, String model) {
+    private record Sample(long sentNs, long atNs, int status, String model) {
     }
 
     @Test
@@ -77,10 +77,10 @@ class WeightsReloadSystemTest {
         for (int i = 0; i < 4; i++) {
             workers.add(load.submit(() -> {
                 while (running.get()) {
-                    long sentNanos = System.nanoTime();
+                    long sentNs = System.nanoTime();
                     HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
                     String body = r.body();
-                    samples.add(new Sample(sentNanos, System.nanoTime(), r.statusCode(),
+                    samples.add(new Sample(sentNs, System.nanoTime(), r.statusCode(),
                             body.contains("\"model\":\"gpt-b\"") ? "b" : body.contains("\"model\":\"gpt-a\"") ? "a"
                                     : "?"));
                 }
@@ -117,12 +117,12 @@ class WeightsReloadSystemTest {
             }
 
             long failed = samples.stream().filter(s -> s.status() != 200).count();
-            long lastA = samples.stream().filter(s -> s.model().equals("a")).mapToLong(Sample::atNanos).max()
+            long lastA = samples.stream().filter(s -> s.model().equals("a")).mapToLong(Sample::atNs).max()
                     .orElseThrow();
             long bAfterError = samples.stream().skip(mark2).filter(s -> s.model().equals("b")).count();
             long afterError = samples.size() - mark2;
             // Sent once the new snapshot was seen in place: each of these must have been routed by it.
-            List<String> afterApplied = samples.stream().filter(s -> s.sentNanos() - appliedAt > 0)
+            List<String> afterApplied = samples.stream().filter(s -> s.sentNs() - appliedAt > 0)
                     .map(Sample::model).toList();
             double shiftMs = (lastA - editedAt) / 1e6;
             System.out.printf("weights reload under load: %d requests, %d failed; file edited -> snapshot applied in "

@@ -25,26 +25,26 @@ public final class AdmitCall {
     private final String ticketKey;
     private final String[] keys;
     private final String[] args;
-    private final long[] periodEndMillis;
+    private final long[] periodEndMs;
 
     private AdmitCall(AdmissionRequest request, String ticketId, String ticketKey, String[] keys, String[] args,
-                      long[] periodEndMillis) {
+                      long[] periodEndMs) {
         this.request = request;
         this.ticketId = ticketId;
         this.ticketKey = ticketKey;
         this.keys = keys;
         this.args = args;
-        this.periodEndMillis = periodEndMillis;
+        this.periodEndMs = periodEndMs;
     }
 
     /**
      * Prepares the script call.
      *
      * @param seededSpend spent micros by {@link Scope#counterKey()} to start a budget period from when Redis has no
-     *                    counter for it yet, applied only to the period that contains {@code seededAtMillis}
+     *                    counter for it yet, applied only to the period that contains {@code seededAtMs}
      */
     public static AdmitCall prepare(RedisKeys names, AdmissionRequest request, String ticketId,
-                                    Map<String, Long> seededSpend, long seededAtMillis) {
+                                    Map<String, Long> seededSpend, long seededAtMs) {
         List<Scope> scopes = request.scopes();
         int n = scopes.size();
         String[] keys = new String[2 + 3 * n];
@@ -80,12 +80,12 @@ public final class AdmitCall {
                 args[a + 4] = "0";
                 args[a + 5] = "-1";
             } else {
-                long start = BudgetPeriods.startMillis(budget.period(), request.nowMillis(), request.zone());
-                long end = BudgetPeriods.endMillis(budget.period(), request.nowMillis(), request.zone());
+                long start = BudgetPeriods.startMs(budget.period(), request.nowMs(), request.zone());
+                long end = BudgetPeriods.endMs(budget.period(), request.nowMs(), request.zone());
                 periodEnds[i] = end;
                 keys[4 + 3 * i] = names.budget(counterKey, budget.period(), start);
                 Long seed = seededSpend.get(counterKey);
-                boolean seedApplies = seed != null && seededAtMillis >= start && seededAtMillis < end;
+                boolean seedApplies = seed != null && seededAtMs >= start && seededAtMs < end;
                 args[a + 3] = Long.toString(budget.hardMicros());
                 args[a + 4] = Long.toString(end + ClusterSettings.BUDGET_GRACE_MS);
                 args[a + 5] = seedApplies ? Long.toString(seed) : "-1";
@@ -119,7 +119,7 @@ public final class AdmitCall {
             case 2 -> Refusals.tokens(scope, request.tokens(), seconds(retryMs), requests, tokens);
             case 3 -> Refusals.concurrency(scope, seconds(retryMs), requests, tokens);
             case 4 -> Refusals.budget(scope, request.costMicros(),
-                    seconds(periodEndMillis[scopeIndex] - request.nowMillis()), requests, tokens);
+                    seconds(periodEndMs[scopeIndex] - request.nowMs()), requests, tokens);
             // A key revoked through another gateway: the same 401 as any bad credential (RELIABILITY.md E1).
             case 5 -> Refusals.invalidKey();
             default -> throw new IllegalStateException("admission script outcome: " + outcome + " (expected: 0..5)");

@@ -18,14 +18,14 @@ public final class BudgetPeriods {
     private BudgetPeriods() {
     }
 
-    /** Returns the epoch milliseconds at which the period containing {@code nowMillis} starts. */
-    public static long startMillis(BudgetPeriod period, long nowMillis, ZoneId zone) {
-        return firstDay(period, nowMillis, zone).atStartOfDay(zone).toInstant().toEpochMilli();
+    /** Returns the epoch milliseconds at which the period containing {@code nowMs} starts. */
+    public static long startMs(BudgetPeriod period, long nowMs, ZoneId zone) {
+        return firstDay(period, nowMs, zone).atStartOfDay(zone).toInstant().toEpochMilli();
     }
 
-    /** Returns the epoch milliseconds at which the period containing {@code nowMillis} ends (the next one starts). */
-    public static long endMillis(BudgetPeriod period, long nowMillis, ZoneId zone) {
-        LocalDate first = firstDay(period, nowMillis, zone);
+    /** Returns the epoch milliseconds at which the period containing {@code nowMs} ends (the next one starts). */
+    public static long endMs(BudgetPeriod period, long nowMs, ZoneId zone) {
+        LocalDate first = firstDay(period, nowMs, zone);
         LocalDate next = switch (requireNonNull(period, "period")) {
             case DAY -> first.plusDays(1);
             case WEEK -> first.plusWeeks(1);
@@ -34,9 +34,9 @@ public final class BudgetPeriods {
         return next.atStartOfDay(zone).toInstant().toEpochMilli();
     }
 
-    private static LocalDate firstDay(BudgetPeriod period, long nowMillis, ZoneId zone) {
+    private static LocalDate firstDay(BudgetPeriod period, long nowMs, ZoneId zone) {
         requireNonNull(zone, "zone");
-        LocalDate today = Instant.ofEpochMilli(nowMillis).atZone(zone).toLocalDate();
+        LocalDate today = Instant.ofEpochMilli(nowMs).atZone(zone).toLocalDate();
         return switch (requireNonNull(period, "period")) {
             case DAY -> today;
             case WEEK -> today.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));

@@ -45,8 +45,8 @@ public final class RedisKeys {
     }
 
     /** Hash of a scope's budget in one period: spent, reserved (micros). */
-    public String budget(String counterKey, BudgetPeriod period, long periodStartMillis) {
-        return prefix + ":budget:" + counterKey + ':' + period.configName() + ':' + periodStartMillis;
+    public String budget(String counterKey, BudgetPeriod period, long periodStartMs) {
+        return prefix + ":budget:" + counterKey + ':' + period.configName() + ':' + periodStartMs;
     }
 
     /** A key the script is given but never touches, for scopes without a budget. */

@@ -2,6 +2,7 @@ package dev.sluice.codec.translate;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.Usage;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -41,9 +42,12 @@ abstract class AbstractStreamTranslator implements StreamTranslator, StreamEvent
     private boolean upstreamError;
     private boolean contentInEvent;
     private int contentEvents;
-    private long firstContentNanos;
+    private long firstContentNs;
+    private final Clock clock;
 
-    AbstractStreamTranslator(String model, int maxEventBytes, Usage usage, TranslationWarnings warnings) {
+    AbstractStreamTranslator(String model, int maxEventBytes, Usage usage, TranslationWarnings warnings,
+                             Clock clock) {
+        this.clock = requireNonNull(clock, "clock");
         this.model = requireNonNull(model, "model");
         this.usage = requireNonNull(usage, "usage");
         this.warnings = requireNonNull(warnings, "warnings");
@@ -79,7 +83,7 @@ abstract class AbstractStreamTranslator implements StreamTranslator, StreamEvent
         int result = onData(eventName, data, dataLength, out);
         if (contentInEvent) {
             if (contentEvents++ == 0) {
-                firstContentNanos = System.nanoTime();
+                firstContentNs = clock.nanoTime();
             }
         }
         if (result == OK && terminal) {
@@ -185,7 +189,7 @@ abstract class AbstractStreamTranslator implements StreamTranslator, StreamEvent
     }
 
     @Override
-    public final long firstContentNanos() {
-        return firstContentNanos;
+    public final long firstContentNs() {
+        return firstContentNs;
     }
 }

@@ -17,7 +17,8 @@ final class AnthropicToOpenAiResponse {
     private AnthropicToOpenAiResponse() {
     }
 
-    static ObjectNode translate(JsonNode in, Usage usage, TranslationWarnings warnings) throws TranslationException {
+    static ObjectNode translate(JsonNode in, Usage usage, TranslationWarnings warnings, long createdSeconds)
+            throws TranslationException {
         Trees.requiredObject(in, "body");
         String type = Trees.string(in.get("type"), "type");
         if (type != null && !"message".equals(type)) {
@@ -53,7 +54,7 @@ final class AnthropicToOpenAiResponse {
         ObjectNode out = Trees.object();
         out.put("id", Trees.id("chatcmpl-"));
         out.put("object", "chat.completion");
-        out.put("created", System.currentTimeMillis() / 1000);
+        out.put("created", createdSeconds);
         out.put("model", Trees.string(in.get("model"), "model"));
         ObjectNode choice = out.putArray("choices").addObject();
         choice.put("index", 0);

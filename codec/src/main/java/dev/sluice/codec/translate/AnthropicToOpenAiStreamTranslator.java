@@ -1,5 +1,6 @@
 package dev.sluice.codec.translate;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.FinishReason;
 import dev.sluice.codec.JsonText;
 import dev.sluice.codec.Usage;
@@ -35,8 +36,8 @@ final class AnthropicToOpenAiStreamTranslator extends AbstractStreamTranslator {
     private long output = -1;
 
     AnthropicToOpenAiStreamTranslator(String model, boolean includeUsage, long createdSeconds, int maxEventBytes,
-            Usage usage, TranslationWarnings warnings) {
-        super(model, maxEventBytes, usage, warnings);
+            Usage usage, TranslationWarnings warnings, Clock clock) {
+        super(model, maxEventBytes, usage, warnings, clock);
         this.includeUsage = includeUsage;
         this.createdSeconds = createdSeconds;
     }

@@ -1,5 +1,6 @@
 package dev.sluice.codec.translate;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.FinishReason;
 import dev.sluice.codec.JsonText;
 import dev.sluice.codec.Usage;
@@ -40,8 +41,9 @@ final class OpenAiToAnthropicStreamTranslator extends AbstractStreamTranslator {
     private long cachedTokens = -1;
     private long cacheWriteTokens = -1;
 
-    OpenAiToAnthropicStreamTranslator(String model, int maxEventBytes, Usage usage, TranslationWarnings warnings) {
-        super(model, maxEventBytes, usage, warnings);
+    OpenAiToAnthropicStreamTranslator(String model, int maxEventBytes, Usage usage, TranslationWarnings warnings,
+                                      Clock clock) {
+        super(model, maxEventBytes, usage, warnings, clock);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.Dialect;
 import dev.sluice.codec.Usage;
 
@@ -38,6 +39,12 @@ public final class ResponseTranslator {
      */
     public static ByteBuf translate(ByteBufAllocator alloc, ByteBuf body, Dialect from, Dialect to, Usage usage,
             TranslationWarnings warnings) throws TranslationException {
+        return translate(alloc, body, from, to, usage, warnings, Clock.SYSTEM);
+    }
+
+    /** As above, the OpenAI {@code created} time read from {@code clock}. */
+    public static ByteBuf translate(ByteBufAllocator alloc, ByteBuf body, Dialect from, Dialect to, Usage usage,
+            TranslationWarnings warnings, Clock clock) throws TranslationException {
         requireNonNull(alloc, "alloc");
         requireNonNull(body, "body");
         requireNonNull(from, "from");
@@ -54,7 +61,8 @@ public final class ResponseTranslator {
             fillUsage(in, from, usage);
             return alloc.buffer(body.readableBytes()).writeBytes(body, body.readerIndex(), body.readableBytes());
         }
-        JsonNode out = from == Dialect.ANTHROPIC ? AnthropicToOpenAiResponse.translate(in, usage, warnings)
+        JsonNode out = from == Dialect.ANTHROPIC
+                ? AnthropicToOpenAiResponse.translate(in, usage, warnings, clock.wallMs() / 1000)
                 : OpenAiToAnthropicResponse.translate(in, usage, warnings);
         return Trees.write(alloc, out);
     }

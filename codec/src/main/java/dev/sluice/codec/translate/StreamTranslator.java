@@ -36,5 +36,5 @@ public interface StreamTranslator {
     int contentEvents();
 
     /** {@link System#nanoTime()} when the first content-bearing event was translated, or 0 if none yet. */
-    long firstContentNanos();
+    long firstContentNs();
 }

@@ -2,6 +2,7 @@ package dev.sluice.codec.translate;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.Dialect;
 import dev.sluice.codec.Usage;
 
@@ -34,13 +35,27 @@ public final class StreamTranslators {
      */
     public static StreamTranslator create(Dialect from, Dialect to, String model, boolean includeUsage,
             int maxEventBytes, Usage usage, TranslationWarnings warnings) {
-        return create(from, to, model, includeUsage, maxEventBytes, usage, warnings,
-                System.currentTimeMillis() / 1000);
+        return create(from, to, model, includeUsage, maxEventBytes, usage, warnings, Clock.SYSTEM);
+    }
+
+    /**
+     * As above, reading the time from {@code clock}: the OpenAI {@code created} time and when the first content
+     * event was translated ({@link StreamTranslator#firstContentNs()}).
+     */
+    public static StreamTranslator create(Dialect from, Dialect to, String model, boolean includeUsage,
+            int maxEventBytes, Usage usage, TranslationWarnings warnings, Clock clock) {
+        return create(from, to, model, includeUsage, maxEventBytes, usage, warnings, clock.wallMs() / 1000,
+                clock);
     }
 
     /** As above, with the OpenAI {@code created} time given (epoch seconds), so tests get exact bytes. */
     static StreamTranslator create(Dialect from, Dialect to, String model, boolean includeUsage,
             int maxEventBytes, Usage usage, TranslationWarnings warnings, long createdSeconds) {
+        return create(from, to, model, includeUsage, maxEventBytes, usage, warnings, createdSeconds, Clock.SYSTEM);
+    }
+
+    private static StreamTranslator create(Dialect from, Dialect to, String model, boolean includeUsage,
+            int maxEventBytes, Usage usage, TranslationWarnings warnings, long createdSeconds, Clock clock) {
         requireNonNull(from, "from");
         requireNonNull(to, "to");
         if (from == to) {
@@ -48,8 +63,8 @@ public final class StreamTranslators {
         }
         if (from == Dialect.ANTHROPIC) {
             return new AnthropicToOpenAiStreamTranslator(model, includeUsage, createdSeconds, maxEventBytes, usage,
-                    warnings);
+                    warnings, clock);
         }
-        return new OpenAiToAnthropicStreamTranslator(model, maxEventBytes, usage, warnings);
+        return new OpenAiToAnthropicStreamTranslator(model, maxEventBytes, usage, warnings, clock);
     }
 }

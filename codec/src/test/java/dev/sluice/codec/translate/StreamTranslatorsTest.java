@@ -138,7 +138,7 @@ class StreamTranslatorsTest {
                 .containsExactly(c.usage);
         assertThat(usage.finishReason).isEqualTo(c.finish);
         assertThat(t.contentEvents()).isEqualTo(c.contentEvents);
-        assertThat(t.firstContentNanos() - before).isGreaterThanOrEqualTo(0);
+        assertThat(t.firstContentNs() - before).isGreaterThanOrEqualTo(0);
         assertThat(warnings.droppedFields()).isEqualTo(c.warnings);
     }
 
@@ -163,17 +163,17 @@ class StreamTranslatorsTest {
                 + "\"usage\":{\"input_tokens\":3}}}\n\nevent: content_block_start\ndata: {\"type\":"
                 + "\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
         assertThat(t.contentEvents()).isZero();
-        assertThat(t.firstContentNanos()).isZero();
+        assertThat(t.firstContentNs()).isZero();
 
         long before = System.nanoTime();
         feed(t, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
                 + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n");
-        long first = t.firstContentNanos();
+        long first = t.firstContentNs();
         feed(t, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
                 + "\"delta\":{\"type\":\"text_delta\",\"text\":\"!\"}}\n\n");
 
         assertThat(first - before).isGreaterThanOrEqualTo(0);
-        assertThat(t.firstContentNanos()).isEqualTo(first);
+        assertThat(t.firstContentNs()).isEqualTo(first);
         assertThat(t.contentEvents()).isEqualTo(2);
     }
 

@@ -119,8 +119,8 @@ final class EntryFormatter {
             }
             g.writeStringField("outcome", entry.outcome());
             g.writeStringField("end_time", e == null ? null : toInstant(e.wallTimeMicros()).toString());
-            writeMillis(g, "ttft_ms", e == null ? -1 : e.ttftMicros());
-            writeMillis(g, "total_ms", e == null ? -1 : e.totalMicros());
+            writeMs(g, "ttft_ms", e == null ? -1 : e.ttftMicros());
+            writeMs(g, "total_ms", e == null ? -1 : e.totalMicros());
             writeCount(g, "tokens_in", e == null ? -1 : e.tokensIn());
             writeCount(g, "tokens_out", e == null ? -1 : e.tokensOut());
             writeCount(g, "tokens_cached", e == null ? -1 : e.tokensCached());
@@ -160,12 +160,12 @@ final class EntryFormatter {
         } else {
             g.writeNullField("status");
         }
-        writeMillis(g, "duration_ms", a.durationMicros());
+        writeMs(g, "duration_ms", a.durationMicros());
         g.writeBooleanField("uncertain_billed", a.uncertainBilled());
         g.writeEndObject();
     }
 
-    private static void writeMillis(JsonGenerator g, String name, long micros) throws IOException {
+    private static void writeMs(JsonGenerator g, String name, long micros) throws IOException {
         if (micros < 0) {
             g.writeNullField(name);
         } else {

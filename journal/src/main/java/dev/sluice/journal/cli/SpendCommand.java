@@ -73,21 +73,21 @@ public final class SpendCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--tz: " + tz + " (expected: a zone id like UTC,"
                 + " Europe/Berlin or +02:00)", e);
         }
-        long sinceMillis = sinceMillis(zone);
+        long sinceMs = sinceMs(zone);
         Path journalDir = dataDir.resolve("journal");
         if (!JournalReader.isJournal(journalDir)) {
             spec.commandLine().getErr().println("no journal in " + journalDir);
             spec.commandLine().getErr().flush();
             return 1;
         }
-        SpendReport report = SpendReport.read(journalDir, dimension, sinceMillis, zone);
+        SpendReport report = SpendReport.read(journalDir, dimension, sinceMs, zone);
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? SpendFormatter.json(report) : csv ? SpendFormatter.csv(report) : SpendFormatter.table(report));
         out.flush();
         return 0;
     }
 
-    private long sinceMillis(ZoneId zone) {
+    private long sinceMs(ZoneId zone) {
         if (since == null) {
             LocalDate today = LocalDate.now(clock.withZone(zone));
             return today.withDayOfMonth(1).atStartOfDay(zone).toInstant().toEpochMilli();

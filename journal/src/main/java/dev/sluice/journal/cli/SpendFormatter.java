@@ -50,7 +50,7 @@ final class SpendFormatter {
         }
         StringBuilder sb = new StringBuilder();
         sb.append("spend by ").append(report.dimension().cliName()).append(" since ")
-            .append(Instant.ofEpochMilli(report.sinceMillis())).append(" (days in ").append(report.zone())
+            .append(Instant.ofEpochMilli(report.sinceMs())).append(" (days in ").append(report.zone())
             .append(")\n");
         for (String[] line : cells) {
             for (int i = 0; i < line.length; i++) {
@@ -80,7 +80,7 @@ final class SpendFormatter {
         try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("by", report.dimension().cliName());
-            g.writeStringField("since", Instant.ofEpochMilli(report.sinceMillis()).toString());
+            g.writeStringField("since", Instant.ofEpochMilli(report.sinceMs()).toString());
             g.writeStringField("zone", report.zone().getId());
             g.writeArrayFieldStart("groups");
             for (SpendRow row : report.rows()) {

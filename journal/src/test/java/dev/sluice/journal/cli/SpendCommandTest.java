@@ -110,8 +110,8 @@ class SpendCommandTest {
     @Test
     @Timeout(60)
     void shouldWriteOneJsonObjectWithGroupsAndTotal() throws Exception {
-        long sinceMillis = Instant.parse("2026-11-23T00:00:00Z").toEpochMilli();
-        SpendReport report = SpendReport.read(journalDir, SpendDimension.MODEL, sinceMillis);
+        long sinceMs = Instant.parse("2026-11-23T00:00:00Z").toEpochMilli();
+        SpendReport report = SpendReport.read(journalDir, SpendDimension.MODEL, sinceMs);
         Run run = spend("--by", "model", "--since", "2026-11-23", "--json");
         assertThat(run.exitCode).isZero();
         assertThat(run.lines()).hasSize(1);

@@ -20,7 +20,7 @@ public final class CompletionsResponder implements Responder {
         final String model = request.model();
         final MockRequest.TokenPlan plan = request.plan("max_tokens");
         final String id = Ids.next("cmpl-");
-        final long created = System.currentTimeMillis() / 1000;
+        final long created = MockTime.epochSeconds();
         final String finish = plan.hitLimit() ? "length" : "stop";
         final String usage = OpenAiUsage.plain(request.promptTokens(), plan.count());
         final String head = "{\"id\":" + Json.quote(id) + ",\"object\":\"text_completion\",\"created\":" + created

@@ -33,10 +33,10 @@ public final class MockRecorder {
 
     /** Starts a record for a request just received and returns the handle that updates it. */
     public Entry begin(final String testId, final String method, final String path,
-        final Map<String, String> headers, final byte[] body, final long receivedAtNanos) {
+        final Map<String, String> headers, final byte[] body, final long receivedAtNs) {
         final String seq = Long.toString(sequence.incrementAndGet());
         final String id = testId == null || testId.isEmpty() ? seq : testId;
-        final Entry entry = new Entry(new MockRecord(id, method, path, headers, body, receivedAtNanos, 0, 0, false,
+        final Entry entry = new Entry(new MockRecord(id, method, path, headers, body, receivedAtNs, 0, 0, false,
             false, -1L));
         synchronized (entries) {
             entries.addLast(entry);

@@ -103,7 +103,7 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception {
         if (current != null) {
-            current.peerClosed(System.nanoTime());
+            current.peerClosed(MockTime.nanoTime());
             current = null;
         }
         releasePending();
@@ -145,7 +145,7 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void handle(final FullHttpRequest req) {
-        final long receivedAtNanos = System.nanoTime();
+        final long receivedAtNs = MockTime.nanoTime();
         final boolean keepAlive = HttpUtil.isKeepAlive(req);
         final String path = new QueryStringDecoder(req.uri()).path();
         final HttpMethod method = req.method();
@@ -164,7 +164,7 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         final MockRecorder.Entry entry = recorder.begin(headers.get("x-test-req-id"), method.name(), path,
-            lowerCased(headers), body, receivedAtNanos);
+            lowerCased(headers), body, receivedAtNs);
         final Exchange exchange = new Exchange(ctx, entry, dialect, requestId, keepAlive, this::exchangeDone);
         current = exchange;
         try {

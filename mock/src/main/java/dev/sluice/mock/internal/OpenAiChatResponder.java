@@ -39,7 +39,7 @@ public final class OpenAiChatResponder implements Responder {
         final List<ToolCalls.Call> calls = b.toolCalls() > 0
             ? ToolCalls.of(request.json(), b.toolCalls(), "call_") : List.of();
         final String id = Ids.next("chatcmpl-");
-        final long created = System.currentTimeMillis() / 1000;
+        final long created = MockTime.epochSeconds();
         final String finish = !calls.isEmpty() ? "tool_calls" : b.stopSequence() || !plan.hitLimit() ? "stop"
             : "length";
         final int reasoning = Thinking.tokens(b.thinking());

@@ -40,9 +40,9 @@ public final class RecordsEndpoint {
             }
             final byte[] body = r.body();
             o.put("body_bytes", body.length).put("body_sha256", sha256(body));
-            o.put("received_at_nanos", r.receivedAtNanos()).put("status", r.status())
+            o.put("received_at_nanos", r.receivedAtNs()).put("status", r.status())
                 .put("events_sent", r.eventsSent()).put("completed", r.completed()).put("cancelled", r.cancelled())
-                .put("closed_at_nanos", r.closedAtNanos());
+                .put("closed_at_nanos", r.closedAtNs());
         }
         return Json.bytes(array);
     }

@@ -82,7 +82,7 @@ public final class ResponsesResponder implements Responder {
         final MockRequest.TokenPlan plan;
         final String responseId = Ids.next("resp_");
         final String itemId = Ids.next("msg_");
-        final long createdAt = System.currentTimeMillis() / 1000;
+        final long createdAt = MockTime.epochSeconds();
         final List<ObjectNode> events = new ArrayList<>();
         int sequence;
 

@@ -159,7 +159,7 @@ class MockServerHandlerTest {
 
         assertThat(drain()).isEmpty();
         assertThat(recorder.snapshot().get(0).cancelled()).isTrue();
-        assertThat(recorder.snapshot().get(0).closedAtNanos()).isNotEqualTo(-1);
+        assertThat(recorder.snapshot().get(0).closedAtNs()).isNotEqualTo(-1);
     }
 
     @Test

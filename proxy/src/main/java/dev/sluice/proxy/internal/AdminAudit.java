@@ -1,5 +1,6 @@
 package dev.sluice.proxy.internal;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.journal.AdminOutcome;
 import dev.sluice.journal.AdminRecord;
 import dev.sluice.journal.Journal;
@@ -7,7 +8,6 @@ import dev.sluice.journal.Journal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Instant;
 
 /**
  * Where the admin API reports every action it performs and every attempt it refuses (RELIABILITY.md E4, F2).
@@ -33,7 +33,7 @@ public interface AdminAudit {
      * Logs every record and appends it to the journal as an ADMIN record (the journal is the audit trail of key
      * and configuration changes, and of refused attempts).
      */
-    static AdminAudit journaled(Journal journal) {
+    static AdminAudit journaled(Journal journal, Clock clock) {
         AdminAudit log = logging();
         return (actor, action, target, outcome, detail) -> {
             log.record(actor, action, target, outcome, detail);
@@ -45,9 +45,7 @@ public interface AdminAudit {
                 o = AdminOutcome.OK;
                 detail = detail == null || detail.isEmpty() ? outcome : outcome + ": " + detail;
             }
-            Instant now = Instant.now();
-            journal.appendAdmin(new AdminRecord(now.getEpochSecond() * 1_000_000L
-                    + now.getNano() / 1000, actor, action, target, o, detail));
+            journal.appendAdmin(new AdminRecord(clock.wallMicros(), actor, action, target, o, detail));
         };
     }
 

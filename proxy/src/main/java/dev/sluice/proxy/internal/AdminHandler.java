@@ -80,7 +80,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             StringBuilder m = new StringBuilder(context.metrics().render());
             m.append("# TYPE sluice_admission_healthy gauge\nsluice_admission_healthy ")
                     .append("ok".equals(context.admission().health()) ? 1 : 0).append('\n');
-            RoutesReport.metrics(context.config(), System.nanoTime(), m);
+            RoutesReport.metrics(context.config(), context.clock().nanoTime(), m);
             r = text(HttpResponseStatus.OK, "text/plain; version=0.0.4", m.toString());
         } else {
             r = notFound();
@@ -133,7 +133,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     + "\",\"source\":" + quote(config.source()) + ",\"last_reload_error\":"
                     + quote(reloads == null ? null : reloads.lastError()) + "}");
         } else if (path.equals("/admin/routes")) {
-            r = text(HttpResponseStatus.OK, "application/json", RoutesReport.json(config, System.nanoTime()));
+            r = text(HttpResponseStatus.OK, "application/json", RoutesReport.json(config, context.clock().nanoTime()));
         } else {
             r = notFound();
         }

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -66,21 +67,20 @@ public final class AdminKeys implements AutoCloseable {
 
     private final KeyStore store;
     private final GatewayContext context;
-    private final LongSupplier clockMillis;
+    private final LongSupplier clockMs;
     private final ExecutorService executor;
     private final SecureRandom random = new SecureRandom();
     private final ObjectMapper json = new ObjectMapper();
-    private final Object installLock = new Object();
     private volatile AdminAudit audit;
 
     /**
-     * @param clockMillis epoch milliseconds, for creation times and the expired state
+     * @param clockMs epoch milliseconds, for creation times and the expired state
      */
-    public AdminKeys(KeyStore store, GatewayContext context, AdminAudit audit, LongSupplier clockMillis) {
+    public AdminKeys(KeyStore store, GatewayContext context, AdminAudit audit, LongSupplier clockMs) {
         this.store = requireNonNull(store, "store");
         this.context = requireNonNull(context, "context");
         this.audit = requireNonNull(audit, "audit");
-        this.clockMillis = requireNonNull(clockMillis, "clockMillis");
+        this.clockMs = requireNonNull(clockMs, "clockMs");
         // Bounded: a flood of admin requests is refused (503), never queued without limit.
         this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(MAX_QUEUED), r -> {
@@ -100,11 +100,12 @@ public final class AdminKeys implements AutoCloseable {
     }
 
     /**
-     * Puts {@code next} (its provider addresses resolved) in use with the store's keys merged in. Serialised with
-     * the key operations, so a reload and a key change never undo each other. Call it off the event loops.
+     * Puts {@code next} (its provider addresses resolved) in use with the store's keys merged in, on the
+     * configuration agent's thread, after the changes queued before it: a reload and a key change never undo each
+     * other. Call it off the event loops; it waits for the agent.
      */
     public void install(GatewayConfig next) {
-        synchronized (installLock) {
+        onAgent(() -> {
             GatewayConfig withKeys;
             try {
                 withKeys = next.withRuntimeKeys(store.load());
@@ -114,7 +115,7 @@ public final class AdminKeys implements AutoCloseable {
                 withKeys = next;
             }
             context.config(withKeys);
-        }
+        });
     }
 
     /** Re-reads the store and installs its keys, off the caller's thread: for {@link KeyStore#watch}. */
@@ -145,7 +146,7 @@ public final class AdminKeys implements AutoCloseable {
     public CompletableFuture<Reply> list(AdminPrincipal who) {
         requireNonNull(who, "who");
         return submit(() -> {
-            long now = clockMillis.getAsLong();
+            long now = clockMs.getAsLong();
             ArrayNode out = json.createArrayNode();
             Map<String, StoredKey> stored = storedById();
             for (StoredKey k : stored.values()) {
@@ -222,7 +223,7 @@ public final class AdminKeys implements AutoCloseable {
         List<String> tags = f.names("require_tags");
         Limits limits = f.limits("limits");
         Budget budget = f.budget("budget");
-        long now = clockMillis.getAsLong();
+        long now = clockMs.getAsLong();
         if (f.error == null && expires != Long.MAX_VALUE && expires - now <= 0) {
             f.fail("expires", "in the past (expected: a future ISO-8601 instant, e.g. 2027-01-01T00:00:00Z)");
         }
@@ -288,7 +289,7 @@ public final class AdminKeys implements AutoCloseable {
             return refuse(who, action, id, 404, k == null && conf == null ? "not_found" : "denied", "key_not_found",
                     null, "no key with this id");
         }
-        long now = clockMillis.getAsLong();
+        long now = clockMs.getAsLong();
         if (conf != null) {
             if (!verb.equals("revoke")) {
                 return refuse(who, action, id, 409, "invalid", "configuration_key", null,
@@ -335,9 +336,9 @@ public final class AdminKeys implements AutoCloseable {
     }
 
     private static StoredKey with(StoredKey k, String digestHex, boolean disabled, boolean revoked) {
-        return new StoredKey(k.id(), digestHex, k.user(), k.team(), k.models(), k.endpoints(), k.expiresAtMillis(),
+        return new StoredKey(k.id(), digestHex, k.user(), k.team(), k.models(), k.endpoints(), k.expiresAtMs(),
                 disabled, revoked, k.project(), k.useCase(), k.requireTags(), k.limits(), k.budget(),
-                k.createdAtMillis());
+                k.createdAtMs());
     }
 
     /**
@@ -393,9 +394,19 @@ public final class AdminKeys implements AutoCloseable {
     }
 
     private void reinstall() {
-        synchronized (installLock) {
-            // The running snapshot's addresses stay: only the keys change.
-            context.config(context.config().withRuntimeKeys(store.load()));
+        // The running snapshot's addresses stay: only the keys change.
+        onAgent(() -> context.config(context.config().withRuntimeKeys(store.load())));
+    }
+
+    /** Runs {@code change} on the configuration agent and waits for it; its exception is rethrown. */
+    private void onAgent(Runnable change) {
+        try {
+            context.agent().submit(() -> {
+                change.run();
+                return null;
+            }).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
         }
     }
 
@@ -434,10 +445,10 @@ public final class AdminKeys implements AutoCloseable {
         names(n, "models", k.models());
         names(n, "endpoints", k.endpoints());
         n.put("state", k.revoked() ? "revoked" : k.disabled() ? "disabled"
-                : k.expiresAtMillis() - now <= 0 ? "expired" : "active");
-        n.put("created", k.createdAtMillis() > 0 ? Instant.ofEpochMilli(k.createdAtMillis()).toString() : null);
-        n.put("expires", k.expiresAtMillis() == Long.MAX_VALUE ? null
-                : Instant.ofEpochMilli(k.expiresAtMillis()).toString());
+                : k.expiresAtMs() - now <= 0 ? "expired" : "active");
+        n.put("created", k.createdAtMs() > 0 ? Instant.ofEpochMilli(k.createdAtMs()).toString() : null);
+        n.put("expires", k.expiresAtMs() == Long.MAX_VALUE ? null
+                : Instant.ofEpochMilli(k.expiresAtMs()).toString());
         n.put("hash_prefix", k.digestHex().substring(0, HASH_PREFIX_CHARS));
         n.put("source", "runtime");
         return n;
@@ -471,8 +482,8 @@ public final class AdminKeys implements AutoCloseable {
             default -> "active";
         });
         n.putNull("created");
-        n.put("expires", k.expiresAtMillis() == Long.MAX_VALUE ? null
-                : Instant.ofEpochMilli(k.expiresAtMillis()).toString());
+        n.put("expires", k.expiresAtMs() == Long.MAX_VALUE ? null
+                : Instant.ofEpochMilli(k.expiresAtMs()).toString());
         // The configuration file holds the hash; the snapshot does not expose it.
         n.putNull("hash_prefix");
         n.put("source", "config");

@@ -27,16 +27,16 @@ public final class BudgetSeeds {
     private BudgetSeeds() {
     }
 
-    /** Returns the settled spend per budget ({@code kind:id}) in the periods containing {@code nowMillis}. */
-    public static Map<String, Long> fromJournal(GatewayConfig config, Path journalDir, long nowMillis) {
+    /** Returns the settled spend per budget ({@code kind:id}) in the periods containing {@code nowMs}. */
+    public static Map<String, Long> fromJournal(GatewayConfig config, Path journalDir, long nowMs) {
         Map<String, Long> out = new HashMap<>();
         if (!Files.isDirectory(journalDir)) {
             return out;
         }
         ZoneId zone = config.governance().zone();
-        long day = periodStart(BudgetPeriod.DAY, nowMillis, zone);
-        long week = periodStart(BudgetPeriod.WEEK, nowMillis, zone);
-        long month = periodStart(BudgetPeriod.MONTH, nowMillis, zone);
+        long day = periodStart(BudgetPeriod.DAY, nowMs, zone);
+        long week = periodStart(BudgetPeriod.WEEK, nowMs, zone);
+        long month = periodStart(BudgetPeriod.MONTH, nowMs, zone);
         Map<String, ApiKey> keys = new HashMap<>();
         for (ApiKey k : config.keys().keys()) {
             keys.put(k.id(), k);
@@ -61,14 +61,14 @@ public final class BudgetSeeds {
             return;
         }
         long start = b.period() == BudgetPeriod.DAY ? day : b.period() == BudgetPeriod.WEEK ? week : month;
-        if (e.wallMillis() >= start) {
+        if (e.wallMs() >= start) {
             out.merge(kind + id, e.costMicros(), Long::sum);
         }
     }
 
-    /** The start of the calendar period containing {@code nowMillis} in {@code zone} (weeks start on Monday). */
-    static long periodStart(BudgetPeriod period, long nowMillis, ZoneId zone) {
-        ZonedDateTime now = Instant.ofEpochMilli(nowMillis).atZone(zone);
+    /** The start of the calendar period containing {@code nowMs} in {@code zone} (weeks start on Monday). */
+    static long periodStart(BudgetPeriod period, long nowMs, ZoneId zone) {
+        ZonedDateTime now = Instant.ofEpochMilli(nowMs).atZone(zone);
         ZonedDateTime start;
         switch (period) {
             case DAY:

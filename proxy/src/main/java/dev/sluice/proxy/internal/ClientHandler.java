@@ -126,7 +126,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
     }
 
     private void onHead(HttpRequest req) {
-        long startNanos = res.clock.nanoTime();
+        long startNs = res.clock.nanoTime();
         GatewayConfig config = gateway.config();
         gateway.metrics().requestStarted();
         HttpHeaders h = req.headers();
@@ -137,16 +137,16 @@ public final class ClientHandler extends ChannelDuplexHandler {
             int status = cause instanceof TooLongHttpLineException ? 414
                     : cause instanceof TooLongHttpHeaderException ? 431
                     : cause instanceof TooLongFrameException ? 431 : 400;
-            rejectProtocol(config, dialect, status, "malformed HTTP request: " + describe(cause), startNanos);
+            rejectProtocol(config, dialect, status, "malformed HTTP request: " + describe(cause), startNs);
             return;
         }
         if (h.size() > MAX_HEADERS) {
-            rejectProtocol(config, dialect, 431, "more than " + MAX_HEADERS + " header fields", startNanos);
+            rejectProtocol(config, dialect, 431, "more than " + MAX_HEADERS + " header fields", startNs);
             return;
         }
         String violation = FramingRules.violation(req);
         if (violation != null) {
-            rejectProtocol(config, dialect, 400, "ambiguous HTTP framing: " + violation, startNanos);
+            rejectProtocol(config, dialect, 400, "ambiguous HTTP framing: " + violation, startNs);
             return;
         }
         chunkedRequest = HttpUtil.isTransferEncodingChunked(req);
@@ -169,7 +169,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
         if (endpoint != null && endpoint != Endpoint.MODELS) {
             dialect = endpoint.dialect();
         }
-        Exchange ex = new Exchange(this, gateway, res, config, startNanos, dialect, endpoint, clientAddress,
+        Exchange ex = new Exchange(this, gateway, res, config, startNs, dialect, endpoint, clientAddress,
                 keepAlive, h);
         exchange = ex;
         if (endpoint == null) {
@@ -182,7 +182,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
             return;
         }
         ApiKey key = authenticate(h, config);
-        int keyStatus = key == null ? ApiKey.EXPIRED : key.status(res.clock.wallMillis());
+        int keyStatus = key == null ? ApiKey.EXPIRED : key.status(res.clock.wallMs());
         if (keyStatus == ApiKey.EXPIRED) {
             // One answer for every bad credential (missing, malformed, unknown, expired, revoked): a caller learns
             // nothing of which part was wrong (RELIABILITY.md E1).
@@ -305,8 +305,8 @@ public final class ClientHandler extends ChannelDuplexHandler {
         return config.keys().lookup(res.digester.digest(secret, start, secret.length()));
     }
 
-    private void rejectProtocol(GatewayConfig config, Dialect dialect, int status, String message, long startNanos) {
-        Exchange ex = new Exchange(this, gateway, res, config, startNanos, dialect, null, clientAddress, false, null);
+    private void rejectProtocol(GatewayConfig config, Dialect dialect, int status, String message, long startNs) {
+        Exchange ex = new Exchange(this, gateway, res, config, startNs, dialect, null, clientAddress, false, null);
         exchange = ex;
         discarding = true;
         ex.reject(status, "invalid_request", message, Outcome.REJECTED_PROTOCOL);

@@ -148,7 +148,7 @@ final class Exchange {
                     + "', which is not enabled: " + p.disabledReason() + ".", Outcome.REJECTED);
             return;
         }
-        long waitNs = Math.max(0, route.nextAvailableNanos(nowNs) - nowNs);
+        long waitNs = Math.max(0, route.nextAvailableNs(nowNs) - nowNs);
         long retryAfterS = Math.max(1, (waitNs + 999_999_999L) / 1_000_000_000L);
         if (journalPos < 0 && !journalRequest()) {
             return;

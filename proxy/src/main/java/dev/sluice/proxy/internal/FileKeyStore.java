@@ -166,7 +166,7 @@ public final class FileKeyStore implements KeyStore {
         n.put("id", k.id()).put("sha256", k.digestHex()).put("user", k.user()).put("team", k.team());
         strings(n, "models", k.models());
         strings(n, "endpoints", k.endpoints());
-        n.put("expires_at_ms", k.expiresAtMillis()).put("disabled", k.disabled()).put("revoked", k.revoked());
+        n.put("expires_at_ms", k.expiresAtMs()).put("disabled", k.disabled()).put("revoked", k.revoked());
         n.put("project", k.project()).put("use_case", k.useCase());
         strings(n, "require_tags", k.requireTags());
         Limits l = k.limits() == null ? Limits.NONE : k.limits();
@@ -178,7 +178,7 @@ public final class FileKeyStore implements KeyStore {
             n.putObject("budget").put("period", k.budget().period().configName())
                     .put("hard_micros", k.budget().hardMicros()).put("soft_micros", k.budget().softMicros());
         }
-        n.put("created_at_ms", k.createdAtMillis());
+        n.put("created_at_ms", k.createdAtMs());
         return n;
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.proxy.internal;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.LocalAdmission;
 import dev.sluice.journal.RequestIds;
@@ -12,15 +13,28 @@ import dev.sluice.routing.config.GatewayConfig;
  */
 public final class GatewayContext {
     private volatile GatewayConfig config;
+    private final Clock clock;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final RequestIds requestIds = new RequestIds();
     private volatile ConfigReloads reloads;
+    private volatile ConfigAgent agent;
     private volatile Admission admission = new LocalAdmission();
     private volatile boolean admissionForEveryRequest;
 
     /** @param config the first snapshot, its provider addresses resolved ({@link GatewayConfig#withAddresses}) */
     public GatewayContext(GatewayConfig config) {
+        this(config, Clock.SYSTEM);
+    }
+
+    /** As above, with the clock the gateway reads the time from (a test moves a {@link dev.sluice.codec.ManualClock}). */
+    public GatewayContext(GatewayConfig config, Clock clock) {
         this.config = config;
+        this.clock = clock;
+    }
+
+    /** The gateway's one source of time. */
+    public Clock clock() {
+        return clock;
     }
 
     /** Returns the snapshot a new request starts with. */
@@ -30,10 +44,28 @@ public final class GatewayContext {
 
     /**
      * Swaps in a new validated snapshot, its provider addresses resolved off the event loops (an event loop never
-     * waits for DNS); requests in flight keep the one they started with, addresses included.
+     * waits for DNS); requests in flight keep the one they started with, addresses included. Only the
+     * configuration's {@link ConfigAgent} publishes, on its own thread.
+     *
+     * @throws IllegalStateException when called from any other thread
      */
     public void config(GatewayConfig next) {
+        ConfigAgent a = agent;
+        if (a == null || !a.inAgentThread()) {
+            throw new IllegalStateException("a configuration snapshot is published by the configuration agent only"
+                    + " (thread " + ConfigAgent.THREAD_NAME + "), not by " + Thread.currentThread().getName());
+        }
         this.config = next;
+    }
+
+    /** The one owner of the running configuration; {@code null} before the gateway started it. */
+    public ConfigAgent agent() {
+        return agent;
+    }
+
+    /** Sets the configuration's owner, at start. */
+    public void agent(ConfigAgent a) {
+        this.agent = a;
     }
 
     /** Returns the source of request ids (unique across restarts). */

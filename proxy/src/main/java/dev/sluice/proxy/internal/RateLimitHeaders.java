@@ -30,13 +30,13 @@ final class RateLimitHeaders {
         if (r != null) {
             h.set(LIMIT_REQUESTS, Long.toString(r.limit()));
             h.set(REMAINING_REQUESTS, Long.toString(Math.max(0, r.remaining())));
-            h.set(RESET_REQUESTS, duration(r.resetMillis()));
+            h.set(RESET_REQUESTS, duration(r.resetMs()));
         }
         RateLimitState t = d.tokens();
         if (t != null) {
             h.set(LIMIT_TOKENS, Long.toString(t.limit()));
             h.set(REMAINING_TOKENS, Long.toString(Math.max(0, t.remaining())));
-            h.set(RESET_TOKENS, duration(t.resetMillis()));
+            h.set(RESET_TOKENS, duration(t.resetMs()));
         }
     }
 

@@ -67,7 +67,7 @@ final class RequestAdmission {
         }
         long inTokens = TokenEstimator.estimateTokens(b, b.readerIndex(), b.writerIndex());
         gateway.admission().admit(AdmissionRequests.request(config, scopes, r, inTokens, f.maxTokens,
-                res.clock.wallMillis()), decision -> {
+                res.clock.wallMs()), decision -> {
                     if (res.loop.inEventLoop()) {
                         ex.onAdmission(r, decision);
                     } else {

@@ -38,7 +38,7 @@ final class ResponseRelays {
             if (a.translated()) {
                 return new TranslatedStreamRelay(out, StreamTranslators.create(a.upstreamDialect(),
                         info.endpoint.dialect(), a.deployment().upstreamModel(), info.includeUsage, maxEventBytes,
-                        usage, a.warnings()));
+                        usage, a.warnings(), res.clock));
             }
             return res.takeRelay(maxEventBytes).reset(out, info.endpoint, usage, a.hideUsage());
         }
@@ -46,7 +46,7 @@ final class ResponseRelays {
             // A translated body is rewritten whole: its length is known only at the end.
             h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             return new TranslatedJsonRelay(out, status, a.upstreamDialect(), info.endpoint.dialect(), usage,
-                    a.warnings());
+                    a.warnings(), res.clock);
         }
         h.set(HttpHeaderNames.CONTENT_TYPE, contentType != null ? contentType : HttpHeaderValues.APPLICATION_JSON);
         String len = upstreamHeaders.get(HttpHeaderNames.CONTENT_LENGTH);

@@ -19,7 +19,7 @@ final class RoutesReport {
     private RoutesReport() {
     }
 
-    static String json(GatewayConfig config, long nowNanos) {
+    static String json(GatewayConfig config, long nowNs) {
         StringBuilder b = new StringBuilder(1024).append("{\"config_version\":\"").append(config.version())
                 .append("\",\"routes\":[");
         boolean firstRoute = true;
@@ -41,12 +41,12 @@ final class RoutesReport {
                         .append(",\"enabled\":").append(d.provider().enabled())
                         .append(",\"weight\":").append(d.weight())
                         .append(",\"priority\":").append(d.priority())
-                        .append(",\"circuit\":\"").append(stateName(h.state(nowNanos))).append('"')
-                        .append(",\"ejected_for_ms\":").append(remainingMs(h.ejectedUntilNanos(), nowNanos))
-                        .append(",\"cooling_down_for_ms\":").append(remainingMs(h.coolDownUntilNanos(), nowNanos))
+                        .append(",\"circuit\":\"").append(stateName(h.state(nowNs))).append('"')
+                        .append(",\"ejected_for_ms\":").append(remainingMs(h.ejectedUntilNs(), nowNs))
+                        .append(",\"cooling_down_for_ms\":").append(remainingMs(h.coolDownUntilNs(), nowNs))
                         .append(",\"ejections\":").append(h.ejections())
                         .append(",\"ewma_ttft_ms\":").append(String.format(Locale.ROOT, "%.3f",
-                                h.ewmaTtftNanos() / 1e6))
+                                h.ewmaTtftNs() / 1e6))
                         .append(",\"picks\":").append(h.picks())
                         .append(",\"probes\":").append(h.probes())
                         .append(",\"successes\":").append(h.successes())
@@ -60,13 +60,13 @@ final class RoutesReport {
     }
 
     /** Appends one gauge per deployment to a Prometheus text exposition. */
-    static void metrics(GatewayConfig config, long nowNanos, StringBuilder b) {
+    static void metrics(GatewayConfig config, long nowNs, StringBuilder b) {
         b.append("# TYPE sluice_deployment_circuit_open gauge\n");
         for (Route r : config.routes().routes()) {
             for (Deployment d : r.deployments()) {
                 b.append("sluice_deployment_circuit_open{alias=").append(quote(r.name())).append(",deployment=")
                         .append(quote(d.name())).append("} ")
-                        .append(d.health().state(nowNanos) == DeploymentHealth.CLOSED ? 0 : 1).append('\n');
+                        .append(d.health().state(nowNs) == DeploymentHealth.CLOSED ? 0 : 1).append('\n');
             }
         }
         b.append("# TYPE sluice_deployment_failures_total counter\n");
@@ -88,7 +88,7 @@ final class RoutesReport {
         return state == DeploymentHealth.CLOSED ? "closed" : state == DeploymentHealth.OPEN ? "open" : "half_open";
     }
 
-    private static long remainingMs(long untilNanos, long nowNanos) {
-        return untilNanos > nowNanos ? TimeUnit.NANOSECONDS.toMillis(untilNanos - nowNanos) : 0;
+    private static long remainingMs(long untilNs, long nowNs) {
+        return untilNs > nowNs ? TimeUnit.NANOSECONDS.toMillis(untilNs - nowNs) : 0;
     }
 }

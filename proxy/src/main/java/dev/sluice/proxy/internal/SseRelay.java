@@ -33,8 +33,8 @@ public final class SseRelay implements SseListener, ResponseRelay {
     private int writeFrom;
     private int lastEnd;
     private boolean terminal;
-    private long firstContentNanos;
-    private long firstEventNanos;
+    private long firstContentNs;
+    private long firstEventNs;
 
     /**
      * A relay with its own scanner, reused stream after stream from its event loop's pool; {@code clock} times the
@@ -52,8 +52,8 @@ public final class SseRelay implements SseListener, ResponseRelay {
         this.scanner.reset(endpoint, usage);
         this.hideUsage = hideUsage;
         this.terminal = false;
-        this.firstContentNanos = 0;
-        this.firstEventNanos = 0;
+        this.firstContentNs = 0;
+        this.firstEventNs = 0;
         return this;
     }
 
@@ -121,11 +121,11 @@ public final class SseRelay implements SseListener, ResponseRelay {
         }
         lastEnd = eventEnd;
         long now = 0;
-        if (firstEventNanos == 0) {
-            firstEventNanos = now = clock.nanoTime();
+        if (firstEventNs == 0) {
+            firstEventNs = now = clock.nanoTime();
         }
-        if (firstContentNanos == 0 && (flags & SseScanner.CONTENT) != 0) {
-            firstContentNanos = now != 0 ? now : clock.nanoTime();
+        if (firstContentNs == 0 && (flags & SseScanner.CONTENT) != 0) {
+            firstContentNs = now != 0 ? now : clock.nanoTime();
         }
         if ((flags & SseScanner.TERMINAL) != 0) {
             terminal = true;
@@ -237,7 +237,7 @@ public final class SseRelay implements SseListener, ResponseRelay {
     /** Returns the nanoTime of the first event carrying content, else of the first event, else 0. */
     @Override
     public long firstTokenNs(long firstByteNs) {
-        return firstContentNanos != 0 ? firstContentNanos : firstEventNanos;
+        return firstContentNs != 0 ? firstContentNs : firstEventNs;
     }
 
     /** Events carrying generated content seen so far (the token estimate when the provider gives no usage). */

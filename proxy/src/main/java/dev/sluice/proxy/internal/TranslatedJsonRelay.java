@@ -1,5 +1,6 @@
 package dev.sluice.proxy.internal;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.Dialect;
 import dev.sluice.codec.Usage;
 import dev.sluice.codec.translate.ResponseTranslator;
@@ -25,17 +26,19 @@ final class TranslatedJsonRelay implements ResponseRelay {
     private final Dialect to;
     private final Usage usage;
     private final TranslationWarnings warnings;
+    private final Clock clock;
     private CompositeByteBuf body;
     private String failure;
 
     TranslatedJsonRelay(ClientOut out, int upstreamStatus, Dialect from, Dialect to, Usage usage,
-                        TranslationWarnings warnings) {
+                        TranslationWarnings warnings, Clock clock) {
         this.out = out;
         this.upstreamStatus = upstreamStatus;
         this.from = from;
         this.to = to;
         this.usage = usage;
         this.warnings = warnings;
+        this.clock = clock;
         this.body = out.alloc().compositeBuffer(MAX_COMPONENTS);
     }
 
@@ -61,7 +64,7 @@ final class TranslatedJsonRelay implements ResponseRelay {
         try {
             translated = upstreamStatus >= 400
                     ? ResponseTranslator.translateError(out.alloc(), upstreamStatus, in, from, to)
-                    : ResponseTranslator.translate(out.alloc(), in, from, to, usage, warnings);
+                    : ResponseTranslator.translate(out.alloc(), in, from, to, usage, warnings, clock);
         } catch (TranslationException e) {
             failure = "the provider's answer could not be translated: " + e.getMessage();
             return FAILED;

@@ -54,7 +54,7 @@ final class TranslatedStreamRelay implements ResponseRelay {
 
     @Override
     public long firstTokenNs(long firstByteNs) {
-        return translator.firstContentNanos();
+        return translator.firstContentNs();
     }
 
     @Override

@@ -11,7 +11,7 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private Attempt attempt;
-    private long idleSinceNanos;
+    private long idleSinceNs;
 
     void attach(Attempt a) {
         this.attempt = a;
@@ -19,11 +19,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     /** Notes when the connection went back to the idle pool. */
     void idleSince(long nanos) {
-        idleSinceNanos = nanos;
+        idleSinceNs = nanos;
     }
 
-    long idleSinceNanos() {
-        return idleSinceNanos;
+    long idleSinceNs() {
+        return idleSinceNs;
     }
 
     void detach(Attempt a) {

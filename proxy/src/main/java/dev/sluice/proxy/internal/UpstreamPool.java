@@ -1,5 +1,6 @@
 package dev.sluice.proxy.internal;
 
+import dev.sluice.codec.Clock;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.routing.config.ProviderConfig;
@@ -34,14 +35,17 @@ public final class UpstreamPool {
      * idle keep-alive connections after some tens of seconds, and a request written into one that is closing
      * fails after it was sent, where it can no longer be safely retried.
      */
-    public static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    public static final long MAX_IDLE_NS = TimeUnit.SECONDS.toNanos(20);
 
     private final Bootstrap bootstrap;
+    private final Clock clock;
     private final SslContext tls;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
 
-    public UpstreamPool(EventLoop loop, Class<? extends Channel> channelType, SslContext tls) {
+    /** A pool on {@code loop}; {@code clock} dates idle connections. */
+    public UpstreamPool(EventLoop loop, Class<? extends Channel> channelType, SslContext tls, Clock clock) {
         this.tls = requireNonNull(tls, "tls");
+        this.clock = requireNonNull(clock, "clock");
         this.bootstrap = new Bootstrap().group(requireNonNull(loop, "loop")).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
@@ -62,13 +66,13 @@ public final class UpstreamPool {
             return null;
         }
         Channel ch;
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         while ((ch = q.pollLast()) != null) {
             if (!ch.isActive()) {
                 continue;
             }
             UpstreamHandler h = (UpstreamHandler) ch.pipeline().last();
-            if (now - h.idleSinceNanos() < MAX_IDLE_NANOS) {
+            if (now - h.idleSinceNs() < MAX_IDLE_NS) {
                 return ch;
             }
             ch.close();
@@ -108,7 +112,7 @@ public final class UpstreamPool {
             ch.close();
             return;
         }
-        ((UpstreamHandler) ch.pipeline().last()).idleSince(System.nanoTime());
+        ((UpstreamHandler) ch.pipeline().last()).idleSince(clock.nanoTime());
         q.addLast(ch);
     }
 

@@ -76,11 +76,11 @@ final class EmbeddedGateway implements AutoCloseable {
         config = ConfigLoader.parse("sluice.yaml", yaml, Map.of()).withDataDir(dir);
         journalDir = dir.resolve("journal");
         journal = Journal.open(JournalSettings.builder(journalDir).mode(JournalMode.DIRECT).build());
-        context = new GatewayContext(config);
-        context.admission(new LocalAdmission(clock::wallMillis), false);
+        context = new GatewayContext(config, clock);
+        context.admission(new LocalAdmission(clock::wallMs), false);
         client = new EmbeddedChannel();
         res = new LoopResources(client.eventLoop(), journal.newProducer(client.eventLoop()),
-                new UpstreamPool(client.eventLoop(), NioSocketChannel.class, SslContextBuilder.forClient().build()),
+                new UpstreamPool(client.eventLoop(), NioSocketChannel.class, SslContextBuilder.forClient().build(), clock),
                 clock);
         client.pipeline().addLast(new ClientHandler(context, res));
     }

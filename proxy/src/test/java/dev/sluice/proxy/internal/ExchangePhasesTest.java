@@ -106,9 +106,11 @@ class ExchangePhasesTest {
 
         // A sliding window: the previous minute's count weighs on the next one until it has passed too.
         gw.advance(121_000);
+        // The pooled connection has been idle past UpstreamPool.MAX_IDLE_NS meanwhile: a fresh one serves.
+        EmbeddedChannel fresh = gw.pooledUpstream("openai");
         gw.client.writeInbound(chat("chat", false));
-        assertThat(sentRequest(up)).isNotNull();
-        up.writeInbound(head(200, "application/json"), last(JSON_ANSWER));
+        assertThat(sentRequest(fresh)).isNotNull();
+        fresh.writeInbound(head(200, "application/json"), last(JSON_ANSWER));
         assertThat(gw.clientOutput()).startsWith("200\n");
         assertThat(gw.journal()).extracting(e -> e.end().status()).containsExactly(200, 429, 200);
         assertThat(gw.journal().get(0).end().tokensOut()).isEqualTo(1);

@@ -25,7 +25,7 @@ public interface Admission extends AutoCloseable {
     void settle(Ticket ticket, long realTokens, long realCostMicros);
 
     /**
-     * Forgets every counter of the period that contains {@code nowMillis} and starts the budgets from the given
+     * Forgets every counter of the period that contains {@code nowMs} and starts the budgets from the given
      * spend (rebuilt from the journal at startup: the journal is the ledger). Keys are {@link Scope#counterKey()}.
      */
     void seedSpend(Map<String, Long> spentMicrosByBudgetKey);

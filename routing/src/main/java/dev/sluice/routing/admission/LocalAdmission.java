@@ -2,6 +2,8 @@ package dev.sluice.routing.admission;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.codec.Clock;
+
 import dev.sluice.routing.admission.internal.BudgetCounter;
 import dev.sluice.routing.admission.internal.LocalTicket;
 import dev.sluice.routing.admission.internal.ScopeCounters;
@@ -38,7 +40,7 @@ public final class LocalAdmission implements Admission {
     };
     private static final AdmissionDecision UNGOVERNED = AdmissionDecision.admit(UNGOVERNED_TICKET, null, null);
 
-    private final LongSupplier clockMillis;
+    private final LongSupplier clockMs;
     private final ConcurrentHashMap<String, ScopeCounters> keys = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ScopeCounters> teams = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ScopeCounters> models = new ConcurrentHashMap<>();
@@ -51,16 +53,16 @@ public final class LocalAdmission implements Admission {
     private final Function<String, ScopeCounters> otherCounters = ScopeCounters::new;
     private final AtomicLong softAlerts = new AtomicLong();
     private volatile Map<String, Long> seeds = Map.of();
-    private volatile long seedMillis = -1;
+    private volatile long seedMs = -1;
 
     /** Counters on the system clock (used only to date seeded spend; admission uses the request's time). */
     public LocalAdmission() {
-        this(System::currentTimeMillis);
+        this(Clock.SYSTEM::wallMs);
     }
 
-    /** @param clockMillis epoch milliseconds, for dating the spend given to {@link #seedSpend} */
-    public LocalAdmission(LongSupplier clockMillis) {
-        this.clockMillis = requireNonNull(clockMillis, "clockMillis");
+    /** @param clockMs epoch milliseconds, for dating the spend given to {@link #seedSpend} */
+    public LocalAdmission(LongSupplier clockMs) {
+        this.clockMs = requireNonNull(clockMs, "clockMs");
     }
 
     @Override
@@ -71,7 +73,7 @@ public final class LocalAdmission implements Admission {
             callback.decided(UNGOVERNED);
             return;
         }
-        long now = request.nowMillis();
+        long now = request.nowMs();
         LocalTicket t = new LocalTicket(Math.max(0, request.tokens()), Math.max(0, request.costMicros()),
                 SlidingWindow.windowOf(now));
         t.scopeCount = n;
@@ -91,7 +93,7 @@ public final class LocalAdmission implements Admission {
 
     private int reserve(ScopeCounters c, Scope s, AdmissionRequest r, LocalTicket t, int i) {
         Limits l = s.limits();
-        long now = r.nowMillis();
+        long now = r.nowMs();
         if (l.concurrent() >= 0) {
             while (true) {
                 long inFlight = c.inFlight.get();
@@ -141,7 +143,7 @@ public final class LocalAdmission implements Admission {
             return bc;
         }
         Long seed = seeds.get(c.name);
-        return c.budget(b.period(), r.zone(), r.nowMillis(), seed == null ? 0 : seed, seed == null ? -1 : seedMillis);
+        return c.budget(b.period(), r.zone(), r.nowMs(), seed == null ? 0 : seed, seed == null ? -1 : seedMs);
     }
 
     @Override
@@ -193,8 +195,8 @@ public final class LocalAdmission implements Admission {
     }
 
     private AdmissionDecision refuse(int refusal, Scope s, ScopeCounters c, AdmissionRequest r, LocalTicket t) {
-        long now = r.nowMillis();
-        long windowRestSeconds = (SlidingWindow.restOfWindowMillis(now) + 999) / 1000;
+        long now = r.nowMs();
+        long windowRestSeconds = (SlidingWindow.restOfWindowMs(now) + 999) / 1000;
         RateLimitState requests = requestState(r.scopes(), now);
         RateLimitState tokens = tokenState(r.scopes(), now);
         switch (refusal) {
@@ -206,8 +208,8 @@ public final class LocalAdmission implements Admission {
                 return Refusals.concurrency(s, 1, requests, tokens);
             default:
                 BudgetCounter bc = c.budgetOrNull();
-                long untilMillis = bc == null ? 1000 : bc.untilNextPeriodMillis(now);
-                long seconds = Math.max(1, (untilMillis + 999) / 1000);
+                long untilMs = bc == null ? 1000 : bc.untilNextPeriodMs(now);
+                long seconds = Math.max(1, (untilMs + 999) / 1000);
                 return Refusals.budget(s, t.costMicros, seconds, requests, tokens);
         }
     }
@@ -228,7 +230,7 @@ public final class LocalAdmission implements Admission {
             if (rem < remaining) {
                 limit = l;
                 remaining = rem;
-                reset = c.requests.resetMillis(now);
+                reset = c.requests.resetMs(now);
             }
         }
         return limit < 0 ? null : new RateLimitState(limit, remaining, reset);
@@ -250,7 +252,7 @@ public final class LocalAdmission implements Admission {
             if (rem < remaining) {
                 limit = l;
                 remaining = rem;
-                reset = c.tokens.resetMillis(now);
+                reset = c.tokens.resetMs(now);
             }
         }
         return limit < 0 ? null : new RateLimitState(limit, remaining, reset);
@@ -297,7 +299,7 @@ public final class LocalAdmission implements Admission {
     public void seedSpend(Map<String, Long> spentMicrosByBudgetKey) {
         synchronized (this) {
             seeds = Map.copyOf(spentMicrosByBudgetKey);
-            seedMillis = clockMillis.getAsLong();
+            seedMs = clockMs.getAsLong();
             keys.clear();
             teams.clear();
             models.clear();
@@ -311,16 +313,16 @@ public final class LocalAdmission implements Admission {
         return softAlerts.get();
     }
 
-    /** Returns the settled spend of a scope's budget in the period containing {@code nowMillis} (0 when none). */
-    public long spentMicros(Scope scope, long nowMillis) {
+    /** Returns the settled spend of a scope's budget in the period containing {@code nowMs} (0 when none). */
+    public long spentMicros(Scope scope, long nowMs) {
         BudgetCounter bc = counters(scope).budgetOrNull();
-        return bc == null ? 0 : bc.spentMicros(nowMillis);
+        return bc == null ? 0 : bc.spentMicros(nowMs);
     }
 
-    /** Returns the spend plus outstanding reservations of a scope's budget in the period containing nowMillis. */
-    public long committedMicros(Scope scope, long nowMillis) {
+    /** Returns the spend plus outstanding reservations of a scope's budget in the period containing nowMs. */
+    public long committedMicros(Scope scope, long nowMs) {
         BudgetCounter bc = counters(scope).budgetOrNull();
-        return bc == null ? 0 : bc.committedMicros(nowMillis);
+        return bc == null ? 0 : bc.committedMicros(nowMs);
     }
 
     /** Returns the requests of a scope admitted and not yet settled (counted only under a concurrency limit). */

@@ -6,7 +6,7 @@ package dev.sluice.routing.admission;
  *
  * @param limit the limit per minute
  * @param remaining what is left of it now
- * @param resetMillis time until the limit is fully available again
+ * @param resetMs time until the limit is fully available again
  */
-public record RateLimitState(long limit, long remaining, long resetMillis) {
+public record RateLimitState(long limit, long remaining, long resetMs) {
 }

@@ -32,7 +32,7 @@ public final class ApiKey {
     private final boolean allRoutes;
     private final long[] allowed;
     private final int endpointMask;
-    private final long expiresAtMillis;
+    private final long expiresAtMs;
     private final boolean disabled;
     private final boolean requireProject;
     private final boolean requireUseCase;
@@ -66,7 +66,7 @@ public final class ApiKey {
         this.allRoutes = b.allRoutes;
         this.allowed = requireNonNull(b.allowedRoutes, "allowedRoutes").toLongArray();
         this.endpointMask = b.endpointMask;
-        this.expiresAtMillis = b.expiresAtMillis;
+        this.expiresAtMs = b.expiresAtMs;
         this.disabled = b.disabled;
         this.requireProject = b.requireProject;
         this.requireUseCase = b.requireUseCase;
@@ -118,11 +118,11 @@ public final class ApiKey {
     }
 
     /**
-     * Returns {@link #ACTIVE}, {@link #EXPIRED} (at or after {@link #expiresAtMillis()}), {@link #DISABLED} or
+     * Returns {@link #ACTIVE}, {@link #EXPIRED} (at or after {@link #expiresAtMs()}), {@link #DISABLED} or
      * {@link #TEAM_DISABLED}, checked in that order. Allocation-free.
      */
-    public int status(long nowMillis) {
-        if (nowMillis >= expiresAtMillis) {
+    public int status(long nowMs) {
+        if (nowMs >= expiresAtMs) {
             return EXPIRED;
         }
         if (disabled) {
@@ -135,8 +135,8 @@ public final class ApiKey {
     }
 
     /** Returns the epoch milliseconds from which the key is refused, {@link Long#MAX_VALUE} for never. */
-    public long expiresAtMillis() {
-        return expiresAtMillis;
+    public long expiresAtMs() {
+        return expiresAtMs;
     }
 
     public boolean disabled() {
@@ -202,7 +202,7 @@ public final class ApiKey {
         private boolean allRoutes = true;
         private BitSet allowedRoutes = new BitSet();
         private int endpointMask = Endpoints.ALL;
-        private long expiresAtMillis = Long.MAX_VALUE;
+        private long expiresAtMs = Long.MAX_VALUE;
         private boolean disabled;
         private boolean requireProject;
         private boolean requireUseCase;
@@ -241,8 +241,8 @@ public final class ApiKey {
             return this;
         }
 
-        public Builder expiresAtMillis(long millis) {
-            this.expiresAtMillis = millis;
+        public Builder expiresAtMs(long millis) {
+            this.expiresAtMs = millis;
             return this;
         }
 

@@ -36,13 +36,13 @@ public record CircuitSettings(int failures, int connectFailures, long baseEjecti
     }
 
     /** Returns the length of the {@code n}-th ejection in a row (n >= 1): base x n, capped, in nanoseconds. */
-    public long ejectionNanos(int n) {
+    public long ejectionNs(int n) {
         long ms = Math.max(1, n) > maxEjectionMs / baseEjectionMs ? maxEjectionMs : baseEjectionMs * Math.max(1, n);
         return ms * 1_000_000L;
     }
 
     /** Returns how long a half-open probe may go unreported before another may replace it, in nanoseconds. */
-    public long probeStaleNanos() {
+    public long probeStaleNs() {
         return Math.max(MIN_PROBE_STALE_MS, baseEjectionMs) * 1_000_000L;
     }
 }

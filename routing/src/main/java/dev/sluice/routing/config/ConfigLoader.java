@@ -2,6 +2,7 @@ package dev.sluice.routing.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.BudgetPeriod;
@@ -49,13 +50,13 @@ public final class ConfigLoader extends ConfigSection {
 
     private final RouteSection routeSection;
     private final Path dir;
-    private final long nowMillis;
+    private final long nowMs;
 
-    private ConfigLoader(String file, LocatedYaml yaml, Map<String, String> env, Path dir, long nowMillis) {
+    private ConfigLoader(String file, LocatedYaml yaml, Map<String, String> env, Path dir, long nowMs) {
         super(file, yaml, env);
         this.routeSection = new RouteSection(file, yaml, env);
         this.dir = dir;
-        this.nowMillis = nowMillis;
+        this.nowMs = nowMs;
     }
 
     /** Loads and validates a configuration file. */
@@ -66,7 +67,7 @@ public final class ConfigLoader extends ConfigSection {
         } catch (IOException e) {
             throw new ConfigException(path.toString(), 0, null, "cannot read: " + e.getMessage());
         }
-        return parse(path.toString(), text, env, path.toAbsolutePath().getParent(), System.currentTimeMillis());
+        return parse(path.toString(), text, env, path.toAbsolutePath().getParent(), Clock.SYSTEM.wallMs());
     }
 
     /**
@@ -80,7 +81,7 @@ public final class ConfigLoader extends ConfigSection {
         } catch (InvalidPathException e) {
             dir = null;
         }
-        return parse(file, text, env, dir, System.currentTimeMillis());
+        return parse(file, text, env, dir, Clock.SYSTEM.wallMs());
     }
 
     /**
@@ -88,9 +89,9 @@ public final class ConfigLoader extends ConfigSection {
      *
      * @param dir the directory {@code pricing:} is relative to (and where {@code prices.yaml} is looked for by
      *            default), or {@code null} for no price table unless {@code pricing:} is absolute
-     * @param nowMillis the time whose prices are in force (deployments without {@code price:} take the table's)
+     * @param nowMs the time whose prices are in force (deployments without {@code price:} take the table's)
      */
-    public static GatewayConfig parse(String file, String text, Map<String, String> env, Path dir, long nowMillis)
+    public static GatewayConfig parse(String file, String text, Map<String, String> env, Path dir, long nowMs)
             throws ConfigException {
         LocatedYaml yaml;
         try {
@@ -101,7 +102,7 @@ public final class ConfigLoader extends ConfigSection {
         if (!yaml.root().isObject()) {
             throw new ConfigException(file, 1, null, "expected a mapping at the top level");
         }
-        return new ConfigLoader(file, yaml, env, dir, nowMillis).build(text);
+        return new ConfigLoader(file, yaml, env, dir, nowMs).build(text);
     }
 
     /** Reads a price table file ({@code prices:} list); {@code file} names it in errors. */
@@ -170,7 +171,7 @@ public final class ConfigLoader extends ConfigSection {
         GovernanceSettings settings = governance(root.path("governance"));
         String[] pricesText = new String[1];
         PriceTable prices = pricing(root, pricesText);
-        LocalDate today = LocalDate.ofInstant(Instant.ofEpochMilli(nowMillis), settings.zone());
+        LocalDate today = LocalDate.ofInstant(Instant.ofEpochMilli(nowMs), settings.zone());
 
         Map<String, ProviderConfig> providers = routeSection.providers(root.path("providers"), mockEnabled);
         Map<String, Limits> modelLimits = new LinkedHashMap<>();
@@ -524,7 +525,7 @@ public final class ConfigLoader extends ConfigSection {
                         .team(teamName, team)
                         .models(all, allowed)
                         .endpoints(endpoints(k.path("endpoints"), path + ".endpoints"))
-                        .expiresAtMillis(expiry(k, path + ".expires", settings.zone()))
+                        .expiresAtMs(expiry(k, path + ".expires", settings.zone()))
                         .disabled(bool(k, path + ".disabled", false))
                         .requireTags(requireProject, requireUseCase)
                         .defaultTags(str(k, path + ".project", null), str(k, path + ".use_case", null))

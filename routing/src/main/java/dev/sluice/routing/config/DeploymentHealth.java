@@ -20,14 +20,14 @@ public final class DeploymentHealth {
 
     private final AtomicInteger state = new AtomicInteger(CLOSED);
     /** Written before {@link #state} turns OPEN and before a probe slot is released, read after them. */
-    private volatile long ejectedUntilNanos;
-    private volatile long probeStaleNanos = CircuitSettings.DEFAULTS.probeStaleNanos();
+    private volatile long ejectedUntilNs;
+    private volatile long probeStaleNs = CircuitSettings.DEFAULTS.probeStaleNs();
     private final AtomicInteger ejections = new AtomicInteger();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicInteger consecutiveConnectFailures = new AtomicInteger();
-    private final AtomicLong probeStartNanos = new AtomicLong(NONE);
-    private final AtomicLong coolDownUntilNanos = new AtomicLong(NONE);
-    private final AtomicLong ewmaTtftNanos = new AtomicLong();
+    private final AtomicLong probeStartNs = new AtomicLong(NONE);
+    private final AtomicLong coolDownUntilNs = new AtomicLong(NONE);
+    private final AtomicLong ewmaTtftNs = new AtomicLong();
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong upstreamFailures = new AtomicLong();
     private final AtomicLong connectFailures = new AtomicLong();
@@ -39,39 +39,39 @@ public final class DeploymentHealth {
      * Returns {@link #CLOSED}, {@link #OPEN}, or {@link #HALF_OPEN} for an open circuit whose ejection has elapsed
      * (a probe may be, or is being, sent).
      */
-    public int state(long nowNanos) {
+    public int state(long nowNs) {
         if (state.get() == CLOSED) {
             return CLOSED;
         }
-        return nowNanos - ejectedUntilNanos < 0 ? OPEN : HALF_OPEN;
+        return nowNs - ejectedUntilNs < 0 ? OPEN : HALF_OPEN;
     }
 
     /**
      * Returns whether this deployment could be picked now: closed, or half-open with no probe in flight (or a stale
      * one), and not cooling down. Whether its provider is enabled is not part of its health.
      */
-    public boolean available(long nowNanos) {
-        if (coolingDown(nowNanos)) {
+    public boolean available(long nowNs) {
+        if (coolingDown(nowNs)) {
             return false;
         }
         if (state.get() == CLOSED) {
             return true;
         }
-        if (nowNanos - ejectedUntilNanos < 0) {
+        if (nowNs - ejectedUntilNs < 0) {
             return false;
         }
-        long p = probeStartNanos.get();
-        return p == NONE || nowNanos - p >= probeStaleNanos;
+        long p = probeStartNs.get();
+        return p == NONE || nowNs - p >= probeStaleNs;
     }
 
     /** Returns the moving average (alpha 0.2) of the time to first token, or 0 before the first sample. */
-    public long ewmaTtftNanos() {
-        return ewmaTtftNanos.get();
+    public long ewmaTtftNs() {
+        return ewmaTtftNs.get();
     }
 
     /** Returns when the current or last ejection ends (meaningful while the state is not closed). */
-    public long ejectedUntilNanos() {
-        return ejectedUntilNanos;
+    public long ejectedUntilNs() {
+        return ejectedUntilNs;
     }
 
     /** Returns how many times in a row the circuit has been opened since it last closed. */
@@ -80,8 +80,8 @@ public final class DeploymentHealth {
     }
 
     /** Returns until when a Retry-After keeps this deployment out of rotation, or {@link Long#MIN_VALUE} if never. */
-    public long coolDownUntilNanos() {
-        return coolDownUntilNanos.get();
+    public long coolDownUntilNs() {
+        return coolDownUntilNs.get();
     }
 
     /** Returns the attempts that succeeded. */
@@ -115,25 +115,25 @@ public final class DeploymentHealth {
     }
 
     /**
-     * Keeps this deployment from being picked until {@code untilNanos} (a 429 with Retry-After). This is not an
+     * Keeps this deployment from being picked until {@code untilNs} (a 429 with Retry-After). This is not an
      * ejection: the circuit and its counts are untouched. A later deadline already set is kept.
      */
-    public void coolDown(long untilNanos) {
-        long until = untilNanos == NONE ? NONE + 1 : untilNanos;
+    public void coolDown(long untilNs) {
+        long until = untilNs == NONE ? NONE + 1 : untilNs;
         while (true) {
-            long cur = coolDownUntilNanos.get();
+            long cur = coolDownUntilNs.get();
             if (cur != NONE && cur - until >= 0) {
                 return;
             }
-            if (coolDownUntilNanos.compareAndSet(cur, until)) {
+            if (coolDownUntilNs.compareAndSet(cur, until)) {
                 return;
             }
         }
     }
 
-    boolean coolingDown(long nowNanos) {
-        long c = coolDownUntilNanos.get();
-        return c != NONE && nowNanos - c < 0;
+    boolean coolingDown(long nowNs) {
+        long c = coolDownUntilNs.get();
+        return c != NONE && nowNs - c < 0;
     }
 
     /** Returns whether the circuit is closed, whatever the time (an elapsed ejection still counts as open). */
@@ -142,39 +142,39 @@ public final class DeploymentHealth {
     }
 
     boolean probeInFlight() {
-        return probeStartNanos.get() != NONE;
+        return probeStartNs.get() != NONE;
     }
 
-    void probeStaleNanos(long nanos) {
-        probeStaleNanos = nanos;
+    void probeStaleNs(long nanos) {
+        probeStaleNs = nanos;
     }
 
     /**
      * Takes this deployment for one attempt when it is available: always when closed, and as the single probe when
      * half-open. Counts the pick.
      */
-    boolean tryAcquire(long nowNanos) {
-        if (coolingDown(nowNanos)) {
+    boolean tryAcquire(long nowNs) {
+        if (coolingDown(nowNs)) {
             return false;
         }
         if (state.get() == CLOSED) {
             picks.incrementAndGet();
             return true;
         }
-        if (nowNanos - ejectedUntilNanos < 0) {
+        if (nowNs - ejectedUntilNs < 0) {
             return false;
         }
-        long stamp = nowNanos == NONE ? NONE + 1 : nowNanos;
-        long p = probeStartNanos.get();
-        boolean won = p == NONE ? probeStartNanos.compareAndSet(NONE, stamp)
-                : nowNanos - p >= probeStaleNanos && probeStartNanos.compareAndSet(p, stamp);
+        long stamp = nowNs == NONE ? NONE + 1 : nowNs;
+        long p = probeStartNs.get();
+        boolean won = p == NONE ? probeStartNs.compareAndSet(NONE, stamp)
+                : nowNs - p >= probeStaleNs && probeStartNs.compareAndSet(p, stamp);
         if (!won) {
             return false;
         }
         picks.incrementAndGet();
         if (state.get() == CLOSED) {
             // The previous probe closed the circuit between our two reads: this is an ordinary pick.
-            probeStartNanos.compareAndSet(stamp, NONE);
+            probeStartNs.compareAndSet(stamp, NONE);
         } else {
             probes.incrementAndGet();
         }
@@ -182,15 +182,15 @@ public final class DeploymentHealth {
     }
 
     /** Counts a success: resets the consecutive counts, feeds the TTFT average, closes a probing circuit. */
-    void recordSuccess(long ttftNanos) {
+    void recordSuccess(long ttftNs) {
         successes.incrementAndGet();
         consecutiveFailures.set(0);
         consecutiveConnectFailures.set(0);
-        if (ttftNanos > 0) {
+        if (ttftNs > 0) {
             while (true) {
-                long old = ewmaTtftNanos.get();
-                long next = old == 0 ? ttftNanos : Math.max(1, old + (ttftNanos - old) / 5);
-                if (ewmaTtftNanos.compareAndSet(old, next)) {
+                long old = ewmaTtftNs.get();
+                long next = old == 0 ? ttftNs : Math.max(1, old + (ttftNs - old) / 5);
+                if (ewmaTtftNs.compareAndSet(old, next)) {
                     break;
                 }
             }
@@ -199,7 +199,7 @@ public final class DeploymentHealth {
             // Closed before the probe slot is released, so no second probe slips in between.
             ejections.set(0);
             state.set(CLOSED);
-            probeStartNanos.set(NONE);
+            probeStartNs.set(NONE);
         }
     }
 
@@ -220,7 +220,7 @@ public final class DeploymentHealth {
      * Opens the circuit for base x n (capped) when a consecutive count reached its threshold while closed, or when
      * a probe is in flight while open (the probe failed). The caller serialises calls per route.
      */
-    boolean ejectIfDue(long nowNanos, CircuitSettings circuit) {
+    boolean ejectIfDue(long nowNs, CircuitSettings circuit) {
         if (state.get() == CLOSED) {
             if (consecutiveFailures.get() < circuit.failures()
                     && consecutiveConnectFailures.get() < circuit.connectFailures()) {
@@ -230,17 +230,17 @@ public final class DeploymentHealth {
             return false;
         }
         int n = ejections.incrementAndGet();
-        ejectedUntilNanos = nowNanos + circuit.ejectionNanos(n);
+        ejectedUntilNs = nowNs + circuit.ejectionNs(n);
         consecutiveFailures.set(0);
         consecutiveConnectFailures.set(0);
         state.set(OPEN);
-        probeStartNanos.set(NONE);
+        probeStartNs.set(NONE);
         return true;
     }
 
     /** Frees the probe slot without judging the deployment (a neutral end, or a failure that may not eject). */
     void releaseProbe() {
-        probeStartNanos.set(NONE);
+        probeStartNs.set(NONE);
     }
 
     @Override
@@ -248,6 +248,6 @@ public final class DeploymentHealth {
         return "DeploymentHealth{state=" + (state.get() == CLOSED ? "closed" : "open") + ", ejections="
                 + ejections.get() + ", successes=" + successes.get() + ", upstreamFailures=" + upstreamFailures.get()
                 + ", connectFailures=" + connectFailures.get() + ", timeouts=" + timeouts.get() + ", picks="
-                + picks.get() + ", probes=" + probes.get() + ", ewmaTtftNanos=" + ewmaTtftNanos.get() + '}';
+                + picks.get() + ", probes=" + probes.get() + ", ewmaTtftNs=" + ewmaTtftNs.get() + '}';
     }
 }

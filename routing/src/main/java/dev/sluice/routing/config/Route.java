@@ -76,7 +76,7 @@ public final class Route {
                 maxWrite = Math.max(maxWrite, p.cacheWriteMicrosPerMTok());
             }
             totalWeight += d.weight();
-            d.health().probeStaleNanos(policy.circuit().probeStaleNanos());
+            d.health().probeStaleNs(policy.circuit().probeStaleNs());
         }
         if (strategy == Strategy.WEIGHTED && totalWeight == 0) {
             throw new IllegalArgumentException("weighted route " + name + " has no deployment with a weight above 0");
@@ -156,11 +156,11 @@ public final class Route {
      * returned to one caller at a time (the probe); that caller must report the attempt through {@link #onSuccess},
      * {@link #onFailure} or {@link #onNeutral}. Returns {@code null} when none is available. Allocation-free.
      */
-    public Deployment pick(long nowNanos, long excludedMask) {
+    public Deployment pick(long nowNs, long excludedMask) {
         long candidates = 0;
         for (int i = 0; i < table.length; i++) {
             Deployment d = table[i];
-            if ((excludedMask & (1L << i)) == 0 && d.provider().enabled() && d.health().available(nowNanos)) {
+            if ((excludedMask & (1L << i)) == 0 && d.provider().enabled() && d.health().available(nowNs)) {
                 candidates |= 1L << i;
             }
         }
@@ -170,7 +170,7 @@ public final class Route {
                 return null;
             }
             Deployment d = table[i];
-            if (d.health().tryAcquire(nowNanos)) {
+            if (d.health().tryAcquire(nowNs)) {
                 return d;
             }
             // Another caller took the probe slot (or a cool-down began) since the scan.
@@ -235,15 +235,15 @@ public final class Route {
 
     private int leastLatency(long candidates) {
         int best = -1;
-        long bestNanos = Long.MAX_VALUE;
+        long bestNs = Long.MAX_VALUE;
         for (long m = candidates; m != 0; m &= m - 1) {
             int i = Long.numberOfTrailingZeros(m);
-            long ewma = table[i].health().ewmaTtftNanos();
+            long ewma = table[i].health().ewmaTtftNs();
             if (ewma == 0) {
                 return i; // never measured: explore it first
             }
-            if (ewma < bestNanos) {
-                bestNanos = ewma;
+            if (ewma < bestNs) {
+                bestNs = ewma;
                 best = i;
             }
         }
@@ -265,10 +265,10 @@ public final class Route {
 
     /**
      * Reports a successful attempt: closes a half-open circuit, resets the consecutive failure counts and, when
-     * {@code ttftNanos > 0}, feeds the time-to-first-token average (EWMA, alpha 0.2).
+     * {@code ttftNs > 0}, feeds the time-to-first-token average (EWMA, alpha 0.2).
      */
-    public void onSuccess(Deployment d, long ttftNanos) {
-        d.health().recordSuccess(ttftNanos);
+    public void onSuccess(Deployment d, long ttftNs) {
+        d.health().recordSuccess(ttftNs);
     }
 
     /**
@@ -278,7 +278,7 @@ public final class Route {
      * {@code max_ejection_ms}), unless every other deployment of this route is open already, disabled, or (when
      * weighted) of weight 0: the last one stays in rotation.
      */
-    public void onFailure(Deployment d, FailureKind kind, long nowNanos) {
+    public void onFailure(Deployment d, FailureKind kind, long nowNs) {
         DeploymentHealth h = d.health();
         CircuitSettings circuit = policy.circuit();
         if (!h.recordFailure(kind, circuit)) {
@@ -298,7 +298,7 @@ public final class Route {
                     h.releaseProbe();
                 }
             } else {
-                h.ejectIfDue(nowNanos, circuit);
+                h.ejectIfDue(nowNs, circuit);
             }
         } finally {
             ejecting.set(0);
@@ -322,10 +322,10 @@ public final class Route {
 
     /**
      * Returns the earliest {@code nanoTime} at which some deployment of an enabled provider is available again
-     * (its ejection or cool-down over), for a 503's {@code Retry-After}; {@code nowNanos} when one is available now
+     * (its ejection or cool-down over), for a 503's {@code Retry-After}; {@code nowNs} when one is available now
      * or only waits for a probe in flight, or when every provider is disabled.
      */
-    public long nextAvailableNanos(long nowNanos) {
+    public long nextAvailableNs(long nowNs) {
         long best = 0;
         boolean found = false;
         for (Deployment d : table) {
@@ -333,20 +333,20 @@ public final class Route {
                 continue;
             }
             DeploymentHealth h = d.health();
-            long t = nowNanos;
-            long cool = h.coolDownUntilNanos();
-            if (h.coolingDown(nowNanos) && cool - t > 0) {
+            long t = nowNs;
+            long cool = h.coolDownUntilNs();
+            if (h.coolingDown(nowNs) && cool - t > 0) {
                 t = cool;
             }
-            if (h.state(nowNanos) == DeploymentHealth.OPEN && h.ejectedUntilNanos() - t > 0) {
-                t = h.ejectedUntilNanos();
+            if (h.state(nowNs) == DeploymentHealth.OPEN && h.ejectedUntilNs() - t > 0) {
+                t = h.ejectedUntilNs();
             }
             if (!found || t - best < 0) {
                 best = t;
                 found = true;
             }
         }
-        return found ? best : nowNanos;
+        return found ? best : nowNs;
     }
 
     /** Returns a copy whose deployments use the provider of the same name in {@code providers}. */

@@ -118,7 +118,7 @@ final class StoredKeys {
                 .team(s.team(), team)
                 .models(all, allowed)
                 .endpoints(mask)
-                .expiresAtMillis(s.expiresAtMillis() <= 0 ? Long.MAX_VALUE : s.expiresAtMillis())
+                .expiresAtMs(s.expiresAtMs() <= 0 ? Long.MAX_VALUE : s.expiresAtMs())
                 .disabled(s.disabled())
                 .requireTags(tags.contains("project"), tags.contains("use_case"))
                 .defaultTags(s.project(), s.useCase())

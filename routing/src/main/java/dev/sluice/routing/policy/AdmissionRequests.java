@@ -68,10 +68,10 @@ public final class AdmissionRequests {
      * @param maxTokens the request's {@code max_tokens}, or 0 or less when it names none
      */
     public static AdmissionRequest request(GatewayConfig config, List<Scope> scopes, Route route, long inTokens,
-                                           long maxTokens, long nowMillis) {
+                                           long maxTokens, long nowMs) {
         long maxOut = maxTokens > 0 ? maxTokens : config.governance().defaultMaxOutputTokens();
         Price worst = route.maxPrice();
         long costMicros = worst == null ? 0 : worst.costMicros(inTokens, maxOut, 0, 0);
-        return new AdmissionRequest(scopes, inTokens + maxOut, costMicros, nowMillis, config.governance().zone());
+        return new AdmissionRequest(scopes, inTokens + maxOut, costMicros, nowMs, config.governance().zone());
     }
 }

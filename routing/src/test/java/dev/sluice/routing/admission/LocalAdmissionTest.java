@@ -33,15 +33,15 @@ class LocalAdmissionTest {
         admission.close();
     }
 
-    private AdmissionDecision admit(List<Scope> scopes, long tokens, long costMicros, long nowMillis, ZoneId zone) {
+    private AdmissionDecision admit(List<Scope> scopes, long tokens, long costMicros, long nowMs, ZoneId zone) {
         AdmissionDecision[] out = new AdmissionDecision[1];
-        admission.admit(new AdmissionRequest(scopes, tokens, costMicros, nowMillis, zone), d -> out[0] = d);
+        admission.admit(new AdmissionRequest(scopes, tokens, costMicros, nowMs, zone), d -> out[0] = d);
         assertThat(out[0]).as("decided before returning").isNotNull();
         return out[0];
     }
 
-    private AdmissionDecision admit(Scope scope, long nowMillis) {
-        return admit(List.of(scope), 0, 0, nowMillis, UTC);
+    private AdmissionDecision admit(Scope scope, long nowMs) {
+        return admit(List.of(scope), 0, 0, nowMs, UTC);
     }
 
     private static Scope rpm(String id, long limit) {

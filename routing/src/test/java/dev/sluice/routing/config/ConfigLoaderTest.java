@@ -286,7 +286,7 @@ class ConfigLoaderTest {
         assertThat(kept.name()).isEqualTo("mock/mock-claude");
         assertThat(kept.health()).isSameAs(mock.health());
         assertThat(kept.health().upstreamFailures()).isEqualTo(1);
-        assertThat(kept.health().ewmaTtftNanos()).isEqualTo(5_000_000);
+        assertThat(kept.health().ewmaTtftNs()).isEqualTo(5_000_000);
         assertThat(kept.provider().port()).isEqualTo(4321);
         assertThat(nextSmart.deployments().get(1).name()).isEqualTo("mock/other");
         assertThat(nextSmart.deployments().get(1).health().picks()).isZero();

@@ -14,9 +14,9 @@ class DeploymentHealthTest {
         assertThat(h.state(0)).isEqualTo(DeploymentHealth.CLOSED);
         assertThat(h.available(Long.MIN_VALUE)).isTrue();
         assertThat(h.available(Long.MAX_VALUE)).isTrue();
-        assertThat(h.ewmaTtftNanos()).isZero();
+        assertThat(h.ewmaTtftNs()).isZero();
         assertThat(h.ejections()).isZero();
-        assertThat(h.coolDownUntilNanos()).isEqualTo(Long.MIN_VALUE);
+        assertThat(h.coolDownUntilNs()).isEqualTo(Long.MIN_VALUE);
         assertThat(h.successes() + h.upstreamFailures() + h.connectFailures() + h.timeouts() + h.picks() + h.probes())
                 .isZero();
     }
@@ -26,13 +26,13 @@ class DeploymentHealthTest {
         DeploymentHealth h = new DeploymentHealth();
         h.recordSuccess(0);
         h.recordSuccess(-5);
-        assertThat(h.ewmaTtftNanos()).isZero();
+        assertThat(h.ewmaTtftNs()).isZero();
         h.recordSuccess(1000 * MS);
-        assertThat(h.ewmaTtftNanos()).isEqualTo(1000 * MS);
+        assertThat(h.ewmaTtftNs()).isEqualTo(1000 * MS);
         h.recordSuccess(500 * MS);
-        assertThat(h.ewmaTtftNanos()).isEqualTo(900 * MS);
+        assertThat(h.ewmaTtftNs()).isEqualTo(900 * MS);
         h.recordSuccess(1900 * MS);
-        assertThat(h.ewmaTtftNanos()).isEqualTo(1100 * MS);
+        assertThat(h.ewmaTtftNs()).isEqualTo(1100 * MS);
         assertThat(h.successes()).isEqualTo(5);
     }
 
@@ -60,7 +60,7 @@ class DeploymentHealthTest {
         long now = Long.MAX_VALUE - 500 * MS;
         h.recordFailure(FailureKind.CONNECT, CIRCUIT);
         h.ejectIfDue(now, CIRCUIT);
-        assertThat(h.ejectedUntilNanos()).isNegative();
+        assertThat(h.ejectedUntilNs()).isNegative();
         assertThat(h.state(now + 999 * MS)).isEqualTo(DeploymentHealth.OPEN);
         assertThat(h.available(now + 999 * MS)).isFalse();
         assertThat(h.state(now + 1000 * MS)).isEqualTo(DeploymentHealth.HALF_OPEN);
@@ -89,12 +89,12 @@ class DeploymentHealthTest {
 
     @Test
     void shouldComputeEjectionLengthsAndProbeStaleness() {
-        assertThat(CIRCUIT.ejectionNanos(1)).isEqualTo(1000 * MS);
-        assertThat(CIRCUIT.ejectionNanos(2)).isEqualTo(2000 * MS);
-        assertThat(CIRCUIT.ejectionNanos(4)).isEqualTo(3000 * MS);
-        assertThat(CIRCUIT.ejectionNanos(Integer.MAX_VALUE)).isEqualTo(3000 * MS);
-        assertThat(CIRCUIT.probeStaleNanos()).isEqualTo(10_000 * MS);
-        assertThat(new CircuitSettings(1, 1, 30_000, 60_000).probeStaleNanos()).isEqualTo(30_000 * MS);
+        assertThat(CIRCUIT.ejectionNs(1)).isEqualTo(1000 * MS);
+        assertThat(CIRCUIT.ejectionNs(2)).isEqualTo(2000 * MS);
+        assertThat(CIRCUIT.ejectionNs(4)).isEqualTo(3000 * MS);
+        assertThat(CIRCUIT.ejectionNs(Integer.MAX_VALUE)).isEqualTo(3000 * MS);
+        assertThat(CIRCUIT.probeStaleNs()).isEqualTo(10_000 * MS);
+        assertThat(new CircuitSettings(1, 1, 30_000, 60_000).probeStaleNs()).isEqualTo(30_000 * MS);
     }
 
     @Test

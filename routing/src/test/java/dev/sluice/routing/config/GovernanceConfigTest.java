@@ -109,7 +109,7 @@ class GovernanceConfigTest {
         assertThat(alice.id()).isEqualTo("alice");
         assertThat(alice.team()).isEqualTo("research");
         assertThat(alice.teamConfig()).isSameAs(research);
-        assertThat(alice.expiresAtMillis()).isEqualTo(Instant.parse("2027-01-01T00:00:00Z").toEpochMilli());
+        assertThat(alice.expiresAtMs()).isEqualTo(Instant.parse("2027-01-01T00:00:00Z").toEpochMilli());
         assertThat(alice.requireProject()).isTrue();
         assertThat(alice.requireUseCase()).isTrue();
         assertThat(alice.defaultProject()).isEqualTo("apollo");

@@ -106,7 +106,7 @@ class RouteTest {
         // b slows down: 100 -> 100 + 0.2 x (1100 - 100) = 300 ms, then 300 + 0.2 x (1300 - 300) = 500 ms.
         r.onSuccess(b, 1100 * MS);
         r.onSuccess(b, 1300 * MS);
-        assertThat(b.health().ewmaTtftNanos()).isEqualTo(500 * MS);
+        assertThat(b.health().ewmaTtftNs()).isEqualTo(500 * MS);
         assertThat(r.pick(T0, 0)).isSameAs(c);
     }
 
@@ -127,7 +127,7 @@ class RouteTest {
         assertThat(r.pick(T0, 0b10)).isNull();
         Route off = route(Strategy.PRIORITY, dep(0, OFF, 1, 0, null));
         assertThat(off.pick(T0, 0)).isNull();
-        assertThat(off.nextAvailableNanos(T0)).isEqualTo(T0);
+        assertThat(off.nextAvailableNs(T0)).isEqualTo(T0);
     }
 
     @Test
@@ -140,14 +140,14 @@ class RouteTest {
         r.onFailure(a, FailureKind.UPSTREAM, T0 + 10 * MS);
         assertThat(a.health().state(T0 + 10 * MS)).isEqualTo(DeploymentHealth.OPEN);
         assertThat(a.health().ejections()).isEqualTo(1);
-        assertThat(a.health().ejectedUntilNanos()).isEqualTo(T0 + 1010 * MS);
+        assertThat(a.health().ejectedUntilNs()).isEqualTo(T0 + 1010 * MS);
         assertThat(a.health().upstreamFailures()).isEqualTo(2);
         assertThat(a.health().timeouts()).isEqualTo(1);
         for (int i = 0; i < 100; i++) {
             assertThat(r.pick(T0 + 500 * MS, 0).index()).isEqualTo(1);
         }
         assertThat(a.health().picks()).isZero();
-        assertThat(r.nextAvailableNanos(T0 + 500 * MS)).isEqualTo(T0 + 500 * MS);
+        assertThat(r.nextAvailableNs(T0 + 500 * MS)).isEqualTo(T0 + 500 * MS);
     }
 
     @Test
@@ -160,7 +160,7 @@ class RouteTest {
         r.onFailure(a, FailureKind.UPSTREAM, T0);
         r.onFailure(a, FailureKind.UPSTREAM, T0);
         assertThat(a.health().state(T0)).isEqualTo(DeploymentHealth.CLOSED);
-        assertThat(a.health().ewmaTtftNanos()).isZero();
+        assertThat(a.health().ewmaTtftNs()).isZero();
         assertThat(a.health().successes()).isEqualTo(1);
     }
 
@@ -230,7 +230,7 @@ class RouteTest {
         for (int n = 0; n < expectedMs.length; n++) {
             assertThat(a.health().ejections()).isEqualTo(n + 1);
             long until = t + expectedMs[n] * MS;
-            assertThat(a.health().ejectedUntilNanos()).isEqualTo(until);
+            assertThat(a.health().ejectedUntilNs()).isEqualTo(until);
             assertThat(a.health().state(until - 1)).isEqualTo(DeploymentHealth.OPEN);
             assertThat(r.pick(until - 1, 0)).isNotSameAs(a);
             assertThat(a.health().state(until)).isEqualTo(DeploymentHealth.HALF_OPEN);
@@ -252,12 +252,12 @@ class RouteTest {
         r.onSuccess(a, 40 * MS);
         assertThat(a.health().state(half)).isEqualTo(DeploymentHealth.CLOSED);
         assertThat(a.health().ejections()).isZero();
-        assertThat(a.health().ewmaTtftNanos()).isEqualTo(40 * MS);
+        assertThat(a.health().ewmaTtftNs()).isEqualTo(40 * MS);
         assertThat(r.pick(half, 0)).isSameAs(a);
         assertThat(r.pick(half, 0)).isSameAs(a);
         // A later ejection starts from base again.
         ejectAt(r, a, half);
-        assertThat(a.health().ejectedUntilNanos()).isEqualTo(half + 1000 * MS);
+        assertThat(a.health().ejectedUntilNs()).isEqualTo(half + 1000 * MS);
     }
 
     @Test
@@ -329,16 +329,16 @@ class RouteTest {
         assertThat(b.health().state(T0)).isEqualTo(DeploymentHealth.OPEN);
         assertThat(r.pick(T0, 0)).isNull();
         // b is out until T0 + 1 s, a until T0 + 2 s: the earlier one answers the Retry-After.
-        assertThat(r.nextAvailableNanos(T0)).isEqualTo(T0 + 1000 * MS);
-        assertThat(r.nextAvailableNanos(T0 + 1000 * MS)).isEqualTo(T0 + 1000 * MS);
+        assertThat(r.nextAvailableNs(T0)).isEqualTo(T0 + 1000 * MS);
+        assertThat(r.nextAvailableNs(T0 + 1000 * MS)).isEqualTo(T0 + 1000 * MS);
         assertThat(r.pick(T0 + 1000 * MS, 0)).isSameAs(b);
         // b's probe is in flight and a still cools down: nothing to pick, but the probe may answer any moment.
         assertThat(r.pick(T0 + 1001 * MS, 0)).isNull();
-        assertThat(r.nextAvailableNanos(T0 + 1001 * MS)).isEqualTo(T0 + 1001 * MS);
+        assertThat(r.nextAvailableNs(T0 + 1001 * MS)).isEqualTo(T0 + 1001 * MS);
         assertThat(r.pick(T0 + 2000 * MS, 0b10)).isSameAs(a);
         // A cool-down never shortens one already set.
         a.health().coolDown(T0 + 500 * MS);
-        assertThat(a.health().coolDownUntilNanos()).isEqualTo(T0 + 2000 * MS);
+        assertThat(a.health().coolDownUntilNs()).isEqualTo(T0 + 2000 * MS);
     }
 
     @Test

@@ -34,16 +34,16 @@ public final class BudgetCounter {
     private volatile int alertedTag = -1;
 
     /**
-     * @param seedMicros spend to start the period containing {@code seedMillis} at (from the journal)
-     * @param seedMillis when the seed was taken, or -1 for no seed
+     * @param seedMicros spend to start the period containing {@code seedMs} at (from the journal)
+     * @param seedMs when the seed was taken, or -1 for no seed
      */
-    public BudgetCounter(BudgetPeriod kind, ZoneId zone, long nowMillis, long seedMicros, long seedMillis) {
+    public BudgetCounter(BudgetPeriod kind, ZoneId zone, long nowMs, long seedMicros, long seedMs) {
         this.kind = kind;
         this.zone = zone;
-        Period now = Period.of(kind, zone, nowMillis);
+        Period now = Period.of(kind, zone, nowMs);
         this.period = now;
-        if (seedMillis >= 0 && seedMicros > 0) {
-            this.seedTag = Period.of(kind, zone, seedMillis).tag;
+        if (seedMs >= 0 && seedMicros > 0) {
+            this.seedTag = Period.of(kind, zone, seedMs).tag;
             this.seedMicros = Math.min(MAX_MICROS, seedMicros);
         } else {
             this.seedTag = -1;
@@ -62,22 +62,22 @@ public final class BudgetCounter {
         return zone;
     }
 
-    /** Returns the tag of the period containing {@code nowMillis}. */
-    public int tagAt(long nowMillis) {
-        return periodAt(nowMillis).tag;
+    /** Returns the tag of the period containing {@code nowMs}. */
+    public int tagAt(long nowMs) {
+        return periodAt(nowMs).tag;
     }
 
-    /** Returns the milliseconds from {@code nowMillis} to the start of the next period. */
-    public long untilNextPeriodMillis(long nowMillis) {
-        return periodAt(nowMillis).endMillis - nowMillis;
+    /** Returns the milliseconds from {@code nowMs} to the start of the next period. */
+    public long untilNextPeriodMs(long nowMs) {
+        return periodAt(nowMs).endMs - nowMs;
     }
 
     /**
      * Reserves {@code costMicros} when spent plus reserved plus it stays within {@code hardMicros}; returns the tag
      * of the period it was charged to, or -1 when refused (nothing reserved).
      */
-    public int tryReserve(long nowMillis, long costMicros, long hardMicros) {
-        int t = periodAt(nowMillis).tag;
+    public int tryReserve(long nowMs, long costMicros, long hardMicros) {
+        int t = periodAt(nowMs).tag;
         long cost = Math.max(0, costMicros);
         while (true) {
             long s = committed.get();
@@ -137,14 +137,14 @@ public final class BudgetCounter {
         return a != tag && ALERTED.compareAndSet(this, a, tag);
     }
 
-    /** Returns the settled spend of the period containing {@code nowMillis}. */
-    public long spentMicros(long nowMillis) {
-        return valueAt(spent.get(), periodAt(nowMillis).tag);
+    /** Returns the settled spend of the period containing {@code nowMs}. */
+    public long spentMicros(long nowMs) {
+        return valueAt(spent.get(), periodAt(nowMs).tag);
     }
 
-    /** Returns spent plus reserved in the period containing {@code nowMillis}. */
-    public long committedMicros(long nowMillis) {
-        return valueAt(committed.get(), periodAt(nowMillis).tag);
+    /** Returns spent plus reserved in the period containing {@code nowMs}. */
+    public long committedMicros(long nowMs) {
+        return valueAt(committed.get(), periodAt(nowMs).tag);
     }
 
     private long valueAt(long s, int t) {
@@ -152,13 +152,13 @@ public final class BudgetCounter {
         return st == t || !newer(t, st) ? value(s) : startOf(t);
     }
 
-    private Period periodAt(long nowMillis) {
+    private Period periodAt(long nowMs) {
         Period p = period;
-        if (nowMillis >= p.startMillis && nowMillis < p.endMillis) {
+        if (nowMs >= p.startMs && nowMs < p.endMs) {
             return p;
         }
-        Period q = Period.of(kind, zone, nowMillis);
-        if (q.startMillis > p.startMillis) {
+        Period q = Period.of(kind, zone, nowMs);
+        if (q.startMs > p.startMs) {
             period = q;
         }
         return q;
@@ -187,17 +187,17 @@ public final class BudgetCounter {
     /** One calendar period: its tag (index mod 2^16) and bounds. Thread-safe (immutable). */
     static final class Period {
         final int tag;
-        final long startMillis;
-        final long endMillis;
+        final long startMs;
+        final long endMs;
 
-        private Period(int tag, long startMillis, long endMillis) {
+        private Period(int tag, long startMs, long endMs) {
             this.tag = tag;
-            this.startMillis = startMillis;
-            this.endMillis = endMillis;
+            this.startMs = startMs;
+            this.endMs = endMs;
         }
 
-        static Period of(BudgetPeriod kind, ZoneId zone, long nowMillis) {
-            LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(nowMillis), zone);
+        static Period of(BudgetPeriod kind, ZoneId zone, long nowMs) {
+            LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(nowMs), zone);
             LocalDate start;
             LocalDate end;
             long index;

@@ -23,9 +23,9 @@ public final class ScopeCounters {
 
     /**
      * Returns the budget counter for this period kind and zone, creating it (starting at {@code seedMicros} for the
-     * period containing {@code seedMillis}, -1 for no seed) on first use or when the kind or zone changed.
+     * period containing {@code seedMs}, -1 for no seed) on first use or when the kind or zone changed.
      */
-    public BudgetCounter budget(BudgetPeriod kind, ZoneId zone, long nowMillis, long seedMicros, long seedMillis) {
+    public BudgetCounter budget(BudgetPeriod kind, ZoneId zone, long nowMs, long seedMicros, long seedMs) {
         BudgetCounter b = budget;
         if (b != null && b.kind() == kind && b.zone().equals(zone)) {
             return b;
@@ -33,7 +33,7 @@ public final class ScopeCounters {
         synchronized (this) {
             b = budget;
             if (b == null || b.kind() != kind || !b.zone().equals(zone)) {
-                b = new BudgetCounter(kind, zone, nowMillis, seedMicros, seedMillis);
+                b = new BudgetCounter(kind, zone, nowMs, seedMicros, seedMs);
                 budget = b;
             }
             return b;

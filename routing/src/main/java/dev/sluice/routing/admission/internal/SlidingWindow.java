@@ -16,23 +16,23 @@ public final class SlidingWindow {
     private long previous;
     private long current;
 
-    /** Returns the index of the fixed window that contains {@code nowMillis}. */
-    public static long windowOf(long nowMillis) {
-        return Math.floorDiv(nowMillis, WINDOW_MS);
+    /** Returns the index of the fixed window that contains {@code nowMs}. */
+    public static long windowOf(long nowMs) {
+        return Math.floorDiv(nowMs, WINDOW_MS);
     }
 
-    /** Returns the milliseconds from {@code nowMillis} to the end of its fixed window (1 to 60,000). */
-    public static long restOfWindowMillis(long nowMillis) {
-        return WINDOW_MS - Math.floorMod(nowMillis, WINDOW_MS);
+    /** Returns the milliseconds from {@code nowMs} to the end of its fixed window (1 to 60,000). */
+    public static long restOfWindowMs(long nowMs) {
+        return WINDOW_MS - Math.floorMod(nowMs, WINDOW_MS);
     }
 
     /**
      * Adds {@code n} when the estimate plus {@code n} stays within {@code limit}; returns what remains of the limit
      * afterwards (>= 0), or -1 when refused (nothing added).
      */
-    public synchronized long tryAdd(long nowMillis, long n, long limit) {
-        roll(nowMillis);
-        long estimate = estimate(nowMillis);
+    public synchronized long tryAdd(long nowMs, long n, long limit) {
+        roll(nowMs);
+        long estimate = estimate(nowMs);
         if (estimate + n > limit) {
             return -1;
         }
@@ -52,24 +52,24 @@ public final class SlidingWindow {
         }
     }
 
-    /** Returns what remains of {@code limit} at {@code nowMillis} (>= 0). */
-    public synchronized long remaining(long nowMillis, long limit) {
-        roll(nowMillis);
-        return Math.max(0, limit - estimate(nowMillis));
+    /** Returns what remains of {@code limit} at {@code nowMs} (>= 0). */
+    public synchronized long remaining(long nowMs, long limit) {
+        roll(nowMs);
+        return Math.max(0, limit - estimate(nowMs));
     }
 
     /** Returns the milliseconds until the estimate is back to 0 (the limit fully available again). */
-    public synchronized long resetMillis(long nowMillis) {
-        roll(nowMillis);
-        long rest = window == windowOf(nowMillis) ? restOfWindowMillis(nowMillis) : WINDOW_MS;
+    public synchronized long resetMs(long nowMs) {
+        roll(nowMs);
+        long rest = window == windowOf(nowMs) ? restOfWindowMs(nowMs) : WINDOW_MS;
         if (current > 0) {
             return rest + WINDOW_MS;
         }
         return previous > 0 ? rest : 0;
     }
 
-    private void roll(long nowMillis) {
-        long w = windowOf(nowMillis);
+    private void roll(long nowMs) {
+        long w = windowOf(nowMs);
         if (w > window) {
             previous = w == window + 1 ? current : 0;
             current = 0;
@@ -77,9 +77,9 @@ public final class SlidingWindow {
         }
     }
 
-    private long estimate(long nowMillis) {
+    private long estimate(long nowMs) {
         // A caller whose clock reads a little behind another's counts as at the start of the current window.
-        long elapsed = Math.min(WINDOW_MS - 1, Math.max(0, nowMillis - window * WINDOW_MS));
+        long elapsed = Math.min(WINDOW_MS - 1, Math.max(0, nowMs - window * WINDOW_MS));
         // Rounded up: the weighted part of the previous window is never counted as less than it is, so a burst
         // right after a window boundary cannot pass the limit (the shared admission script compares the exact
         // fraction, which for whole counts and limits decides the same).

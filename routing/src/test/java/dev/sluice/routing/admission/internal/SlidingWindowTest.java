@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 class SlidingWindowTest {
     private static final long W = SlidingWindow.WINDOW_MS;
 
-    /** Adds one at a time at {@code nowMillis} until refused; returns how many were admitted. */
-    private static int fill(SlidingWindow window, long nowMillis, long limit) {
+    /** Adds one at a time at {@code nowMs} until refused; returns how many were admitted. */
+    private static int fill(SlidingWindow window, long nowMs, long limit) {
         int admitted = 0;
-        while (window.tryAdd(nowMillis, 1, limit) >= 0) {
+        while (window.tryAdd(nowMs, 1, limit) >= 0) {
             admitted++;
         }
         return admitted;
