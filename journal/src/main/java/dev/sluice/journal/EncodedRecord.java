@@ -7,6 +7,11 @@ abstract class EncodedRecord {
     /** Returns the encoded size in bytes. */
     abstract int encodedLength();
 
-    /** Encodes at {@code index}; returns the bytes written. */
+    /** Bytes of the body that follows the meta in the encoding (captured content); 0 for most records. */
+    int bodyLength() {
+        return 0;
+    }
+
+    /** Encodes the meta, then the body, at {@code index}; returns the bytes written. */
     abstract int encode(MutableDirectBuffer dst, int index);
 }

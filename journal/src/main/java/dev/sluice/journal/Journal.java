@@ -17,9 +17,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.sluice.journal.internal.Chain;
 import dev.sluice.journal.internal.ChronicleWrites;
 import dev.sluice.journal.internal.GatewayPidFile;
 import dev.sluice.journal.internal.JournalAgent;
+import dev.sluice.journal.internal.JournalSigner;
 import dev.sluice.journal.internal.MergedTailer;
 import dev.sluice.journal.internal.Partitions;
 import dev.sluice.journal.internal.ProducerRing;
@@ -65,20 +67,28 @@ public final class Journal implements AutoCloseable {
     private final AgentRunner runner;
     /** Every producer's partition in direct mode, guarded by this journal's lock. */
     private final List<SingleChronicleQueue> producerQueues = new ArrayList<>();
+    /** Every producer made in direct mode, sealed at close; guarded by this journal's lock. */
+    private final List<JournalProducer> directProducers = new ArrayList<>();
+    /** The key that signs chain heads, or null. */
+    private final JournalSigner signer;
+    /** The control partition's chain, guarded by this journal's lock. */
+    private final Chain controlChain;
     private final int recoveredInterrupted;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
 
     private Journal(Path dir, JournalSettings settings, RollCycle rollCycle, SingleChronicleQueue control,
-                    SingleChronicleQueue handoff, int recoveredInterrupted) {
+                    Chain controlChain, SingleChronicleQueue handoff, JournalSigner signer, int recoveredInterrupted) {
         this.dir = dir;
+        this.controlChain = controlChain;
+        this.signer = signer;
         this.settings = settings;
         this.rollCycle = rollCycle;
         this.control = control;
         this.handoff = handoff;
         this.recoveredInterrupted = recoveredInterrupted;
         if (handoff != null) {
-            this.agent = new JournalAgent(handoff);
+            this.agent = new JournalAgent(handoff, Chain.recover(handoff, signer, settings.clock()));
             this.runner = new AgentRunner(agent.idleStrategy(), Journal::onAgentError, null, agent);
         } else {
             this.agent = null;
@@ -109,14 +119,18 @@ public final class Journal implements AutoCloseable {
                     + GatewayPidFile.read(dir).getAsLong());
             }
             RollCycle rollCycle = RollCycleNames.resolve(settings.rollCycle());
+            JournalSigner signer = settings.signingKeyFile() == null ? null
+                : JournalSigner.loadOrCreate(settings.signingKeyFile());
             Set<Long> open = findRequestsWithoutEnd(dir);
             control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle);
-            appendRecoveryAndBoot(control, open, settings.clock(), settings.version());
+            Chain controlChain = Chain.recover(control, signer, settings.clock());
+            appendRecoveryAndBoot(control, controlChain, open, settings.clock(), settings.version());
             if (settings.mode() == JournalMode.HANDOFF) {
                 handoff = Partitions.openForWriting(dir, Partitions.HANDOFF, rollCycle);
             }
             GatewayPidFile.writeCurrent(dir);
-            Journal journal = new Journal(dir, settings, rollCycle, control, handoff, open.size());
+            Journal journal = new Journal(dir, settings, rollCycle, control, controlChain, handoff, signer,
+                open.size());
             if (journal.runner != null) {
                 AgentRunner.startOnThread(journal.runner);
             }
@@ -147,21 +161,21 @@ public final class Journal implements AutoCloseable {
      * Appends an INTERRUPTED end for each request in {@code open}, then a boot record, to the control partition.
      * Runs before any producer exists, on the opening thread.
      */
-    private static void appendRecoveryAndBoot(SingleChronicleQueue control, Set<Long> open, Clock clock,
+    private static void appendRecoveryAndBoot(SingleChronicleQueue control, Chain chain, Set<Long> open, Clock clock,
                                               String version) {
         UnsafeBuffer scratch = new UnsafeBuffer(new byte[4096]);
-        ChronicleWrites writes = new ChronicleWrites(control.createAppender());
+        ChronicleWrites writes = new ChronicleWrites(control, chain);
         try {
             long nowMicros = nowMicros(clock);
             EndRecord end = new EndRecord();
             for (long requestId : open) {
                 end.reset().requestId(requestId).wallTimeMicros(nowMicros).status(0).outcome(Outcome.INTERRUPTED);
                 int length = end.encode(scratch, 0);
-                writes.append(scratch, 0, length);
+                writes.append(scratch.byteArray(), 0, length);
             }
             BootRecord boot = new BootRecord(nowMicros, ProcessHandle.current().pid(), version);
             int length = boot.encode(scratch, 0, new Utf8Field());
-            writes.append(scratch, 0, length);
+            writes.append(scratch.byteArray(), 0, length);
         } finally {
             writes.close();
         }
@@ -233,7 +247,10 @@ public final class Journal implements AutoCloseable {
             throw new UncheckedIOException("journal: cannot create a partition in " + dir, e);
         }
         producerQueues.add(queue);
-        return new JournalProducer(this, new ChronicleWrites(queue.createAppender()));
+        JournalProducer producer = new JournalProducer(this,
+            new ChronicleWrites(queue, Chain.recover(queue, signer, settings.clock())));
+        directProducers.add(producer);
+        return producer;
     }
 
     /**
@@ -271,9 +288,9 @@ public final class Journal implements AutoCloseable {
 
     /** Appends to the control partition; the caller holds this journal's lock, so it is the one writer. */
     private void appendRare(UnsafeBuffer scratch, int length) {
-        ChronicleWrites writes = new ChronicleWrites(control.createAppender());
+        ChronicleWrites writes = new ChronicleWrites(control, controlChain);
         try {
-            writes.append(scratch, 0, length);
+            writes.append(scratch.byteArray(), 0, length);
         } finally {
             writes.close();
         }
@@ -319,7 +336,7 @@ public final class Journal implements AutoCloseable {
                 agent.beginClose();
                 runner.close();
             }
-            closeQueues();
+            closeQueues(true);
             GatewayPidFile.deleteIfCurrent(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -338,11 +355,26 @@ public final class Journal implements AutoCloseable {
             agent.halt();
             runner.close();
         }
-        closeQueues();
+        closeQueues(false);
         OPEN_DIRS.remove(dir);
     }
 
-    private synchronized void closeQueues() {
+    /** Closes every queue; {@code seal}: seals each partition's chain head first (a clean close). */
+    private synchronized void closeQueues(boolean seal) {
+        for (JournalProducer producer : seal ? directProducers : List.<JournalProducer>of()) {
+            try {
+                producer.sealAndClose();
+            } catch (RuntimeException e) {
+                LOG.error("journal: cannot seal a partition of {} at close", dir, e);
+            }
+        }
+        try {
+            if (seal) {
+                new ChronicleWrites(control, controlChain).sealAndClose();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("journal: cannot seal the control partition of {} at close", dir, e);
+        }
         for (SingleChronicleQueue q : producerQueues) {
             q.close();
         }

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sluice.journal.internal.ChronicleWrites;
 import dev.sluice.journal.internal.ProducerRing;
-import dev.sluice.journal.internal.RecordLayout;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.slf4j.Logger;
@@ -59,7 +58,7 @@ public final class JournalProducer {
      * @return the position to pass to {@link #isDurable}/{@link #whenDurable}, or {@link #FULL}
      */
     public long append(RequestRecord record) {
-        return append(RecordLayout.TYPE_REQUEST, requireNonNull(record, "record"));
+        return appendEncoded(requireNonNull(record, "record"));
     }
 
     /**
@@ -68,10 +67,10 @@ public final class JournalProducer {
      * @return the position to pass to {@link #isDurable}/{@link #whenDurable}, or {@link #FULL}
      */
     public long append(EndRecord record) {
-        return append(RecordLayout.TYPE_END, requireNonNull(record, "record"));
+        return appendEncoded(requireNonNull(record, "record"));
     }
 
-    private long append(int type, EncodedRecord record) {
+    private long appendEncoded(EncodedRecord record) {
         checkOwner();
         if (direct != null) {
             return appendDirect(record);
@@ -80,7 +79,9 @@ public final class JournalProducer {
             ring.countFull();
             return FULL;
         }
-        int index = buffer.tryClaim(type, record.encodedLength());
+        int length = record.encodedLength();
+        // The journal thread learns where the meta ends from the message type (every meta is longer than 0).
+        int index = buffer.tryClaim(length - record.bodyLength(), length);
         if (index < 0) {
             ring.countFull();
             return FULL;
@@ -105,7 +106,9 @@ public final class JournalProducer {
         }
         record.encode(scratch, 0);
         try {
-            direct.append(scratch.byteArray(), 0, length);
+            int metaLength = length - record.bodyLength();
+            byte[] bytes = scratch.byteArray();
+            direct.append(bytes, 0, metaLength, bytes, metaLength, length - metaLength);
         } catch (RuntimeException e) {
             // Fail closed: the caller refuses the request; the document was rolled back, nothing half-written.
             long failures = ++directFailures;
@@ -175,6 +178,17 @@ public final class JournalProducer {
     /** The largest encoded record the ring takes. */
     public int maxRecordBytes() {
         return direct != null ? Integer.MAX_VALUE : buffer.maxMsgLength();
+    }
+
+    /**
+     * Seals this producer's partition and releases its appender (direct mode; the journal thread seals its own).
+     * Called by the journal's close, once the producer's thread appends no more.
+     */
+    void sealAndClose() {
+        if (direct != null) {
+            direct.rebindToCallingThread();
+            direct.sealAndClose();
+        }
     }
 
     private void checkOwner() {

@@ -29,6 +29,7 @@ public final class JournalSettings {
     private final Clock clock;
     private final String version;
     private final JournalMode mode;
+    private final Path signingKeyFile;
 
     private JournalSettings(Builder b) {
         this.dir = b.dir;
@@ -37,6 +38,7 @@ public final class JournalSettings {
         this.mode = b.mode;
         this.clock = b.clock;
         this.version = b.version;
+        this.signingKeyFile = b.signingKeyFile;
     }
 
     /** A builder for a journal in {@code dir} (the queue directory itself). */
@@ -71,6 +73,15 @@ public final class JournalSettings {
     }
 
     /**
+     * The Ed25519 key file that signs the chain heads (created 0600 when missing), or null: records are chained
+     * but no seal is written, so the chain alone proves only that nothing was changed by someone who did not
+     * recompute it.
+     */
+    public Path signingKeyFile() {
+        return signingKeyFile;
+    }
+
+    /**
      * Builder of {@link JournalSettings}.
      * <p>
      * Confined to one thread.
@@ -82,6 +93,7 @@ public final class JournalSettings {
         private Clock clock = Clock.systemUTC();
         private String version = DEFAULT_VERSION;
         private JournalMode mode = JournalMode.HANDOFF;
+        private Path signingKeyFile;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -116,6 +128,12 @@ public final class JournalSettings {
 
         public Builder version(String version) {
             this.version = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /** The key file that signs chain heads; keep it outside the journal directory. Null: no seals. */
+        public Builder signingKeyFile(Path signingKeyFile) {
+            this.signingKeyFile = signingKeyFile;
             return this;
         }
 

@@ -9,6 +9,7 @@ import static dev.sluice.journal.internal.RecordLayout.TYPE_END;
 import static dev.sluice.journal.internal.RecordLayout.TYPE_REQUEST;
 import static dev.sluice.journal.internal.RecordLayout.VERSION;
 
+import dev.sluice.journal.internal.RecordLayout;
 import org.agrona.DirectBuffer;
 
 /**
@@ -52,6 +53,10 @@ final class RecordDecoder {
                     return type;
                 case TYPE_ADMIN:
                     decoded = AdminRecord.decodeBody(record, HEADER_BYTES);
+                    return type;
+                case RecordLayout.TYPE_SEAL:
+                    // Read by verify; other readers step over it.
+                    decoded = null;
                     return type;
                 default:
                     return UNDECODABLE;

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.sluice.journal.internal.ChronicleWrites;
 import dev.sluice.journal.internal.RecordLayout;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -108,7 +107,7 @@ class EndRecordAttemptsTest {
     void shouldDecodeVersionOneRecordsWithoutAttempts() throws Exception {
         Path dir = tmp.resolve("old");
         try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir.toFile()).build()) {
-            ChronicleWrites writes = new ChronicleWrites(queue.createAppender());
+            RawDocuments writes = new RawDocuments(queue.createAppender());
             RequestRecord request = Records.request(new RequestRecord(), 7, 70);
             UnsafeBuffer buf = new UnsafeBuffer(new byte[4096]);
             int length = request.encode(buf, 0);
@@ -154,7 +153,7 @@ class EndRecordAttemptsTest {
         UnsafeBuffer buf = new UnsafeBuffer(new byte[512]);
         int length = e.encode(buf, 0);
         assertThat(length).isEqualTo(e.encodedLength());
-        assertThat(buf.getByte(0)).isEqualTo(RecordLayout.VERSION).isEqualTo((byte) 3);
+        assertThat(buf.getByte(0)).isEqualTo(RecordLayout.VERSION).isEqualTo((byte) 4);
         assertThat(buf.getByte(1)).isEqualTo(RecordLayout.TYPE_END);
         // header 2, fixed 70, provider 2+1, deployment 2 (absent), served 2+1
         int tail = 2 + 70 + 3 + 2 + 3;

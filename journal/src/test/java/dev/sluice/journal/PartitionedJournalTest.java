@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import dev.sluice.journal.internal.Chain;
 import dev.sluice.journal.internal.ChronicleWrites;
 import dev.sluice.journal.internal.Partitions;
 import dev.sluice.journal.internal.RecordLayout;
@@ -139,12 +140,12 @@ class PartitionedJournalTest {
         // The layout before partitions: one queue in the journal directory itself, as a gateway left it when killed.
         Files.createDirectories(dir);
         try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir.toFile()).build()) {
-            ChronicleWrites writes = new ChronicleWrites(queue.createAppender());
+            ChronicleWrites writes = new ChronicleWrites(queue, Chain.recover(queue, null, Clock.systemUTC()));
             UnsafeBuffer buffer = new UnsafeBuffer(new byte[8192]);
-            writes.append(buffer, 0, new BootRecord(T0, 4242, "old").encode(buffer, 0, new Utf8Field()));
-            writes.append(buffer, 0, Records.request(new RequestRecord(), 1, T0 + 1).encode(buffer, 0));
-            writes.append(buffer, 0, Records.ok(new EndRecord(), 1, T0 + 2).encode(buffer, 0));
-            writes.append(buffer, 0, Records.request(new RequestRecord(), 2, T0 + 3).encode(buffer, 0));
+            writes.append(buffer.byteArray(), 0, new BootRecord(T0, 4242, "old").encode(buffer, 0, new Utf8Field()));
+            writes.append(buffer.byteArray(), 0, Records.request(new RequestRecord(), 1, T0 + 1).encode(buffer, 0));
+            writes.append(buffer.byteArray(), 0, Records.ok(new EndRecord(), 1, T0 + 2).encode(buffer, 0));
+            writes.append(buffer.byteArray(), 0, Records.request(new RequestRecord(), 2, T0 + 3).encode(buffer, 0));
             writes.close();
         }
         assertThat(JournalReader.isJournal(dir)).isTrue();

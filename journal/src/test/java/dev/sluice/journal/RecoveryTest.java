@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.sluice.journal.internal.Chain;
 import dev.sluice.journal.internal.ChronicleWrites;
 import dev.sluice.journal.internal.GatewayPidFile;
 import dev.sluice.journal.internal.Utf8Field;
@@ -144,16 +145,16 @@ class RecoveryTest {
         // Written directly (as a gateway whose recovery window missed the request would leave it).
         Files.createDirectories(dir());
         try (SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir().toFile()).build()) {
-            ChronicleWrites writes = new ChronicleWrites(queue.createAppender());
+            ChronicleWrites writes = new ChronicleWrites(queue, Chain.recover(queue, null, Clock.systemUTC()));
             UnsafeBuffer buffer = new UnsafeBuffer(new byte[8192]);
             int length = Records.request(new RequestRecord(), 301, 1).encode(buffer, 0);
-            writes.append(buffer, 0, length);
+            writes.append(buffer.byteArray(), 0, length);
             length = Records.request(new RequestRecord(), 302, 2).encode(buffer, 0);
-            writes.append(buffer, 0, length);
+            writes.append(buffer.byteArray(), 0, length);
             length = new BootRecord(3, 4242, "v").encode(buffer, 0, new Utf8Field());
-            writes.append(buffer, 0, length);
+            writes.append(buffer.byteArray(), 0, length);
             length = Records.request(new RequestRecord(), 303, 5).encode(buffer, 0);
-            writes.append(buffer, 0, length);
+            writes.append(buffer.byteArray(), 0, length);
             writes.close();
         }
         // The live process holds the journal: 303 is in flight, the two before the boot record are interrupted.

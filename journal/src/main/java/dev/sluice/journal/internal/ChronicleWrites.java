@@ -1,54 +1,117 @@
 package dev.sluice.journal.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Appends one encoded record as one Chronicle document, all or nothing: on any failure inside the document the
- * document is rolled back ({@code rollbackOnClose}), so readers never see a half-written record.
+ * Appends one record as one Chronicle document, all or nothing, chained to the previous record of its partition
+ * ({@link ChainLayout}): on any failure inside the document the document is rolled back ({@code rollbackOnClose})
+ * and the chain does not move, so readers never see a half-written record and the chain never skips one. Seals
+ * ({@link ChainSeal}) are written when due: first in a new roll cycle, after {@link Chain#SEAL_EVERY_RECORDS}
+ * records, after a writer took over an unsealed partition, and on {@link #sealAndClose()}.
  * <p>
- * Confined to the thread that owns the appender (one instance per appender).
+ * Confined to the thread that owns the appender (one instance per appender; the chain may pass from one instance
+ * to the next, one at a time).
  */
 public final class ChronicleWrites {
     private final ExcerptAppender appender;
+    private final SingleChronicleQueue queue;
+    private final Chain chain;
+    private final byte[] trailer = new byte[ChainLayout.TRAILER_BYTES];
+    private final UnsafeBuffer trailerView = new UnsafeBuffer(trailer);
+    private final UnsafeBuffer sealScratch = new UnsafeBuffer(new byte[ChainSeal.META_BYTES]);
     private byte[] scratch = new byte[16 * 1024];
 
-    public ChronicleWrites(ExcerptAppender appender) {
-        this.appender = appender;
+    public ChronicleWrites(SingleChronicleQueue queue, Chain chain) {
+        this.queue = requireNonNull(queue, "queue");
+        this.chain = requireNonNull(chain, "chain");
+        this.appender = queue.createAppender();
     }
 
     /**
-     * Appends {@code length} bytes of {@code src} at {@code index} as one document.
+     * Appends {@code length} bytes of {@code src} at {@code index}: a record's meta of {@code metaLength} bytes,
+     * then its body.
      *
      * @throws RuntimeException when the write failed; nothing of the record is in the queue then
      */
-    public void append(DirectBuffer src, int index, int length) {
+    public void append(DirectBuffer src, int index, int metaLength, int length) {
         if (scratch.length < length) {
             scratch = new byte[Math.max(length, scratch.length * 2)];
         }
         src.getBytes(index, scratch, 0, length);
-        append(scratch, 0, length);
+        append(scratch, 0, metaLength, scratch, metaLength, length - metaLength);
     }
 
-    /** Appends {@code src[offset, offset + length)} as one document; nothing of it is in the queue on a throw. */
+    /** Appends a record without a body, {@code src[offset, offset + length)}; nothing of it is written on a throw. */
     public void append(byte[] src, int offset, int length) {
+        append(src, offset, length, src, offset + length, 0);
+    }
+
+    /**
+     * Appends a record: its meta, then its body (possibly empty). Nothing of it is in the queue on a throw.
+     */
+    public void append(byte[] meta, int metaOffset, int metaLength, byte[] body, int bodyOffset, int bodyLength) {
+        int reason = chain.sealDueBefore(queue.cycle());
+        if (reason != 0) {
+            writeSeal(reason);
+        }
+        writeChained(meta, metaOffset, metaLength, body, bodyOffset, bodyLength);
+        if (chain.countRecord()) {
+            writeSeal(ChainSeal.REASON_INTERVAL);
+        }
+    }
+
+    private void writeSeal(int reason) {
+        int length = chain.encodeSeal(sealScratch, reason);
+        writeChained(sealScratch.byteArray(), 0, length, sealScratch.byteArray(), 0, 0);
+        chain.sealed();
+    }
+
+    private void writeChained(byte[] meta, int metaOffset, int metaLength, byte[] body, int bodyOffset,
+                              int bodyLength) {
+        chain.computeNext(meta, metaOffset, metaLength, bodyLength, chain.digestBody(body, bodyOffset, bodyLength));
+        trailerView.putInt(0, metaLength, RecordLayout.ORDER);
+        trailerView.putInt(4, bodyLength, RecordLayout.ORDER);
+        trailerView.putByte(8, ChainLayout.BODY_PRESENT);
+        trailerView.putBytes(9, chain.next);
         DocumentContext dc = appender.writingDocument();
         try {
             Bytes<?> bytes = dc.wire().bytes();
-            bytes.write(src, offset, length);
+            bytes.write(meta, metaOffset, metaLength);
+            if (bodyLength > 0) {
+                bytes.write(body, bodyOffset, bodyLength);
+            }
+            bytes.write(trailer);
         } catch (RuntimeException | Error e) {
             dc.rollbackOnClose();
-            throw e;
-        } finally {
             dc.close();
+            throw e;
         }
+        dc.close();
+        chain.commit();
+        chain.lastCycle = queue.cycle();
     }
 
     /** Lets the thread that calls next become this appender's owner (it was created on another thread). */
     public void rebindToCallingThread() {
         appender.singleThreadedCheckReset();
+    }
+
+    /** Seals the chain head (when the chain signs and something was written since the last seal), then closes. */
+    public void sealAndClose() {
+        try {
+            if (chain.hasUnsealed()) {
+                writeSeal(ChainSeal.REASON_CLOSE);
+            }
+        } finally {
+            close();
+        }
     }
 
     /** Releases the appender. */

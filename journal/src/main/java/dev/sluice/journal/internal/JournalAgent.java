@@ -2,7 +2,7 @@ package dev.sluice.journal.internal;
 
 import java.util.Arrays;
 
-import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ControlledMessageHandler;
@@ -26,7 +26,8 @@ public final class JournalAgent implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(JournalAgent.class);
     private static final ProducerRing[] NONE = new ProducerRing[0];
 
-    private final ChronicleQueue queue;
+    private final SingleChronicleQueue queue;
+    private final Chain chain;
     private final ControlledMessageHandler handler = this::onRecord;
     private volatile ProducerRing[] rings = NONE;
     private volatile boolean closing;
@@ -39,8 +40,9 @@ public final class JournalAgent implements Agent {
 
     private final ParkingIdleStrategy idle;
 
-    public JournalAgent(ChronicleQueue queue) {
+    public JournalAgent(SingleChronicleQueue queue, Chain chain) {
         this.queue = queue;
+        this.chain = chain;
         this.idle = new ParkingIdleStrategy(this::hasWork);
     }
 
@@ -59,7 +61,7 @@ public final class JournalAgent implements Agent {
     @Override
     public void onStart() {
         idle.bindToCurrentThread();
-        writes = new ChronicleWrites(queue.createAppender());
+        writes = new ChronicleWrites(queue, chain);
     }
 
     @Override
@@ -86,7 +88,8 @@ public final class JournalAgent implements Agent {
             return ControlledMessageHandler.Action.ABORT;
         }
         try {
-            writes.append(buffer, index, length);
+            // The producer put the meta length in the message type (RecordLayout: every meta is longer than 0).
+            writes.append(buffer, index, msgTypeId, length);
         } catch (RuntimeException | Error e) {
             failedThisCycle = true;
             long failures = writeFailures + 1;
@@ -144,7 +147,11 @@ public final class JournalAgent implements Agent {
             }
         } finally {
             if (writes != null) {
-                writes.close();
+                if (halted) {
+                    writes.close();
+                } else {
+                    writes.sealAndClose();
+                }
             }
         }
     }

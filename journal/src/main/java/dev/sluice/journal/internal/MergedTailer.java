@@ -93,12 +93,33 @@ public final class MergedTailer implements AutoCloseable {
         return true;
     }
 
-    /** The record {@link #next()} moved to; its capacity is the record's length. Valid until the next call. */
+    /**
+     * The record {@link #next()} moved to, its meta only (for a chained record: without its body and trailer); its
+     * capacity is the meta's length. Valid until the next call.
+     */
     public DirectBuffer record() {
+        return currentCursor().view;
+    }
+
+    /**
+     * The body of the current record: its captured content, empty when it has none or when the body was dropped
+     * (then {@link #bodyDropped()} is true). Valid until the next call.
+     */
+    public DirectBuffer body() {
+        return currentCursor().body;
+    }
+
+    /** Whether the current record's body was dropped by compaction (past retention); its digest is kept. */
+    public boolean bodyDropped() {
+        Cursor c = currentCursor();
+        return c.chained && c.bodyForm == ChainLayout.BODY_DROPPED;
+    }
+
+    private Cursor currentCursor() {
         if (current == null) {
             throw new IllegalStateException("no current record (expected: next() answered true)");
         }
-        return current.view;
+        return current;
     }
 
     /** Moves every partition back to its start. */
@@ -175,8 +196,12 @@ public final class MergedTailer implements AutoCloseable {
         final SingleChronicleQueue queue;
         final ExcerptTailer tailer;
         final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+        final UnsafeBuffer body = new UnsafeBuffer(new byte[0]);
+        final UnsafeBuffer doc = new UnsafeBuffer(new byte[0]);
         byte[] head = new byte[4096];
         boolean hasHead;
+        boolean chained;
+        byte bodyForm;
         long headTimeMicros;
 
         Cursor(SingleChronicleQueue queue) {
@@ -199,7 +224,24 @@ public final class MergedTailer implements AutoCloseable {
                     head = new byte[Math.max(length, head.length * 2)];
                 }
                 bytes.read(head, 0, length);
-                view.wrap(head, 0, length);
+                doc.wrap(head, 0, length);
+                chained = ChainLayout.isChained(doc);
+                if (chained) {
+                    int metaLength = ChainLayout.metaLength(doc);
+                    if (metaLength < 0) {
+                        // A trailer that does not fit: shown to decoders as an empty, undecodable record.
+                        view.wrap(head, 0, 0);
+                        body.wrap(head, 0, 0);
+                    } else {
+                        view.wrap(head, 0, metaLength);
+                        bodyForm = ChainLayout.bodyForm(doc);
+                        int bodyLength = bodyForm == ChainLayout.BODY_PRESENT ? ChainLayout.bodyLength(doc) : 0;
+                        body.wrap(head, metaLength, bodyLength);
+                    }
+                } else {
+                    view.wrap(head, 0, length);
+                    body.wrap(head, 0, 0);
+                }
                 headTimeMicros = RecordLayout.wallTimeMicros(view);
                 hasHead = true;
                 return true;

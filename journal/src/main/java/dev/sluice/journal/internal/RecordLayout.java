@@ -13,9 +13,11 @@ import org.agrona.DirectBuffer;
 public final class RecordLayout {
     /**
      * The schema version this code writes. Version 2 added the attempts list at the end of the end record, version
-     * 3 the configuration version after it; every other record is laid out as in version 1.
+     * 3 the configuration version after it; every other record is laid out as in version 1. Version 4 puts every
+     * record in a chained envelope ({@link ChainLayout}: meta, body, trailer with the chain hash); the metas are
+     * laid out as in version 3.
      */
-    public static final byte VERSION = 3;
+    public static final byte VERSION = 4;
     /** The oldest schema version this code still reads. */
     public static final byte MIN_READ_VERSION = 1;
     /** A request record: who asked for what. */
@@ -31,6 +33,10 @@ public final class RecordLayout {
      * version 2: files without it decode as before, and readers that predate it skip it as undecodable.
      */
     public static final byte TYPE_ADMIN = 5;
+    /** A seal: the writer's signature of its partition's chain head ({@link ChainSeal}). Schema version 4. */
+    public static final byte TYPE_SEAL = 6;
+    /** Part of an answer as relayed to the client, captured under the capture policy. Schema version 4. */
+    public static final byte TYPE_RESPONSE_PART = 7;
     /** Bytes of the version and type header. */
     public static final int HEADER_BYTES = 2;
     /** Byte order of every multi-byte field. */
@@ -56,11 +62,13 @@ public final class RecordLayout {
         switch (record.getByte(1)) {
             case TYPE_REQUEST:
             case TYPE_END:
+            case TYPE_RESPONSE_PART:
                 offset = KEYED_WALL_TIME_OFFSET;
                 break;
             case TYPE_BOOT:
             case TYPE_CONFIG:
             case TYPE_ADMIN:
+            case TYPE_SEAL:
                 offset = PLAIN_WALL_TIME_OFFSET;
                 break;
             default:

@@ -1,0 +1,295 @@
+package dev.sluice.journal;
+
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+
+import dev.sluice.journal.internal.ChainLayout;
+import dev.sluice.journal.internal.ChainSeal;
+import dev.sluice.journal.internal.JournalSigner;
+import dev.sluice.journal.internal.Partitions;
+import dev.sluice.journal.internal.RecordLayout;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Checks the hash chains and seals of every partition of one or more journals ({@code sluice journal verify}):
+ * each record's stored hash must equal {@code SHA-256(previous hash || meta || body length || body digest)}
+ * ({@link ChainLayout}), each seal must sign the hash before it with the journal's key, and every record the
+ * queue's index counts must be readable. Records written before chains existed (schema 3 and older) are counted
+ * apart; they are not protected. A partition whose oldest cycles were removed by compaction starts at a seal:
+ * its signed head anchors the rest.
+ * <p>
+ * Confined to the calling thread.
+ */
+public final class JournalVerifier {
+    private final JournalSigner key;
+    private final MessageDigest sha = ChainLayout.sha256();
+    private final byte[] expected = new byte[ChainLayout.HASH_BYTES];
+    private final byte[] stored = new byte[ChainLayout.HASH_BYTES];
+    private final byte[] bodyDigest = new byte[ChainLayout.HASH_BYTES];
+
+    /** @param key the public key that checks the seals, or null: seals are counted, not checked */
+    public JournalVerifier(JournalSigner key) {
+        this.key = key;
+    }
+
+    /** Verifies every partition of every journal in {@code journalDirs}; stops at the first break. */
+    public VerifyReport verify(List<Path> journalDirs) {
+        VerifyReport report = new VerifyReport();
+        for (Path journalDir : journalDirs) {
+            for (Path queueDir : Partitions.find(journalDir)) {
+                report.partitions++;
+                String name = journalDir.relativize(queueDir).toString();
+                verifyPartition(journalDir.getFileName() + (name.isEmpty() ? "" : "/" + name), queueDir, report);
+                if (report.broken()) {
+                    return report;
+                }
+            }
+        }
+        return report;
+    }
+
+    private void verifyPartition(String partition, Path queueDir, VerifyReport report) {
+        byte[] head = new byte[ChainLayout.HASH_BYTES];
+        boolean started = false;
+        long sinceSeal = 0;
+        long lastIndex = Long.MIN_VALUE;
+        byte[] copy = new byte[4096];
+        UnsafeBuffer doc = new UnsafeBuffer(new byte[0]);
+        try (SingleChronicleQueue queue = Partitions.openForReading(queueDir);
+             ExcerptTailer tailer = queue.createTailer()) {
+            RollCycle rollCycle = queue.rollCycle();
+            while (true) {
+                long index;
+                int length;
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    index = dc.index();
+                    Bytes<?> bytes = dc.wire().bytes();
+                    length = (int) bytes.readRemaining();
+                    if (copy.length < length) {
+                        copy = new byte[Math.max(length, copy.length * 2)];
+                    }
+                    bytes.read(copy, 0, length);
+                } catch (RuntimeException e) {
+                    report.breakAt(partition, "after " + where(rollCycle, lastIndex), 0,
+                        "unreadable document (" + e.getClass().getSimpleName() + ")");
+                    return;
+                }
+                lastIndex = index;
+                doc.wrap(copy, 0, length);
+                String at = where(rollCycle, index);
+                if (!ChainLayout.isChained(doc)) {
+                    if (started) {
+                        report.breakAt(partition, at, requestId(doc, length),
+                            "a record without a chain after chained records");
+                        return;
+                    }
+                    report.unchained++;
+                    continue;
+                }
+                int metaLength = ChainLayout.metaLength(doc);
+                if (metaLength < 0) {
+                    report.breakAt(partition, at, 0, "the trailer does not match the record's length");
+                    return;
+                }
+                byte type = doc.getByte(1);
+                if (!started && type == RecordLayout.TYPE_SEAL && isAnchor(doc, queueDir, rollCycle, index)) {
+                    // The cycles before were removed by compaction: the seal's signed head anchors the chain.
+                    doc.getBytes(RecordLayout.HEADER_BYTES + 9, head);
+                }
+                started = true;
+                int bodyLength = ChainLayout.bodyLength(doc);
+                byte form = ChainLayout.bodyForm(doc);
+                if (form == ChainLayout.BODY_PRESENT) {
+                    if (bodyLength == 0) {
+                        System.arraycopy(ChainLayout.sha256().digest(), 0, bodyDigest, 0, bodyDigest.length);
+                    } else {
+                        sha.update(copy, metaLength, bodyLength);
+                        System.arraycopy(sha.digest(), 0, bodyDigest, 0, bodyDigest.length);
+                    }
+                } else {
+                    doc.getBytes(metaLength, bodyDigest);
+                    report.dropped++;
+                }
+                sha.update(head);
+                sha.update(copy, 0, metaLength);
+                sha.update(new byte[] {(byte) bodyLength, (byte) (bodyLength >>> 8), (byte) (bodyLength >>> 16),
+                    (byte) (bodyLength >>> 24)});
+                sha.update(bodyDigest);
+                System.arraycopy(sha.digest(), 0, expected, 0, expected.length);
+                doc.getBytes(ChainLayout.hashOffset(doc), stored);
+                if (!Arrays.equals(expected, stored)) {
+                    report.breakAt(partition, at, requestId(doc, metaLength),
+                        "the record's hash does not match its content and the chain before it");
+                    return;
+                }
+                if (type == RecordLayout.TYPE_SEAL) {
+                    String problem = checkSeal(new UnsafeBuffer(copy, 0, metaLength), head);
+                    if (problem != null) {
+                        report.breakAt(partition, at, 0, problem);
+                        return;
+                    }
+                    report.seals++;
+                    sinceSeal = 0;
+                } else {
+                    sinceSeal++;
+                }
+                report.records++;
+                System.arraycopy(stored, 0, head, 0, head.length);
+            }
+            long queueLast = queue.lastIndex();
+            if (queueLast >= 0 && lastIndex < queueLast) {
+                report.breakAt(partition, "after " + where(rollCycle, lastIndex), 0,
+                    "the queue indexes records up to " + where(rollCycle, queueLast) + " that cannot be read");
+                return;
+            }
+        }
+        report.unsignedTail += sinceSeal;
+    }
+
+    /** Whether the seal at {@code index} is the first record of its partition because older cycles are gone. */
+    private static boolean isAnchor(UnsafeBuffer doc, Path queueDir, RollCycle rollCycle, long index) {
+        int reason = ChainSeal.reason(doc);
+        return reason == ChainSeal.REASON_ROLL || reason == ChainSeal.REASON_COMPACTION
+            || reason == ChainSeal.REASON_OPEN && rollCycle.toSequenceNumber(index) == 0;
+    }
+
+    private String checkSeal(UnsafeBuffer meta, byte[] head) {
+        if (meta.capacity() != ChainSeal.META_BYTES) {
+            return "a seal of the wrong length";
+        }
+        byte[] sealed = ChainSeal.head(meta);
+        if (!Arrays.equals(sealed, head)) {
+            return "the seal signs another chain head than the records before it";
+        }
+        if (key == null) {
+            return null;
+        }
+        byte[] fingerprint = ChainSeal.fingerprint(meta);
+        if (!key.hasFingerprint(fingerprint, 0)) {
+            return "the seal was made with another key than the one given";
+        }
+        if (!key.verify(ChainSeal.wallTimeMicros(meta), ChainSeal.reason(meta), sealed, ChainSeal.signature(meta))) {
+            return "the seal's signature does not verify: the chain was recomputed without the signing key";
+        }
+        return null;
+    }
+
+    private static long requestId(UnsafeBuffer doc, int metaLength) {
+        if (metaLength < RecordLayout.KEYED_WALL_TIME_OFFSET) {
+            return 0;
+        }
+        byte type = doc.getByte(1);
+        boolean keyed = type == RecordLayout.TYPE_REQUEST || type == RecordLayout.TYPE_END
+            || type == RecordLayout.TYPE_RESPONSE_PART;
+        return keyed ? doc.getLong(RecordLayout.HEADER_BYTES, RecordLayout.ORDER) : 0;
+    }
+
+    private static String where(RollCycle rollCycle, long index) {
+        if (index == Long.MIN_VALUE) {
+            return "the start";
+        }
+        return "cycle " + rollCycle.toCycle(index) + " record " + rollCycle.toSequenceNumber(index);
+    }
+
+    /**
+     * What {@link #verify} found.
+     * <p>
+     * Confined to one thread.
+     */
+    public static final class VerifyReport {
+        long records;
+        long seals;
+        long unchained;
+        long unsignedTail;
+        long dropped;
+        int partitions;
+        private String brokenPartition;
+        private String brokenAt;
+        private long brokenRequestId;
+        private String problem;
+
+        void breakAt(String partition, String at, long requestId, String problem) {
+            this.brokenPartition = partition;
+            this.brokenAt = at;
+            this.brokenRequestId = requestId;
+            this.problem = problem;
+        }
+
+        /** Whether a chain or a seal is broken. */
+        public boolean broken() {
+            return problem != null;
+        }
+
+        /** Chained records verified (seals included). */
+        public long records() {
+            return records;
+        }
+
+        /** Seals verified. */
+        public long seals() {
+            return seals;
+        }
+
+        /** Records of a schema before chains: read, not protected. */
+        public long unchained() {
+            return unchained;
+        }
+
+        /** Chained records after the last seal of their partition: chained, not signed yet. */
+        public long unsignedTail() {
+            return unsignedTail;
+        }
+
+        /** Records whose body compaction dropped (their digest is verified instead). */
+        public long droppedBodies() {
+            return dropped;
+        }
+
+        public int partitions() {
+            return partitions;
+        }
+
+        /** The partition of the first break, or null. */
+        public String brokenPartition() {
+            return brokenPartition;
+        }
+
+        /** Where in its partition the first break is, or null. */
+        public String brokenAt() {
+            return brokenAt;
+        }
+
+        /** The request id of the broken record, or 0 when it names none. */
+        public long brokenRequestId() {
+            return brokenRequestId;
+        }
+
+        /** What is wrong at the first break, or null. */
+        public String problem() {
+            return problem;
+        }
+
+        /** The last line {@code journal verify} prints. */
+        public String summary() {
+            if (broken()) {
+                return "BROKEN at " + brokenPartition + " " + brokenAt
+                    + (brokenRequestId != 0 ? " (request " + RequestIds.format(brokenRequestId) + ")" : "")
+                    + ": " + problem;
+            }
+            return "OK: " + records + " records verified in " + partitions + " partitions, " + seals + " seals"
+                + (unsignedTail > 0 ? ", " + unsignedTail + " records after the last seals (chained, not signed yet)"
+                    : "")
+                + (unchained > 0 ? ", " + unchained + " records of an older schema (not chained)" : "");
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.sluice.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import dev.sluice.journal.JournalVerifier.VerifyReport;
+import dev.sluice.journal.internal.ChainLayout;
+import dev.sluice.journal.internal.JournalSigner;
+import dev.sluice.journal.internal.Partitions;
+import dev.sluice.journal.internal.RecordLayout;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.MappedBytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The hash chain and the signed seals: a journal written by a gateway verifies; any single-byte change inside a
+ * record is found and named; a record rewritten with the chain recomputed, but without the signing key, is found by
+ * its seal.
+ */
+class ChainVerifyTest {
+    private static final int REQUESTS = 1_500;
+    /** A byte of the wall time, which every request and end record holds at bytes 10 to 17. */
+    private static final int WALL_TIME_BYTE = 11;
+
+    @TempDir
+    Path tmp;
+
+    private Path journalDir;
+    private Path keyFile;
+
+    private void writeJournal(JournalMode mode) throws Exception {
+        journalDir = tmp.resolve("data/journal");
+        keyFile = tmp.resolve("data/journal-signing.key");
+        JournalSettings settings = JournalSettings.builder(journalDir).mode(mode).signingKeyFile(keyFile).build();
+        try (Journal journal = Journal.open(settings)) {
+            JournalProducer producer = journal.newProducer(Runnable::run);
+            RequestRecord request = new RequestRecord();
+            EndRecord end = new EndRecord();
+            for (int i = 1; i <= REQUESTS; i++) {
+                long position = producer.append(Records.request(request, i, 1_000 + i));
+                assertThat(position).isNotEqualTo(JournalProducer.FULL);
+                assertThat(producer.append(Records.ok(end, i, 2_000 + i))).isNotEqualTo(JournalProducer.FULL);
+            }
+            if (mode == JournalMode.HANDOFF) {
+                long last = producer.appendedRecords();
+                org.awaitility.Awaitility.await().until(() -> journal.appendedRecords() >= last);
+            }
+        }
+    }
+
+    private VerifyReport verify() throws Exception {
+        return new JournalVerifier(JournalSigner.load(keyFile)).verify(List.of(journalDir));
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldVerifyAJournalWrittenInEitherModeWithSealsAtIntervalsAndClose() throws Exception {
+        for (JournalMode mode : JournalMode.values()) {
+            writeJournal(mode);
+            VerifyReport report = verify();
+            assertThat(report.broken()).as(report.summary()).isFalse();
+            // Requests and ends, the control partition's boot record, and the seals.
+            assertThat(report.records()).isGreaterThanOrEqualTo(2L * REQUESTS + 1 + report.seals());
+            assertThat(report.seals()).as("an interval seal every %d records, and one per partition at close",
+                dev.sluice.journal.internal.Chain.SEAL_EVERY_RECORDS).isGreaterThanOrEqualTo(4);
+            assertThat(report.unsignedTail()).isZero();
+            assertThat(report.summary()).startsWith("OK: ");
+            // A second gateway start continues the chains (and reseals them).
+            try (Journal journal = Journal.open(JournalSettings.builder(journalDir).mode(mode).signingKeyFile(keyFile)
+                .build())) {
+                assertThat(journal.recoveredInterrupted()).isZero();
+            }
+            assertThat(verify().broken()).as(verify().summary()).isFalse();
+            deleteTree(tmp.resolve("data"));
+        }
+    }
+
+    @Test
+    void shouldCreateTheKeyReadableByItsOwnerOnlyOutsideTheJournal() throws Exception {
+        writeJournal(JournalMode.DIRECT);
+        assertThat(keyFile).exists();
+        assertThat(keyFile.startsWith(journalDir)).isFalse();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+        assertThat(Files.readString(keyFile.resolveSibling(keyFile.getFileName() + ".pub"))).startsWith("public ")
+            .doesNotContain("private");
+    }
+
+    @Test
+    @Timeout(300)
+    void shouldDetectEverySingleByteChangeInsideARecord() throws Exception {
+        writeJournal(JournalMode.DIRECT);
+        List<long[]> spans = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        documentSpans(spans, files);
+        assertThat(spans).hasSizeGreaterThan(2 * REQUESTS);
+        Random random = new Random(20261204L);
+        int flips = 1_000;
+        int detected = 0;
+        for (int i = 0; i < flips; i++) {
+            long[] span = spans.get(random.nextInt(spans.size()));
+            Path file = files.get((int) span[0]);
+            long position = span[1] + (long) (random.nextDouble() * span[2]);
+            byte mask = (byte) (1 << random.nextInt(8));
+            flip(file, position, mask);
+            try {
+                VerifyReport report = verify();
+                if (report.broken()) {
+                    detected++;
+                } else {
+                    throw new AssertionError("undetected change at " + file.getFileName() + "@" + position
+                        + " in a record of " + span[2] + " bytes starting at " + span[1] + ": " + report.summary());
+                }
+            } finally {
+                flip(file, position, mask);
+            }
+        }
+        assertThat(detected).isEqualTo(flips);
+        assertThat(verify().broken()).isFalse();
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldDetectARecordRewrittenWithItsChainRecomputedWithoutTheKey() throws Exception {
+        writeJournal(JournalMode.DIRECT);
+        List<long[]> spans = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        documentSpans(spans, files);
+        // Rewrite one record of the producer partition, then recompute every hash after it, as someone who can
+        // write the journal but not read the key would.
+        int target = spans.size() / 2;
+        Path file = files.get((int) spans.get(target)[0]);
+        byte[] head = null;
+        MessageDigest sha = ChainLayout.sha256();
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            for (int i = 0; i < spans.size(); i++) {
+                long[] span = spans.get(i);
+                if (!files.get((int) span[0]).equals(file)) {
+                    continue;
+                }
+                byte[] doc = new byte[(int) span[2]];
+                raf.seek(span[1]);
+                raf.readFully(doc);
+                int trailer = doc.length - ChainLayout.TRAILER_BYTES;
+                if (i == target) {
+                    doc[WALL_TIME_BYTE] ^= 0x01;
+                }
+                if (i > target && doc[1] == RecordLayout.TYPE_SEAL) {
+                    // The attacker also makes each later seal name the new head; only the signature is out of reach.
+                    System.arraycopy(head, 0, doc, RecordLayout.HEADER_BYTES + 9, ChainLayout.HASH_BYTES);
+                }
+                if (i >= target) {
+                    int metaLength = leInt(doc, trailer);
+                    int bodyLength = leInt(doc, trailer + 4);
+                    sha.update(head);
+                    sha.update(doc, 0, metaLength);
+                    sha.update(doc, trailer + 4, 4);
+                    sha.update(ChainLayout.sha256().digest(java.util.Arrays.copyOfRange(doc, metaLength,
+                        metaLength + bodyLength)));
+                    byte[] hash = sha.digest();
+                    System.arraycopy(hash, 0, doc, doc.length - ChainLayout.HASH_BYTES, ChainLayout.HASH_BYTES);
+                    raf.seek(span[1]);
+                    raf.write(doc);
+                }
+                head = java.util.Arrays.copyOfRange(doc, doc.length - ChainLayout.HASH_BYTES, doc.length);
+            }
+        }
+        VerifyReport report = verify();
+        assertThat(report.broken()).isTrue();
+        assertThat(report.problem()).contains("signature does not verify");
+        // Without the key's private half, verify with the .pub file finds the same.
+        VerifyReport withPublic = new JournalVerifier(JournalSigner.load(keyFile.resolveSibling(
+            keyFile.getFileName() + ".pub"))).verify(List.of(journalDir));
+        assertThat(withPublic.problem()).isEqualTo(report.problem());
+    }
+
+    /** Where every document of the producer partition lies in its cycle file: {file index, offset, length}. */
+    private void documentSpans(List<long[]> spans, List<Path> files) {
+        Path partition = Partitions.find(journalDir).stream().filter(p -> p.getFileName().toString().startsWith("loop-"))
+            .findFirst().orElseThrow();
+        try (SingleChronicleQueue queue = Partitions.openForReading(partition);
+             ExcerptTailer tailer = queue.createTailer()) {
+            while (true) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    Bytes<?> bytes = dc.wire().bytes();
+                    Path file = ((MappedBytes) bytes).mappedFile().file().toPath();
+                    int index = files.indexOf(file);
+                    if (index < 0) {
+                        files.add(file);
+                        index = files.size() - 1;
+                    }
+                    spans.add(new long[] {index, bytes.readPosition(), bytes.readRemaining()});
+                }
+            }
+        }
+    }
+
+    private static void flip(Path file, long position, byte mask) throws Exception {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            int b = raf.read();
+            raf.seek(position);
+            raf.write(b ^ mask);
+        }
+    }
+
+    private static int leInt(byte[] b, int at) {
+        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+}
