@@ -12,6 +12,11 @@ abstract class EncodedRecord {
         return 0;
     }
 
+    /** Whether the journal keeps only the body's size and digest, not its bytes. */
+    boolean bodyDigestOnly() {
+        return false;
+    }
+
     /** Encodes the meta, then the body, at {@code index}; returns the bytes written. */
     abstract int encode(MutableDirectBuffer dst, int index);
 }

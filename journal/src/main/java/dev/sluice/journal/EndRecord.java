@@ -89,6 +89,18 @@ public final class EndRecord extends EncodedRecord {
         }
     }
 
+    /** Redaction types an end record lists at most. */
+    public static final int MAX_REDACTION_TYPES = 32;
+    private static final int FLAG_CAPTURE_CUT = 1;
+
+    private Capture capture = Capture.METADATA;
+    private int capturedRequestBytes;
+    private long capturedResponseBytes;
+    private boolean captureCut;
+    private final String[] redactionLabels = new String[MAX_REDACTION_TYPES];
+    private final int[] redactionCounts = new int[MAX_REDACTION_TYPES];
+    private int redactionTypes;
+
     /** Resets every field: ids 0, status 0, outcome OK, strings absent, numbers -1, flags false, no attempts. */
     public EndRecord reset() {
         requestId = 0;
@@ -107,6 +119,11 @@ public final class EndRecord extends EncodedRecord {
         costMicros = UNKNOWN;
         truncated = false;
         tokensEstimated = false;
+        capture = Capture.METADATA;
+        capturedRequestBytes = 0;
+        capturedResponseBytes = 0;
+        captureCut = false;
+        redactionTypes = 0;
         clearAttempts();
         return this;
     }
@@ -334,6 +351,79 @@ public final class EndRecord extends EncodedRecord {
         return tokensEstimated;
     }
 
+    /**
+     * What was captured of the content: the level, the bytes of the request body and of the answer that were
+     * written, and whether the per-request cap cut them.
+     */
+    public EndRecord capture(Capture capture, int requestBytes, long responseBytes, boolean cut) {
+        this.capture = Objects.requireNonNull(capture, "capture");
+        this.capturedRequestBytes = requestBytes;
+        this.capturedResponseBytes = responseBytes;
+        this.captureCut = cut;
+        return this;
+    }
+
+    /**
+     * Adds {@code count} redactions of type {@code label} (ASCII, at most 255 bytes; kept by reference, so a
+     * constant). Types past {@link #MAX_REDACTION_TYPES} are counted under the last one.
+     */
+    public EndRecord addRedactions(String label, int count) {
+        for (int i = 0; i < redactionTypes; i++) {
+            if (redactionLabels[i].equals(label)) {
+                redactionCounts[i] += count;
+                return this;
+            }
+        }
+        if (redactionTypes == MAX_REDACTION_TYPES) {
+            redactionCounts[MAX_REDACTION_TYPES - 1] += count;
+            return this;
+        }
+        redactionLabels[redactionTypes] = label;
+        redactionCounts[redactionTypes++] = count;
+        return this;
+    }
+
+    public Capture capture() {
+        return capture;
+    }
+
+    /** Bytes of the request body written to the journal (full capture), or its size (metadata). */
+    public int capturedRequestBytes() {
+        return capturedRequestBytes;
+    }
+
+    /** Bytes of the answer written to the journal as response parts. */
+    public long capturedResponseBytes() {
+        return capturedResponseBytes;
+    }
+
+    /** Whether the per-request capture cap cut the captured content. */
+    public boolean captureCut() {
+        return captureCut;
+    }
+
+    /** Redaction types listed. */
+    public int redactionTypes() {
+        return redactionTypes;
+    }
+
+    public String redactionLabel(int i) {
+        return redactionLabels[i];
+    }
+
+    public int redactionCount(int i) {
+        return redactionCounts[i];
+    }
+
+    /** Redactions of every type together. */
+    public long redactionTotal() {
+        long total = 0;
+        for (int i = 0; i < redactionTypes; i++) {
+            total += redactionCounts[i];
+        }
+        return total;
+    }
+
     @Override
     int encodedLength() {
         int length = HEADER_BYTES + FIXED_BYTES + provider.encodedLength() + deployment.encodedLength()
@@ -341,8 +431,15 @@ public final class EndRecord extends EncodedRecord {
         for (int i = 0, n = listedAttempts(); i < n; i++) {
             length += ATTEMPT_FIXED_BYTES + attemptDeployments[i].encodedLength();
         }
-        return length + configVersion.encodedLength();
+        length += configVersion.encodedLength() + CAPTURE_FIXED_BYTES;
+        for (int i = 0; i < redactionTypes; i++) {
+            length += 1 + redactionLabels[i].length() + 4;
+        }
+        return length;
     }
+
+    /** Capture id, flags, request bytes, response bytes, redaction type count. */
+    private static final int CAPTURE_FIXED_BYTES = 1 + 1 + 4 + 8 + 1;
 
     @Override
     int encode(MutableDirectBuffer dst, int index) {
@@ -379,6 +476,22 @@ public final class EndRecord extends EncodedRecord {
             pos += attemptDeployments[i].encode(dst, pos);
         }
         pos += configVersion.encode(dst, pos);
+        dst.putByte(pos++, capture.id());
+        dst.putByte(pos++, (byte) (captureCut ? FLAG_CAPTURE_CUT : 0));
+        dst.putInt(pos, capturedRequestBytes, ORDER);
+        pos += 4;
+        pos = putLong(dst, pos, capturedResponseBytes);
+        dst.putByte(pos++, (byte) redactionTypes);
+        for (int i = 0; i < redactionTypes; i++) {
+            String label = redactionLabels[i];
+            int n = Math.min(label.length(), 255);
+            dst.putByte(pos++, (byte) n);
+            for (int c = 0; c < n; c++) {
+                dst.putByte(pos++, (byte) label.charAt(c));
+            }
+            dst.putInt(pos, redactionCounts[i], ORDER);
+            pos += 4;
+        }
         return pos - index;
     }
 
@@ -418,10 +531,45 @@ public final class EndRecord extends EncodedRecord {
         if (version >= 2) {
             pos = decodeAttempts(src, pos);
         }
+        capture = Capture.METADATA;
+        capturedRequestBytes = 0;
+        capturedResponseBytes = 0;
+        captureCut = false;
+        redactionTypes = 0;
         if (version >= 3) {
-            configVersion.decode(src, pos);
+            pos += configVersion.decode(src, pos);
+        }
+        if (version >= 4) {
+            decodeCapture(src, pos);
         }
         return this;
+    }
+
+    private void decodeCapture(DirectBuffer src, int index) {
+        int pos = index;
+        Capture c = Capture.fromId(src.getByte(pos++));
+        if (c == null) {
+            throw new IllegalStateException("capture id: " + src.getByte(pos - 1) + " (expected: a known Capture id)");
+        }
+        capture = c;
+        captureCut = (src.getByte(pos++) & FLAG_CAPTURE_CUT) != 0;
+        capturedRequestBytes = src.getInt(pos, ORDER);
+        pos += 4;
+        capturedResponseBytes = src.getLong(pos, ORDER);
+        pos += 8;
+        int types = src.getByte(pos++) & 0xFF;
+        if (types > MAX_REDACTION_TYPES) {
+            throw new IllegalStateException("redaction types: " + types + " (expected: <= " + MAX_REDACTION_TYPES
+                + ")");
+        }
+        for (int i = 0; i < types; i++) {
+            int n = src.getByte(pos++) & 0xFF;
+            redactionLabels[i] = src.getStringWithoutLengthAscii(pos, n);
+            pos += n;
+            redactionCounts[i] = src.getInt(pos, ORDER);
+            pos += 4;
+        }
+        redactionTypes = types;
     }
 
     /** Decodes the attempts list at {@code index}; returns the index after it. */

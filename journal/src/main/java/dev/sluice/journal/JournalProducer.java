@@ -70,6 +70,15 @@ public final class JournalProducer {
         return appendEncoded(requireNonNull(record, "record"));
     }
 
+    /**
+     * Appends a captured part of an answer; its bytes are copied before this returns.
+     *
+     * @return the position to pass to {@link #isDurable}/{@link #whenDurable}, or {@link #FULL}
+     */
+    public long append(ResponsePartRecord record) {
+        return appendEncoded(requireNonNull(record, "record"));
+    }
+
     private long appendEncoded(EncodedRecord record) {
         checkOwner();
         if (direct != null) {
@@ -81,7 +90,8 @@ public final class JournalProducer {
         }
         int length = record.encodedLength();
         // The journal thread learns where the meta ends from the message type (every meta is longer than 0).
-        int index = buffer.tryClaim(length - record.bodyLength(), length);
+        int index = buffer.tryClaim(ChronicleWrites.messageType(length - record.bodyLength(), record.bodyDigestOnly()),
+            length);
         if (index < 0) {
             ring.countFull();
             return FULL;
@@ -108,7 +118,7 @@ public final class JournalProducer {
         try {
             int metaLength = length - record.bodyLength();
             byte[] bytes = scratch.byteArray();
-            direct.append(bytes, 0, metaLength, bytes, metaLength, length - metaLength);
+            direct.append(bytes, 0, metaLength, bytes, metaLength, length - metaLength, record.bodyDigestOnly());
         } catch (RuntimeException e) {
             // Fail closed: the caller refuses the request; the document was rolled back, nothing half-written.
             long failures = ++directFailures;

@@ -54,6 +54,9 @@ final class RecordDecoder {
                 case TYPE_ADMIN:
                     decoded = AdminRecord.decodeBody(record, HEADER_BYTES);
                     return type;
+                case RecordLayout.TYPE_RESPONSE_PART:
+                    decoded = new ResponsePartRecord().decodeMeta(record, HEADER_BYTES);
+                    return type;
                 case RecordLayout.TYPE_SEAL:
                     // Read by verify; other readers step over it.
                     decoded = null;
@@ -65,6 +68,10 @@ final class RecordDecoder {
             // Truncated or corrupt body: bounds checks of the buffer or a bad enum id.
             return UNDECODABLE;
         }
+    }
+
+    ResponsePartRecord responsePart() {
+        return (ResponsePartRecord) decoded;
     }
 
     RequestRecord request() {

@@ -40,6 +40,10 @@ public final class RequestRecord extends EncodedRecord {
     private final Utf8Field requestedModel = new Utf8Field();
     private boolean stream;
     private final Utf8Field clientAddress = new Utf8Field();
+    private byte[] body;
+    private int bodyOffset;
+    private int bodyLength;
+    private boolean bodyDigestOnly;
 
     /** Clears every field (ids and times to 0, strings absent, endpoint 0, stream false). */
     public RequestRecord reset() {
@@ -54,7 +58,34 @@ public final class RequestRecord extends EncodedRecord {
         requestedModel.clear();
         stream = false;
         clientAddress.clear();
+        body = null;
+        bodyOffset = 0;
+        bodyLength = 0;
+        bodyDigestOnly = false;
         return this;
+    }
+
+    /**
+     * The captured request body: {@code src[offset, offset + length)}, read (not copied) when the record is appended,
+     * so it must stay unchanged until then. {@code digestOnly}: the journal keeps its size and SHA-256 in the chain,
+     * not its bytes (capture {@code metadata}).
+     */
+    public RequestRecord body(byte[] src, int offset, int length, boolean digestOnly) {
+        this.body = src;
+        this.bodyOffset = offset;
+        this.bodyLength = length;
+        this.bodyDigestOnly = digestOnly;
+        return this;
+    }
+
+    @Override
+    int bodyLength() {
+        return bodyLength;
+    }
+
+    @Override
+    boolean bodyDigestOnly() {
+        return bodyDigestOnly;
     }
 
     public RequestRecord requestId(long requestId) {
@@ -185,7 +216,7 @@ public final class RequestRecord extends EncodedRecord {
     int encodedLength() {
         return HEADER_BYTES + FIXED_BYTES + keyId.encodedLength() + user.encodedLength() + team.encodedLength()
             + project.encodedLength() + useCase.encodedLength() + requestedModel.encodedLength()
-            + clientAddress.encodedLength();
+            + clientAddress.encodedLength() + bodyLength;
     }
 
     @Override
@@ -206,6 +237,10 @@ public final class RequestRecord extends EncodedRecord {
         pos += useCase.encode(dst, pos);
         pos += requestedModel.encode(dst, pos);
         pos += clientAddress.encode(dst, pos);
+        if (bodyLength > 0) {
+            dst.putBytes(pos, body, bodyOffset, bodyLength);
+            pos += bodyLength;
+        }
         return pos - index;
     }
 

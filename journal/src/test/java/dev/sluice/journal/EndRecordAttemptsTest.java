@@ -165,8 +165,10 @@ class EndRecordAttemptsTest {
         assertThat(buf.getLong(tail + 11, LE)).isEqualTo(42);
         assertThat(buf.getShort(tail + 19, LE)).isEqualTo((short) 4);
         assertThat(buf.getStringWithoutLengthUtf8(tail + 21, 4)).isEqualTo("a/é");
-        // then the version 3 tail: the configuration version (absent: its 2-byte length only)
-        assertThat(length).isEqualTo(tail + 25 + 2);
+        // then the version 3 tail: the configuration version (absent: its 2-byte length only), then the version 4
+        // capture: level, flags, request bytes (4), response bytes (8), no redaction types (1)
+        assertThat(length).isEqualTo(tail + 25 + 2 + 15);
+        assertThat(buf.getByte(tail + 27)).isEqualTo(Capture.METADATA.id());
 
         EndRecord decoded = new EndRecord().decodeBody(buf, 2, 2);
         assertThat(decoded.attempts()).containsExactly(
@@ -215,13 +217,35 @@ class EndRecordAttemptsTest {
     }
 
     @Test
+    void shouldCarryCaptureAndRedactionCountsAfterTheConfigurationVersion() {
+        EndRecord e = new EndRecord().requestId(9).status(200).configVersion("v1")
+            .capture(Capture.FULL, 1234, 56789L, true).addRedactions("email", 2).addRedactions("card", 1)
+            .addRedactions("email", 3);
+        UnsafeBuffer buf = new UnsafeBuffer(new byte[512]);
+        assertThat(e.encode(buf, 0)).isEqualTo(e.encodedLength());
+        EndRecord decoded = new EndRecord().decodeBody(buf, 2, 4);
+        assertThat(decoded.configVersion()).isEqualTo("v1");
+        assertThat(decoded.capture()).isEqualTo(Capture.FULL);
+        assertThat(decoded.capturedRequestBytes()).isEqualTo(1234);
+        assertThat(decoded.capturedResponseBytes()).isEqualTo(56789L);
+        assertThat(decoded.captureCut()).isTrue();
+        assertThat(decoded.redactionTypes()).isEqualTo(2);
+        assertThat(decoded.redactionLabel(0)).isEqualTo("email");
+        assertThat(decoded.redactionCount(0)).isEqualTo(5);
+        assertThat(decoded.redactionLabel(1)).isEqualTo("card");
+        assertThat(decoded.redactionTotal()).isEqualTo(6);
+        assertThat(new EndRecord().decodeBody(buf, 2, 3).capture()).as("before version 4: metadata")
+            .isEqualTo(Capture.METADATA);
+    }
+
+    @Test
     void shouldRejectAnUnknownAttemptOutcomeIdWhenDecoding() {
         UnsafeBuffer buf = new UnsafeBuffer(new byte[512]);
         EndRecord e = new EndRecord().addAttempt("x", AttemptOutcome.OK, 200, 1, false);
         int length = e.encode(buf, 0);
         // The attempt's outcome byte sits right after count (4) and listed (1), before status, duration, name;
-        // the (empty) configuration version ends the record.
-        buf.putByte(length - 2 - (1 + 1 + 4 + 8 + 2 + 1) + 0, (byte) 99);
+        // the (empty) configuration version and the capture (15 bytes without redactions) end the record.
+        buf.putByte(length - 15 - 2 - (1 + 1 + 4 + 8 + 2 + 1) + 0, (byte) 99);
         assertThatThrownBy(() -> new EndRecord().decodeBody(buf, 2, 2))
             .isInstanceOf(IllegalStateException.class).hasMessageContaining("attempt outcome id: 99");
     }

@@ -137,6 +137,7 @@ public final class Gateway implements AutoCloseable {
                     .ringCapacityBytes(bound.server().journalRingBytes()).version(Version.VERSION)
                     .mode(ServerSettings.JOURNAL_HANDOFF.equals(bound.server().journalMode()) ? JournalMode.HANDOFF
                             : JournalMode.DIRECT)
+                    .signingKeyFile(bound.journal().signingKeyFile(bound.dataDir()))
                     .build());
 
             boolean epoll = Epoll.isAvailable();

@@ -34,34 +34,44 @@ public final class ChronicleWrites {
         this.appender = queue.createAppender();
     }
 
+    private static final int DIGEST_ONLY = 1 << 30;
+
+    /** The ring message type of a record: its meta length, and whether only its body's digest is kept. */
+    public static int messageType(int metaLength, boolean bodyDigestOnly) {
+        return bodyDigestOnly ? metaLength | DIGEST_ONLY : metaLength;
+    }
+
     /**
-     * Appends {@code length} bytes of {@code src} at {@code index}: a record's meta of {@code metaLength} bytes,
-     * then its body.
+     * Appends {@code length} bytes of {@code src} at {@code index}: a record's meta, then its body, as
+     * {@link #messageType} described them.
      *
      * @throws RuntimeException when the write failed; nothing of the record is in the queue then
      */
-    public void append(DirectBuffer src, int index, int metaLength, int length) {
+    public void append(DirectBuffer src, int index, int messageType, int length) {
         if (scratch.length < length) {
             scratch = new byte[Math.max(length, scratch.length * 2)];
         }
         src.getBytes(index, scratch, 0, length);
-        append(scratch, 0, metaLength, scratch, metaLength, length - metaLength);
+        int metaLength = messageType & ~DIGEST_ONLY;
+        append(scratch, 0, metaLength, scratch, metaLength, length - metaLength, (messageType & DIGEST_ONLY) != 0);
     }
 
     /** Appends a record without a body, {@code src[offset, offset + length)}; nothing of it is written on a throw. */
     public void append(byte[] src, int offset, int length) {
-        append(src, offset, length, src, offset + length, 0);
+        append(src, offset, length, src, offset + length, 0, false);
     }
 
     /**
-     * Appends a record: its meta, then its body (possibly empty). Nothing of it is in the queue on a throw.
+     * Appends a record: its meta, then its body (possibly empty), or only the body's digest when
+     * {@code bodyDigestOnly}. Nothing of it is in the queue on a throw.
      */
-    public void append(byte[] meta, int metaOffset, int metaLength, byte[] body, int bodyOffset, int bodyLength) {
+    public void append(byte[] meta, int metaOffset, int metaLength, byte[] body, int bodyOffset, int bodyLength,
+                       boolean bodyDigestOnly) {
         int reason = chain.sealDueBefore(queue.cycle());
         if (reason != 0) {
             writeSeal(reason);
         }
-        writeChained(meta, metaOffset, metaLength, body, bodyOffset, bodyLength);
+        writeChained(meta, metaOffset, metaLength, body, bodyOffset, bodyLength, bodyDigestOnly);
         if (chain.countRecord()) {
             writeSeal(ChainSeal.REASON_INTERVAL);
         }
@@ -69,22 +79,25 @@ public final class ChronicleWrites {
 
     private void writeSeal(int reason) {
         int length = chain.encodeSeal(sealScratch, reason);
-        writeChained(sealScratch.byteArray(), 0, length, sealScratch.byteArray(), 0, 0);
+        writeChained(sealScratch.byteArray(), 0, length, sealScratch.byteArray(), 0, 0, false);
         chain.sealed();
     }
 
     private void writeChained(byte[] meta, int metaOffset, int metaLength, byte[] body, int bodyOffset,
-                              int bodyLength) {
-        chain.computeNext(meta, metaOffset, metaLength, bodyLength, chain.digestBody(body, bodyOffset, bodyLength));
+                              int bodyLength, boolean bodyDigestOnly) {
+        byte[] bodyDigest = chain.digestBody(body, bodyOffset, bodyLength);
+        chain.computeNext(meta, metaOffset, metaLength, bodyLength, bodyDigest);
         trailerView.putInt(0, metaLength, RecordLayout.ORDER);
         trailerView.putInt(4, bodyLength, RecordLayout.ORDER);
-        trailerView.putByte(8, ChainLayout.BODY_PRESENT);
+        trailerView.putByte(8, bodyDigestOnly ? ChainLayout.BODY_DROPPED : ChainLayout.BODY_PRESENT);
         trailerView.putBytes(9, chain.next);
         DocumentContext dc = appender.writingDocument();
         try {
             Bytes<?> bytes = dc.wire().bytes();
             bytes.write(meta, metaOffset, metaLength);
-            if (bodyLength > 0) {
+            if (bodyDigestOnly) {
+                bytes.write(bodyDigest);
+            } else if (bodyLength > 0) {
                 bytes.write(body, bodyOffset, bodyLength);
             }
             bytes.write(trailer);

@@ -88,7 +88,7 @@ public final class JournalAgent implements Agent {
             return ControlledMessageHandler.Action.ABORT;
         }
         try {
-            // The producer put the meta length in the message type (RecordLayout: every meta is longer than 0).
+            // The producer described the record's meta and body in the message type (ChronicleWrites.messageType).
             writes.append(buffer, index, msgTypeId, length);
         } catch (RuntimeException | Error e) {
             failedThisCycle = true;

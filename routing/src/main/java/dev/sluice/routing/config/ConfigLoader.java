@@ -122,7 +122,7 @@ public final class ConfigLoader extends ConfigSection {
     private GatewayConfig build(String text) throws ConfigException {
         JsonNode root = yaml.root();
         checkKeys(root, "", "server", "upstream", "data_dir", "mock_provider", "providers", "models", "keys",
-                "governance", "admin", "teams", "projects", "redis", "pricing");
+                "governance", "admin", "teams", "projects", "redis", "pricing", "journal");
 
         JsonNode s = root.path("server");
         checkKeys(s, "server", "host", "port", "admin_port", "io_threads", "max_body_bytes", "max_header_bytes",
@@ -191,8 +191,9 @@ public final class ConfigLoader extends ConfigSection {
         } catch (IllegalArgumentException ex) {
             throw error("keys", ex.getMessage());
         }
+        JournalPolicy journal = new JournalSection(file, yaml, env).journal(root);
         Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest, redis,
-                prices, unpriced);
+                prices, unpriced, journal);
         String version = versionOf(pricesText[0] == null ? text : text + '\0' + pricesText[0]);
         return new GatewayConfig(file, version, server, upstream, dataDir, mockEnabled, providers, routeTable, keys,
                 gov, keyList, List.of(), List.of());
@@ -379,7 +380,7 @@ public final class ConfigLoader extends ConfigSection {
                 continue;
             }
             checkKeys(t, path, "disabled", "models", "endpoints", "limits", "budget", "admin_token",
-                    "admin_token_hash");
+                    "admin_token_hash", "capture");
             BitSet allowed = new BitSet();
             boolean all = models(t.path("models"), path + ".models", routes, allowed);
             out.put(name, new Team(name, bool(t, path + ".disabled", false), all, allowed,
@@ -479,7 +480,7 @@ public final class ConfigLoader extends ConfigSection {
             String path = "keys[" + i + "]";
             JsonNode k = node.get(i);
             checkKeys(k, path, "id", "hash", "user", "team", "models", "endpoints", "expires", "disabled",
-                    "require_tags", "project", "use_case", "limits", "budget");
+                    "require_tags", "project", "use_case", "limits", "budget", "capture");
             String id = str(k, path + ".id", null);
             if (id == null || id.isEmpty()) {
                 throw error(path + ".id", "missing (expected: a name for the key, shown in the journal)");

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -186,6 +187,9 @@ public final class GatewayConfig {
         if (mockEnabled != running.mockEnabled) {
             out.add("mock_provider.enabled");
         }
+        if (!Objects.equals(gov.journal.signingKeyFile(), running.gov.journal.signingKeyFile())) {
+            out.add("journal.signing_key_file");
+        }
         return out;
     }
 
@@ -261,6 +265,11 @@ public final class GatewayConfig {
     }
 
     /** Returns the {@code redis:} settings, or {@code null} when counters are local to this process. */
+    /** The {@code journal:} settings: capture, redaction, signing key, retention. */
+    public JournalPolicy journal() {
+        return gov.journal;
+    }
+
     public RedisSettings redis() {
         return gov.redis;
     }

@@ -9,11 +9,11 @@ import java.util.Map;
 
 /**
  * The governance part of a snapshot as read from the configuration: settings, teams, projects, per-alias limits,
- * admin token, Redis, prices. Thread-safe (immutable).
+ * admin token, Redis, prices, the journal's capture policy. Thread-safe (immutable).
  */
 final class Governance {
     static final Governance NONE = new Governance(GovernanceSettings.DEFAULTS, false, Map.of(), Map.of(), Map.of(),
-            null, null, PriceTable.EMPTY, List.of());
+            null, null, PriceTable.EMPTY, List.of(), JournalPolicy.DEFAULTS);
 
     final GovernanceSettings settings;
     /** Whether {@code teams:} is present: then a key's team must name one of them. */
@@ -25,10 +25,11 @@ final class Governance {
     final RedisSettings redis;
     final PriceTable pricing;
     final List<String> unpriced;
+    final JournalPolicy journal;
 
     Governance(GovernanceSettings settings, boolean teamsDeclared, Map<String, Team> teams,
                Map<String, Project> projects, Map<String, Limits> modelLimits, byte[] adminTokenDigest,
-               RedisSettings redis, PriceTable pricing, List<String> unpriced) {
+               RedisSettings redis, PriceTable pricing, List<String> unpriced, JournalPolicy journal) {
         this.settings = requireNonNull(settings, "settings");
         this.teamsDeclared = teamsDeclared;
         this.teams = Map.copyOf(teams);
@@ -38,5 +39,6 @@ final class Governance {
         this.redis = redis;
         this.pricing = requireNonNull(pricing, "pricing");
         this.unpriced = List.copyOf(unpriced);
+        this.journal = requireNonNull(journal, "journal");
     }
 }

@@ -117,7 +117,8 @@ final class RouteSection extends ConfigSection {
             String path = "models." + alias;
             JsonNode r = e.getValue();
             checkKeys(r, path, "provider", "model", "price", "deployments", "strategy", "attempts", "backoff_ms",
-                    "max_backoff_ms", "max_retry_after_ms", "resend_after_dispatch", "circuit", "timeouts", "limits");
+                    "max_backoff_ms", "max_retry_after_ms", "resend_after_dispatch", "circuit", "timeouts", "limits",
+                    "capture");
             Limits limits = limits(r.path("limits"), path + ".limits");
             if (!limits.isNone()) {
                 modelLimits.put(alias, limits);
