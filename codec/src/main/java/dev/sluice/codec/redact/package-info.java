@@ -1,0 +1,13 @@
+/**
+ * Redaction of personal data and secrets in what the gateway writes to its audit journal: request bodies
+ * ({@link JsonRedaction}) and relayed answers, streamed or whole ({@link StreamRedaction}). The client's bytes are
+ * never changed; these classes produce the copy that is stored, in which each match is replaced by
+ * {@code [REDACTED:<label>]} and counted per label in {@link RedactionCounts}. What is detected is chosen once, in a
+ * {@link Redactor}: the built-in detectors (email, phone, card, iban, ssn, ip, secret) and named custom patterns.
+ * <p>
+ * Only JSON string values are rewritten, never keys or structure, so the stored copy stays valid JSON or SSE.
+ * <p>
+ * Threading: a {@link Redactor} is immutable and thread-safe; each redaction object it makes, and each
+ * {@link RedactionCounts}, is confined to one thread.
+ */
+package dev.sluice.codec.redact;

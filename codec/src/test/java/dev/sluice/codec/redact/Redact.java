@@ -1,0 +1,42 @@
+package dev.sluice.codec.redact;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+
+/** Test helpers: run a redaction over strings. */
+final class Redact {
+    private Redact() {
+    }
+
+    /** Redacts a whole body; counts go to {@code counts}. */
+    static String body(Redactor r, String body, RedactionCounts counts) {
+        JsonRedaction j = r.newJsonRedaction();
+        byte[] b = body.getBytes(UTF_8);
+        int n = j.redact(b, 0, b.length, counts);
+        return new String(j.out(), 0, n, UTF_8);
+    }
+
+    static String body(String body, RedactionCounts counts) {
+        return body(Redactor.builtIn(), body, counts);
+    }
+
+    /** Feeds each piece to a stream redaction, draining after each, then finishes. */
+    static String stream(StreamRedaction s, List<byte[]> pieces, RedactionCounts counts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : pieces) {
+            s.accept(p, 0, p.length);
+            int n = s.drain(counts);
+            out.write(s.out(), 0, n);
+        }
+        int n = s.finish(counts);
+        out.write(s.out(), 0, n);
+        return out.toString(UTF_8);
+    }
+
+    static String stream(List<String> pieces, RedactionCounts counts) {
+        return stream(Redactor.builtIn().newStreamRedaction(),
+            pieces.stream().map(p -> p.getBytes(UTF_8)).toList(), counts);
+    }
+}
