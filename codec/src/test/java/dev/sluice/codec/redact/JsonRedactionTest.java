@@ -79,6 +79,18 @@ class JsonRedactionTest {
     }
 
     @Test
+    void shouldRedactValuesInALargeBody() throws Exception {
+        String filler = "lorem ipsum dolor sit amet ".repeat(20_000);
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + filler + "x@example.com "
+            + filler + "4111 1111 1111 1111\"}]}";
+        RedactionCounts counts = new RedactionCounts();
+        String out = Redact.body(body, counts);
+        assertThat(JSON.readTree(out).at("/messages/0/content").asText())
+            .isEqualTo(filler + "[REDACTED:email] " + filler + "[REDACTED:card]");
+        assertThat(counts.total()).isEqualTo(2);
+    }
+
+    @Test
     void shouldRedactTextThatIsNotJson() {
         RedactionCounts counts = new RedactionCounts();
         assertThat(Redact.body("plain \"text\" from john@example.com {", counts))

@@ -1,6 +1,7 @@
 package dev.sluice.codec.redact;
 
 import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.Random;
 
 /** Random values of every built-in type, valid by each type's rules, for the planted corpus test. */
@@ -161,7 +162,7 @@ final class Planted {
             return String.join(":", g);
         }
         int keep = between(1, 3);
-        return g[0] + ":" + g[1] + "::" + String.join(":", java.util.Arrays.copyOfRange(g, 8 - keep, 8));
+        return g[0] + ":" + g[1] + "::" + String.join(":", Arrays.copyOfRange(g, 8 - keep, 8));
     }
 
     private String secret() {

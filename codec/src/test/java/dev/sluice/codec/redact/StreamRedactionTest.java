@@ -152,6 +152,29 @@ class StreamRedactionTest {
     }
 
     @Test
+    void shouldRedactPemBlockLongerThanTheHoldBack() {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 1600; i++) {
+            body.append("MIIEowIBAAKCAQEA0Z3VS5JJcds3xfnygWyF8PbnGy0AHB7MbcdEfghABCDEFGH").append(i % 10).append('\n');
+        }
+        String pem = "-----BEGIN PRIVATE KEY-----\n" + body + "-----END PRIVATE KEY-----";
+        List<String> in = new ArrayList<>();
+        in.add(Sse.openAiContent("key "));
+        for (int i = 0; i < pem.length(); i += 500) {
+            in.add(Sse.openAiContent(pem.substring(i, Math.min(pem.length(), i + 500))));
+        }
+        in.add(Sse.openAiContent(" and mail a@example.com"));
+        RedactionCounts counts = new RedactionCounts();
+        String out = Redact.stream(in, counts);
+
+        // Over 100 KiB: the first 64 KiB are redacted when the cap is reached, the rest up to the END line after.
+        assertThat(out).doesNotContain("MIIE", "END PRIVATE", "a@example.com");
+        assertThat(Sse.joined(out, "content")).startsWith("key [REDACTED:secret]").endsWith(" and mail [REDACTED:email]");
+        assertThat(counts.count("secret")).isEqualTo(1);
+        assertThat(counts.count("email")).isEqualTo(1);
+    }
+
+    @Test
     void shouldReleaseBytesThatCannotStartAMatch() {
         StreamRedaction s = Redactor.builtIn().newStreamRedaction();
         RedactionCounts counts = new RedactionCounts();

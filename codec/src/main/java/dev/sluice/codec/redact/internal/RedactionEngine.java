@@ -28,6 +28,11 @@ public final class RedactionEngine {
     private static final int CONTENT = 1;
     private static final int VALUE = 2;
 
+    /**
+     * Text decided in passing once a view grows past this, so that a large value (a whole body's base64 image)
+     * does not keep its text and source map (nine bytes per byte) whole. Above the longest hold-back.
+     */
+    private static final int SETTLE_BYTES = 2 * TextView.MAX_PEM_HOLD_BYTES;
     private static final int MAX_DEPTH = 256;
     private static final int MAX_KEY_BYTES = 32;
     private static final byte[][] CONTENT_KEYS = {
@@ -418,10 +423,12 @@ public final class RedactionEngine {
                 key[keyLen] = (byte) b;
             }
             keyLen++;
-        } else if (kind == CONTENT) {
-            content.add(b, from, to);
         } else {
-            value.add(b, from, to);
+            TextView view = kind == CONTENT ? content : value;
+            view.add(b, from, to);
+            if (view.length() > SETTLE_BYTES) {
+                view.settle(false, finder, edits, pending, labels);
+            }
         }
     }
 

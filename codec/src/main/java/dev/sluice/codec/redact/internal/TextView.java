@@ -37,6 +37,10 @@ final class TextView {
         pemTail = false;
     }
 
+    int length() {
+        return len;
+    }
+
     void add(int b, int from, int to) {
         if (len == text.length) {
             text = Arrays.copyOf(text, len * 2);
