@@ -15,7 +15,6 @@ class StreamRedactionAllocationTest {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
         threads.setThreadAllocatedMemoryEnabled(true);
-        long tid = Thread.currentThread().getId();
 
         byte[][] events = {
             Sse.openAiContent("The quick brown fox jumps over the lazy dog, ").getBytes(UTF_8),
@@ -36,10 +35,10 @@ class StreamRedactionAllocationTest {
         long least = Long.MAX_VALUE;
         for (int round = 0; round < 3; round++) {
             counts.clear();
-            threads.getThreadAllocatedBytes(tid);
-            long before = threads.getThreadAllocatedBytes(tid);
+            threads.getCurrentThreadAllocatedBytes();
+            long before = threads.getCurrentThreadAllocatedBytes();
             sink += run(s, counts, events, 10_000);
-            long after = threads.getThreadAllocatedBytes(tid);
+            long after = threads.getCurrentThreadAllocatedBytes();
             least = Math.min(least, after - before);
             assertThat(counts.count("email")).isEqualTo(2_000);
             assertThat(counts.count("card")).isEqualTo(2_000);
