@@ -2,14 +2,16 @@ package dev.sluice.journal;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +32,7 @@ import dev.sluice.journal.internal.RollCycleNames;
 import dev.sluice.journal.internal.Utf8Field;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -121,10 +124,10 @@ public final class Journal implements AutoCloseable {
             RollCycle rollCycle = RollCycleNames.resolve(settings.rollCycle());
             JournalSigner signer = settings.signingKeyFile() == null ? null
                 : JournalSigner.loadOrCreate(settings.signingKeyFile());
-            Set<Long> open = findRequestsWithoutEnd(dir);
+            Map<Long, Interrupted> open = findRequestsWithoutEnd(dir);
             control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle);
             Chain controlChain = Chain.recover(control, signer, settings.clock());
-            appendRecoveryAndBoot(control, controlChain, open, settings.clock(), settings.version());
+            appendRecoveryAndBoot(control, controlChain, open, settings);
             if (settings.mode() == JournalMode.HANDOFF) {
                 handoff = Partitions.openForWriting(dir, Partitions.HANDOFF, rollCycle);
             }
@@ -161,19 +164,21 @@ public final class Journal implements AutoCloseable {
      * Appends an INTERRUPTED end for each request in {@code open}, then a boot record, to the control partition.
      * Runs before any producer exists, on the opening thread.
      */
-    private static void appendRecoveryAndBoot(SingleChronicleQueue control, Chain chain, Set<Long> open, Clock clock,
-                                              String version) {
+    private static void appendRecoveryAndBoot(SingleChronicleQueue control, Chain chain, Map<Long, Interrupted> open,
+                                              JournalSettings settings) {
         UnsafeBuffer scratch = new UnsafeBuffer(new byte[4096]);
         ChronicleWrites writes = new ChronicleWrites(control, chain);
         try {
-            long nowMicros = nowMicros(clock);
+            long nowMicros = nowMicros(settings.clock());
             EndRecord end = new EndRecord();
-            for (long requestId : open) {
-                end.reset().requestId(requestId).wallTimeMicros(nowMicros).status(0).outcome(Outcome.INTERRUPTED);
+            for (Interrupted i : open.values()) {
+                end.reset().requestId(i.request.requestId()).wallTimeMicros(nowMicros).status(0)
+                    .outcome(Outcome.INTERRUPTED);
+                i.estimate(end, settings.recoveryPricer());
                 int length = end.encode(scratch, 0);
                 writes.append(scratch.byteArray(), 0, length);
             }
-            BootRecord boot = new BootRecord(nowMicros, ProcessHandle.current().pid(), version);
+            BootRecord boot = new BootRecord(nowMicros, ProcessHandle.current().pid(), settings.version());
             int length = boot.encode(scratch, 0, new Utf8Field());
             writes.append(scratch.byteArray(), 0, length);
         } finally {
@@ -186,8 +191,8 @@ public final class Journal implements AutoCloseable {
      * are never more than one gateway start apart, and the end (recovery's, at the latest) is in the same cycle
      * or a later one, so reading every partition from the same cycle on finds both or neither.
      */
-    private static Set<Long> findRequestsWithoutEnd(Path dir) {
-        Set<Long> open = new LinkedHashSet<>();
+    private static Map<Long, Interrupted> findRequestsWithoutEnd(Path dir) {
+        Map<Long, Interrupted> open = new LinkedHashMap<>();
         if (!Partitions.isJournal(dir)) {
             return open;
         }
@@ -202,13 +207,53 @@ public final class Journal implements AutoCloseable {
             while (tailer.next()) {
                 int type = decoder.load(tailer.record());
                 if (type == RecordLayout.TYPE_REQUEST) {
-                    open.add(decoder.request().requestId());
+                    open.put(decoder.request().requestId(), new Interrupted(decoder.request(), tailer.bodyLength()));
+                } else if (type == RecordLayout.TYPE_RESPONSE_PART) {
+                    Interrupted i = open.get(decoder.responsePart().requestId());
+                    if (i != null) {
+                        i.addPart(tailer.body());
+                    }
                 } else if (type == RecordLayout.TYPE_END) {
                     open.remove(decoder.end().requestId());
                 }
             }
         }
         return open;
+    }
+
+    /** A request without an end, and what its captured parts show of the answer it was streaming. */
+    private static final class Interrupted {
+        final RequestRecord request;
+        final int bodyBytes;
+        final ByteArrayOutputStream answer = new ByteArrayOutputStream();
+
+        Interrupted(RequestRecord request, int bodyBytes) {
+            this.request = request;
+            this.bodyBytes = bodyBytes;
+        }
+
+        void addPart(DirectBuffer body) {
+            byte[] bytes = new byte[body.capacity()];
+            body.getBytes(0, bytes);
+            answer.writeBytes(bytes);
+        }
+
+        /** Tokens (about four characters each) the captured parts show, flagged estimated, and their cost. */
+        void estimate(EndRecord end, RecoveryPricer pricer) {
+            if (answer.size() == 0) {
+                return;
+            }
+            CapturedAnswer a = CapturedAnswer.assemble(answer.toByteArray(),
+                RequestRecord.endpointName(request.endpoint()), request.stream());
+            long chars = a.text().length() + (a.thinking() == null ? 0 : a.thinking().length());
+            for (CapturedAnswer.ToolCall call : a.toolCalls()) {
+                chars += call.name().length() + call.arguments().length();
+            }
+            long tokensOut = (chars + 3) / 4;
+            long tokensIn = bodyBytes > 0 ? (bodyBytes + 3) / 4 : 0;
+            end.tokensIn(tokensIn).tokensOut(tokensOut).tokensEstimated(true)
+                .costMicros(pricer.costMicros(request.requestedModel(), tokensIn, tokensOut));
+        }
     }
 
     static long nowMicros(Clock clock) {

@@ -30,6 +30,7 @@ public final class JournalSettings {
     private final String version;
     private final JournalMode mode;
     private final Path signingKeyFile;
+    private final RecoveryPricer recoveryPricer;
 
     private JournalSettings(Builder b) {
         this.dir = b.dir;
@@ -39,6 +40,7 @@ public final class JournalSettings {
         this.clock = b.clock;
         this.version = b.version;
         this.signingKeyFile = b.signingKeyFile;
+        this.recoveryPricer = b.recoveryPricer;
     }
 
     /** A builder for a journal in {@code dir} (the queue directory itself). */
@@ -81,6 +83,11 @@ public final class JournalSettings {
         return signingKeyFile;
     }
 
+    /** Prices the requests recovery finds interrupted, from the tokens their captured parts show. */
+    public RecoveryPricer recoveryPricer() {
+        return recoveryPricer;
+    }
+
     /**
      * Builder of {@link JournalSettings}.
      * <p>
@@ -94,6 +101,7 @@ public final class JournalSettings {
         private String version = DEFAULT_VERSION;
         private JournalMode mode = JournalMode.HANDOFF;
         private Path signingKeyFile;
+        private RecoveryPricer recoveryPricer = RecoveryPricer.NONE;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -134,6 +142,11 @@ public final class JournalSettings {
         /** The key file that signs chain heads; keep it outside the journal directory. Null: no seals. */
         public Builder signingKeyFile(Path signingKeyFile) {
             this.signingKeyFile = signingKeyFile;
+            return this;
+        }
+
+        public Builder recoveryPricer(RecoveryPricer recoveryPricer) {
+            this.recoveryPricer = Objects.requireNonNull(recoveryPricer, "recoveryPricer");
             return this;
         }
 

@@ -1,9 +1,12 @@
 package dev.sluice.journal;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 import dev.sluice.journal.internal.ChainLayout;
 import dev.sluice.journal.internal.ChainSeal;
@@ -28,7 +31,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Confined to the calling thread.
  */
 public final class JournalVerifier {
-    private final JournalSigner key;
+    private final Function<Path, JournalSigner> keys;
+    private JournalSigner key;
     private final MessageDigest sha = ChainLayout.sha256();
     private final byte[] expected = new byte[ChainLayout.HASH_BYTES];
     private final byte[] stored = new byte[ChainLayout.HASH_BYTES];
@@ -36,13 +40,26 @@ public final class JournalVerifier {
 
     /** @param key the public key that checks the seals, or null: seals are counted, not checked */
     public JournalVerifier(JournalSigner key) {
-        this.key = key;
+        this.keys = dir -> key;
+    }
+
+    /**
+     * A verifier with a key per journal (each gateway of a cluster signs its own journal).
+     *
+     * @param keys the public key of a journal directory, or null when it has none: its seals are counted, not checked
+     */
+    public JournalVerifier(Function<Path, JournalSigner> keys) {
+        this.keys = requireNonNull(keys, "keys");
     }
 
     /** Verifies every partition of every journal in {@code journalDirs}; stops at the first break. */
     public VerifyReport verify(List<Path> journalDirs) {
         VerifyReport report = new VerifyReport();
         for (Path journalDir : journalDirs) {
+            key = keys.apply(journalDir);
+            if (key == null) {
+                report.unkeyedJournals++;
+            }
             for (Path queueDir : Partitions.find(journalDir)) {
                 report.partitions++;
                 String name = journalDir.relativize(queueDir).toString();
@@ -213,6 +230,7 @@ public final class JournalVerifier {
         long unsignedTail;
         long dropped;
         int partitions;
+        int unkeyedJournals;
         private String brokenPartition;
         private String brokenAt;
         private long brokenRequestId;
@@ -223,6 +241,11 @@ public final class JournalVerifier {
             this.brokenAt = at;
             this.brokenRequestId = requestId;
             this.problem = problem;
+        }
+
+        /** Journals verified without a key: their seals were counted, not checked. */
+        public int unkeyedJournals() {
+            return unkeyedJournals;
         }
 
         /** Whether a chain or a seal is broken. */

@@ -59,12 +59,20 @@ public final class SpendReport {
      * @throws ArithmeticException when a sum overflows a long
      */
     public static SpendReport read(Path journalDir, SpendDimension by, long sinceMs, ZoneId zone) {
-        requireNonNull(journalDir, "journalDir");
+        return read(List.of(requireNonNull(journalDir, "journalDir")), by, sinceMs, zone);
+    }
+
+    /**
+     * As {@link #read(Path, SpendDimension, long, ZoneId)}, over several gateways' journals read as one (a
+     * cluster's spend).
+     */
+    public static SpendReport read(List<Path> journalDirs, SpendDimension by, long sinceMs, ZoneId zone) {
+        requireNonNull(journalDirs, "journalDirs");
         requireNonNull(by, "by");
         requireNonNull(zone, "zone");
         Grouper grouper = new Grouper(by, zone);
         long unfinished;
-        try (SpendScanner scanner = SpendScanner.open(journalDir)) {
+        try (SpendScanner scanner = SpendScanner.open(journalDirs)) {
             scanner.scan(SpendLedger.toMicros(sinceMs), grouper::add);
             unfinished = scanner.unfinished();
         }

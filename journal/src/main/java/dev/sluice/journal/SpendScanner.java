@@ -9,6 +9,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.journal.internal.MergedTailer;
@@ -78,6 +79,12 @@ final class SpendScanner implements AutoCloseable {
     static SpendScanner open(Path dir) {
         requireNonNull(dir, "dir");
         return new SpendScanner(MergedTailer.open(dir));
+    }
+
+    /** Opens several gateways' journals read-only, as one. */
+    static SpendScanner open(List<Path> dirs) {
+        requireNonNull(dirs, "dirs");
+        return new SpendScanner(MergedTailer.open(dirs));
     }
 
     /**

@@ -49,6 +49,32 @@ class AnthropicMessagesSystemTest extends MockSystemTestSupport {
     }
 
     @Test
+    void shouldEchoTheUserTextInEventsOfTheAskedSize() throws IOException {
+        final String text = "write to ann@example.org today";
+        final String body = "{\"model\":\"claude-x\",\"max_tokens\":100,\"stream\":true,\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"" + text + " [[mock echo=4]]\"}]}";
+        final RawHttp.Response r = post("/v1/messages", body, "x-api-key", "sk-ant-test");
+
+        assertThat(r.status).isEqualTo(200);
+        final StringBuilder joined = new StringBuilder();
+        final List<String> deltas = new ArrayList<>();
+        for (final RawHttp.Chunk c : r.chunks) {
+            final JsonNode d = data(c);
+            if (d != null && "text_delta".equals(d.at("/delta/type").asText())) {
+                deltas.add(d.at("/delta/text").asText());
+                joined.append(d.at("/delta/text").asText());
+            }
+        }
+        assertThat(joined.toString()).isEqualTo(text);
+        assertThat(deltas).hasSize(8).allSatisfy(t -> assertThat(t.length()).isLessThanOrEqualTo(4));
+
+        final String json = "{\"model\":\"claude-x\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"" + text + " [[mock echo=4]]\"}]}";
+        assertThat(json(post("/v1/messages", json, "x-api-key", "sk-ant-test").body()).at("/content/0/text").asText())
+            .isEqualTo(text);
+    }
+
+    @Test
     void shouldAnswerJsonWithMaxTokensStopReasonForXApiKey() throws IOException {
         final String body = "{\"model\":\"mock-claude\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":"
             + "[{\"type\":\"text\",\"text\":\"[[mock tokens=10]]\"}]}]}";

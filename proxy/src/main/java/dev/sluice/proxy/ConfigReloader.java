@@ -2,6 +2,8 @@ package dev.sluice.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.journal.AdminOutcome;
+import dev.sluice.journal.AdminRecord;
 import dev.sluice.proxy.internal.ConfigAgent;
 import dev.sluice.proxy.internal.ConfigReloads;
 import dev.sluice.routing.config.ConfigException;
@@ -12,7 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Files;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -43,6 +47,8 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
     private final Map<String, String> env;
     private volatile String lastError;
     private volatile WatchService watcher;
+    /** The text the running configuration was read from, to name the sections the next reload changes. */
+    private String runningText;
 
     private ConfigReloader(Gateway gateway, Path file, Map<String, String> env) {
         this.gateway = requireNonNull(gateway, "gateway");
@@ -60,6 +66,7 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
     public static ConfigReloader start(Gateway gateway, Path file, Map<String, String> env, boolean watch)
             throws IOException {
         ConfigReloader r = new ConfigReloader(gateway, file, env);
+        r.runningText = r.readText();
         if (watch) {
             r.watch();
         }
@@ -107,23 +114,49 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
     private Outcome reloadNow() {
         GatewayConfig running = gateway.config();
         GatewayConfig next;
+        String text = readText();
         try {
             next = ConfigLoader.load(file, env);
         } catch (ConfigException e) {
             lastError = e.getMessage();
             LOG.warn("configuration not reloaded, the running one stays ({}): {}", running.version(), e.getMessage());
+            journal(AdminOutcome.INVALID, "refused, " + running.version() + " stays: " + e.getMessage());
             return new Outcome(false, running.version(), e.getMessage());
         }
         lastError = null;
         if (next.version().equals(running.version())) {
             return new Outcome(false, running.version(), "unchanged");
         }
+        List<String> changed = ConfigSections.changed(runningText, text);
+        runningText = text;
         List<String> kept = gateway.apply(next);
         String message = kept.isEmpty() ? null : "changes to " + String.join(", ", kept)
                 + " need a restart; the running values stay";
+        journal(AdminOutcome.OK, running.version() + " -> " + next.version() + (changed == null ? ""
+                : ", changed: " + (changed.isEmpty() ? "nothing but formatting" : String.join(", ", changed)))
+                + (message == null ? "" : "; " + message));
         LOG.info("configuration {} applied (was {}){}", next.version(), running.version(),
                 message == null ? "" : "; " + message);
         return new Outcome(true, next.version(), message);
+    }
+
+    /** The file's text, or null when it cannot be read (the loader then says why). */
+    private String readText() {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** An ADMIN record of the reload: what changed, or why it was refused (the journal's audit trail). */
+    private void journal(AdminOutcome outcome, String detail) {
+        try {
+            gateway.journal().appendAdmin(new AdminRecord(gateway.clock().wallMicros(), "config-file",
+                    "config.reload", file.getFileName().toString(), outcome, detail));
+        } catch (RuntimeException e) {
+            LOG.warn("could not journal the configuration reload: {}", e.getMessage());
+        }
     }
 
     private void watch() throws IOException {

@@ -15,10 +15,12 @@ import dev.sluice.journal.ConfigRecord;
 import dev.sluice.journal.Journal;
 import dev.sluice.journal.JournalMode;
 import dev.sluice.journal.JournalSettings;
+import dev.sluice.journal.RecoveryPricer;
 import dev.sluice.mock.MockProvider;
 import dev.sluice.proxy.internal.AdminAudit;
 import dev.sluice.proxy.internal.AdminHandler;
 import dev.sluice.proxy.internal.AdminKeys;
+import dev.sluice.proxy.internal.AdminRequests;
 import dev.sluice.proxy.internal.ClientHandler;
 import dev.sluice.proxy.internal.ConfigReloads;
 import dev.sluice.proxy.internal.FileKeyStore;
@@ -27,7 +29,9 @@ import dev.sluice.proxy.internal.GatewayMetrics;
 import dev.sluice.proxy.internal.LoopResources;
 import dev.sluice.proxy.internal.UpstreamPool;
 import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.config.Price;
 import dev.sluice.routing.config.ProviderConfig;
+import dev.sluice.routing.config.Route;
 import dev.sluice.routing.config.ServerSettings;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -96,12 +100,14 @@ public final class Gateway implements AutoCloseable {
     private final Channel clientServer;
     private final Channel adminServer;
     private final AdminKeys adminKeys;
+    private final AdminRequests adminRequests;
 
     private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
                     Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer,
-                    AdminKeys adminKeys) {
+                    AdminKeys adminKeys, AdminRequests adminRequests) {
         this.context = context;
         this.adminKeys = adminKeys;
+        this.adminRequests = adminRequests;
         this.journal = journal;
         this.mock = mock;
         this.group = group;
@@ -138,6 +144,7 @@ public final class Gateway implements AutoCloseable {
                     .mode(ServerSettings.JOURNAL_HANDOFF.equals(bound.server().journalMode()) ? JournalMode.HANDOFF
                             : JournalMode.DIRECT)
                     .signingKeyFile(bound.journal().signingKeyFile(bound.dataDir()))
+                    .recoveryPricer(recoveryPricer(bound))
                     .build());
 
             boolean epoll = Epoll.isAvailable();
@@ -182,6 +189,7 @@ public final class Gateway implements AutoCloseable {
             AdminKeys adminKeys = new AdminKeys(keyStore, context, AdminAudit.journaled(journal, clock),
                     clock::wallMs);
             keyStore.watch(adminKeys::refresh);
+            AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
             ServerSettings s = bound.server();
             Channel client = new ServerBootstrap().group(group).channel(serverType)
                     .option(ChannelOption.SO_BACKLOG, 4096)
@@ -208,14 +216,14 @@ public final class Gateway implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(decoderConfig(s)));
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
-                            ch.pipeline().addLast(new AdminHandler(context, adminKeys));
+                            ch.pipeline().addLast(new AdminHandler(context, adminKeys, adminRequests));
                         }
                     })
                     // The admin API is loopback-only whatever the client API's host is.
                     .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()))
                     .syncUninterruptibly().channel();
             journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
-            return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys);
+            return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock, agent);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
@@ -296,6 +304,18 @@ public final class Gateway implements AutoCloseable {
         adminKeys.audit(audit);
     }
 
+    /**
+     * Prices what a crash interrupted at the price of the requested alias's first deployment: the one a request
+     * starts on, so a stream cut by the crash is counted at what it was being billed.
+     */
+    private static RecoveryPricer recoveryPricer(GatewayConfig config) {
+        return (model, tokensIn, tokensOut) -> {
+            Route route = model == null ? null : config.routes().lookup(model);
+            Price price = route == null ? null : route.primary().price();
+            return price == null ? -1 : price.costMicros(tokensIn, tokensOut, 0, 0);
+        };
+    }
+
     /** The one owner of the running configuration: every change to it runs there. */
     ConfigAgent configAgent() {
         return context.agent();
@@ -333,6 +353,11 @@ public final class Gateway implements AutoCloseable {
         return journal.dir();
     }
 
+    /** The clock the gateway reads time from. */
+    public Clock clock() {
+        return context.clock();
+    }
+
     public Journal journal() {
         return journal;
     }
@@ -343,6 +368,7 @@ public final class Gateway implements AutoCloseable {
         clientServer.close().syncUninterruptibly();
         adminServer.close().syncUninterruptibly();
         adminKeys.close();
+        adminRequests.close();
         for (LoopResources r : loops.values()) {
             r.loop().submit(r::closeIdle).syncUninterruptibly();
         }

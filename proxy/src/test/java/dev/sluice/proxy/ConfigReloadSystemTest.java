@@ -3,6 +3,7 @@ package dev.sluice.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.journal.AdminRecord;
 import dev.sluice.journal.ConfigRecord;
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
@@ -112,11 +113,19 @@ class ConfigReloadSystemTest {
         assertThat(admin("POST", "/admin/reload").body()).contains("\"status\":\"unchanged\"");
 
         List<String> versions = new ArrayList<>();
+        List<AdminRecord> reloads = new ArrayList<>();
         try (JournalReader r = JournalReader.open(gateway.journalDir())) {
             while (r.poll(new RecordVisitor() {
                 @Override
                 public void onConfig(ConfigRecord c) {
                     versions.add(c.version());
+                }
+
+                @Override
+                public void onAdmin(AdminRecord a) {
+                    if (a.action().equals("config.reload") && a.actor().equals("config-file")) {
+                        reloads.add(a);
+                    }
                 }
             }, 1000) > 0) {
                 // read on
@@ -126,5 +135,15 @@ class ConfigReloadSystemTest {
                     .satisfies(e -> assertThat(e.end().servedModel()).isEqualTo("mock-gpt"));
         }
         assertThat(versions).containsExactly(v1, v2, v1);
+        // The journal says what each reload changed, or why it was refused (journal tail --admin shows these).
+        // (The file watch and the admin API may both reload one edit: an invalid file may be refused twice.)
+        List<String> seen = reloads.stream().map(a -> a.outcome().wireName() + " " + a.detail()).toList();
+        assertThat(seen).filteredOn(d -> d.startsWith("ok ")).satisfiesExactly(
+                d -> assertThat(d).startsWith("ok " + v1 + " -> " + v2 + ", changed: models;"),
+                d -> assertThat(d).startsWith("ok " + v2 + " -> " + v1 + ", changed: models;"));
+        assertThat(seen).anySatisfy(d -> assertThat(d).startsWith("invalid refused, " + v2 + " stays: ")
+                .contains("YAML syntax"));
+        assertThat(seen).anySatisfy(d -> assertThat(d).startsWith("invalid refused, " + v2 + " stays: ")
+                .contains("models.demo-claude.provider: 'nowhere' names no provider"));
     }
 }

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * RELIABILITY.md D1: {@code kill -9} of a gateway process while 50 streams run. After the restart every request
  * whose client received a status line has its REQUEST record, the journal reads cleanly, and the requests the
- * crash cut off are recorded as interrupted.
+ * crash cut off are recorded as interrupted, with the tokens their captured parts show (flagged estimated) and
+ * their cost, so spend and rebuilt budgets count what was already streamed.
  */
 @Timeout(120)
 class CrashRecoverySystemTest {
@@ -88,10 +89,20 @@ class CrashRecoverySystemTest {
         }
         Set<Long> journaled = new HashSet<>();
         int interrupted = 0;
+        int withTokens = 0;
         for (JournalEntry e : entries) {
             journaled.add(e.requestId());
             if ("interrupted".equals(e.outcome())) {
                 interrupted++;
+                boolean acknowledgedStream = acked.contains(RequestIds.format(e.requestId()));
+                if (acknowledgedStream) {
+                    // Its client got the status line with the first event: the captured parts show it.
+                    assertThat(e.end().tokensOut()).as("tokens of %s", RequestIds.format(e.requestId()))
+                            .isPositive();
+                    assertThat(e.end().tokensEstimated()).isTrue();
+                    assertThat(e.end().costMicros()).isPositive();
+                    withTokens++;
+                }
             }
         }
         int missing = 0;
@@ -101,11 +112,13 @@ class CrashRecoverySystemTest {
             }
         }
         System.out.printf("kill -9 with %d streams: %d acknowledged, %d missing from the journal, %d undecodable,"
-                + " %d recovered as interrupted%n", STREAMS, acked.size(), missing, undecodable, recovered);
+                + " %d recovered as interrupted, %d of them with the tokens already streamed%n", STREAMS, acked.size(),
+                missing, undecodable, recovered, withTokens);
         assertThat(missing).isZero();
         assertThat(undecodable).isZero();
         assertThat(interrupted).isGreaterThanOrEqualTo(STREAMS);
         assertThat(recovered).isEqualTo(interrupted);
+        assertThat(withTokens).isGreaterThanOrEqualTo(STREAMS);
         // And the restarted gateway serves.
         assertThat(restarted.post("/v1/chat/completions",
                 "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode())

@@ -92,58 +92,63 @@ final class EntryFormatter {
     }
 
     private String json(JournalEntry entry) {
-        RequestRecord r = entry.request();
-        EndRecord e = entry.end();
         StringWriter out = new StringWriter(512);
         try (JsonGenerator g = json.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("request_id", RequestIds.format(r.requestId()));
-            g.writeStringField("time", toInstant(r.wallTimeMicros()).toString());
-            g.writeStringField("key_id", r.keyId());
-            g.writeStringField("user", r.user());
-            g.writeStringField("team", r.team());
-            g.writeStringField("project", r.project());
-            g.writeStringField("use_case", r.useCase());
-            g.writeStringField("endpoint", RequestRecord.endpointName(r.endpoint()));
-            g.writeStringField("model", r.requestedModel());
-            g.writeBooleanField("stream", r.stream());
-            g.writeStringField("client_address", r.clientAddress());
-            g.writeStringField("served_model", e == null ? null : e.servedModel());
-            g.writeStringField("provider", e == null ? null : e.provider());
-            g.writeStringField("deployment", e == null ? null : e.deployment());
-            g.writeStringField("config_version", e == null ? null : e.configVersion());
-            if (e == null) {
-                g.writeNullField("status");
-            } else {
-                g.writeNumberField("status", e.status());
-            }
-            g.writeStringField("outcome", entry.outcome());
-            g.writeStringField("end_time", e == null ? null : toInstant(e.wallTimeMicros()).toString());
-            writeMs(g, "ttft_ms", e == null ? -1 : e.ttftMicros());
-            writeMs(g, "total_ms", e == null ? -1 : e.totalMicros());
-            writeCount(g, "tokens_in", e == null ? -1 : e.tokensIn());
-            writeCount(g, "tokens_out", e == null ? -1 : e.tokensOut());
-            writeCount(g, "tokens_cached", e == null ? -1 : e.tokensCached());
-            if (e == null || e.costMicros() < 0) {
-                g.writeNullField("cost");
-            } else {
-                g.writeNumberField("cost", cost(e.costMicros()));
-            }
-            g.writeBooleanField("truncated", e != null && e.truncated());
-            g.writeBooleanField("tokens_estimated", e != null && e.tokensEstimated());
-            g.writeNumberField("attempt_count", e == null ? 0 : e.attemptCount());
-            g.writeArrayFieldStart("attempts");
-            if (e != null) {
-                for (Attempt a : e.attempts()) {
-                    writeAttempt(g, a);
-                }
-            }
-            g.writeEndArray();
+            writeFields(g, entry);
             g.writeEndObject();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
         return out.toString();
+    }
+
+    /** Writes the fields of an entry's JSON object (the object's start and end are the caller's). */
+    static void writeFields(JsonGenerator g, JournalEntry entry) throws IOException {
+        RequestRecord r = entry.request();
+        EndRecord e = entry.end();
+        g.writeStringField("request_id", RequestIds.format(r.requestId()));
+        g.writeStringField("time", toInstant(r.wallTimeMicros()).toString());
+        g.writeStringField("key_id", r.keyId());
+        g.writeStringField("user", r.user());
+        g.writeStringField("team", r.team());
+        g.writeStringField("project", r.project());
+        g.writeStringField("use_case", r.useCase());
+        g.writeStringField("endpoint", RequestRecord.endpointName(r.endpoint()));
+        g.writeStringField("model", r.requestedModel());
+        g.writeBooleanField("stream", r.stream());
+        g.writeStringField("client_address", r.clientAddress());
+        g.writeStringField("served_model", e == null ? null : e.servedModel());
+        g.writeStringField("provider", e == null ? null : e.provider());
+        g.writeStringField("deployment", e == null ? null : e.deployment());
+        g.writeStringField("config_version", e == null ? null : e.configVersion());
+        if (e == null) {
+            g.writeNullField("status");
+        } else {
+            g.writeNumberField("status", e.status());
+        }
+        g.writeStringField("outcome", entry.outcome());
+        g.writeStringField("end_time", e == null ? null : toInstant(e.wallTimeMicros()).toString());
+        writeMs(g, "ttft_ms", e == null ? -1 : e.ttftMicros());
+        writeMs(g, "total_ms", e == null ? -1 : e.totalMicros());
+        writeCount(g, "tokens_in", e == null ? -1 : e.tokensIn());
+        writeCount(g, "tokens_out", e == null ? -1 : e.tokensOut());
+        writeCount(g, "tokens_cached", e == null ? -1 : e.tokensCached());
+        if (e == null || e.costMicros() < 0) {
+            g.writeNullField("cost");
+        } else {
+            g.writeNumberField("cost", cost(e.costMicros()));
+        }
+        g.writeBooleanField("truncated", e != null && e.truncated());
+        g.writeBooleanField("tokens_estimated", e != null && e.tokensEstimated());
+        g.writeNumberField("attempt_count", e == null ? 0 : e.attemptCount());
+        g.writeArrayFieldStart("attempts");
+        if (e != null) {
+            for (Attempt a : e.attempts()) {
+                writeAttempt(g, a);
+            }
+        }
+        g.writeEndArray();
     }
 
     void print(PrintWriter out, JournalEntry entry) {
@@ -181,11 +186,11 @@ final class EntryFormatter {
         }
     }
 
-    private static BigDecimal cost(long costMicros) {
+    static BigDecimal cost(long costMicros) {
         return BigDecimal.valueOf(costMicros, 6);
     }
 
-    private static String millis(long micros) {
+    static String millis(long micros) {
         return micros < 0 ? ABSENT : BigDecimal.valueOf(micros, 3).setScale(1, RoundingMode.HALF_UP)
             .toPlainString();
     }
@@ -198,7 +203,7 @@ final class EntryFormatter {
         return s == null ? ABSENT : s;
     }
 
-    private static Instant toInstant(long epochMicros) {
+    static Instant toInstant(long epochMicros) {
         return Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L),
             Math.floorMod(epochMicros, 1_000_000L) * 1000L);
     }

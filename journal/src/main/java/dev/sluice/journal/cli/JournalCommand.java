@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
  * Confined to the command-line thread.
  */
 @Command(name = "journal", description = "Read the audit journal.", mixinStandardHelpOptions = true,
-    subcommands = {TailCommand.class, VerifyCommand.class})
+    subcommands = {TailCommand.class, ShowCommand.class, SearchCommand.class, ExportCommand.class,
+        VerifyCommand.class})
 public final class JournalCommand implements Runnable {
     @Spec
     CommandSpec spec;

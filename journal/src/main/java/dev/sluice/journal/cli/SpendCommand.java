@@ -2,13 +2,14 @@ package dev.sluice.journal.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.concurrent.Callable;
 
-import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.SpendDimension;
 import dev.sluice.journal.SpendReport;
 import picocli.CommandLine;
@@ -49,8 +50,10 @@ public final class SpendCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "CSV with a header line; the last line is the total.")
     boolean csv;
 
-    @Option(names = "--data-dir", paramLabel = "PATH", description = "Data directory (default: $SLUICE_DATA_DIR, else data).")
-    Path dataDir = TailCommand.defaultDataDir();
+    @Option(names = "--data-dir", paramLabel = "PATH",
+        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
+            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
+    List<Path> dataDirs = new ArrayList<>(List.of(TailCommand.defaultDataDir()));
 
     // Seam for tests: "now" for relative --since and the default start of the month.
     Clock clock = Clock.systemUTC();
@@ -74,13 +77,15 @@ public final class SpendCommand implements Callable<Integer> {
                 + " Europe/Berlin or +02:00)", e);
         }
         long sinceMs = sinceMs(zone);
-        Path journalDir = dataDir.resolve("journal");
-        if (!JournalReader.isJournal(journalDir)) {
-            spec.commandLine().getErr().println("no journal in " + journalDir);
+        List<Path> journalDirs;
+        try {
+            journalDirs = DataDirs.journals(dataDirs);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println(e.getMessage());
             spec.commandLine().getErr().flush();
             return 1;
         }
-        SpendReport report = SpendReport.read(journalDir, dimension, sinceMs, zone);
+        SpendReport report = SpendReport.read(journalDirs, dimension, sinceMs, zone);
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? SpendFormatter.json(report) : csv ? SpendFormatter.csv(report) : SpendFormatter.table(report));
         out.flush();

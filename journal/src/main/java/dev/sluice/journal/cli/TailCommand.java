@@ -3,6 +3,7 @@ package dev.sluice.journal.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
@@ -16,7 +17,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code journal tail}: prints the last requests of the journal in {@code <data-dir>/journal}, one line each,
+ * {@code journal tail}: prints the last requests of the journal in {@code <data-dir>/journal} (or of several
+ * gateways' journals, merged in time order), one line each,
  * and with {@code --follow} keeps printing requests as they finish; with {@code --admin}, the admin records
  * instead. Exit code 0, or 1 when there is no journal.
  * <p>
@@ -46,8 +48,10 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--admin", description = "Admin records (key, team and config changes) instead of requests.")
     boolean admin;
 
-    @Option(names = "--data-dir", paramLabel = "PATH", description = "Data directory (default: $SLUICE_DATA_DIR, else data).")
-    Path dataDir = defaultDataDir();
+    @Option(names = "--data-dir", paramLabel = "PATH",
+        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
+            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
+    List<Path> dataDirs = new ArrayList<>(List.of(defaultDataDir()));
 
     /** The gateway's default: {@code $SLUICE_DATA_DIR}, else {@code data} (as in the shipped conf/sluice.yaml). */
     static Path defaultDataDir() {
@@ -72,21 +76,23 @@ public final class TailCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }
         }
-        Path journalDir = dataDir.resolve("journal");
-        PrintWriter out = spec.commandLine().getOut();
-        if (!JournalReader.isJournal(journalDir)) {
-            spec.commandLine().getErr().println("no journal in " + journalDir);
+        List<Path> journalDirs;
+        try {
+            journalDirs = DataDirs.journals(dataDirs);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println(e.getMessage());
             spec.commandLine().getErr().flush();
             return 1;
         }
+        PrintWriter out = spec.commandLine().getOut();
         if (admin) {
-            try (JournalReader reader = JournalReader.open(journalDir)) {
+            try (JournalReader reader = JournalReader.open(journalDirs)) {
                 new AdminTail(json, out).run(reader, count, sinceMicros, follow, followWhile);
             }
             return 0;
         }
         EntryFormatter formatter = new EntryFormatter(json);
-        try (JournalReader reader = JournalReader.open(journalDir)) {
+        try (JournalReader reader = JournalReader.open(journalDirs)) {
             String header = formatter.header();
             if (follow) {
                 if (header != null) {

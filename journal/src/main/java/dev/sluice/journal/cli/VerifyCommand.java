@@ -5,10 +5,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.JournalVerifier;
 import dev.sluice.journal.JournalVerifier.VerifyReport;
 import dev.sluice.journal.internal.JournalSigner;
@@ -34,42 +35,49 @@ public final class VerifyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory; repeat it to verify several gateways' journals (default: $SLUICE_DATA_DIR, else data).")
+        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
+            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
     List<Path> dataDirs = new ArrayList<>(List.of(TailCommand.defaultDataDir()));
 
     @Option(names = "--key", paramLabel = "FILE",
-        description = "The signing key file, or its .pub twin (default: <data-dir>/" + DEFAULT_KEY_FILE + ").")
+        description = "The signing key file, or its .pub twin (default: " + DEFAULT_KEY_FILE
+            + " beside each journal directory).")
     Path keyFile;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Path> journals = new ArrayList<>();
-        for (Path dataDir : dataDirs) {
-            Path journalDir = dataDir.resolve("journal");
-            if (!JournalReader.isJournal(journalDir)) {
-                err.println("no journal in " + journalDir);
-                err.flush();
-                return 1;
-            }
-            journals.add(journalDir);
+        List<Path> journals;
+        try {
+            journals = DataDirs.journals(dataDirs);
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            err.flush();
+            return 1;
         }
-        Path key = keyFile != null ? keyFile : dataDirs.get(0).resolve(DEFAULT_KEY_FILE);
-        JournalSigner signer = null;
-        if (Files.exists(key)) {
+        Map<Path, JournalSigner> keys = new HashMap<>();
+        List<Path> missing = new ArrayList<>();
+        for (Path journal : journals) {
+            // Each gateway signs its own journal with the key beside it, unless one key is named for all.
+            Path key = keyFile != null ? keyFile : journal.toAbsolutePath().getParent().resolve(DEFAULT_KEY_FILE);
+            if (!Files.exists(key)) {
+                missing.add(key);
+                continue;
+            }
             try {
-                signer = JournalSigner.load(key);
+                keys.put(journal, JournalSigner.load(key));
             } catch (IOException e) {
                 err.println(e.getMessage());
                 err.flush();
                 return 1;
             }
         }
-        VerifyReport report = new JournalVerifier(signer).verify(journals);
-        boolean unchecked = signer == null && report.seals() > 0 && !report.broken();
+        VerifyReport report = new JournalVerifier(keys::get).verify(journals);
+        boolean unchecked = !missing.isEmpty() && report.seals() > 0 && !report.broken();
         if (unchecked) {
-            out.println("cannot check " + report.seals() + " seals: no signing key at " + key + " (give it with --key)");
+            out.println("cannot check the seals of " + missing.size() + " journals: no signing key at "
+                + missing.get(0) + (missing.size() > 1 ? " and others" : "") + " (give it with --key)");
         }
         out.println(report.summary());
         out.flush();

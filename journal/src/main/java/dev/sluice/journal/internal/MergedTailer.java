@@ -31,13 +31,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Confined to the thread that opened it.
  */
 public final class MergedTailer implements AutoCloseable {
-    private final Path journalDir;
+    private final List<Path> journalDirs;
     private final List<Cursor> cursors = new ArrayList<>();
     private final Set<Path> known = new HashSet<>();
     private Cursor current;
 
-    private MergedTailer(Path journalDir) {
-        this.journalDir = journalDir;
+    private MergedTailer(List<Path> journalDirs) {
+        this.journalDirs = List.copyOf(journalDirs);
     }
 
     /**
@@ -46,11 +46,26 @@ public final class MergedTailer implements AutoCloseable {
      * @throws IllegalArgumentException when {@code journalDir} holds no journal
      */
     public static MergedTailer open(Path journalDir) {
-        requireNonNull(journalDir, "journalDir");
-        MergedTailer tailer = new MergedTailer(journalDir);
+        return open(List.of(requireNonNull(journalDir, "journalDir")));
+    }
+
+    /**
+     * Opens every partition of every journal in {@code journalDirs} (several gateways' journals, read as one), each
+     * at its start.
+     *
+     * @throws IllegalArgumentException when one of them holds no journal
+     */
+    public static MergedTailer open(List<Path> journalDirs) {
+        requireNonNull(journalDirs, "journalDirs");
+        for (Path dir : journalDirs) {
+            if (Partitions.find(dir).isEmpty()) {
+                throw new IllegalArgumentException("dir: " + dir + " (expected: a journal directory, with "
+                    + Partitions.METADATA_FILE + " in it or in its partitions)");
+            }
+        }
+        MergedTailer tailer = new MergedTailer(journalDirs);
         if (tailer.refresh() == 0) {
-            throw new IllegalArgumentException("dir: " + journalDir + " (expected: a journal directory, with "
-                + Partitions.METADATA_FILE + " in it or in its partitions)");
+            throw new IllegalArgumentException("dirs: " + journalDirs + " (expected: at least one journal)");
         }
         return tailer;
     }
@@ -58,10 +73,12 @@ public final class MergedTailer implements AutoCloseable {
     /** Opens the partitions created since the last look, each at its start; returns how many were added. */
     public int refresh() {
         int added = 0;
-        for (Path dir : Partitions.find(journalDir)) {
-            if (known.add(dir)) {
-                cursors.add(new Cursor(Partitions.openForReading(dir)));
-                added++;
+        for (Path journalDir : journalDirs) {
+            for (Path dir : Partitions.find(journalDir)) {
+                if (known.add(dir)) {
+                    cursors.add(new Cursor(Partitions.openForReading(dir)));
+                    added++;
+                }
             }
         }
         return added;
@@ -107,6 +124,12 @@ public final class MergedTailer implements AutoCloseable {
      */
     public DirectBuffer body() {
         return currentCursor().body;
+    }
+
+    /** The length of the current record's body as written, also when only its digest is kept. */
+    public int bodyLength() {
+        Cursor c = currentCursor();
+        return c.chained && c.view.capacity() > 0 ? ChainLayout.bodyLength(c.doc) : 0;
     }
 
     /** Whether the current record's body was dropped by compaction (past retention); its digest is kept. */

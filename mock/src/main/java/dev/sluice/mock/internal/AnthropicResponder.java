@@ -79,7 +79,7 @@ public final class AnthropicResponder implements Responder {
         if (calls.isEmpty()) {
             blockStart(s, index, "{\"type\":\"text\",\"text\":\"\"}");
             for (int i = 0; i < plan.count(); i++) {
-                s.addContent(delta(index, "{\"type\":\"text_delta\",\"text\":" + Json.quote(Words.token(i)) + '}'));
+                s.addContent(delta(index, "{\"type\":\"text_delta\",\"text\":" + Json.quote(plan.token(i)) + '}'));
             }
             blockStop(s, index);
         }
@@ -112,7 +112,7 @@ public final class AnthropicResponder implements Responder {
                 .append(",\"signature\":").append(Json.quote(Thinking.SIGNATURE)).append("},");
         }
         if (calls.isEmpty()) {
-            c.append("{\"type\":\"text\",\"text\":").append(Json.quote(Words.text(plan.count()))).append('}');
+            c.append("{\"type\":\"text\",\"text\":").append(Json.quote(plan.text())).append('}');
         }
         for (int i = 0; i < calls.size(); i++) {
             final ToolCalls.Call call = calls.get(i);

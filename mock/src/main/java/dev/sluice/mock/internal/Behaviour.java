@@ -49,6 +49,9 @@ import java.util.regex.Pattern;
  *       {@code thinking=1} a thinking block (OpenAI: {@code reasoning_content}) before the answer;
  *       {@code stop=1} the answer ends on a stop sequence (Anthropic: the request's first one). Chat and
  *       messages only.</li>
+ *   <li>{@code echo=N} the answer's text is the last user message (its directive removed) cut into content
+ *       events of N characters each (JSON: the whole text), so a test chooses what the answer says and where
+ *       it is split. Chat, completions, responses and messages.</li>
  * </ul>
  *
  * <p>Immutable, so thread-safe.
@@ -75,6 +78,7 @@ import java.util.regex.Pattern;
  * @param toolCalls       tool calls to answer with (0, 1 or 2)
  * @param thinking        send a thinking block first
  * @param stopSequence    end the answer on a stop sequence
+ * @param echoChunk       characters per content event of an echoed answer, or 0: the generated words
  */
 public record Behaviour(
     int tokens,
@@ -98,11 +102,12 @@ public record Behaviour(
     int errorEventAfter,
     int toolCalls,
     boolean thinking,
-    boolean stopSequence) {
+    boolean stopSequence,
+    int echoChunk) {
 
     /** The settings when nothing is asked for. */
     public static final Behaviour DEFAULT = new Behaviour(12, 0, 0, 200, -1, -1, TruncateMode.FIN, 0, -1, 0,
-        0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false);
+        0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0);
 
     /** The prefix of every behaviour header. */
     public static final String HEADER_PREFIX = "x-mock-";
@@ -114,12 +119,17 @@ public record Behaviour(
     public static final List<String> PARAMETERS = List.of("tokens", "first_token_ms", "token_ms", "status",
         "retry_after", "truncate_after", "truncate_mode", "stall_ms", "malformed_after", "cached", "head_delay_ms",
         "reset_before_head", "location", "set_cookie", "hop_headers", "content_type", "usage", "huge_line",
-        "error_event_after", "tool_call", "thinking", "stop");
+        "error_event_after", "tool_call", "thinking", "stop", "echo");
 
     private static final String PAIR_TEXT = "[A-Za-z_-]+=[^\\s\\]]*";
     private static final Pattern DIRECTIVE = Pattern.compile("\\[\\[mock((?:\\s+" + PAIR_TEXT + ")*)\\s*]]");
     private static final Pattern PAIR = Pattern.compile("([A-Za-z_-]+)=([^\\s\\]]*)");
     private static final Pattern PAIRS_ONLY = Pattern.compile("\\s*(?:" + PAIR_TEXT + "\\s*)*");
+
+    /** {@code text} without its {@code [[mock ...]]} directive (and the blank that preceded it). */
+    public static String withoutDirective(final String text) {
+        return text == null ? "" : DIRECTIVE.matcher(text).replaceAll("").strip();
+    }
 
     /** How a truncated answer ends. */
     public enum TruncateMode {
@@ -242,7 +252,8 @@ public record Behaviour(
             (int) number(v, "error_event_after", d.errorEventAfter, 0, Integer.MAX_VALUE),
             (int) number(v, "tool_call", d.toolCalls, 0, 2),
             flag(v, "thinking"),
-            flag(v, "stop"));
+            flag(v, "stop"),
+            (int) number(v, "echo", d.echoChunk, 0, 1_000_000));
     }
 
     private static long number(final Map<String, String> v, final String name, final long dflt, final long min,

@@ -27,7 +27,7 @@ public final class CompletionsResponder implements Responder {
             + ",\"model\":" + Json.quote(model) + ",\"system_fingerprint\":\"" + OpenAiChatResponder.SYSTEM_FINGERPRINT
             + "\",\"choices\":[";
         if (!request.stream()) {
-            final String body = head + choice(Words.text(plan.count()), '"' + finish + '"') + "],\"usage\":" + usage
+            final String body = head + choice(plan.text(), '"' + finish + '"') + "],\"usage\":" + usage
                 + '}';
             return MockResponse.json(body.getBytes(StandardCharsets.UTF_8));
         }
@@ -35,7 +35,7 @@ public final class CompletionsResponder implements Responder {
         final String tail = includeUsage ? "],\"usage\":null}" : "]}";
         final StreamScript events = new StreamScript().markContentStart();
         for (int i = 0; i < plan.count(); i++) {
-            events.addContent(Sse.data(head + choice(Words.token(i), "null") + tail));
+            events.addContent(Sse.data(head + choice(plan.token(i), "null") + tail));
         }
         events.add(Sse.data(head + choice("", '"' + finish + '"') + tail));
         if (includeUsage) {

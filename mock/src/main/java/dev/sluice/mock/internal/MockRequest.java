@@ -1,5 +1,8 @@
 package dev.sluice.mock.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpHeaders;
 
@@ -95,7 +98,8 @@ public final class MockRequest {
      * of {@code limitFields} present in the body; negative when the cap was reached (finish by length).
      */
     public TokenPlan plan(final String... limitFields) {
-        final int wanted = behaviour.tokens();
+        final List<String> echo = echoChunks();
+        final int wanted = echo != null ? echo.size() : behaviour.tokens();
         for (final String field : limitFields) {
             final JsonNode limit = json.get(field);
             if (limit != null && !limit.isNull()) {
@@ -104,10 +108,29 @@ public final class MockRequest {
                         "invalid_value");
                 }
                 final int max = limit.asInt();
-                return wanted >= max ? new TokenPlan(max, true) : new TokenPlan(wanted, false);
+                return wanted >= max ? new TokenPlan(max, true, echo) : new TokenPlan(wanted, false, echo);
             }
         }
-        return new TokenPlan(wanted, false);
+        return new TokenPlan(wanted, false, echo);
+    }
+
+    /** The last user text cut into {@code echo=N} pieces, or null when the answer is generated words. */
+    private List<String> echoChunks() {
+        final int size = behaviour.echoChunk();
+        if (size <= 0) {
+            return null;
+        }
+        final String text = Behaviour.withoutDirective(LastUserText.of(path, json));
+        final List<String> chunks = new ArrayList<>();
+        for (int i = 0; i < text.length(); i += size) {
+            int end = Math.min(text.length(), i + size);
+            if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+                end++;
+            }
+            chunks.add(text.substring(i, end));
+            i = end - size;
+        }
+        return chunks;
     }
 
     /**
@@ -116,6 +139,18 @@ public final class MockRequest {
      * @param count    content tokens
      * @param hitLimit the limit was reached (finish_reason length / stop_reason max_tokens)
      */
-    public record TokenPlan(int count, boolean hitLimit) {
+    public record TokenPlan(int count, boolean hitLimit, List<String> echo) {
+        /** The text of content event {@code i}. */
+        public String token(final int i) {
+            return echo != null ? echo.get(i) : Words.token(i);
+        }
+
+        /** The whole answer's text. */
+        public String text() {
+            if (echo == null) {
+                return Words.text(count);
+            }
+            return String.join("", echo.subList(0, count));
+        }
     }
 }

@@ -84,7 +84,7 @@ public final class OpenAiChatResponder implements Responder {
         }
         if (calls.isEmpty()) {
             for (int i = 0; i < plan.count(); i++) {
-                s.addContent(Sse.data(head + choice("{\"content\":" + Json.quote(Words.token(i)) + '}', "null")
+                s.addContent(Sse.data(head + choice("{\"content\":" + Json.quote(plan.token(i)) + '}', "null")
                     + tail));
             }
         }
@@ -106,7 +106,7 @@ public final class OpenAiChatResponder implements Responder {
     private static String message(final MockRequest.TokenPlan plan, final List<ToolCalls.Call> calls,
         final Behaviour b) {
         final StringBuilder m = new StringBuilder("{\"role\":\"assistant\",\"content\":")
-            .append(calls.isEmpty() ? Json.quote(Words.text(plan.count())) : "null");
+            .append(calls.isEmpty() ? Json.quote(plan.text()) : "null");
         if (b.thinking()) {
             m.append(",\"reasoning_content\":").append(Json.quote(Thinking.text()));
         }

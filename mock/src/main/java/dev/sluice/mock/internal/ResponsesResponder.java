@@ -28,7 +28,7 @@ public final class ResponsesResponder implements Responder {
         final String model = request.model();
         final MockRequest.TokenPlan plan = request.plan("max_output_tokens");
         final Ctx c = new Ctx(request, model, plan);
-        final String text = Words.text(plan.count());
+        final String text = plan.text();
         final ObjectNode finalItem = c.item(plan.hitLimit() ? "incomplete" : "completed", part(text));
         final ArrayNode output = F.arrayNode().add(finalItem);
         final ObjectNode usage = usage(request, plan.count());
@@ -43,7 +43,7 @@ public final class ResponsesResponder implements Responder {
             .set("item", c.item("in_progress", null));
         c.itemEvent("response.content_part.added").set("part", part(""));
         for (int i = 0; i < plan.count(); i++) {
-            c.itemEvent("response.output_text.delta").put("delta", Words.token(i))
+            c.itemEvent("response.output_text.delta").put("delta", plan.token(i))
                 .set("logprobs", F.arrayNode());
         }
         c.itemEvent("response.output_text.done").put("text", text).set("logprobs", F.arrayNode());

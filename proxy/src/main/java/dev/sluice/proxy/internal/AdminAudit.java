@@ -28,7 +28,6 @@ public interface AdminAudit {
      */
     void record(String actor, String action, String target, String outcome, String detail);
 
-    /** Returns an audit that logs each record at INFO on the {@code dev.sluice.admin} logger. */
     /**
      * Logs every record and appends it to the journal as an ADMIN record (the journal is the audit trail of key
      * and configuration changes, and of refused attempts).
@@ -49,6 +48,7 @@ public interface AdminAudit {
         };
     }
 
+    /** Returns an audit that logs each record at INFO on the {@code dev.sluice.admin} logger. */
     static AdminAudit logging() {
         Logger log = LoggerFactory.getLogger("dev.sluice.admin");
         return (actor, action, target, outcome, detail) ->

@@ -32,7 +32,9 @@ import java.util.concurrent.RejectedExecutionException;
  * The admin API on its own loopback port: {@code GET /healthz} (with the configuration version),
  * {@code GET /metrics} (Prometheus text), {@code GET /admin/config} (the version in use and the last reload
  * error), {@code POST /admin/reload} (re-read the configuration file), {@code GET /admin/routes}, and the keys:
- * {@code GET|POST /admin/keys}, {@code POST /admin/keys/{id}/revoke|rotate|disable|enable} (see {@link AdminKeys}).
+ * {@code GET|POST /admin/keys}, {@code POST /admin/keys/{id}/revoke|rotate|disable|enable} (see {@link AdminKeys}),
+ * and the journal of record: {@code GET /admin/requests/<id>} and {@code GET /admin/requests?...} (see
+ * {@link AdminRequests}; admin tokens only, a team's for its own requests).
  * Sits after {@code HttpServerCodec -> HttpObjectAggregator}.
  *
  * <p>Authentication: {@code Authorization: Bearer <token>}, whose SHA-256 is compared in constant time with the
@@ -47,12 +49,16 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private static final String UNAUTHORIZED = error("unauthorized",
             "a valid admin token is required (Authorization: Bearer <token>)");
 
+    private static final String REQUESTS = "/admin/requests";
+
     private final GatewayContext context;
     private final AdminKeys keys;
+    private final AdminRequests requests;
 
-    public AdminHandler(GatewayContext context, AdminKeys keys) {
+    public AdminHandler(GatewayContext context, AdminKeys keys, AdminRequests requests) {
         this.context = requireNonNull(context, "context");
         this.keys = requireNonNull(keys, "keys");
+        this.requests = requireNonNull(requests, "requests");
     }
 
     @Override
@@ -113,6 +119,10 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             keys(ctx, req, path, who, keepAlive);
             return;
         }
+        if (path.equals(REQUESTS) || path.startsWith(REQUESTS + "/")) {
+            journalRequests(ctx, req, path, who, keepAlive);
+            return;
+        }
         if (who != null && !who.isAdmin()) {
             keys.denied(who.actor(), action, null, "forbidden");
             send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json",
@@ -138,6 +148,36 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             r = notFound();
         }
         send(ctx, r, keepAlive);
+    }
+
+    /** The journal of record: captured content is for admin tokens only (a team's, for its own requests). */
+    private void journalRequests(ChannelHandlerContext ctx, FullHttpRequest req, String path, AdminPrincipal who,
+                                 boolean keepAlive) {
+        if (who == null) {
+            keys.denied("anonymous", "requests.read", null, "admin_token_not_configured");
+            send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json", error("admin_token_not_configured",
+                    "the journal's content is readable with an admin token only: set admin.token (or a team's"
+                            + " admin_token) in the configuration and send it as Authorization: Bearer <token>")),
+                    keepAlive);
+            return;
+        }
+        if (!req.method().equals(HttpMethod.GET)) {
+            send(ctx, methodNotAllowed("only GET is served here"), keepAlive);
+            return;
+        }
+        CompletableFuture<AdminKeys.Reply> reply = path.equals(REQUESTS) ? requests.search(who, req.uri())
+                : requests.read(who, QueryStringDecoder.decodeComponent(path.substring(REQUESTS.length() + 1)));
+        reply.whenComplete((r, e) -> send(ctx, replyOrError(r, e), keepAlive));
+    }
+
+    private static FullHttpResponse replyOrError(AdminKeys.Reply r, Throwable e) {
+        return e instanceof RejectedExecutionException || e != null && e.getCause() instanceof RejectedExecutionException
+                ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
+                        error("admin_busy", "too many admin requests at once, or the gateway is stopping"))
+                : e != null
+                ? text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "application/json",
+                        error("admin_failed", "the admin operation failed; see the gateway log"))
+                : text(HttpResponseStatus.valueOf(r.status()), "application/json", r.body());
     }
 
     private void keys(ChannelHandlerContext ctx, FullHttpRequest req, String path, AdminPrincipal who,
@@ -166,13 +206,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             String id = QueryStringDecoder.decodeComponent(rest.substring(0, slash));
             reply = keys.change(who, id, rest.substring(slash + 1));
         }
-        reply.whenComplete((r, e) -> send(ctx, e instanceof RejectedExecutionException
-                ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
-                        error("admin_busy", "too many admin requests at once, or the gateway is stopping"))
-                : e != null
-                ? text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "application/json",
-                        error("admin_failed", "the admin operation failed; see the gateway log"))
-                : text(HttpResponseStatus.valueOf(r.status()), "application/json", r.body()), keepAlive));
+        reply.whenComplete((r, e) -> send(ctx, replyOrError(r, e), keepAlive));
     }
 
     private void reload(ChannelHandlerContext ctx, String actor, boolean keepAlive) {
@@ -260,7 +294,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
     }
 
-    private static String error(String code, String message) {
+    static String error(String code, String message) {
         return "{\"error\":{\"code\":\"" + code + "\",\"message\":" + quote(message) + "}}";
     }
 

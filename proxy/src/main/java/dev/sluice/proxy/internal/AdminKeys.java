@@ -95,6 +95,11 @@ public final class AdminKeys implements AutoCloseable {
         this.audit = requireNonNull(next, "next");
     }
 
+    /** An audit that records, on the caller's thread, to whichever audit this object has at that moment. */
+    public AdminAudit liveAudit() {
+        return (actor, action, target, outcome, detail) -> audit.record(actor, action, target, outcome, detail);
+    }
+
     /** A reply of the admin API: an HTTP status and a JSON body (which never holds a hash or a stored secret). */
     public record Reply(int status, String body) {
     }

@@ -13,7 +13,8 @@ import io.netty.handler.codec.http.LastHttpContent;
  * Everything one request writes to its client, in one place: the response head, held from the provider's head
  * until the first body bytes are about to follow ("the commit"), the body, its end, and the flush. Writes are not
  * flushed one by one: {@link #flushIfWritten()} flushes once per upstream read, and only when something was
- * written since the last flush.
+ * written since the last flush; a captured answer ({@link ContentCapture}) is appended to the journal at the same
+ * pace, one part per read.
  * <p>
  * Confined to the client channel's event loop.
  */
@@ -24,11 +25,18 @@ public final class ClientOut {
     private int status;
     private boolean committed;
     private boolean written;
+    /** Reads what goes to the client for the journal; null when the answer is not captured. */
+    private ContentCapture capture;
 
     /** Writes to the client through {@code ctx}; {@code onCommit} runs when the response head goes out. */
     public ClientOut(ChannelHandlerContext ctx, Runnable onCommit) {
         this.ctx = requireNonNull(ctx, "ctx");
         this.onCommit = requireNonNull(onCommit, "onCommit");
+    }
+
+    /** From now on, every body byte written is shown to {@code capture} first. */
+    void capture(ContentCapture capture) {
+        this.capture = capture;
     }
 
     public ByteBufAllocator alloc() {
@@ -94,6 +102,9 @@ public final class ClientOut {
         if (!committed && pendingHead != null) {
             commit();
         }
+        if (capture != null) {
+            capture.onRelayed(buf);
+        }
         ctx.write(buf, ctx.voidPromise());
         written = true;
     }
@@ -108,6 +119,10 @@ public final class ClientOut {
     /** Flushes when anything was written since the last flush. */
     void flushIfWritten() {
         if (takeWritten()) {
+            if (capture != null) {
+                // Into the journal before the bytes leave: a crash cannot lose a part its client saw.
+                capture.flushPart();
+            }
             ctx.flush();
         }
     }

@@ -3,12 +3,15 @@ package dev.sluice.proxy.internal;
 import dev.sluice.codec.Clock;
 import dev.sluice.codec.Dialect;
 import dev.sluice.codec.Endpoint;
+import dev.sluice.journal.Capture;
 import dev.sluice.journal.JournalProducer;
 import dev.sluice.journal.Outcome;
+import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.Deployment;
 import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.config.JournalPolicy;
 import dev.sluice.routing.config.ProviderConfig;
 import dev.sluice.routing.config.Route;
 import dev.sluice.routing.policy.Billing;
@@ -48,6 +51,8 @@ final class Exchange {
     private AdmissionDecision admission;
     private long journalPos = -1;
     private Attempts attempts;
+    /** What the journal keeps of this request's content; null under capture off. */
+    private ContentCapture capture;
 
     Exchange(ClientHandler client, GatewayContext gateway, LoopResources res, GatewayConfig config, long startNs,
              Dialect dialect, Endpoint endpoint, String clientAddress, boolean keepAlive, HttpHeaders clientHeaders) {
@@ -245,7 +250,16 @@ final class Exchange {
     // ---------------------------------------------------------------- journal and the end
 
     private boolean journalRequest() {
-        journalPos = res.journal.append(info.toRecord(res.requestRecord));
+        RequestRecord record = info.toRecord(res.requestRecord);
+        JournalPolicy policy = config.journal();
+        ApiKey key = info.key;
+        capture = ContentCapture.of(res, policy, policy.captureFor(key == null ? null : key.id(),
+                key == null ? null : key.team(), route == null ? null : route.name()), info.requestId);
+        if (capture != null) {
+            capture.captureRequest(record, body, policy);
+            out.capture(capture);
+        }
+        journalPos = res.journal.append(record);
         if (journalPos != JournalProducer.FULL) {
             return true;
         }
@@ -282,8 +296,16 @@ final class Exchange {
         } else if (a != null) {
             a.report(route, null, now);
         }
+        if (capture != null) {
+            capture.finish();
+        }
         Billing.Bill bill = EndRecords.fill(res.endRecord, res.bill, info, config.version(), out.status(), outcome,
                 attempts, route, body, now, clock.wallMicros());
+        if (capture != null) {
+            capture.fillEnd(res.endRecord);
+        } else {
+            res.endRecord.capture(Capture.OFF, 0, 0, false);
+        }
         if (journalPos >= 0 && res.journal.append(res.endRecord) == JournalProducer.FULL) {
             gateway.metrics().journalFull();
         }

@@ -51,6 +51,11 @@ final class RequestBody {
         return scanner.scan(bytes, facts);
     }
 
+    /** Bytes of the body gathered. */
+    int size() {
+        return size;
+    }
+
     /** The body (still owned by this object: not to be released by the caller). */
     CompositeByteBuf bytes() {
         return bytes;

@@ -2,6 +2,8 @@ package dev.sluice.routing.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.codec.redact.Redactor;
+
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -40,6 +42,7 @@ public final class JournalPolicy {
     private final Path signingKeyFile;
     private final int bodyRetentionDays;
     private final int recordRetentionDays;
+    private final Redactor redactor;
 
     JournalPolicy(CaptureLevel capture, Map<String, CaptureLevel> teamCapture, Map<String, CaptureLevel> keyCapture,
                   Map<String, CaptureLevel> aliasCapture, int maxCaptureBytes, boolean redact,
@@ -55,6 +58,12 @@ public final class JournalPolicy {
         this.signingKeyFile = signingKeyFile;
         this.bodyRetentionDays = bodyRetentionDays;
         this.recordRetentionDays = recordRetentionDays;
+        this.redactor = redact ? Redactor.builtIn().withPatterns(this.redactionPatterns) : Redactor.none();
+    }
+
+    /** What redacts captured content before it is written: the built-in detectors and the configured patterns. */
+    public Redactor redactor() {
+        return redactor;
     }
 
     /**

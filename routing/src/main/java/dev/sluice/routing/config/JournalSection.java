@@ -74,8 +74,14 @@ final class JournalSection extends ConfigSection {
             throw error("journal.retention.records", records + "d (expected: at least retention.bodies, " + bodies
                     + "d)");
         }
-        return new JournalPolicy(capture, overrides(root.path("teams"), "teams"), keyOverrides(root.path("keys")),
-                overrides(root.path("models"), "models"), maxCaptureBytes, redact, patterns, keyFile, bodies, records);
+        try {
+            return new JournalPolicy(capture, overrides(root.path("teams"), "teams"), keyOverrides(root.path("keys")),
+                    overrides(root.path("models"), "models"), maxCaptureBytes, redact, patterns, keyFile, bodies,
+                    records);
+        } catch (IllegalArgumentException e) {
+            // The redactor refuses what the syntax check lets through (a pattern that matches the empty text).
+            throw error("journal.redaction.patterns", e.getMessage());
+        }
     }
 
     private Map<String, CaptureLevel> overrides(JsonNode node, String section) throws ConfigException {

@@ -1,0 +1,156 @@
+package dev.sluice.journal;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.sluice.journal.internal.MergedTailer;
+import dev.sluice.journal.internal.RecordLayout;
+import org.agrona.DirectBuffer;
+
+/**
+ * Everything the journal holds about one request ({@code sluice journal show}): its request and end records, the
+ * captured request body and the captured answer (its response parts joined in order), read from one or more
+ * journals.
+ * <p>
+ * Confined to the reading thread.
+ */
+public final class RequestHistory {
+    private final JournalEntry entry;
+    private final byte[] requestBody;
+    private final boolean requestBodyDigestOnly;
+    private final byte[] answer;
+    private final int parts;
+
+    RequestHistory(JournalEntry entry, byte[] requestBody, boolean requestBodyDigestOnly, byte[] answer,
+                           int parts) {
+        this.entry = entry;
+        this.requestBody = requestBody;
+        this.requestBodyDigestOnly = requestBodyDigestOnly;
+        this.answer = answer;
+        this.parts = parts;
+    }
+
+    /**
+     * Finds request {@code requestId} in the journals in {@code journalDirs}.
+     *
+     * @return the request's history, or null when no journal holds its request record
+     */
+    public static RequestHistory find(List<Path> journalDirs, long requestId) {
+        requireNonNull(journalDirs, "journalDirs");
+        RecordDecoder decoder = new RecordDecoder();
+        RequestRecord request = null;
+        EndRecord end = null;
+        boolean bootAfterRequest = false;
+        byte[] body = null;
+        boolean digestOnly = false;
+        Map<Integer, byte[]> parts = new TreeMap<>();
+        for (Path dir : journalDirs) {
+            if (!JournalReader.isJournal(dir)) {
+                continue;
+            }
+            try (MergedTailer tailer = MergedTailer.open(dir)) {
+                while (tailer.next()) {
+                    DirectBuffer meta = tailer.record();
+                    int type = decoder.load(meta);
+                    if (type == RecordLayout.TYPE_REQUEST && decoder.request().requestId() == requestId) {
+                        request = decoder.request();
+                        body = copy(tailer.body());
+                        digestOnly = tailer.bodyDropped();
+                    } else if (type == RecordLayout.TYPE_RESPONSE_PART
+                        && decoder.responsePart().requestId() == requestId) {
+                        parts.put(decoder.responsePart().sequence(), copy(tailer.body()));
+                    } else if (type == RecordLayout.TYPE_END && decoder.end().requestId() == requestId) {
+                        end = decoder.end();
+                    } else if (type == RecordLayout.TYPE_BOOT && request != null && end == null) {
+                        bootAfterRequest = true;
+                    }
+                }
+            }
+            if (request != null && end != null) {
+                break;
+            }
+        }
+        if (request == null) {
+            return null;
+        }
+        JournalEntry entry = new JournalEntry(request);
+        if (end != null) {
+            entry.end(end);
+        } else if (bootAfterRequest) {
+            entry.markInterrupted();
+        }
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (byte[] part : parts.values()) {
+            joined.writeBytes(part);
+        }
+        return new RequestHistory(entry, body == null || body.length == 0 ? null : body, digestOnly,
+            joined.toByteArray(), parts.size());
+    }
+
+    private static byte[] copy(DirectBuffer buffer) {
+        byte[] bytes = new byte[buffer.capacity()];
+        buffer.getBytes(0, bytes);
+        return bytes;
+    }
+
+    /** The request and its end record (when written). */
+    public JournalEntry entry() {
+        return entry;
+    }
+
+    /** The captured request body (redacted), or null when it was not captured (or only its digest was kept). */
+    public byte[] requestBody() {
+        return requestBodyDigestOnly ? null : requestBody;
+    }
+
+    /** Whether only the request body's size and digest were kept. */
+    public boolean requestBodyDigestOnly() {
+        return requestBodyDigestOnly;
+    }
+
+    /** The captured answer as relayed (redacted), its parts joined; empty when none was captured. */
+    public byte[] answer() {
+        return answer;
+    }
+
+    /** Response parts found. */
+    public int parts() {
+        return parts;
+    }
+
+    /**
+     * Whether this request matches the filters that need its end or its content: {@code model} (as requested or as
+     * served), {@code outcome}, and {@code lowerCaseText} within the captured request body or answer text
+     * (case-insensitive: the needle lower-cased by the caller). A null filter matches everything.
+     */
+    public boolean matches(String model, String outcome, String lowerCaseText) {
+        String served = entry.end() == null ? null : entry.end().servedModel();
+        if (model != null && !model.equals(entry.request().requestedModel()) && !model.equals(served)) {
+            return false;
+        }
+        if (outcome != null && !outcome.equals(entry.outcome())) {
+            return false;
+        }
+        if (lowerCaseText == null) {
+            return true;
+        }
+        byte[] body = requestBody();
+        if (body != null && new String(body, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT).contains(lowerCaseText)) {
+            return true;
+        }
+        return parts > 0 && assembledAnswer().text().toLowerCase(Locale.ROOT).contains(lowerCaseText);
+    }
+
+    /** The answer joined into text, tool calls, thinking and finish reason. */
+    public CapturedAnswer assembledAnswer() {
+        RequestRecord r = entry.request();
+        return CapturedAnswer.assemble(answer, RequestRecord.endpointName(r.endpoint()), r.stream());
+    }
+}
