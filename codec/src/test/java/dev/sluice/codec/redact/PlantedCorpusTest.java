@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+
+import dev.sluice.testsupport.PlantedValues;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,7 +24,7 @@ class PlantedCorpusTest {
 
     /** One text with {@code n} planted values; raw values and counts per type recorded. */
     private static String plant(Random rnd, int n, List<String> raws, Map<String, Integer> planted) {
-        Planted values = new Planted(rnd);
+        PlantedValues values = new PlantedValues(rnd);
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
             // Values are apart as in prose: by a word, or by punctuation.
@@ -30,7 +32,7 @@ class PlantedCorpusTest {
             for (int w = rnd.nextInt(4) + (bareSpace ? 1 : 0); w > 0; w--) {
                 sb.append(FILLER[rnd.nextInt(FILLER.length)]).append(' ');
             }
-            String type = Planted.TYPES[rnd.nextInt(Planted.TYPES.length)];
+            String type = PlantedValues.TYPES[rnd.nextInt(PlantedValues.TYPES.length)];
             values.raw = null;
             sb.append(values.next(type));
             raws.add(values.raw);
@@ -58,7 +60,7 @@ class PlantedCorpusTest {
     }
 
     private static void assertCounts(RedactionCounts counts, Map<String, Integer> planted) {
-        for (String type : Planted.TYPES) {
+        for (String type : PlantedValues.TYPES) {
             assertThat(counts.count(type)).as("count of %s", type).isEqualTo(planted.getOrDefault(type, 0));
         }
         assertThat(counts.total()).isEqualTo(planted.values().stream().mapToInt(Integer::intValue).sum());

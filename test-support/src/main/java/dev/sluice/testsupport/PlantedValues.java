@@ -1,12 +1,18 @@
-package dev.sluice.codec.redact;
+package dev.sluice.testsupport;
 
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Random;
 
-/** Random values of every built-in type, valid by each type's rules, for the planted corpus test. */
-final class Planted {
-    static final String[] TYPES = {"email", "phone", "card", "iban", "ssn", "ip", "secret"};
+/**
+ * Random values of every type the journal's redaction detects, each valid by its type's rules (a card passes Luhn,
+ * an IBAN its check digits), for the planted corpus tests: plant them, then look for them where they must not be.
+ * <p>
+ * Confined to one thread (it draws from the caller's {@link Random}).
+ */
+public final class PlantedValues {
+    /** The types, by their redaction labels. */
+    public static final String[] TYPES = {"email", "phone", "card", "iban", "ssn", "ip", "secret"};
 
     private static final String LOWER = "abcdefghijklmnopqrstuvwxyz";
     private static final String UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -17,14 +23,14 @@ final class Planted {
 
     private final Random rnd;
     /** For a bearer token the raw value is the token alone; the rest of the planted text stays. */
-    String raw;
+    public String raw;
 
-    Planted(Random rnd) {
+    public PlantedValues(Random rnd) {
         this.rnd = rnd;
     }
 
     /** A value of {@code type}, as it is planted in text; {@link #raw} is what must not survive. */
-    String next(String type) {
+    public String next(String type) {
         String v = switch (type) {
             case "email" -> email();
             case "phone" -> phone();
