@@ -3,8 +3,12 @@ package dev.sluice.bench;
 import dev.sluice.bench.internal.ReadPlan;
 import dev.sluice.bench.internal.ReleasingSink;
 import dev.sluice.bench.internal.SseStreams;
+import dev.sluice.bench.internal.TempDirs;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.codec.SseScanner;
+import dev.sluice.journal.Journal;
+import dev.sluice.journal.JournalMode;
+import dev.sluice.journal.JournalSettings;
 import dev.sluice.proxy.RelayHarness;
 
 import io.netty.buffer.ByteBufAllocator;
@@ -14,6 +18,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ResourceLeakDetector;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -70,7 +78,20 @@ public class SseRelayBenchmark {
     @Param({"disabled"})
     public String leakDetection;
 
-    private final RelayHarness driver = new RelayHarness(1024 * 1024);
+    /**
+     * {@code off}: the relay alone; {@code full}: each read is also redacted and appended to a real journal (direct
+     * mode, chained and signed) as under {@code journal.capture: full}.
+     */
+    @Param({"off", "full"})
+    public String capture = "off";
+
+    /** With capture: whether the journal signs its chain heads (a seal every 1,000 records, as the gateway does). */
+    @Param({"true"})
+    public boolean signed = true;
+
+    private RelayHarness driver;
+    private Path journalDir;
+    private Journal journal;
     private final ReleasingSink sink = new ReleasingSink();
     private final ChannelInboundHandlerAdapter anchor = new ChannelInboundHandlerAdapter();
     private EmbeddedChannel channel;
@@ -86,12 +107,39 @@ public class SseRelayBenchmark {
         plan = "event".equals(reads) ? ReadPlan.perEvent(stream) : ReadPlan.fixed(stream, FIXED_READ_BYTES);
         channel = new EmbeddedChannel(sink, anchor);
         client = channel.pipeline().context(anchor);
+        if ("full".equals(capture)) {
+            try {
+                journalDir = Files.createTempDirectory("sluice-relay-bench-");
+                journal = Journal.open(JournalSettings.builder(journalDir.resolve("journal")).mode(JournalMode.DIRECT)
+                        .signingKeyFile(signed ? journalDir.resolve("journal-signing.key") : null).build());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            driver = new RelayHarness(1024 * 1024, journal.newProducer(Runnable::run));
+        } else if ("off".equals(capture)) {
+            driver = new RelayHarness(1024 * 1024);
+        } else {
+            throw new IllegalArgumentException("capture: " + capture + " (expected: off or full)");
+        }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         driver.discardPartial();
         channel.finishAndReleaseAll();
+        if (journal != null) {
+            journal.close();
+            try {
+                TempDirs.deleteRecursively(journalDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Response parts the captured streams appended so far (0 without capture). */
+    long capturedRecords() {
+        return journal == null ? 0 : driver.capturedParts();
     }
 
     /** Relays one whole stream; returns the bytes the client received so far. */
@@ -110,6 +158,7 @@ public class SseRelayBenchmark {
                     + " (expected: " + SseStreams.OPENAI_EVENTS + ", true)");
         }
         driver.takeWritten();
+        driver.end();
         return sink.bytes();
     }
 

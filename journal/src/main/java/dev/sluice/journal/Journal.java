@@ -29,6 +29,7 @@ import dev.sluice.journal.internal.Partitions;
 import dev.sluice.journal.internal.ProducerRing;
 import dev.sluice.journal.internal.RecordLayout;
 import dev.sluice.journal.internal.RollCycleNames;
+import dev.sluice.journal.internal.Sealer;
 import dev.sluice.journal.internal.Utf8Field;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -74,6 +75,8 @@ public final class Journal implements AutoCloseable {
     private final List<JournalProducer> directProducers = new ArrayList<>();
     /** The key that signs chain heads, or null. */
     private final JournalSigner signer;
+    /** Signs the writers' interval seals off their threads. */
+    private final Sealer sealer = new Sealer();
     /** The control partition's chain, guarded by this journal's lock. */
     private final Chain controlChain;
     private final int recoveredInterrupted;
@@ -91,7 +94,7 @@ public final class Journal implements AutoCloseable {
         this.handoff = handoff;
         this.recoveredInterrupted = recoveredInterrupted;
         if (handoff != null) {
-            this.agent = new JournalAgent(handoff, Chain.recover(handoff, signer, settings.clock()));
+            this.agent = new JournalAgent(handoff, Chain.recover(handoff, signer, settings.clock(), sealer));
             this.runner = new AgentRunner(agent.idleStrategy(), Journal::onAgentError, null, agent);
         } else {
             this.agent = null;
@@ -293,7 +296,7 @@ public final class Journal implements AutoCloseable {
         }
         producerQueues.add(queue);
         JournalProducer producer = new JournalProducer(this,
-            new ChronicleWrites(queue, Chain.recover(queue, signer, settings.clock())));
+            new ChronicleWrites(queue, Chain.recover(queue, signer, settings.clock(), sealer)));
         directProducers.add(producer);
         return producer;
     }
@@ -382,6 +385,7 @@ public final class Journal implements AutoCloseable {
                 runner.close();
             }
             closeQueues(true);
+            sealer.close();
             GatewayPidFile.deleteIfCurrent(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -401,6 +405,7 @@ public final class Journal implements AutoCloseable {
             runner.close();
         }
         closeQueues(false);
+        sealer.close();
         OPEN_DIRS.remove(dir);
     }
 

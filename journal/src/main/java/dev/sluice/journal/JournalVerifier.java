@@ -2,12 +2,16 @@ package dev.sluice.journal;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
+import dev.sluice.journal.internal.Chain;
 import dev.sluice.journal.internal.ChainLayout;
 import dev.sluice.journal.internal.ChainSeal;
 import dev.sluice.journal.internal.JournalSigner;
@@ -23,7 +27,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Checks the hash chains and seals of every partition of one or more journals ({@code sluice journal verify}):
  * each record's stored hash must equal {@code SHA-256(previous hash || meta || body length || body digest)}
- * ({@link ChainLayout}), each seal must sign the hash before it with the journal's key, and every record the
+ * ({@link ChainLayout}), each seal must sign, with the journal's key, the hash of a record before it (the one right
+ * before it, or a few back for an interval seal signed off the writer's thread), and every record the
  * queue's index counts must be readable. Records written before chains existed (schema 3 and older) are counted
  * apart; they are not protected. A partition whose oldest cycles were removed by compaction starts at a seal:
  * its signed head anchors the rest.
@@ -31,6 +36,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Confined to the calling thread.
  */
 public final class JournalVerifier {
+    /** Heads remembered per partition for the seals that sign a head a few records back. */
+    static final int RECENT_HEADS = 4 * Chain.SEAL_EVERY_RECORDS;
+
     private final Function<Path, JournalSigner> keys;
     private JournalSigner key;
     private final MessageDigest sha = ChainLayout.sha256();
@@ -75,7 +83,16 @@ public final class JournalVerifier {
     private void verifyPartition(String partition, Path queueDir, VerifyReport report) {
         byte[] head = new byte[ChainLayout.HASH_BYTES];
         boolean started = false;
-        long sinceSeal = 0;
+        long ordinal = 0;
+        long signedUpTo = 0;
+        // The heads a seal may sign: an interval seal is signed off the writer's thread and signs a head a few
+        // records back; the others sign the head right before them.
+        Map<ByteBuffer, Long> recent = new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Long> eldest) {
+                return size() > RECENT_HEADS;
+            }
+        };
         long lastIndex = Long.MIN_VALUE;
         byte[] copy = new byte[4096];
         UnsafeBuffer doc = new UnsafeBuffer(new byte[0]);
@@ -149,19 +166,22 @@ public final class JournalVerifier {
                         "the record's hash does not match its content and the chain before it");
                     return;
                 }
+                ordinal++;
                 if (type == RecordLayout.TYPE_SEAL) {
-                    String problem = checkSeal(new UnsafeBuffer(copy, 0, metaLength), head);
+                    UnsafeBuffer sealMeta = new UnsafeBuffer(copy, 0, metaLength);
+                    Long signedAt = Arrays.equals(ChainSeal.head(sealMeta), head) ? Long.valueOf(ordinal - 1)
+                        : recent.get(ByteBuffer.wrap(ChainSeal.head(sealMeta)));
+                    String problem = checkSeal(sealMeta, signedAt != null);
                     if (problem != null) {
                         report.breakAt(partition, at, 0, problem);
                         return;
                     }
                     report.seals++;
-                    sinceSeal = 0;
-                } else {
-                    sinceSeal++;
+                    signedUpTo = Math.max(signedUpTo, signedAt + 1);
                 }
                 report.records++;
                 System.arraycopy(stored, 0, head, 0, head.length);
+                recent.put(ByteBuffer.wrap(stored.clone()), ordinal);
             }
             long queueLast = queue.lastIndex();
             if (queueLast >= 0 && lastIndex < queueLast) {
@@ -170,7 +190,7 @@ public final class JournalVerifier {
                 return;
             }
         }
-        report.unsignedTail += sinceSeal;
+        report.unsignedTail += Math.max(0, ordinal - signedUpTo);
     }
 
     /** Whether the seal at {@code index} is the first record of its partition because older cycles are gone. */
@@ -180,13 +200,13 @@ public final class JournalVerifier {
             || reason == ChainSeal.REASON_OPEN && rollCycle.toSequenceNumber(index) == 0;
     }
 
-    private String checkSeal(UnsafeBuffer meta, byte[] head) {
+    private String checkSeal(UnsafeBuffer meta, boolean headInChain) {
         if (meta.capacity() != ChainSeal.META_BYTES) {
             return "a seal of the wrong length";
         }
         byte[] sealed = ChainSeal.head(meta);
-        if (!Arrays.equals(sealed, head)) {
-            return "the seal signs another chain head than the records before it";
+        if (!headInChain) {
+            return "the seal signs a chain head that is not among the records before it";
         }
         if (key == null) {
             return null;

@@ -6,8 +6,13 @@ import dev.sluice.codec.Clock;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.codec.SseScanner;
 import dev.sluice.codec.Usage;
+import dev.sluice.journal.JournalProducer;
+import dev.sluice.proxy.internal.CaptureScratch;
 import dev.sluice.proxy.internal.ClientOut;
+import dev.sluice.proxy.internal.ContentCapture;
 import dev.sluice.proxy.internal.SseRelay;
+import dev.sluice.routing.config.CaptureLevel;
+import dev.sluice.routing.config.JournalPolicy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,17 +27,52 @@ import io.netty.channel.ChannelHandlerContext;
 public final class RelayHarness {
     private final SseRelay relay;
     private final Usage usage = new Usage();
+    private final CaptureScratch captures;
     private ClientOut out;
+    private ContentCapture capture;
+    private long requestId;
+    private final long startWallMicros = Clock.SYSTEM.wallMicros();
 
     /** @param maxEventBytes the scanner's event size cap (the gateway's {@code upstream.maxEventBytes}) */
     public RelayHarness(int maxEventBytes) {
         this.relay = new SseRelay(maxEventBytes, Clock.SYSTEM);
+        this.captures = null;
+    }
+
+    /**
+     * A harness whose streams are captured in full (with the default redaction) into {@code journal}, as under
+     * {@code journal.capture: full}: each read is redacted and appended as a RESPONSE_PART before it is flushed.
+     */
+    public RelayHarness(int maxEventBytes, JournalProducer journal) {
+        this.relay = new SseRelay(maxEventBytes, Clock.SYSTEM);
+        this.captures = new CaptureScratch(requireNonNull(journal, "journal"), Clock.SYSTEM);
     }
 
     /** Starts a stream on {@code endpoint} relayed to {@code client}, dropping the usage chunk when {@code hideUsage}. */
     public void start(ChannelHandlerContext client, Endpoint endpoint, boolean hideUsage) {
         out = new ClientOut(requireNonNull(client, "client"), () -> { });
         relay.reset(out, requireNonNull(endpoint, "endpoint"), usage, hideUsage);
+        if (captures != null) {
+            // One wall clock reading for the harness's life: a request reads it once, not once per stream.
+            capture = captures.capture(JournalPolicy.DEFAULTS, CaptureLevel.FULL, ++requestId, startWallMicros,
+                    Clock.SYSTEM.nanoTime());
+            out.capture(capture);
+        }
+    }
+
+    /** Response parts appended by captured streams so far. */
+    public long capturedParts() {
+        return captures == null ? 0 : captures.journalAppends();
+    }
+
+    /** Ends the stream: a captured stream's last part is appended and its capture pooled again. */
+    public void end() {
+        if (capture != null) {
+            capture.finish();
+            out.capture(null);
+            captures.giveBack(capture);
+            capture = null;
+        }
     }
 
     /**
@@ -41,7 +81,12 @@ public final class RelayHarness {
      * @return {@link SseScanner#OK} or the scanner's error code
      */
     public int onRead(ByteBuf buf) {
-        return relay.onRead(requireNonNull(buf, "buf"));
+        int rc = relay.onRead(requireNonNull(buf, "buf"));
+        if (capture != null) {
+            // As the gateway does once per provider read, before it flushes.
+            capture.flushPart();
+        }
+        return rc;
     }
 
     /** Whether the stream's terminal event has been relayed. */

@@ -52,8 +52,9 @@ public final class Compare implements Callable<Integer> {
     private static String[] rawArgs = new String[0];
 
     @Option(names = "--targets", split = ",", paramLabel = "LIST",
-            description = "Targets, in run order: sluice, direct, nginx, haproxy, caddy (default: ${DEFAULT-VALUE}).")
-    List<String> targets = List.of("sluice", "direct", "nginx", "haproxy");
+            description = "Targets, in run order: sluice, sluice-capture, direct, nginx, haproxy, caddy (default: "
+                    + "${DEFAULT-VALUE}).")
+    List<String> targets = List.of("sluice", "sluice-capture", "direct", "nginx", "haproxy");
 
     @Option(names = "--scenarios", split = ",", paramLabel = "LIST",
             description = "json, sse, sse-paced, json-rate, json-rate-low, seq, paced-max (default: ${DEFAULT-VALUE}).")
@@ -186,7 +187,8 @@ public final class Compare implements Callable<Integer> {
             Peer p = Peer.byId(t.trim());
             if (p == null) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--targets: unknown target '" + t + "' (expected: sluice, direct, nginx, haproxy, caddy)");
+                        "--targets: unknown target '" + t
+                                + "' (expected: sluice, sluice-capture, direct, nginx, haproxy, caddy)");
             }
             out.add(p);
         }
@@ -242,7 +244,7 @@ public final class Compare implements Callable<Integer> {
                 List<String> cmd = peer.command(root, conf, runDir, portOffset);
                 log.println("starting " + name + ": " + String.join(" ", cmd));
                 proc = ChildProcess.start(name, cmd, peer.environment(runDir), root, runDir.resolve(name + ".log"));
-                long timeoutMs = peer == Peer.SLUICE ? SLUICE_START_TIMEOUT_MS : PEER_START_TIMEOUT_MS;
+                long timeoutMs = peer.isSluice() ? SLUICE_START_TIMEOUT_MS : PEER_START_TIMEOUT_MS;
                 if (!proc.awaitPort(peer.port(portOffset), timeoutMs)) {
                     String why = "did not open port " + peer.port(portOffset) + "; log: "
                             + Files.readString(proc.log()).lines().reduce((a, b) -> b).orElse("(empty)");
@@ -254,7 +256,7 @@ public final class Compare implements Callable<Integer> {
             Map<String, Object> v = Validation.check(peer.url(portOffset), peer.headers());
             validation.put(name, v);
             log.println("validate " + name + ": " + v);
-            double prewarm = prewarmS != null ? prewarmS : peer == Peer.SLUICE ? 20 : 3;
+            double prewarm = prewarmS != null ? prewarmS : peer.isSluice() ? 20 : 3;
             if (prewarm > 0) {
                 log.printf("prewarm %s: %.0f s%n", name, prewarm);
                 LoadDriver.run(spec(peer, BenchModel.MOCK, false, conns, 0, prewarm / 2, 0));

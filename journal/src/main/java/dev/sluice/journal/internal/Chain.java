@@ -32,15 +32,27 @@ public final class Chain {
     final byte[] next = new byte[ChainLayout.HASH_BYTES];
     final byte[] bodyDigest = new byte[ChainLayout.HASH_BYTES];
     final byte[] lengthBytes = new byte[4];
+    private static final int IDLE = 0;
+    private static final int SIGNING = 1;
+    private static final int SIGNED = 2;
+
     private final JournalSigner signer;
     private final Clock clock;
+    private final Sealer sealer;
     private int sinceSeal;
     private int pendingSeal;
     int lastCycle = NO_CYCLE;
+    /** An interval seal signed off this thread: the head it signs, when, the signature; see {@link #sealLater}. */
+    private final byte[] laterHead = new byte[ChainLayout.HASH_BYTES];
+    private volatile int laterState = IDLE;
+    private long laterWallMicros;
+    private byte[] laterSignature;
+    private final Runnable signLater = this::signLater;
 
-    private Chain(JournalSigner signer, Clock clock) {
+    private Chain(JournalSigner signer, Clock clock, Sealer sealer) {
         this.signer = signer != null && signer.canSign() ? signer : null;
         this.clock = clock;
+        this.sealer = sealer;
     }
 
     /**
@@ -50,7 +62,15 @@ public final class Chain {
      * @param signer the key that signs chain heads, or null to chain without seals
      */
     public static Chain recover(SingleChronicleQueue queue, JournalSigner signer, Clock clock) {
-        Chain chain = new Chain(signer, clock);
+        return recover(queue, signer, clock, null);
+    }
+
+    /**
+     * As {@link #recover(SingleChronicleQueue, JournalSigner, Clock)}, with interval seals signed by {@code sealer}
+     * (null: on the writer's thread).
+     */
+    public static Chain recover(SingleChronicleQueue queue, JournalSigner signer, Clock clock, Sealer sealer) {
+        Chain chain = new Chain(signer, clock, sealer);
         try (ExcerptTailer tailer = queue.createTailer()) {
             tailer.direction(TailerDirection.BACKWARD).toEnd();
             try (DocumentContext dc = tailer.readingDocument()) {
@@ -92,9 +112,47 @@ public final class Chain {
         return lastCycle != NO_CYCLE && cycle != lastCycle ? ChainSeal.REASON_ROLL : 0;
     }
 
-    /** Counts a record written; answers whether an interval seal is due after it. */
+    /**
+     * Counts a record written; answers whether an interval seal is due after it and must be signed now (there is no
+     * sealer). With a sealer, the head is handed to it instead, and the seal follows a few records later
+     * ({@link #signedLater}).
+     */
     boolean countRecord() {
-        return signer != null && ++sinceSeal >= SEAL_EVERY_RECORDS;
+        if (signer == null || ++sinceSeal < SEAL_EVERY_RECORDS) {
+            return false;
+        }
+        if (sealer == null) {
+            return true;
+        }
+        if (laterState == IDLE) {
+            System.arraycopy(head, 0, laterHead, 0, ChainLayout.HASH_BYTES);
+            laterWallMicros = nowMicros();
+            laterState = SIGNING;
+            sinceSeal = 0;
+            sealer.submit(signLater);
+        }
+        return false;
+    }
+
+    /** Hands the sealer's work back: runs on the sealer's thread. */
+    private void signLater() {
+        laterSignature = signer.sign(laterWallMicros, ChainSeal.REASON_INTERVAL, laterHead);
+        // The volatile write publishes the signature to the writer, which reads the state first.
+        laterState = SIGNED;
+    }
+
+    /**
+     * Encodes the seal the sealer signed into {@code dst} at 0 and returns its meta length, or 0 when none is ready.
+     * It signs a head some records back (see {@link #countRecord}): verify finds it among the heads before it.
+     */
+    int encodeSignedLater(UnsafeBuffer dst) {
+        if (laterState != SIGNED) {
+            return 0;
+        }
+        int length = ChainSeal.encode(dst, 0, laterWallMicros, ChainSeal.REASON_INTERVAL, laterHead,
+            signer.fingerprintBytes(), laterSignature);
+        laterState = IDLE;
+        return length;
     }
 
     /** Whether records were written since the last seal, or a crashed writer's tail awaits one. */
@@ -116,7 +174,7 @@ public final class Chain {
         return ChainSeal.encode(dst, 0, wallTimeMicros, reason, head, signer.fingerprint(), signature);
     }
 
-    /** Called once a seal is written. */
+    /** Called once a seal is written (synchronously signed). */
     void sealed() {
         sinceSeal = 0;
         pendingSeal = 0;

@@ -70,6 +70,11 @@ public final class ChronicleWrites {
         int reason = chain.sealDueBefore(queue.cycle());
         if (reason != 0) {
             writeSeal(reason);
+        } else {
+            int signed = chain.encodeSignedLater(sealScratch);
+            if (signed > 0) {
+                writeChained(sealScratch.byteArray(), 0, signed, sealScratch.byteArray(), 0, 0, false);
+            }
         }
         writeChained(meta, metaOffset, metaLength, body, bodyOffset, bodyLength, bodyDigestOnly);
         if (chain.countRecord()) {

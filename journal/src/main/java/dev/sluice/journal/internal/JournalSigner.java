@@ -138,6 +138,11 @@ public final class JournalSigner {
         return fingerprint.clone();
     }
 
+    /** The fingerprint itself, not a copy: for the writers, which must not allocate. */
+    byte[] fingerprintBytes() {
+        return fingerprint;
+    }
+
     /** Whether {@code src[offset, offset + FINGERPRINT_BYTES)} is this key's fingerprint. */
     public boolean hasFingerprint(byte[] src, int offset) {
         return Arrays.equals(fingerprint, 0, FINGERPRINT_BYTES, src, offset, offset + FINGERPRINT_BYTES);

@@ -35,7 +35,7 @@ public final class ClientOut {
     }
 
     /** From now on, every body byte written is shown to {@code capture} first. */
-    void capture(ContentCapture capture) {
+    public void capture(ContentCapture capture) {
         this.capture = capture;
     }
 

@@ -1,6 +1,7 @@
 package dev.sluice.proxy.internal;
 
 import dev.sluice.codec.redact.RedactionCounts;
+import dev.sluice.codec.redact.Redactor;
 import dev.sluice.codec.redact.StreamRedaction;
 import dev.sluice.journal.Capture;
 import dev.sluice.journal.EndRecord;
@@ -17,16 +18,21 @@ import io.netty.buffer.ByteBuf;
  * as RESPONSE_PART records, at most one per provider read. Redaction changes what is stored, never what the client
  * receives: the relayed bytes are read, not touched. A stream's redaction holds back what could still be the start
  * of a value continuing in the next event, so a value split across events is caught. The request body and the
- * answer together are cut at {@link JournalPolicy#maxCaptureBytes()}; the END record says so.
+ * answer together are cut at {@link JournalPolicy#maxCaptureBytes()}; the END record says so. Captures are pooled
+ * per event loop ({@link CaptureScratch}).
  * <p>
  * Confined to the client channel's event loop.
  */
-final class ContentCapture {
-    private final LoopResources res;
-    private final CaptureLevel level;
-    private final long requestId;
-    private final int maxBytes;
+public final class ContentCapture {
+    private final CaptureScratch res;
     private final RedactionCounts counts = new RedactionCounts();
+    private CaptureLevel level;
+    private Redactor redactor;
+    private long requestId;
+    /** The request's start on both clocks: a part's wall time is derived without reading the wall clock. */
+    private long startWallMicros;
+    private long startNs;
+    private int maxBytes;
     private StreamRedaction stream;
     private int requestBytes;
     private long responseBytes;
@@ -35,31 +41,41 @@ final class ContentCapture {
     private boolean cut;
     private boolean failed;
 
-    private ContentCapture(LoopResources res, JournalPolicy policy, CaptureLevel level, long requestId) {
+    ContentCapture(CaptureScratch res) {
         this.res = res;
-        this.level = level;
-        this.requestId = requestId;
-        this.maxBytes = Math.min(policy.maxCaptureBytes(), res.journal.maxRecordBytes() - 4096);
-        if (level == CaptureLevel.FULL) {
-            this.stream = res.takeStreamRedaction(policy.redactor());
-        }
     }
 
-    /** The capture of a request at {@code level}, or null for {@link CaptureLevel#OFF}. */
-    static ContentCapture of(LoopResources res, JournalPolicy policy, CaptureLevel level, long requestId) {
-        return level == CaptureLevel.OFF ? null : new ContentCapture(res, policy, level, requestId);
+    /**
+     * Starts capturing request {@code requestId} at {@code level} (not {@link CaptureLevel#OFF}), which started at
+     * {@code startWallMicros} on the wall clock and {@code startNs} on the monotonic one.
+     */
+    void start(JournalPolicy policy, CaptureLevel level, long requestId, long startWallMicros, long startNs) {
+        this.level = level;
+        this.requestId = requestId;
+        this.startWallMicros = startWallMicros;
+        this.startNs = startNs;
+        this.redactor = policy.redactor();
+        this.maxBytes = (int) Math.min(policy.maxCaptureBytes(), res.journal.maxRecordBytes() - 4096L);
+        this.stream = level == CaptureLevel.FULL ? res.takeStreamRedaction(redactor) : null;
+        counts.clear();
+        requestBytes = 0;
+        responseBytes = 0;
+        pendingBytes = 0;
+        sequence = 0;
+        cut = false;
+        failed = false;
     }
 
     /**
      * Puts the request body into {@code r}: redacted under full capture, its digest only under metadata. The bytes
      * live in this loop's scratch until the record is appended, which the caller does next.
      */
-    void captureRequest(RequestRecord r, RequestBody body, JournalPolicy policy) {
+    void captureRequest(RequestRecord r, RequestBody body) {
         if (body == null || body.size() == 0) {
             return;
         }
         int n = level == CaptureLevel.FULL ? Math.min(body.size(), maxBytes) : body.size();
-        byte[] raw = res.captureScratch(n);
+        byte[] raw = res.copyScratch(n);
         body.bytes().getBytes(body.bytes().readerIndex(), raw, 0, n);
         if (level == CaptureLevel.METADATA) {
             requestBytes = n;
@@ -67,13 +83,13 @@ final class ContentCapture {
             return;
         }
         cut |= n < body.size();
-        int length = res.jsonRedaction(policy.redactor()).redact(raw, 0, n, counts);
+        int length = res.jsonRedaction(redactor).redact(raw, 0, n, counts);
         requestBytes = length;
-        r.body(res.jsonRedaction(policy.redactor()).out(), 0, length, false);
+        r.body(res.jsonRedaction(redactor).out(), 0, length, false);
     }
 
     /** Reads the bytes about to be relayed to the client (full capture); {@code buf} is not changed. */
-    void onRelayed(ByteBuf buf) {
+    public void onRelayed(ByteBuf buf) {
         if (stream == null || cut) {
             return;
         }
@@ -86,24 +102,24 @@ final class ContentCapture {
         if (n == 0) {
             return;
         }
-        byte[] scratch = res.captureScratch(n);
+        byte[] scratch = res.copyScratch(n);
         buf.getBytes(buf.readerIndex(), scratch, 0, n);
         stream.accept(scratch, 0, n);
         pendingBytes += n;
     }
 
     /** Appends what the redaction lets go of as one RESPONSE_PART (called once per provider read). */
-    void flushPart() {
+    public void flushPart() {
         if (stream != null && pendingBytes > 0) {
             append(stream.drain(counts));
         }
     }
 
-    /** The answer ended: appends what is left. */
-    void finish() {
+    /** The answer ended: appends what is left. Nothing is captured after it. */
+    public void finish() {
         if (stream != null) {
             append(stream.finish(counts));
-            res.giveBack(stream);
+            res.giveBack(stream, redactor);
             stream = null;
         }
     }
@@ -113,8 +129,10 @@ final class ContentCapture {
         if (length <= 0 || failed) {
             return;
         }
-        long position = res.journal.append(res.responsePart.set(requestId, res.clock.wallMicros(), sequence++,
-                stream.out(), 0, length));
+        // The wall clock's Instant would be allocated once per read; the start plus the elapsed time is not.
+        long wallMicros = startWallMicros + (res.clock.nanoTime() - startNs) / 1000;
+        long position = res.journal.append(res.responsePart.set(requestId, wallMicros, sequence++, stream.out(), 0,
+                length));
         if (position == JournalProducer.FULL) {
             // The answer is already on its way to the client: keep serving, record that the capture is incomplete.
             failed = true;

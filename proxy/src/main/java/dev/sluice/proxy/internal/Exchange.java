@@ -253,10 +253,11 @@ final class Exchange {
         RequestRecord record = info.toRecord(res.requestRecord);
         JournalPolicy policy = config.journal();
         ApiKey key = info.key;
-        capture = ContentCapture.of(res, policy, policy.captureFor(key == null ? null : key.id(),
-                key == null ? null : key.team(), route == null ? null : route.name()), info.requestId);
+        capture = res.captures.capture(policy, policy.captureFor(key == null ? null : key.id(),
+                key == null ? null : key.team(), route == null ? null : route.name()), info.requestId,
+                info.startWallMicros, info.startNs);
         if (capture != null) {
-            capture.captureRequest(record, body, policy);
+            capture.captureRequest(record, body);
             out.capture(capture);
         }
         journalPos = res.journal.append(record);
@@ -308,6 +309,12 @@ final class Exchange {
         }
         if (journalPos >= 0 && res.journal.append(res.endRecord) == JournalProducer.FULL) {
             gateway.metrics().journalFull();
+        }
+        if (capture != null) {
+            // Detached first: nothing written to the client from now on reaches a capture another request reuses.
+            out.capture(null);
+            res.captures.giveBack(capture);
+            capture = null;
         }
         if (admission != null && admission.ticket() != null) {
             // Every exit path settles: the slot is freed and the reservation replaced by what was really used.

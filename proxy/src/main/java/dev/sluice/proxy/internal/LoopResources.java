@@ -5,13 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.sluice.codec.Clock;
 import dev.sluice.codec.RequestScanner;
 import dev.sluice.codec.UsageScanner;
-import dev.sluice.codec.redact.JsonRedaction;
-import dev.sluice.codec.redact.Redactor;
-import dev.sluice.codec.redact.StreamRedaction;
 import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.JournalProducer;
 import dev.sluice.journal.RequestRecord;
-import dev.sluice.journal.ResponsePartRecord;
 import dev.sluice.routing.config.KeyDigester;
 import dev.sluice.routing.policy.Billing;
 
@@ -37,13 +33,8 @@ public final class LoopResources {
     static final int MAX_POOLED = 1024;
     private final ArrayDeque<SseRelay> relays = new ArrayDeque<>();
     private final ArrayDeque<UsageScanner> usageScanners = new ArrayDeque<>();
-    final ResponsePartRecord responsePart = new ResponsePartRecord();
-    /** Captured bytes on their way to redaction and the journal; grows to the largest read or body seen. */
-    private byte[] captureScratch = new byte[16 * 1024];
-    /** The redactor whose scratch this loop holds; a reload with other patterns replaces them. */
-    private Redactor redactor;
-    private JsonRedaction jsonRedaction;
-    private final ArrayDeque<StreamRedaction> streamRedactions = new ArrayDeque<>();
+    /** What this loop's content captures share. */
+    final CaptureScratch captures;
 
     public LoopResources(EventLoop loop, JournalProducer journal, UpstreamPool upstreams) {
         this(loop, journal, upstreams, Clock.SYSTEM);
@@ -55,6 +46,7 @@ public final class LoopResources {
         this.clock = requireNonNull(clock, "clock");
         this.journal = requireNonNull(journal, "journal");
         this.upstreams = requireNonNull(upstreams, "upstreams");
+        this.captures = new CaptureScratch(journal, clock);
     }
 
     /**
@@ -81,46 +73,6 @@ public final class LoopResources {
     void giveBack(UsageScanner u) {
         if (usageScanners.size() < MAX_POOLED) {
             usageScanners.addLast(u);
-        }
-    }
-
-    /** A scratch array of at least {@code bytes}, reused by every capture of this loop. */
-    byte[] captureScratch(int bytes) {
-        if (captureScratch.length < bytes) {
-            captureScratch = new byte[Math.max(bytes, captureScratch.length * 2)];
-        }
-        return captureScratch;
-    }
-
-    /** This loop's JSON body redaction for {@code r}. */
-    JsonRedaction jsonRedaction(Redactor r) {
-        useRedactor(r);
-        if (jsonRedaction == null) {
-            jsonRedaction = r.newJsonRedaction();
-        }
-        return jsonRedaction;
-    }
-
-    /** An idle stream redaction of {@code r}, or a new one. */
-    StreamRedaction takeStreamRedaction(Redactor r) {
-        useRedactor(r);
-        StreamRedaction s = streamRedactions.pollLast();
-        return s != null ? s : r.newStreamRedaction();
-    }
-
-    /** Takes back a stream redaction whose stream has ended. */
-    void giveBack(StreamRedaction s) {
-        s.reset();
-        if (streamRedactions.size() < MAX_POOLED) {
-            streamRedactions.addLast(s);
-        }
-    }
-
-    private void useRedactor(Redactor r) {
-        if (r != redactor) {
-            redactor = r;
-            jsonRedaction = null;
-            streamRedactions.clear();
         }
     }
 

@@ -15,8 +15,13 @@ import java.util.Map;
 public enum Peer {
     /** The upstream itself: the baseline of every ratio. */
     DIRECT(9001, null, null),
-    /** {@code ./sluice serve} with {@code bench/conf/sluice-bench.yaml}. */
+    /** {@code ./sluice serve} with {@code bench/conf/sluice-bench.yaml}: the journal records metadata. */
     SLUICE(9200, null, null),
+    /**
+     * {@code ./sluice serve} with {@code bench/conf/sluice-bench-capture.yaml}: the same, with the journal capturing
+     * every request and answer in full, redacted ({@code journal.capture: full}): what capture costs.
+     */
+    SLUICE_CAPTURE(9210, null, null),
     /** nginx with {@code bench/conf/nginx.conf}. */
     NGINX(9101, "nginx", "apt-get install -y nginx-light"),
     /** HAProxy with {@code bench/conf/haproxy.cfg}. */
@@ -26,8 +31,6 @@ public enum Peer {
 
     /** The client key the comparison sends to Sluice; {@code bench/conf/sluice-bench.yaml} holds its hash. */
     public static final String SLUICE_KEY = "sk-bench-compare-0001";
-    /** Sluice's admin port during the comparison. */
-    public static final int SLUICE_ADMIN_PORT = 9201;
     private static final List<String> EXTRA_BIN_DIRS = List.of("/usr/sbin", "/usr/local/sbin", "/sbin");
 
     private final int port;
@@ -40,9 +43,14 @@ public enum Peer {
         this.install = install;
     }
 
-    /** The name used on the command line and in the results. */
+    /** The name used on the command line and in the results: {@code sluice}, {@code sluice-capture}, ... */
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Whether it is a Sluice gateway (a key to send, a launcher to run, a JVM to warm up). */
+    public boolean isSluice() {
+        return this == SLUICE || this == SLUICE_CAPTURE;
     }
 
     /** The target named {@code id}, or null. */
@@ -72,7 +80,7 @@ public enum Peer {
 
     /** Headers every request to this target carries. */
     public List<String> headers() {
-        return this == SLUICE ? List.of("Authorization: Bearer " + SLUICE_KEY) : List.of();
+        return isSluice() ? List.of("Authorization: Bearer " + SLUICE_KEY) : List.of();
     }
 
     /** The peer's binary, or null when it is not installed (or not needed). */
@@ -98,7 +106,7 @@ public enum Peer {
         if (binary != null && binaryPath() == null) {
             return binary + " is not installed (" + install + ")";
         }
-        if (this == SLUICE && !Files.isExecutable(root.resolve("sluice"))) {
+        if (isSluice() && !Files.isExecutable(root.resolve("sluice"))) {
             return "no executable launcher at " + root.resolve("sluice");
         }
         return null;
@@ -109,6 +117,7 @@ public enum Peer {
         return switch (this) {
             case DIRECT -> null;
             case SLUICE -> "sluice-bench.yaml";
+            case SLUICE_CAPTURE -> "sluice-bench-capture.yaml";
             case NGINX -> "nginx.conf";
             case HAPROXY -> "haproxy.cfg";
             case CADDY -> "Caddyfile";
@@ -122,9 +131,9 @@ public enum Peer {
     public List<String> command(Path root, Path conf, Path runDir, int offset) {
         return switch (this) {
             case DIRECT -> null;
-            case SLUICE -> List.of(root.resolve("sluice").toString(), "serve",
-                    "--config", conf.resolve("sluice-bench.yaml").toString(), "--port", Integer.toString(port(offset)),
-                    "--admin-port", Integer.toString(SLUICE_ADMIN_PORT + offset),
+            case SLUICE, SLUICE_CAPTURE -> List.of(root.resolve("sluice").toString(), "serve",
+                    "--config", conf.resolve(configFile()).toString(), "--port", Integer.toString(port(offset)),
+                    "--admin-port", Integer.toString(port(offset) + 1),
                     "--data-dir", runDir.resolve("data").toString());
             case NGINX -> List.of(binaryPath().toString(), "-p", runDir.toString() + "/", "-e",
                     runDir.resolve("error.log").toString(), "-c", conf.resolve("nginx.conf").toString());
