@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sluice.journal.internal.Chain;
 import dev.sluice.journal.internal.ChronicleWrites;
+import dev.sluice.journal.internal.FreeSpaceWatchdog;
 import dev.sluice.journal.internal.GatewayPidFile;
 import dev.sluice.journal.internal.JournalAgent;
 import dev.sluice.journal.internal.JournalSigner;
@@ -35,6 +36,7 @@ import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,21 +82,28 @@ public final class Journal implements AutoCloseable {
     /** The control partition's chain, guarded by this journal's lock. */
     private final Chain controlChain;
     private final int recoveredInterrupted;
+    private final FreeSpaceWatchdog space;
+    private final AgentRunner spaceRunner;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean closing;
 
     private Journal(Path dir, JournalSettings settings, RollCycle rollCycle, SingleChronicleQueue control,
-                    Chain controlChain, SingleChronicleQueue handoff, JournalSigner signer, int recoveredInterrupted) {
+                    Chain controlChain, SingleChronicleQueue handoff, JournalSigner signer, int recoveredInterrupted,
+                    FreeSpaceWatchdog space) {
         this.dir = dir;
         this.controlChain = controlChain;
         this.signer = signer;
+        this.space = space;
+        this.spaceRunner = new AgentRunner(new SleepingMillisIdleStrategy(settings.freeSpaceCheckIntervalMs()),
+            Journal::onAgentError, null, space);
         this.settings = settings;
         this.rollCycle = rollCycle;
         this.control = control;
         this.handoff = handoff;
         this.recoveredInterrupted = recoveredInterrupted;
         if (handoff != null) {
-            this.agent = new JournalAgent(handoff, Chain.recover(handoff, signer, settings.clock(), sealer));
+            this.agent = new JournalAgent(handoff, Chain.recover(handoff, signer, settings.clock(), sealer),
+                space::onAppendFailure);
             this.runner = new AgentRunner(agent.idleStrategy(), Journal::onAgentError, null, agent);
         } else {
             this.agent = null;
@@ -127,6 +136,7 @@ public final class Journal implements AutoCloseable {
             RollCycle rollCycle = RollCycleNames.resolve(settings.rollCycle());
             JournalSigner signer = settings.signingKeyFile() == null ? null
                 : JournalSigner.loadOrCreate(settings.signingKeyFile());
+            FreeSpaceWatchdog space = new FreeSpaceWatchdog(dir, settings.minFreeBytes(), settings.minFreePercent());
             Map<Long, Interrupted> open = findRequestsWithoutEnd(dir);
             control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle);
             Chain controlChain = Chain.recover(control, signer, settings.clock());
@@ -136,7 +146,8 @@ public final class Journal implements AutoCloseable {
             }
             GatewayPidFile.writeCurrent(dir);
             Journal journal = new Journal(dir, settings, rollCycle, control, controlChain, handoff, signer,
-                open.size());
+                open.size(), space);
+            AgentRunner.startOnThread(journal.spaceRunner);
             if (journal.runner != null) {
                 AgentRunner.startOnThread(journal.runner);
             }
@@ -344,6 +355,25 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a new request may be journaled now: false while the journal's file system is below its free-space
+     * threshold, and after an append failed until the next free-space check finds enough space. A volatile read,
+     * no system call: any thread.
+     */
+    public boolean acceptsRequests() {
+        return space.accepting();
+    }
+
+    /** Free bytes of the journal's file system at the last check (-1 when it could not be read). Any thread. */
+    public long freeBytes() {
+        return space.freeBytes();
+    }
+
+    /** Reports a failed append: new requests are refused until the next free-space check finds enough space. */
+    void onAppendFailure() {
+        space.onAppendFailure();
+    }
+
     /** Requests recovery marked interrupted when this journal was opened. */
     public int recoveredInterrupted() {
         return recoveredInterrupted;
@@ -384,6 +414,7 @@ public final class Journal implements AutoCloseable {
                 agent.beginClose();
                 runner.close();
             }
+            spaceRunner.close();
             closeQueues(true);
             sealer.close();
             GatewayPidFile.deleteIfCurrent(dir);
@@ -404,6 +435,7 @@ public final class Journal implements AutoCloseable {
             agent.halt();
             runner.close();
         }
+        spaceRunner.close();
         closeQueues(false);
         sealer.close();
         OPEN_DIRS.remove(dir);

@@ -58,7 +58,14 @@ public final class JournalProducer {
      * @return the position to pass to {@link #isDurable}/{@link #whenDurable}, or {@link #FULL}
      */
     public long append(RequestRecord record) {
-        return appendEncoded(requireNonNull(record, "record"));
+        requireNonNull(record, "record");
+        if (!journal.acceptsRequests()) {
+            // Low on disk space or an append failed: a new request is refused before it touches the queue file;
+            // the records of requests in flight still go in (the free-space threshold is their room).
+            countRefusal();
+            return FULL;
+        }
+        return appendEncoded(record);
     }
 
     /**
@@ -77,6 +84,14 @@ public final class JournalProducer {
      */
     public long append(ResponsePartRecord record) {
         return appendEncoded(requireNonNull(record, "record"));
+    }
+
+    private void countRefusal() {
+        if (direct != null) {
+            directFailures++;
+        } else {
+            ring.countFull();
+        }
     }
 
     private long appendEncoded(EncodedRecord record) {
@@ -121,6 +136,7 @@ public final class JournalProducer {
             direct.append(bytes, 0, metaLength, bytes, metaLength, length - metaLength, record.bodyDigestOnly());
         } catch (RuntimeException e) {
             // Fail closed: the caller refuses the request; the document was rolled back, nothing half-written.
+            journal.onAppendFailure();
             long failures = ++directFailures;
             if (failures == 1 || Long.bitCount(failures) == 1) {
                 LOG.error("journal append failed ({} failures so far)", failures, e);

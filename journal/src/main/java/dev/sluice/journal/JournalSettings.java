@@ -20,6 +20,12 @@ public final class JournalSettings {
     public static final int MIN_RING_CAPACITY_BYTES = 64 * 1024;
     /** Default roll cycle: one file per UTC day. */
     public static final String DEFAULT_ROLL_CYCLE = "DAILY";
+    /** Default free bytes below which new requests are refused: 0, no byte threshold (the gateway sets one). */
+    public static final long DEFAULT_MIN_FREE_BYTES = 0;
+    /** Default free percent below which new requests are refused: 0, no percent threshold. */
+    public static final int DEFAULT_MIN_FREE_PERCENT = 0;
+    /** How often the free space of the journal's file system is checked, in milliseconds. */
+    public static final long DEFAULT_FREE_SPACE_CHECK_INTERVAL_MS = 250;
     /** Version string written into the boot record when none is set. */
     public static final String DEFAULT_VERSION = "dev";
 
@@ -31,8 +37,14 @@ public final class JournalSettings {
     private final JournalMode mode;
     private final Path signingKeyFile;
     private final RecoveryPricer recoveryPricer;
+    private final long minFreeBytes;
+    private final int minFreePercent;
+    private final long freeSpaceCheckIntervalMs;
 
     private JournalSettings(Builder b) {
+        this.minFreeBytes = b.minFreeBytes;
+        this.minFreePercent = b.minFreePercent;
+        this.freeSpaceCheckIntervalMs = b.freeSpaceCheckIntervalMs;
         this.dir = b.dir;
         this.ringCapacityBytes = b.ringCapacityBytes;
         this.rollCycle = b.rollCycle;
@@ -74,6 +86,21 @@ public final class JournalSettings {
         return version;
     }
 
+    /** Free bytes of the journal's file system below which new requests are refused (0: none). */
+    public long minFreeBytes() {
+        return minFreeBytes;
+    }
+
+    /** Free percent of the journal's file system below which new requests are refused (0: none). */
+    public int minFreePercent() {
+        return minFreePercent;
+    }
+
+    /** Milliseconds between two checks of the free space. */
+    public long freeSpaceCheckIntervalMs() {
+        return freeSpaceCheckIntervalMs;
+    }
+
     /**
      * The Ed25519 key file that signs the chain heads (created 0600 when missing), or null: records are chained
      * but no seal is written, so the chain alone proves only that nothing was changed by someone who did not
@@ -102,6 +129,9 @@ public final class JournalSettings {
         private JournalMode mode = JournalMode.HANDOFF;
         private Path signingKeyFile;
         private RecoveryPricer recoveryPricer = RecoveryPricer.NONE;
+        private long minFreeBytes = DEFAULT_MIN_FREE_BYTES;
+        private int minFreePercent = DEFAULT_MIN_FREE_PERCENT;
+        private long freeSpaceCheckIntervalMs = DEFAULT_FREE_SPACE_CHECK_INTERVAL_MS;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -147,6 +177,31 @@ public final class JournalSettings {
 
         public Builder recoveryPricer(RecoveryPricer recoveryPricer) {
             this.recoveryPricer = Objects.requireNonNull(recoveryPricer, "recoveryPricer");
+            return this;
+        }
+
+        /**
+         * New requests are refused while the journal's file system has fewer than {@code minFreeBytes} free bytes
+         * or less than {@code minFreePercent} percent free (either 0: that threshold is off).
+         */
+        public Builder minFree(long minFreeBytes, int minFreePercent) {
+            if (minFreeBytes < 0) {
+                throw new IllegalArgumentException("minFreeBytes: " + minFreeBytes + " (expected: >= 0)");
+            }
+            if (minFreePercent < 0 || minFreePercent > 100) {
+                throw new IllegalArgumentException("minFreePercent: " + minFreePercent + " (expected: 0 to 100)");
+            }
+            this.minFreeBytes = minFreeBytes;
+            this.minFreePercent = minFreePercent;
+            return this;
+        }
+
+        /** Milliseconds between two free-space checks (at least 1). */
+        public Builder freeSpaceCheckIntervalMs(long intervalMs) {
+            if (intervalMs < 1) {
+                throw new IllegalArgumentException("intervalMs: " + intervalMs + " (expected: >= 1)");
+            }
+            this.freeSpaceCheckIntervalMs = intervalMs;
             return this;
         }
 

@@ -46,6 +46,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -61,6 +63,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +79,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.net.ssl.SSLException;
 
@@ -91,6 +95,8 @@ public final class Gateway implements AutoCloseable {
     public static final int WRITE_HIGH_WATER_BYTES = 256 * 1024;
     /** Pending write size below which upstream reads resume. */
     public static final int WRITE_LOW_WATER_BYTES = 64 * 1024;
+    /** How often a shutdown looks whether every connection has closed. */
+    private static final long DRAIN_POLL_MS = 50;
 
     private final GatewayContext context;
     private final Journal journal;
@@ -101,11 +107,15 @@ public final class Gateway implements AutoCloseable {
     private final Channel adminServer;
     private final AdminKeys adminKeys;
     private final AdminRequests adminRequests;
+    /** The open client connections (a closed one leaves by itself). */
+    private final ChannelGroup clients;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
                     Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer,
-                    AdminKeys adminKeys, AdminRequests adminRequests) {
+                    AdminKeys adminKeys, AdminRequests adminRequests, ChannelGroup clients) {
         this.context = context;
+        this.clients = clients;
         this.adminKeys = adminKeys;
         this.adminRequests = adminRequests;
         this.journal = journal;
@@ -145,6 +155,7 @@ public final class Gateway implements AutoCloseable {
                             : JournalMode.DIRECT)
                     .signingKeyFile(bound.journal().signingKeyFile(bound.dataDir()))
                     .recoveryPricer(recoveryPricer(bound))
+                    .minFree(bound.server().journalMinFreeBytes(), bound.server().journalMinFreePercent())
                     .build());
 
             boolean epoll = Epoll.isAvailable();
@@ -191,6 +202,7 @@ public final class Gateway implements AutoCloseable {
             keyStore.watch(adminKeys::refresh);
             AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
             ServerSettings s = bound.server();
+            ChannelGroup clients = new DefaultChannelGroup("sluice-clients", GlobalEventExecutor.INSTANCE);
             Channel client = new ServerBootstrap().group(group).channel(serverType)
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -203,6 +215,7 @@ public final class Gateway implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            clients.add(ch);
                             ch.pipeline().addLast("decoder", ClientHandler.newDecoder(decoderConfig(s)));
                             ch.pipeline().addLast("encoder", new HttpResponseEncoder());
                             ch.pipeline().addLast("gateway", new ClientHandler(context, loops.get(ch.eventLoop())));
@@ -223,7 +236,8 @@ public final class Gateway implements AutoCloseable {
                     .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()))
                     .syncUninterruptibly().channel();
             journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
-            return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests);
+            return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests,
+                    clients);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock, agent);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
@@ -362,9 +376,58 @@ public final class Gateway implements AutoCloseable {
         return journal;
     }
 
+    /**
+     * Shuts down gracefully (RELIABILITY D7): stops accepting connections, refuses new requests on open ones (503
+     * {@code shutting_down}), closes idle connections, and lets requests in flight finish, each connection closing
+     * after its answer, for up to {@code drainTimeoutMs}; then closes what is left (those requests end as cancelled)
+     * and everything else as {@link #close()} does, the journal last, so every END record is written. Blocks; call
+     * it from a main or shutdown thread, never an event loop.
+     *
+     * @return the connections still open at the deadline, which were cut
+     */
+    public int shutdown(long drainTimeoutMs) {
+        if (drainTimeoutMs < 0) {
+            throw new IllegalArgumentException("drainTimeoutMs: " + drainTimeoutMs + " (expected: >= 0)");
+        }
+        // Draining first: a request on a connection accepted before the listener closed is refused, not served.
+        context.startDraining();
+        clientServer.close().syncUninterruptibly();
+        LOG.info("shutdown: not accepting requests any more; draining {} connections for up to {} ms",
+                clients.size(), drainTimeoutMs);
+        for (Channel ch : clients) {
+            ClientHandler h = ch.pipeline().get(ClientHandler.class);
+            if (h != null) {
+                ch.eventLoop().execute(h::drain);
+            }
+        }
+        long deadlineNs = context.clock().nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainTimeoutMs);
+        boolean interrupted = false;
+        while (!clients.isEmpty() && deadlineNs - context.clock().nanoTime() > 0) {
+            try {
+                Thread.sleep(DRAIN_POLL_MS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+                break;
+            }
+        }
+        int cut = clients.size();
+        if (cut > 0) {
+            LOG.warn("shutdown: {} connections still busy after {} ms; closing them", cut, drainTimeoutMs);
+            clients.close().awaitUninterruptibly(DRAIN_POLL_MS * 100L);
+        }
+        close();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return cut;
+    }
+
     /** Stops accepting, closes connections, drains the journal and stops the mock. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         clientServer.close().syncUninterruptibly();
         adminServer.close().syncUninterruptibly();
         adminKeys.close();

@@ -29,6 +29,7 @@ public final class GatewayPidFile {
         ProcessHandle self = ProcessHandle.current();
         String start = self.info().startInstant().map(i -> " " + i.toEpochMilli()).orElse("");
         Files.write(tmp, (self.pid() + start + "\n").getBytes(StandardCharsets.US_ASCII));
+        PrivateFiles.restrict(tmp);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -28,6 +28,7 @@ public final class JournalAgent implements Agent {
 
     private final SingleChronicleQueue queue;
     private final Chain chain;
+    private final Runnable onWriteFailure;
     private final ControlledMessageHandler handler = this::onRecord;
     private volatile ProducerRing[] rings = NONE;
     private volatile boolean closing;
@@ -40,9 +41,11 @@ public final class JournalAgent implements Agent {
 
     private final ParkingIdleStrategy idle;
 
-    public JournalAgent(SingleChronicleQueue queue, Chain chain) {
+    /** @param onWriteFailure runs on the journal thread after each failed document write */
+    public JournalAgent(SingleChronicleQueue queue, Chain chain, Runnable onWriteFailure) {
         this.queue = queue;
         this.chain = chain;
+        this.onWriteFailure = onWriteFailure;
         this.idle = new ParkingIdleStrategy(this::hasWork);
     }
 
@@ -92,6 +95,7 @@ public final class JournalAgent implements Agent {
             writes.append(buffer, index, msgTypeId, length);
         } catch (RuntimeException | Error e) {
             failedThisCycle = true;
+            onWriteFailure.run();
             long failures = writeFailures + 1;
             writeFailures = failures;
             if (failures == 1 || Long.bitCount(failures) == 1) {

@@ -82,7 +82,20 @@ public final class Partitions {
         throws IOException {
         Path dir = journalDir.resolve(name);
         createPrivateDirectory(dir);
-        return SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(rollCycle).build();
+        // Cycle files are created later (the first append of a cycle, a roll): the listener makes each private.
+        SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(rollCycle)
+            .storeFileListener(PrivateFiles.LISTENER).build();
+        try {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    PrivateFiles.restrict(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            queue.close();
+            throw e;
+        }
+        return queue;
     }
 
     /** Opens the queue in {@code queueDir} (one of {@link #find}) for reading. */
@@ -90,9 +103,13 @@ public final class Partitions {
         return SingleChronicleQueueBuilder.single(queueDir.toFile()).readOnly(true).build();
     }
 
-    /** Creates {@code dir} and its parents; the last one readable by the owner only where POSIX permissions exist. */
+    /**
+     * Creates {@code dir} and its parents; the last one readable by the owner only where POSIX permissions exist
+     * (also when it existed already, with other permissions).
+     */
     public static void createPrivateDirectory(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
+            PrivateFiles.restrict(dir);
             return;
         }
         Files.createDirectories(dir.getParent());

@@ -21,7 +21,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * {@code sluice serve}: runs the gateway until interrupted (Ctrl-C or SIGTERM close it cleanly).
+ * {@code sluice serve}: runs the gateway until SIGTERM or SIGINT (Ctrl-C), then shuts it down gracefully
+ * ({@link Gateway#shutdown}: no new requests, the ones in flight finish for up to {@code server.drain_timeout_ms},
+ * every END record written, the journal closed) and exits 0.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway.")
 public final class ServeCommand implements Callable<Integer> {
@@ -73,12 +75,25 @@ public final class ServeCommand implements Callable<Integer> {
         ConfigReloader reloader = ConfigReloader.start(gateway, config, System.getenv(), !noWatch);
         reloader.reloadOnHangup();
         RUNNING.set(true);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            reloader.close();
-            gateway.close();
-            stopped.countDown();
-        }, "sluice-shutdown"));
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // SIGTERM and SIGINT ask the main thread to drain and return (exit status 0); the JVM's default handling
+        // would run the shutdown hook and exit 143 with streams cut.
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopRequested.countDown());
+            } catch (IllegalArgumentException e) {
+                err.println("sluice: SIG" + name + " cannot be handled here; it stops the gateway without draining");
+            }
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        // Any other way out (System.exit elsewhere, SIGHUP ignored...): close at once, the journal cleanly.
+        Thread hook = new Thread(() -> {
+            if (stopped.compareAndSet(false, true)) {
+                reloader.close();
+                gateway.close();
+            }
+        }, "sluice-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         GatewayConfig live = gateway.config();
         out.printf("sluice listening on http://%s:%d (admin http://127.0.0.1:%d), config %s v%s%n",
                 live.server().host(), gateway.port(), gateway.adminPort(), live.source(), live.version());
@@ -100,7 +115,17 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        stopped.await();
+        stopRequested.await();
+        if (stopped.compareAndSet(false, true)) {
+            long drainMs = gateway.config().server().drainTimeoutMs();
+            out.printf("sluice: shutting down, draining requests in flight (up to %d ms)%n", drainMs);
+            out.flush();
+            reloader.close();
+            int cut = gateway.shutdown(drainMs);
+            out.printf("sluice: stopped%s%n", cut > 0 ? " (" + cut + " connections cut at the drain deadline)" : "");
+            out.flush();
+        }
+        RUNNING.set(false);
         return 0;
     }
 }

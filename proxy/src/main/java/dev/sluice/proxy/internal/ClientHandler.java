@@ -172,6 +172,12 @@ public final class ClientHandler extends ChannelDuplexHandler {
         Exchange ex = new Exchange(this, gateway, res, config, startNs, dialect, endpoint, clientAddress,
                 keepAlive, h);
         exchange = ex;
+        if (gateway.draining()) {
+            // Shutting down (RELIABILITY D7): a request that arrives on an open connection now is not started.
+            discarding = true;
+            ex.reject(503, "shutting_down", "The gateway is shutting down; retry shortly.", Outcome.REJECTED);
+            return;
+        }
         if (endpoint == null) {
             refuse(ex, req, 404, "not_found", "no such endpoint: " + sanitize(path));
             return;
@@ -346,7 +352,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
             return;
         }
         exchange = null;
-        if (close || discarding) {
+        if (close || discarding || gateway.draining()) {
             discarding = true;
             releasePipelined();
             closeLingering();
@@ -383,6 +389,19 @@ public final class ClientHandler extends ChannelDuplexHandler {
                         ch.close();
                     }, LINGER_MS, TimeUnit.MILLISECONDS));
         });
+    }
+
+    /**
+     * Begins this connection's part of a shutdown: an idle connection closes now, one with a request in flight
+     * after its answer (see {@link #exchangeDone}). Call on the channel's event loop, after
+     * {@link GatewayContext#startDraining()}.
+     */
+    public void drain() {
+        if (exchange == null && !discarding) {
+            discarding = true;
+            releasePipelined();
+            ctx.close();
+        }
     }
 
     @Override

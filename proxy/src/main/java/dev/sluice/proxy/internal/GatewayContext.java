@@ -20,6 +20,7 @@ public final class GatewayContext {
     private volatile ConfigAgent agent;
     private volatile Admission admission = new LocalAdmission();
     private volatile boolean admissionForEveryRequest;
+    private volatile boolean draining;
 
     /** @param config the first snapshot, its provider addresses resolved ({@link GatewayConfig#withAddresses}) */
     public GatewayContext(GatewayConfig config) {
@@ -80,6 +81,16 @@ public final class GatewayContext {
 
     public void reloads(ConfigReloads r) {
         this.reloads = r;
+    }
+
+    /** Whether the gateway is shutting down: new requests are refused and connections close after their answer. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Starts the drain before a shutdown; never undone. */
+    public void startDraining() {
+        this.draining = true;
     }
 
     public GatewayMetrics metrics() {

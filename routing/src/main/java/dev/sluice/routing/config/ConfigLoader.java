@@ -126,7 +126,8 @@ public final class ConfigLoader extends ConfigSection {
 
         JsonNode s = root.path("server");
         checkKeys(s, "server", "host", "port", "admin_port", "io_threads", "max_body_bytes", "max_header_bytes",
-                "max_request_line_bytes", "journal_ring_bytes", "journal_mode");
+                "max_request_line_bytes", "journal_ring_bytes", "journal_mode", "journal_min_free_bytes",
+                "journal_min_free_percent", "drain_timeout_ms");
         ServerSettings server = new ServerSettings(
                 str(s, "server.host", ServerSettings.DEFAULT_HOST),
                 (int) num(s, "server.port", ServerSettings.DEFAULT_PORT, 0, 65535),
@@ -138,7 +139,12 @@ public final class ConfigLoader extends ConfigSection {
                         1 << 20),
                 (int) num(s, "server.journal_ring_bytes", ServerSettings.DEFAULT_JOURNAL_RING_BYTES, 64 * 1024,
                         1 << 30),
-                str(s, "server.journal_mode", ServerSettings.JOURNAL_DIRECT));
+                str(s, "server.journal_mode", ServerSettings.JOURNAL_DIRECT),
+                num(s, "server.journal_min_free_bytes", ServerSettings.DEFAULT_JOURNAL_MIN_FREE_BYTES, 0,
+                        Long.MAX_VALUE / 100),
+                (int) num(s, "server.journal_min_free_percent", ServerSettings.DEFAULT_JOURNAL_MIN_FREE_PERCENT, 0,
+                        99),
+                num(s, "server.drain_timeout_ms", ServerSettings.DEFAULT_DRAIN_TIMEOUT_MS, 0, 3_600_000));
         if (!server.journalMode().equals(ServerSettings.JOURNAL_DIRECT)
                 && !server.journalMode().equals(ServerSettings.JOURNAL_HANDOFF)) {
             throw error("server.journal_mode", "'" + server.journalMode() + "' (expected: direct or handoff)");

@@ -178,7 +178,8 @@ public final class GatewayConfig {
         if (a.ioThreads() != b.ioThreads() || a.maxBodyBytes() != b.maxBodyBytes()
                 || a.maxHeaderBytes() != b.maxHeaderBytes() || a.maxRequestLineBytes() != b.maxRequestLineBytes()
                 || a.journalRingBytes() != b.journalRingBytes() || !a.journalMode().equals(b.journalMode())
-                || !a.host().equals(b.host())) {
+                || a.journalMinFreeBytes() != b.journalMinFreeBytes()
+                || a.journalMinFreePercent() != b.journalMinFreePercent() || !a.host().equals(b.host())) {
             out.add("server");
         }
         if (!dataDir.equals(running.dataDir)) {

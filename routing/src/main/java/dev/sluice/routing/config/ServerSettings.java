@@ -13,9 +13,17 @@ package dev.sluice.routing.config;
  * @param journalRingBytes per-event-loop journal hand-off ring capacity (journal mode {@code handoff})
  * @param journalMode {@value #JOURNAL_DIRECT} (event loops append to the journal themselves, durable on return)
  *        or {@value #JOURNAL_HANDOFF} (they hand records to one journal thread)
+ * @param journalMinFreeBytes new requests are refused (503 {@code audit_unavailable}) while the journal's file
+ *        system has fewer free bytes than this, {@value #DEFAULT_JOURNAL_MIN_FREE_BYTES} by default (0: no byte
+ *        threshold); the room left takes the END records of the requests in flight
+ * @param journalMinFreePercent the same as a percentage of the file system, {@value #DEFAULT_JOURNAL_MIN_FREE_PERCENT}
+ *        by default (0: no percent threshold); the request is refused when either threshold is crossed
+ * @param drainTimeoutMs on SIGTERM, how long requests in flight may take to finish after the gateway stopped
+ *        accepting new ones, {@value #DEFAULT_DRAIN_TIMEOUT_MS} by default; those still running then are cut
  */
 public record ServerSettings(String host, int port, int adminPort, int ioThreads, int maxBodyBytes,
-                             int maxHeaderBytes, int maxRequestLineBytes, int journalRingBytes, String journalMode) {
+                             int maxHeaderBytes, int maxRequestLineBytes, int journalRingBytes, String journalMode,
+                             long journalMinFreeBytes, int journalMinFreePercent, long drainTimeoutMs) {
     public static final String JOURNAL_DIRECT = "direct";
     public static final String JOURNAL_HANDOFF = "handoff";
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -25,10 +33,15 @@ public record ServerSettings(String host, int port, int adminPort, int ioThreads
     public static final int DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
     public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = 4 * 1024;
     public static final int DEFAULT_JOURNAL_RING_BYTES = 4 * 1024 * 1024;
+    /** 128 MiB: far more than the END records of the requests in flight need while new ones are refused. */
+    public static final long DEFAULT_JOURNAL_MIN_FREE_BYTES = 128L * 1024 * 1024;
+    public static final int DEFAULT_JOURNAL_MIN_FREE_PERCENT = 1;
+    public static final long DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
     /** Returns a copy listening on other ports (command-line overrides; 0 picks a free port). */
     public ServerSettings withPorts(int newPort, int newAdminPort) {
         return new ServerSettings(host, newPort, newAdminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
-                maxRequestLineBytes, journalRingBytes, journalMode);
+                maxRequestLineBytes, journalRingBytes, journalMode, journalMinFreeBytes, journalMinFreePercent,
+                drainTimeoutMs);
     }
 }

@@ -101,6 +101,28 @@ class ConfigLoaderTest {
         assertError(BASE.replace("  port: 9000", "  port: [9000"), 3, null, "YAML syntax error");
     }
 
+    @Test
+    void shouldReadJournalSpaceThresholdsAndDrainTimeoutWithDefaults() throws Exception {
+        GatewayConfig defaults = ConfigLoader.parse("t.yaml", BASE, Map.of());
+        assertThat(defaults.server().journalMinFreeBytes()).isEqualTo(ServerSettings.DEFAULT_JOURNAL_MIN_FREE_BYTES);
+        assertThat(defaults.server().journalMinFreePercent())
+                .isEqualTo(ServerSettings.DEFAULT_JOURNAL_MIN_FREE_PERCENT);
+        assertThat(defaults.server().drainTimeoutMs()).isEqualTo(ServerSettings.DEFAULT_DRAIN_TIMEOUT_MS);
+
+        GatewayConfig set = ConfigLoader.parse("t.yaml", BASE.replace("  port: 9000", "  port: 9000\n"
+                + "  journal_min_free_bytes: 1048576\n  journal_min_free_percent: 5\n  drain_timeout_ms: 2000"),
+                Map.of());
+        assertThat(set.server().journalMinFreeBytes()).isEqualTo(1_048_576);
+        assertThat(set.server().journalMinFreePercent()).isEqualTo(5);
+        assertThat(set.server().drainTimeoutMs()).isEqualTo(2_000);
+        assertThat(set.restartOnlyChanges(defaults)).containsExactly("server");
+
+        assertError(BASE.replace("  port: 9000", "  port: 9000\n  journal_min_free_percent: 100"), 3,
+                "server.journal_min_free_percent", "(expected: 0-99)");
+        assertError(BASE.replace("  port: 9000", "  port: 9000\n  drain_timeout_ms: -1"), 3,
+                "server.drain_timeout_ms", "");
+    }
+
     private static void assertError(String text, int line, String field, String message) {
         assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", text, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {
