@@ -117,6 +117,14 @@ final class JournalSection extends ConfigSection {
         if (!parent.isObject()) {
             return dflt;
         }
+        JsonNode v = parent.path(path.substring(path.lastIndexOf('.') + 1));
+        if (v.isBoolean() && !v.booleanValue()) {
+            // YAML 1.1 reads a bare off as false: capture: off means what it says.
+            return CaptureLevel.OFF;
+        }
+        if (v.isBoolean()) {
+            throw error(path, "'" + v.asText() + "' (expected: off, metadata or full)");
+        }
         String text = str(parent, path, null);
         if (text == null) {
             return dflt;
