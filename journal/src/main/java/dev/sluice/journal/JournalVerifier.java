@@ -38,6 +38,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class JournalVerifier {
     /** Heads remembered per partition for the seals that sign a head a few records back. */
     static final int RECENT_HEADS = 4 * Chain.SEAL_EVERY_RECORDS;
+    /** Longer than any record the gateway writes (a captured part is at most a read, a body at most the cap). */
+    static final long MAX_RECORD_BYTES = 256L << 20;
 
     private final Function<Path, JournalSigner> keys;
     private JournalSigner key;
@@ -108,12 +110,19 @@ public final class JournalVerifier {
                     }
                     index = dc.index();
                     Bytes<?> bytes = dc.wire().bytes();
-                    length = (int) bytes.readRemaining();
+                    long remaining = bytes.readRemaining();
+                    if (remaining > MAX_RECORD_BYTES) {
+                        report.breakAt(partition, "at " + where(rollCycle, index), 0, "a record header states "
+                            + remaining + " bytes, more than any record holds (its length was changed)");
+                        return;
+                    }
+                    length = (int) remaining;
                     if (copy.length < length) {
                         copy = new byte[Math.max(length, copy.length * 2)];
                     }
                     bytes.read(copy, 0, length);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | InternalError e) {
+                    // InternalError: a read past the mapped file (a header's length was changed).
                     report.breakAt(partition, "after " + where(rollCycle, lastIndex), 0,
                         "unreadable document (" + e.getClass().getSimpleName() + ")");
                     return;
