@@ -74,7 +74,10 @@ public final class ContentCapture {
         if (body == null || body.size() == 0) {
             return;
         }
-        int n = level == CaptureLevel.FULL ? Math.min(body.size(), maxBytes) : body.size();
+        // Cut at the cap under metadata too: the body travels to the journal to be digested, and a record larger
+        // than the producer takes would refuse the request.
+        int n = Math.min(body.size(), maxBytes);
+        cut |= n < body.size();
         byte[] raw = res.copyScratch(n);
         body.bytes().getBytes(body.bytes().readerIndex(), raw, 0, n);
         if (level == CaptureLevel.METADATA) {
@@ -82,7 +85,6 @@ public final class ContentCapture {
             r.body(raw, 0, n, true);
             return;
         }
-        cut |= n < body.size();
         int length = res.jsonRedaction(redactor).redact(raw, 0, n, counts);
         requestBytes = length;
         r.body(res.jsonRedaction(redactor).out(), 0, length, false);
