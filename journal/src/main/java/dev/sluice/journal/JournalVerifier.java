@@ -87,6 +87,7 @@ public final class JournalVerifier {
         boolean started = false;
         long ordinal = 0;
         long signedUpTo = 0;
+        long rewrittenAt = -1;
         // The heads a seal may sign: an interval seal is signed off the writer's thread and signs a head a few
         // records back; the others sign the head right before them.
         Map<ByteBuffer, Long> recent = new LinkedHashMap<>() {
@@ -180,6 +181,12 @@ public final class JournalVerifier {
                     UnsafeBuffer sealMeta = new UnsafeBuffer(copy, 0, metaLength);
                     Long signedAt = Arrays.equals(ChainSeal.head(sealMeta), head) ? Long.valueOf(ordinal - 1)
                         : recent.get(ByteBuffer.wrap(ChainSeal.head(sealMeta)));
+                    if (signedAt == null && ChainSeal.reason(sealMeta) == ChainSeal.REASON_INTERVAL
+                        && rewrittenAt >= 0 && ordinal - rewrittenAt <= RECENT_HEADS) {
+                        // Signed off the writer's thread before a roll, of a head in the cycle compaction rewrote
+                        // since: that cycle's compaction-end seal signed its original end; the signature is checked.
+                        signedAt = rewrittenAt - 1;
+                    }
                     String problem = checkSeal(sealMeta, signedAt != null);
                     if (problem != null) {
                         report.breakAt(partition, at, 0, problem);
@@ -187,6 +194,13 @@ public final class JournalVerifier {
                     }
                     report.seals++;
                     signedUpTo = Math.max(signedUpTo, signedAt + 1);
+                    if (ChainSeal.reason(doc) == ChainSeal.REASON_COMPACTION_END) {
+                        // A rewritten cycle ends here: the next cycle chains on from the original head it signs.
+                        report.records++;
+                        doc.getBytes(ChainSeal.META_BYTES, head);
+                        rewrittenAt = ordinal;
+                        continue;
+                    }
                 }
                 report.records++;
                 System.arraycopy(stored, 0, head, 0, head.length);
@@ -210,7 +224,7 @@ public final class JournalVerifier {
     }
 
     private String checkSeal(UnsafeBuffer meta, boolean headInChain) {
-        if (meta.capacity() != ChainSeal.META_BYTES) {
+        if (meta.capacity() != ChainSeal.metaBytes(ChainSeal.reason(meta))) {
             return "a seal of the wrong length";
         }
         byte[] sealed = ChainSeal.head(meta);
@@ -224,7 +238,8 @@ public final class JournalVerifier {
         if (!key.hasFingerprint(fingerprint, 0)) {
             return "the seal was made with another key than the one given";
         }
-        if (!key.verify(ChainSeal.wallTimeMicros(meta), ChainSeal.reason(meta), sealed, ChainSeal.signature(meta))) {
+        if (!key.verify(ChainSeal.wallTimeMicros(meta), ChainSeal.reason(meta), ChainSeal.signedHead(meta),
+            ChainSeal.signature(meta))) {
             return "the seal's signature does not verify: the chain was recomputed without the signing key";
         }
         return null;

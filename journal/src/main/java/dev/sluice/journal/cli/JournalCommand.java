@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "journal", description = "Read the audit journal.", mixinStandardHelpOptions = true,
     subcommands = {TailCommand.class, ShowCommand.class, SearchCommand.class, ExportCommand.class,
-        VerifyCommand.class})
+        VerifyCommand.class, CompactCommand.class})
 public final class JournalCommand implements Runnable {
     @Spec
     CommandSpec spec;

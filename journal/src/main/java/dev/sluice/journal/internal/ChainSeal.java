@@ -23,8 +23,16 @@ public final class ChainSeal {
     public static final int REASON_OPEN = 3;
     /** Sealed when the writer closed. */
     public static final int REASON_CLOSE = 4;
-    /** Sealed by compaction: the head of the chain it rewrote or of the cycles it removed. */
+    /**
+     * Sealed by compaction first in a cycle it rewrote: signs the original chain head before the cycle (the anchor
+     * the rewritten records chain from), or the head of the cycles it removed.
+     */
     public static final int REASON_COMPACTION = 5;
+    /**
+     * Sealed by compaction last in a cycle it rewrote: signs the rewritten chain's head together with the original
+     * head at the end of the cycle ({@link #originalHead}), from which the next cycle's records chain on.
+     */
+    public static final int REASON_COMPACTION_END = 6;
 
     static final int REASON_OFFSET = HEADER_BYTES + 8;
     static final int HEAD_OFFSET = REASON_OFFSET + 1;
@@ -32,6 +40,8 @@ public final class ChainSeal {
     static final int SIGNATURE_OFFSET = FINGERPRINT_OFFSET + JournalSigner.FINGERPRINT_BYTES;
     /** Bytes of a seal's meta. */
     public static final int META_BYTES = SIGNATURE_OFFSET + JournalSigner.SIGNATURE_BYTES;
+    /** Bytes of a {@link #REASON_COMPACTION_END} seal's meta: a seal's, then the original head. */
+    public static final int COMPACTION_END_META_BYTES = META_BYTES + ChainLayout.HASH_BYTES;
 
     private ChainSeal() {
     }
@@ -47,6 +57,46 @@ public final class ChainSeal {
         dst.putBytes(index + FINGERPRINT_OFFSET, fingerprint, 0, JournalSigner.FINGERPRINT_BYTES);
         dst.putBytes(index + SIGNATURE_OFFSET, signature, 0, JournalSigner.SIGNATURE_BYTES);
         return META_BYTES;
+    }
+
+    /**
+     * Encodes a {@link #REASON_COMPACTION_END} seal's meta at {@code index}; {@code signature} signs
+     * {@link #signedHead} of it. Returns its length.
+     */
+    static int encodeCompactionEnd(MutableDirectBuffer dst, int index, long wallTimeMicros, byte[] head,
+                                   byte[] originalHead, byte[] fingerprint, byte[] signature) {
+        encode(dst, index, wallTimeMicros, REASON_COMPACTION_END, head, fingerprint, signature);
+        dst.putBytes(index + META_BYTES, originalHead, 0, ChainLayout.HASH_BYTES);
+        return COMPACTION_END_META_BYTES;
+    }
+
+    /** The meta length a seal of {@code reason} has. */
+    public static int metaBytes(int reason) {
+        return reason == REASON_COMPACTION_END ? COMPACTION_END_META_BYTES : META_BYTES;
+    }
+
+    /** The original head a {@link #REASON_COMPACTION_END} seal states: where the chain continues after it. */
+    public static byte[] originalHead(DirectBuffer meta) {
+        byte[] head = new byte[ChainLayout.HASH_BYTES];
+        meta.getBytes(META_BYTES, head);
+        return head;
+    }
+
+    /** What the signature covers: the head, and for a compaction-end seal the original head after it. */
+    public static byte[] signedHead(DirectBuffer meta) {
+        byte[] head = head(meta);
+        if (reason(meta) != REASON_COMPACTION_END) {
+            return head;
+        }
+        return concat(head, originalHead(meta));
+    }
+
+    /** {@code head || originalHead}: what a compaction-end seal signs. */
+    static byte[] concat(byte[] head, byte[] originalHead) {
+        byte[] both = new byte[2 * ChainLayout.HASH_BYTES];
+        System.arraycopy(head, 0, both, 0, ChainLayout.HASH_BYTES);
+        System.arraycopy(originalHead, 0, both, ChainLayout.HASH_BYTES, ChainLayout.HASH_BYTES);
+        return both;
     }
 
     public static long wallTimeMicros(DirectBuffer meta) {
@@ -83,6 +133,7 @@ public final class ChainSeal {
             case REASON_OPEN: return "open";
             case REASON_CLOSE: return "close";
             case REASON_COMPACTION: return "compaction";
+            case REASON_COMPACTION_END: return "compaction-end";
             default: return "unknown(" + reason + ")";
         }
     }

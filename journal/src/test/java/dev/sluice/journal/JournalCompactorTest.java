@@ -1,0 +1,233 @@
+package dev.sluice.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.sluice.journal.JournalCompactor.CompactReport;
+import dev.sluice.journal.JournalVerifier.VerifyReport;
+import dev.sluice.journal.internal.CompactionLock;
+import dev.sluice.journal.internal.CycleFiles;
+import dev.sluice.journal.internal.JournalSigner;
+import dev.sluice.journal.internal.Partitions;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Offline compaction: response parts folded into one record per request, old bodies dropped, cycles re-chained and
+ * re-signed so the journal still verifies, every answer read back the same; a second run changes nothing; a journal
+ * still being written is compacted without touching its current cycle.
+ */
+class JournalCompactorTest {
+    private static final int PARTS = 3;
+    private static final long DAY_MICROS = 86_400_000_000L;
+
+    @TempDir
+    Path tmp;
+
+    private Path journalDir;
+    private Path keyFile;
+
+    private JournalSettings settings() {
+        journalDir = tmp.resolve("data/journal");
+        keyFile = tmp.resolve("data/journal-signing.key");
+        return JournalSettings.builder(journalDir).mode(JournalMode.DIRECT).rollCycle("TEST_SECONDLY")
+            .signingKeyFile(keyFile).build();
+    }
+
+    private VerifyReport verify() throws IOException {
+        return new JournalVerifier(JournalSigner.load(keyFile)).verify(List.of(journalDir));
+    }
+
+    private CompactReport compact(Duration bodiesOlderThan) throws IOException {
+        return new JournalCompactor(JournalSigner.load(keyFile), Clock.systemUTC(), bodiesOlderThan, null)
+            .compact(journalDir);
+    }
+
+    private static void awaitNextSecond() {
+        long second = System.currentTimeMillis() / 1000;
+        await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() / 1000 > second);
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldFoldPartsDropOldBodiesAndStillVerify() throws Exception {
+        int perBatch = 40;
+        int batches = 4;
+        long nowMicros = System.currentTimeMillis() * 1000;
+        try (Journal journal = Journal.open(settings())) {
+            JournalProducer producer = journal.newProducer(Runnable::run);
+            PartWorkload workload = new PartWorkload();
+            for (int b = 0; b < batches; b++) {
+                // Each batch in a cycle of its own; the first one 40 days old, past the body retention.
+                awaitNextSecond();
+                long wall = b == 0 ? nowMicros - 40 * DAY_MICROS : nowMicros;
+                workload.write(producer, 1 + (long) b * perBatch, perBatch, PARTS, wall);
+            }
+        }
+        assertThat(verify().broken()).as(verify().summary()).isFalse();
+        Answers before = Answers.read(journalDir);
+        Map<Long, RequestHistory> historiesBefore = new java.util.HashMap<>();
+        for (long id = 1; id <= (long) batches * perBatch; id++) {
+            historiesBefore.put(id, RequestHistory.find(List.of(journalDir), id));
+        }
+        assertThat(before.answers).hasSize(batches * perBatch);
+        Path loop = journalDir.resolve(Partitions.producer(0));
+        Map<Integer, long[]> partsBefore = CompactionFiles.partsPerCycle(loop);
+        long expectedFolded = 0;
+        int latest = CycleFiles.list(loop, TestRollCycles.TEST_SECONDLY).lastKey();
+        for (Map.Entry<Integer, long[]> e : partsBefore.entrySet()) {
+            if (e.getKey() != latest) {
+                expectedFolded += e.getValue()[0] - e.getValue()[1];
+            }
+        }
+        assertThat(expectedFolded).isPositive();
+
+        CompactReport report = compact(Duration.ofDays(30));
+
+        VerifyReport verified = verify();
+        assertThat(verified.broken()).as(verified.summary()).isFalse();
+        assertThat(report.partsFolded()).isEqualTo(expectedFolded);
+        assertThat(report.cyclesRewritten()).isPositive();
+        Answers after = Answers.read(journalDir);
+        assertThat(before.partRecords - after.partRecords).isEqualTo(expectedFolded);
+        for (long id = 1; id <= (long) batches * perBatch; id++) {
+            if (id <= perBatch) {
+                assertThat(after.droppedRequestBodies).contains(id);
+                assertThat(after.droppedAnswers).contains(id);
+                assertThat(after.answers).doesNotContainKey(id);
+            } else {
+                assertThat(after.requestBodies.get(id)).isEqualTo(PartWorkload.requestBody(id));
+                assertThat(after.answers.get(id)).as("request %d", id).isEqualTo(PartWorkload.answer(id, PARTS));
+                assertThat(before.answers.get(id)).isEqualTo(after.answers.get(id));
+            }
+        }
+        // As the show command reads them: the same bytes, or for old requests, bodies reported dropped.
+        for (long id = 1; id <= (long) batches * perBatch; id++) {
+            RequestHistory was = historiesBefore.get(id);
+            RequestHistory is = RequestHistory.find(List.of(journalDir), id);
+            assertThat(was.answer()).isEqualTo(PartWorkload.answer(id, PARTS));
+            if (id <= perBatch) {
+                assertThat(is.requestBodyDigestOnly()).isTrue();
+                assertThat(is.requestBody()).isNull();
+                assertThat(is.answer()).isEmpty();
+            } else {
+                assertThat(is.requestBodyDigestOnly()).isFalse();
+                assertThat(is.requestBody()).isEqualTo(was.requestBody());
+                assertThat(is.answer()).as("request %d", id).isEqualTo(was.answer());
+                assertThat(is.parts()).isLessThanOrEqualTo(was.parts());
+            }
+            assertThat(is.entry().outcome()).isEqualTo(was.entry().outcome());
+        }
+        // The request and the folded answer of each old request: both dropped, both digests verified.
+        assertThat(report.bodiesDropped()).isEqualTo(2L * perBatch);
+        assertThat(verified.droppedBodies()).isEqualTo(2L * perBatch);
+        Map<Integer, long[]> partsAfter = CompactionFiles.partsPerCycle(loop);
+        for (Map.Entry<Integer, long[]> e : partsAfter.entrySet()) {
+            boolean rewritten = e.getValue()[2] == 1;
+            assertThat(rewritten).as("cycle %d rewritten", e.getKey()).isEqualTo(e.getKey() != latest);
+            if (rewritten) {
+                assertThat(e.getValue()[0]).as("one part record per request").isEqualTo(e.getValue()[1]);
+            }
+        }
+
+        // A second run finds every cycle compacted and changes no byte.
+        Map<Path, String> files = CompactionFiles.digests(journalDir);
+        CompactReport again = compact(Duration.ofDays(30));
+        assertThat(again.cyclesRewritten()).as(again.summary()).isZero();
+        assertThat(again.partsFolded()).isZero();
+        assertThat(again.bodiesDropped()).isZero();
+        assertThat(CompactionFiles.digests(journalDir)).isEqualTo(files);
+        assertThat(journalDir.resolve(CompactionLock.WORK_DIR)).doesNotExist();
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldCompactAJournalBeingWrittenWithoutTouchingItsCurrentCycle() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> writerError = new AtomicReference<>();
+        AtomicLong written = new AtomicLong();
+        Path loop;
+        int currentAtStart;
+        CompactReport report;
+        try (Journal journal = Journal.open(settings());
+             ProducerThread thread = new ProducerThread("loop-0")) {
+            JournalProducer producer = journal.newProducer(thread.executor);
+            thread.executor.execute(() -> {
+                PartWorkload workload = new PartWorkload();
+                try {
+                    long id = 1;
+                    while (!stop.get()) {
+                        workload.write(producer, id, 10, PARTS, System.currentTimeMillis() * 1000);
+                        id += 10;
+                        written.set(id - 1);
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                    }
+                } catch (Throwable t) {
+                    writerError.set(t);
+                }
+            });
+            loop = journalDir.resolve(Partitions.producer(0));
+            await().atMost(Duration.ofSeconds(30))
+                .until(() -> Files.isDirectory(loop) && CycleFiles.list(loop, TestRollCycles.TEST_SECONDLY).size() >= 4);
+            currentAtStart = CycleFiles.list(loop, TestRollCycles.TEST_SECONDLY).lastKey();
+            report = compact(null);
+            long writtenAfterCompaction = written.get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > writtenAfterCompaction + 100);
+            stop.set(true);
+            await().atMost(Duration.ofSeconds(30)).until(() -> thread.executor.submit(() -> { }).isDone());
+        }
+        assertThat(writerError.get()).isNull();
+        assertThat(report.cyclesRewritten()).as(report.summary()).isPositive();
+        VerifyReport verified = verify();
+        assertThat(verified.broken()).as(verified.summary()).isFalse();
+        java.util.NavigableMap<Integer, long[]> perCycle = CompactionFiles.partsPerCycle(loop);
+        assertThat(perCycle.get(currentAtStart)[2]).as("the cycle being written was not rewritten").isZero();
+        assertThat(perCycle.headMap(currentAtStart).values()).anyMatch(c -> c[2] == 1);
+        Answers after = Answers.read(journalDir);
+        long total = written.get();
+        assertThat(after.answers).hasSizeGreaterThanOrEqualTo((int) total);
+        for (long id = 1; id <= total; id++) {
+            assertThat(after.answers.get(id)).as("request %d", id).isEqualTo(PartWorkload.answer(id, PARTS));
+            assertThat(after.requestBodies.get(id)).isEqualTo(PartWorkload.requestBody(id));
+        }
+    }
+
+    @Test
+    void shouldRefuseWithoutThePrivateKey() throws Exception {
+        try (Journal journal = Journal.open(settings())) {
+            new PartWorkload().write(journal.newProducer(Runnable::run), 1, 1, 1, 1);
+        }
+        JournalSigner publicOnly = JournalSigner.load(keyFile.resolveSibling(keyFile.getFileName() + ".pub"));
+        assertThatThrownBy(() -> new JournalCompactor(publicOnly, Clock.systemUTC(), null, null))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("private key");
+    }
+
+    @Test
+    void shouldLetOneCompactorAtATimeHoldAJournal() throws Exception {
+        try (Journal journal = Journal.open(settings())) {
+            new PartWorkload().write(journal.newProducer(Runnable::run), 1, 1, 1, 1);
+        }
+        CompactionLock held = CompactionLock.acquire(journalDir);
+        try {
+            assertThatThrownBy(() -> compact(null)).isInstanceOf(IOException.class)
+                .hasMessageContaining("one compactor at a time");
+        } finally {
+            held.close();
+        }
+        assertThat(compact(null).summary()).startsWith("compacted: ");
+    }
+}
