@@ -40,8 +40,8 @@ import net.openhft.chronicle.wire.DocumentContext;
  * directory, then moved over the original file with one atomic rename: a kill leaves either file, never a mix.
  * Never touched: a partition's latest cycle, and any cycle file Chronicle does not report closed (no process has it
  * open); the writer is never paused. A cycle compaction rewrote before is left as it is unless bodies have passed
- * the retention since, so a second run changes nothing. One compactor at a time per journal
- * ({@link CompactionLock}).
+ * the retention since, so a second run changes nothing. Whole cycles past the record retention are removed, each
+ * recorded first ({@link CycleRemovals}). One compactor at a time per journal ({@link CompactionLock}).
  * <p>
  * Confined to the calling thread.
  */
@@ -49,6 +49,7 @@ public final class JournalCompactor {
     private final JournalSigner signer;
     private final Clock clock;
     private final Duration bodiesOlderThan;
+    private final Duration recordsOlderThan;
     private final PrintWriter progress;
 
     /**
@@ -58,6 +59,19 @@ public final class JournalCompactor {
      * @throws IllegalArgumentException when the key cannot sign
      */
     public JournalCompactor(JournalSigner signer, Clock clock, Duration bodiesOlderThan, PrintWriter progress) {
+        this(signer, clock, bodiesOlderThan, null, progress);
+    }
+
+    /**
+     * @param signer the journal's key, with its private half
+     * @param bodiesOlderThan drop the bodies of records older than this, or null to keep every body
+     * @param recordsOlderThan remove the cycles that ended longer ago than this ({@link CycleRemovals}), or null to
+     *     keep every cycle
+     * @param progress where a line per cycle goes, or null
+     * @throws IllegalArgumentException when the key cannot sign
+     */
+    public JournalCompactor(JournalSigner signer, Clock clock, Duration bodiesOlderThan, Duration recordsOlderThan,
+                            PrintWriter progress) {
         this.signer = requireNonNull(signer, "signer");
         this.clock = requireNonNull(clock, "clock");
         if (!signer.canSign()) {
@@ -67,7 +81,11 @@ public final class JournalCompactor {
         if (bodiesOlderThan != null && bodiesOlderThan.isNegative()) {
             throw new IllegalArgumentException("bodiesOlderThan: " + bodiesOlderThan + " (expected: >= 0)");
         }
+        if (recordsOlderThan != null && recordsOlderThan.isNegative()) {
+            throw new IllegalArgumentException("recordsOlderThan: " + recordsOlderThan + " (expected: >= 0)");
+        }
         this.bodiesOlderThan = bodiesOlderThan;
+        this.recordsOlderThan = recordsOlderThan;
         this.progress = progress;
     }
 
@@ -84,10 +102,15 @@ public final class JournalCompactor {
         // Queues this process closed may still hold their files until released: let them go before asking
         // which files are open.
         BackgroundResourceReleaser.releasePendingResources();
+        long recordCutoffMs = recordsOlderThan == null ? Long.MIN_VALUE
+            : clock.instant().minus(recordsOlderThan).toEpochMilli();
         CompactReport report = new CompactReport();
         CycleWriter writer = new CycleWriter(signer, clock);
-        try (CompactionLock lock = CompactionLock.acquire(journalDir)) {
-            List<Path> partitions = Partitions.find(journalDir);
+        try (CompactionLock lock = CompactionLock.acquire(journalDir);
+             CycleRemovals removals = new CycleRemovals(journalDir, signer, clock)) {
+            List<Path> partitions = new ArrayList<>(Partitions.find(journalDir));
+            // The removal records are kept whole: their partition is neither rewritten nor removed.
+            partitions.remove(journalDir.resolve(CycleRemovals.PARTITION));
             List<NavigableMap<Integer, Path>> cycles = new ArrayList<>();
             List<Set<Integer>> closed = new ArrayList<>();
             List<RollCycle> rollCycles = new ArrayList<>();
@@ -110,16 +133,29 @@ public final class JournalCompactor {
                 report.cycles += Math.max(0, files.size() - 1);
             }
             for (int i = 0; i < partitions.size(); i++) {
-                compactPartition(journalDir, partitions.get(i), rollCycles.get(i), cycles.get(i), closed.get(i),
-                    cutoffMicros, lock, writer, report);
+                Cutoffs cutoffs = new Cutoffs(cutoffMicros, recordCutoffMs);
+                if (compactPartition(journalDir, partitions.get(i), rollCycles.get(i), cycles.get(i), closed.get(i),
+                    cutoffs, lock, writer, removals, report)) {
+                    CycleRemovals.refreshListing(partitions.get(i));
+                }
             }
         }
         return report;
     }
 
-    private void compactPartition(Path journalDir, Path queueDir, RollCycle rollCycle,
-                                  NavigableMap<Integer, Path> files, Set<Integer> closed, long cutoffMicros,
-                                  CompactionLock lock, CycleWriter writer, CompactReport report) throws IOException {
+    /** The body and record retention as points in time. */
+    private record Cutoffs(long bodyMicros, long recordMs) {
+    }
+
+    /** Compacts one partition; answers whether cycles were removed from it. */
+    private boolean compactPartition(Path journalDir, Path queueDir, RollCycle rollCycle,
+                                     NavigableMap<Integer, Path> files, Set<Integer> closed, Cutoffs cutoffs,
+                                     CompactionLock lock, CycleWriter writer, CycleRemovals removals,
+                                     CompactReport report) throws IOException {
+        boolean removed = false;
+        if (files.isEmpty()) {
+            return false;
+        }
         String partition = journalDir.relativize(queueDir).toString();
         String label = partition.isEmpty() ? "." : partition;
         byte[] previousEnd = new byte[32];
@@ -137,9 +173,19 @@ public final class JournalCompactor {
                     progress(label, file, "skipped: open", report);
                     continue;
                 }
-                CyclePlan plan = CyclePlan.of(read(tailer, rollCycle, cycle), previousEnd, cutoffMicros);
+                CyclePlan plan = CyclePlan.of(read(tailer, rollCycle, cycle), previousEnd, cutoffs.bodyMicros());
                 previousEnd = plan.originalEnd();
                 long before = Files.size(file);
+                if ((cycle + 1L) * CycleFiles.lengthMs(rollCycle) <= cutoffs.recordMs()) {
+                    removals.remove(label, file, cycle, plan, rollCycle);
+                    removed = true;
+                    report.cyclesRemoved++;
+                    report.recordsRemoved += plan.inputRecords();
+                    report.bytesBefore += before;
+                    progress(label, file, "removed, " + before + " bytes, " + plan.inputRecords() + " records",
+                        report);
+                    continue;
+                }
                 report.records += plan.inputRecords();
                 if (!plan.needsRewrite()) {
                     report.cyclesUnchanged++;
@@ -163,6 +209,7 @@ public final class JournalCompactor {
                     + " parts folded, " + plan.bodiesDropped() + " bodies dropped", report);
             }
         }
+        return removed;
     }
 
     private static List<byte[]> read(ExcerptTailer tailer, RollCycle rollCycle, int cycle) {
@@ -207,6 +254,8 @@ public final class JournalCompactor {
         long bodiesDropped;
         long bytesBefore;
         long bytesAfter;
+        long cyclesRemoved;
+        long recordsRemoved;
 
         /** Closed or open cycles looked at (every partition's cycles but its latest). */
         public long cycles() {
@@ -228,7 +277,7 @@ public final class JournalCompactor {
             return cyclesOpen;
         }
 
-        /** Records (seals left out) in the closed cycles, before folding. */
+        /** Records (seals left out) in the closed cycles kept, before folding. */
         public long records() {
             return records;
         }
@@ -241,6 +290,16 @@ public final class JournalCompactor {
         /** Bodies dropped past their retention. */
         public long bodiesDropped() {
             return bodiesDropped;
+        }
+
+        /** Cycles removed past the record retention (each recorded in the compaction partition). */
+        public long cyclesRemoved() {
+            return cyclesRemoved;
+        }
+
+        /** Records (seals left out) in the removed cycles. */
+        public long recordsRemoved() {
+            return recordsRemoved;
         }
 
         /** Bytes of the closed cycle files before (their logical sizes). */
@@ -256,7 +315,8 @@ public final class JournalCompactor {
         /** The summary {@code journal compact} prints. */
         public String summary() {
             return "compacted: " + cyclesRewritten + " cycles rewritten, " + cyclesUnchanged + " unchanged, "
-                + cyclesOpen + " open (skipped); " + records + " records, " + partsFolded + " parts folded, "
+                + cyclesOpen + " open (skipped), " + cyclesRemoved + " removed (" + recordsRemoved + " records); "
+                + records + " records, " + partsFolded + " parts folded, "
                 + bodiesDropped + " bodies dropped; " + bytesBefore + " -> " + bytesAfter + " bytes";
         }
 
@@ -264,6 +324,7 @@ public final class JournalCompactor {
         public String toJson() {
             return "{\"cycles\":" + cycles + ",\"cyclesRewritten\":" + cyclesRewritten + ",\"cyclesUnchanged\":"
                 + cyclesUnchanged + ",\"cyclesOpen\":" + cyclesOpen + ",\"records\":" + records
+                + ",\"cyclesRemoved\":" + cyclesRemoved + ",\"recordsRemoved\":" + recordsRemoved
                 + ",\"partsFolded\":" + partsFolded + ",\"bodiesDropped\":" + bodiesDropped + ",\"bytesBefore\":"
                 + bytesBefore + ",\"bytesAfter\":" + bytesAfter + "}";
         }

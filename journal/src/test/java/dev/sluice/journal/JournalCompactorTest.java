@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -204,6 +205,66 @@ class JournalCompactorTest {
             assertThat(after.answers.get(id)).as("request %d", id).isEqualTo(PartWorkload.answer(id, PARTS));
             assertThat(after.requestBodies.get(id)).isEqualTo(PartWorkload.requestBody(id));
         }
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldRemoveCyclesPastTheRecordRetentionAndRecordEachRemoval() throws Exception {
+        int perBatch = 20;
+        int batches = 4;
+        long keptFromMs = 0;
+        try (Journal journal = Journal.open(settings())) {
+            JournalProducer producer = journal.newProducer(Runnable::run);
+            PartWorkload workload = new PartWorkload();
+            for (int b = 0; b < batches; b++) {
+                awaitNextSecond();
+                if (b == 2) {
+                    keptFromMs = System.currentTimeMillis() / 1000 * 1000;
+                }
+                workload.write(producer, 1 + (long) b * perBatch, perBatch, PARTS, System.currentTimeMillis() * 1000);
+            }
+        }
+        // Seen 400 days after the third batch's cycle began: the cycles that ended before it are past retention.
+        Clock later = Clock.fixed(java.time.Instant.ofEpochMilli(keptFromMs).plus(Duration.ofDays(400)),
+            java.time.ZoneOffset.UTC);
+        CompactReport report = new JournalCompactor(JournalSigner.load(keyFile), later, null, Duration.ofDays(400),
+            null).compact(journalDir);
+
+        assertThat(report.cyclesRemoved()).as(report.summary()).isGreaterThanOrEqualTo(2);
+        VerifyReport verified = verify();
+        assertThat(verified.broken()).as(verified.summary()).isFalse();
+        Answers after = Answers.read(journalDir);
+        for (long id = 1; id <= (long) batches * perBatch; id++) {
+            if (id <= 2L * perBatch) {
+                assertThat(after.answers).doesNotContainKey(id);
+                assertThat(RequestHistory.find(List.of(journalDir), id)).isNull();
+            } else {
+                assertThat(after.answers.get(id)).as("request %d", id).isEqualTo(PartWorkload.answer(id, PARTS));
+            }
+        }
+        List<AdminRecord> removals = new ArrayList<>();
+        RecordDecoder decoder = new RecordDecoder();
+        try (dev.sluice.journal.internal.MergedTailer tailer = dev.sluice.journal.internal.MergedTailer.open(
+            journalDir.resolve(CycleRemovals.PARTITION))) {
+            while (tailer.next()) {
+                if (decoder.load(tailer.record()) == dev.sluice.journal.internal.RecordLayout.TYPE_ADMIN) {
+                    removals.add(decoder.admin());
+                }
+            }
+        }
+        assertThat(removals).hasSize((int) report.cyclesRemoved());
+        assertThat(removals).allSatisfy(r -> {
+            assertThat(r.action()).isEqualTo(CycleRemovals.ACTION);
+            assertThat(r.target()).endsWith(".cq4");
+            assertThat(r.detail()).contains("records=").contains("head_before=").contains("head_after=");
+        });
+        assertThat(removals).anySatisfy(r -> assertThat(r.target()).startsWith(Partitions.producer(0) + "/"));
+
+        Map<Path, String> files = CompactionFiles.digests(journalDir);
+        CompactReport again = new JournalCompactor(JournalSigner.load(keyFile), later, null, Duration.ofDays(400),
+            null).compact(journalDir);
+        assertThat(again.cyclesRemoved() + again.cyclesRewritten()).as(again.summary()).isZero();
+        assertThat(CompactionFiles.digests(journalDir)).isEqualTo(files);
     }
 
     @Test

@@ -52,6 +52,11 @@ public final class CompactCommand implements Callable<Integer> {
             + DEFAULT_BODIES_OLDER_THAN + ").")
     String bodiesOlderThan = DEFAULT_BODIES_OLDER_THAN;
 
+    @Option(names = "--records-older-than", paramLabel = "AGE",
+        description = "Remove whole cycles that ended longer ago than this, each recorded in the compaction"
+            + " partition (default: keep every cycle).")
+    String recordsOlderThan;
+
     @Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
 
@@ -65,6 +70,7 @@ public final class CompactCommand implements Callable<Integer> {
                 throw new IOException("no journal in " + journalDir);
             }
             Duration bodies = parseAge(bodiesOlderThan);
+            Duration records = recordsOlderThan == null ? null : parseAge(recordsOlderThan);
             Path key = keyFile != null ? keyFile : dataDir.resolve(VerifyCommand.DEFAULT_KEY_FILE);
             if (!Files.exists(key)) {
                 throw new IOException("signing key: " + key + " does not exist (expected: the journal's key file,"
@@ -75,7 +81,7 @@ public final class CompactCommand implements Callable<Integer> {
                 throw new IOException("signing key: " + key + " holds the public key only (expected: the private"
                     + " key too: compaction re-signs the cycles it rewrites)");
             }
-            CompactReport report = new JournalCompactor(signer, Clock.systemUTC(), bodies, err).compact(journalDir);
+            CompactReport report = new JournalCompactor(signer, Clock.systemUTC(), bodies, records, err).compact(journalDir);
             out.println(json ? report.toJson() : report.summary());
             out.flush();
             return 0;

@@ -119,14 +119,21 @@ public final class CycleWriter {
         trailerView.putInt(4, bodyLength, RecordLayout.ORDER);
         trailerView.putByte(8, form);
         trailerView.putBytes(9, next);
-        try (DocumentContext dc = appender.writingDocument()) {
+        DocumentContext dc = appender.writingDocument();
+        try {
             Bytes<?> bytes = dc.wire().bytes();
             bytes.write(meta, 0, metaLength);
             if (stored != null && stored.length > 0) {
                 bytes.write(stored);
             }
             bytes.write(trailer);
+        } catch (RuntimeException | Error e) {
+            // The work queue is discarded on a throw; still, no half record in it.
+            dc.rollbackOnClose();
+            dc.close();
+            throw e;
         }
+        dc.close();
         head = next;
     }
 
