@@ -46,10 +46,13 @@ class CompactScaleTest {
         }
         JournalSigner key = JournalSigner.load(keyFile);
         long bytesBefore = CompactionFiles.cycleBytes(journalDir);
+        String diskBefore = CompactionFiles.diskUsage(journalDir);
         CompactReport report = new JournalCompactor(key, Clock.systemUTC(), null, null).compact(journalDir);
         long bytesAfter = CompactionFiles.cycleBytes(journalDir);
+        String diskAfter = CompactionFiles.diskUsage(journalDir);
         System.out.println("compact scale: " + REQUESTS + " requests, " + REQUESTS * PARTS + " parts; "
-            + report.summary() + "; all cycle files " + bytesBefore + " -> " + bytesAfter + " bytes");
+            + report.summary() + "; all cycle files " + bytesBefore + " -> " + bytesAfter + " bytes (logical), "
+            + diskBefore + " -> " + diskAfter + " bytes on disk (du)");
 
         VerifyReport verified = new JournalVerifier(key).verify(List.of(journalDir));
         assertThat(verified.broken()).as(verified.summary()).isFalse();

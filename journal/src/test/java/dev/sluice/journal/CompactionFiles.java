@@ -47,6 +47,23 @@ final class CompactionFiles {
         return total;
     }
 
+    /** The bytes the journal's files take on disk (sparse files count what is allocated), or "n/a" without du. */
+    static String diskUsage(Path journalDir) throws Exception {
+        Process du;
+        try {
+            du = new ProcessBuilder("du", "-s", "-B1", journalDir.toString()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            return "n/a";
+        }
+        try {
+            String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            boolean exited = du.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+            return exited && du.exitValue() == 0 ? out.split("\\s+")[0] : "n/a";
+        } finally {
+            du.destroyForcibly();
+        }
+    }
+
     /**
      * Per cycle of the partition in {@code queueDir}: [part records, distinct requests with parts, whether its first
      * record is a compaction seal (1 or 0)].
