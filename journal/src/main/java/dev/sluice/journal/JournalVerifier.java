@@ -219,9 +219,11 @@ public final class JournalVerifier {
     /** Whether the seal at {@code index} is the first record of its partition because older cycles are gone. */
     private static boolean isAnchor(UnsafeBuffer doc, Path queueDir, RollCycle rollCycle, long index) {
         int reason = ChainSeal.reason(doc);
-        // Any seal first in its cycle signs the head before it (a writer closing in a new cycle seals it first).
+        // A seal first in its cycle signs the head right before it (a writer closing in a new cycle seals it first);
+        // an interval seal may sign one further back.
         return reason == ChainSeal.REASON_ROLL || reason == ChainSeal.REASON_COMPACTION
-            || reason != ChainSeal.REASON_COMPACTION_END && rollCycle.toSequenceNumber(index) == 0;
+            || reason != ChainSeal.REASON_COMPACTION_END && reason != ChainSeal.REASON_INTERVAL
+            && rollCycle.toSequenceNumber(index) == 0;
     }
 
     private String checkSeal(UnsafeBuffer meta, boolean headInChain) {

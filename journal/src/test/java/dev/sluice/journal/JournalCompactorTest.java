@@ -145,6 +145,11 @@ class JournalCompactorTest {
             }
         }
 
+        for (Path file : CompactionFiles.digests(journalDir).keySet()) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .as("%s", file).isEqualTo("rw-------");
+        }
+
         // A second run finds every cycle compacted and changes no byte.
         Map<Path, String> files = CompactionFiles.digests(journalDir);
         CompactReport again = compact(Duration.ofDays(30));

@@ -53,6 +53,7 @@ public final class CompactionLock implements AutoCloseable {
         }
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            PrivateFiles.restrict(file);
             FileLock lock;
             try {
                 lock = channel.tryLock();

@@ -55,8 +55,9 @@ public final class CyclePlan {
             return plan;
         }
         Envelope first = parsed.get(0);
-        if (first.isSeal() && first.sealReason() != ChainSeal.REASON_COMPACTION_END) {
-            // Every seal signs the head before it: the first one names the chain head before the cycle.
+        if (first.isSeal() && first.sealReason() != ChainSeal.REASON_COMPACTION_END
+            && first.sealReason() != ChainSeal.REASON_INTERVAL) {
+            // Such a seal signs the head right before it: the chain head before the cycle.
             plan.anchor = ChainSeal.head(first.metaView());
             plan.compactedBefore = first.sealReason() == ChainSeal.REASON_COMPACTION;
         }

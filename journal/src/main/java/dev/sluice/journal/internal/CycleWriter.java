@@ -89,6 +89,8 @@ public final class CycleWriter {
         if (!Files.isRegularFile(file)) {
             throw new IOException("compaction: " + file + " was not written (expected: the cycle's file name)");
         }
+        // It replaces a journal file: owner only, as the gateway keeps them (RELIABILITY F5).
+        PrivateFiles.restrict(file);
         return file;
     }
 
