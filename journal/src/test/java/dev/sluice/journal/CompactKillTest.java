@@ -60,7 +60,7 @@ class CompactKillTest {
             for (int b = 0; b < BATCHES; b++) {
                 long second = System.currentTimeMillis() / 1000;
                 await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() / 1000 > second);
-                workload.write(producer, 1 + (long) b * PER_BATCH, PER_BATCH, PARTS,
+                workload.writePaced(producer, 1 + (long) b * PER_BATCH, PER_BATCH, PARTS,
                     System.currentTimeMillis() * 1000);
             }
         }

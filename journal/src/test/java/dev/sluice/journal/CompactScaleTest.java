@@ -41,10 +41,12 @@ class CompactScaleTest {
             for (int b = 0; b < BATCHES; b++) {
                 long second = System.currentTimeMillis() / 1000;
                 await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() / 1000 > second);
-                workload.write(producer, 1 + (long) b * perBatch, perBatch, PARTS, System.currentTimeMillis() * 1000);
+                workload.writePaced(producer, 1 + (long) b * perBatch, perBatch, PARTS, System.currentTimeMillis() * 1000);
             }
         }
         JournalSigner key = JournalSigner.load(keyFile);
+        VerifyReport written = new JournalVerifier(key).verify(List.of(journalDir));
+        assertThat(written.broken()).as("as written: %s", written.summary()).isFalse();
         long bytesBefore = CompactionFiles.cycleBytes(journalDir);
         String diskBefore = CompactionFiles.diskUsage(journalDir);
         CompactReport report = new JournalCompactor(key, Clock.systemUTC(), null, null).compact(journalDir);

@@ -49,6 +49,20 @@ final class PartWorkload {
         }
     }
 
+    /**
+     * As {@link #write}, in chunks of {@value #CHUNK} requests with a short pause between: interval seals are signed
+     * off the writer's thread and must sign a head within the verifier's window of recent heads, which a writer
+     * appending flat out on a busy machine can outrun.
+     */
+    void writePaced(JournalProducer producer, long firstId, int count, int parts, long wallMicros) {
+        for (int done = 0; done < count; done += CHUNK) {
+            write(producer, firstId + done, Math.min(CHUNK, count - done), parts, wallMicros);
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+    }
+
+    private static final int CHUNK = 200;
+
     private static void check(long position) {
         if (position == JournalProducer.FULL) {
             throw new IllegalStateException("append: FULL (expected: a position)");
