@@ -38,6 +38,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class JournalVerifier {
     /** Heads remembered per partition for the seals that sign a head a few records back. */
     static final int RECENT_HEADS = 4 * Chain.SEAL_EVERY_RECORDS;
+    /** Heads kept between two seals at most (a seal further back than this is reported as signing no record). */
+    static final int MAX_UNSIGNED_HEADS = 1_000_000;
     /** Longer than any record the gateway writes (a captured part is at most a read, a body at most the cap). */
     static final long MAX_RECORD_BYTES = 256L << 20;
 
@@ -88,12 +90,13 @@ public final class JournalVerifier {
         long ordinal = 0;
         long signedUpTo = 0;
         long rewrittenAt = -1;
-        // The heads a seal may sign: an interval seal is signed off the writer's thread and signs a head a few
-        // records back; the others sign the head right before them.
+        // The heads a seal may sign: an interval seal is signed off the writer's thread and signs a head some
+        // records back (as many as the writer appended while the sealer signed: a busy machine may starve the
+        // sealer); the others sign the head right before them. Heads before the last interval seal's are forgotten.
         Map<ByteBuffer, Long> recent = new LinkedHashMap<>() {
             @Override
             protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Long> eldest) {
-                return size() > RECENT_HEADS;
+                return size() > MAX_UNSIGNED_HEADS;
             }
         };
         long lastIndex = Long.MIN_VALUE;
@@ -194,6 +197,12 @@ public final class JournalVerifier {
                     }
                     report.seals++;
                     signedUpTo = Math.max(signedUpTo, signedAt + 1);
+                    if (ChainSeal.reason(sealMeta) == ChainSeal.REASON_INTERVAL) {
+                        // The next interval seal signs a later head than this one (one is signed at a time); a
+                        // roll, open or close seal between them does not move that bound.
+                        long signed = signedAt;
+                        recent.values().removeIf(o -> o < signed);
+                    }
                     if (ChainSeal.reason(doc) == ChainSeal.REASON_COMPACTION_END) {
                         // A rewritten cycle ends here: the next cycle chains on from the original head it signs.
                         report.records++;

@@ -48,7 +48,9 @@ class PrivateFilesTest {
                 assertThat(position).isNotEqualTo(JournalProducer.FULL);
                 return cycleFiles(partition) >= 3;
             });
-            assertPrivate(dir);
+            // A cycle file Chronicle has just created may still be waiting for its chmod (Chronicle tells the
+            // listener once it has acquired the file); its directory is 0700 meanwhile, so no one else can open it.
+            await().atMost(30, SECONDS).untilAsserted(() -> assertPrivate(dir));
         }
         assertPrivate(dir);
     }
