@@ -154,6 +154,7 @@ public final class Gateway implements AutoCloseable {
                     .mode(ServerSettings.JOURNAL_HANDOFF.equals(bound.server().journalMode()) ? JournalMode.HANDOFF
                             : JournalMode.DIRECT)
                     .signingKeyFile(bound.journal().signingKeyFile(bound.dataDir()))
+                    .rollCycle(bound.journal().rollCycle())
                     .recoveryPricer(recoveryPricer(bound))
                     .minFree(bound.server().journalMinFreeBytes(), bound.server().journalMinFreePercent())
                     .build());

@@ -191,6 +191,9 @@ public final class GatewayConfig {
         if (!Objects.equals(gov.journal.signingKeyFile(), running.gov.journal.signingKeyFile())) {
             out.add("journal.signing_key_file");
         }
+        if (!gov.journal.rollCycle().equals(running.gov.journal.rollCycle())) {
+            out.add("journal.roll_cycle");
+        }
         return out;
     }
 

@@ -28,9 +28,13 @@ public final class JournalPolicy {
     /** Default {@code journal.retention.records}, in days. */
     public static final int DEFAULT_RECORD_RETENTION_DAYS = 400;
 
+    /** Default {@code journal.roll_cycle}: one file per partition and UTC day. */
+    public static final String DEFAULT_ROLL_CYCLE = "DAILY";
+
     /** The policy of a configuration without a {@code journal:} section. */
     public static final JournalPolicy DEFAULTS = new JournalPolicy(DEFAULT_CAPTURE, Map.of(), Map.of(), Map.of(),
-        DEFAULT_MAX_CAPTURE_BYTES, true, Map.of(), null, DEFAULT_BODY_RETENTION_DAYS, DEFAULT_RECORD_RETENTION_DAYS);
+        DEFAULT_MAX_CAPTURE_BYTES, true, Map.of(), null, DEFAULT_BODY_RETENTION_DAYS, DEFAULT_RECORD_RETENTION_DAYS,
+        DEFAULT_ROLL_CYCLE);
 
     private final CaptureLevel capture;
     private final Map<String, CaptureLevel> teamCapture;
@@ -43,11 +47,12 @@ public final class JournalPolicy {
     private final int bodyRetentionDays;
     private final int recordRetentionDays;
     private final Redactor redactor;
+    private final String rollCycle;
 
     JournalPolicy(CaptureLevel capture, Map<String, CaptureLevel> teamCapture, Map<String, CaptureLevel> keyCapture,
                   Map<String, CaptureLevel> aliasCapture, int maxCaptureBytes, boolean redact,
                   Map<String, String> redactionPatterns, Path signingKeyFile, int bodyRetentionDays,
-                  int recordRetentionDays) {
+                  int recordRetentionDays, String rollCycle) {
         this.capture = requireNonNull(capture, "capture");
         this.teamCapture = Map.copyOf(teamCapture);
         this.keyCapture = Map.copyOf(keyCapture);
@@ -59,6 +64,15 @@ public final class JournalPolicy {
         this.bodyRetentionDays = bodyRetentionDays;
         this.recordRetentionDays = recordRetentionDays;
         this.redactor = redact ? Redactor.builtIn().withPatterns(this.redactionPatterns) : Redactor.none();
+        this.rollCycle = requireNonNull(rollCycle, "rollCycle");
+    }
+
+    /**
+     * How often each partition starts a new file ({@code journal.roll_cycle}): compaction rewrites closed cycles
+     * only, so a shorter cycle lets it reach recent records sooner. A restart applies a change.
+     */
+    public String rollCycle() {
+        return rollCycle;
     }
 
     /** What redacts captured content before it is written: the built-in detectors and the configured patterns. */

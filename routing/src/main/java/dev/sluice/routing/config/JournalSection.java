@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -30,7 +31,13 @@ final class JournalSection extends ConfigSection {
         if (j.isMissingNode() || j.isNull()) {
             j = JsonNodeFactory.instance.objectNode();
         }
-        checkKeys(j, "journal", "capture", "max_capture_bytes", "signing_key_file", "redaction", "retention");
+        checkKeys(j, "journal", "capture", "max_capture_bytes", "signing_key_file", "redaction", "retention",
+                "roll_cycle");
+        String rollCycle = str(j, "journal.roll_cycle", JournalPolicy.DEFAULT_ROLL_CYCLE);
+        if (!rollCycle.matches("[A-Za-z_]{1,40}")) {
+            throw error("journal.roll_cycle", "'" + rollCycle + "' (expected: DAILY, HOURLY or a Chronicle roll cycle"
+                    + " name such as FIVE_MINUTELY)");
+        }
         CaptureLevel capture = level(j, "journal.capture", JournalPolicy.DEFAULT_CAPTURE);
         int maxCaptureBytes = (int) num(j, "journal.max_capture_bytes", JournalPolicy.DEFAULT_MAX_CAPTURE_BYTES, 0,
                 64 << 20);
@@ -77,7 +84,7 @@ final class JournalSection extends ConfigSection {
         try {
             return new JournalPolicy(capture, overrides(root.path("teams"), "teams"), keyOverrides(root.path("keys")),
                     overrides(root.path("models"), "models"), maxCaptureBytes, redact, patterns, keyFile, bodies,
-                    records);
+                    records, rollCycle.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             // The redactor refuses what the syntax check lets through (a pattern that matches the empty text).
             throw error("journal.redaction.patterns", e.getMessage());
