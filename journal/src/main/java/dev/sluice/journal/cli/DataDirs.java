@@ -9,16 +9,37 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import dev.sluice.journal.JournalReader;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 
 /**
- * Finds the journals the reading verbs read as one: each {@code --data-dir} is a gateway's data directory (its
- * journal in {@code journal/}), a journal directory itself, or a directory holding one data directory (or journal)
- * per node, as a cluster's journals are gathered for reading.
+ * The {@code --data-dir} option of the verbs that read journals (a picocli mixin), and how it finds them: each
+ * {@code --data-dir} is a gateway's data directory (its journal in {@code journal/}), a journal directory itself, or
+ * a directory holding one data directory per node, as a cluster's journals are gathered for reading; several are
+ * read as one.
  * <p>
- * Thread-safe (stateless).
+ * Confined to the command-line thread.
  */
 final class DataDirs {
-    private DataDirs() {
+    @Option(names = "--data-dir", paramLabel = "PATH",
+        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
+            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
+    List<Path> dataDirs = new ArrayList<>(List.of(TailCommand.defaultDataDir()));
+
+    /** The journal directories named, or null after saying on the command's stderr which one holds no journal. */
+    List<Path> journals(CommandSpec spec) {
+        try {
+            return journals(dataDirs);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            spec.commandLine().getErr().flush();
+            return null;
+        }
+    }
+
+    /** The data directories as given. */
+    List<Path> dataDirs() {
+        return dataDirs;
     }
 
     /**

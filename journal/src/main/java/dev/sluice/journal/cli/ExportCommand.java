@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -15,6 +14,7 @@ import dev.sluice.journal.RequestHistory;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,10 +48,8 @@ public final class ExportCommand implements Callable<Integer> {
         description = "Only requests at or after TIME: ISO-8601 instant or date, or an age like 15m, 2h, 1d.")
     String since;
 
-    @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
-            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
-    List<Path> dataDirs = new ArrayList<>(List.of(TailCommand.defaultDataDir()));
+    @Mixin
+    DataDirs data = new DataDirs();
 
     // Seam for tests: "now" for relative --since.
     Clock clock = Clock.systemUTC();
@@ -74,13 +72,9 @@ public final class ExportCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }
         }
-        List<Path> journals;
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            journals = DataDirs.journals(dataDirs);
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            err.flush();
+        List<Path> journals = data.journals(spec);
+        if (journals == null) {
             return 1;
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -14,6 +13,7 @@ import dev.sluice.journal.ContentScan;
 import dev.sluice.journal.RequestHistory;
 import dev.sluice.journal.RequestRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -58,10 +58,8 @@ public final class SearchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line.")
     boolean json;
 
-    @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
-            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
-    List<Path> dataDirs = new ArrayList<>(List.of(TailCommand.defaultDataDir()));
+    @Mixin
+    DataDirs data = new DataDirs();
 
     // Seam for tests: "now" for relative --since.
     Clock clock = Clock.systemUTC();
@@ -79,12 +77,8 @@ public final class SearchCommand implements Callable<Integer> {
         if (limit < 0) {
             throw new ParameterException(spec.commandLine(), "-n: " + limit + " (expected: >= 0)");
         }
-        List<Path> journals;
-        try {
-            journals = DataDirs.journals(dataDirs);
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            spec.commandLine().getErr().flush();
+        List<Path> journals = data.journals(spec);
+        if (journals == null) {
             return 1;
         }
         long from = sinceMicros;

@@ -6,7 +6,6 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -14,6 +13,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.journal.Attempt;
 import dev.sluice.journal.CapturedAnswer;
 import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.JournalEntry;
@@ -21,6 +21,7 @@ import dev.sluice.journal.RequestHistory;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,10 +48,8 @@ public final class ShowCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object.")
     boolean json;
 
-    @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
-            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
-    List<Path> dataDirs = new ArrayList<>(List.of(TailCommand.defaultDataDir()));
+    @Mixin
+    DataDirs data = new DataDirs();
 
     @Override
     public Integer call() {
@@ -64,12 +63,8 @@ public final class ShowCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
-        List<Path> journals;
-        try {
-            journals = DataDirs.journals(dataDirs);
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            err.flush();
+        List<Path> journals = data.journals(spec);
+        if (journals == null) {
             return 1;
         }
         RequestHistory history = RequestHistory.find(journals, id);
@@ -165,7 +160,12 @@ public final class ShowCommand implements Callable<Integer> {
             line(sb, "tokens", "in " + count(e.tokensIn()) + ", out " + count(e.tokensOut()) + ", cached "
                 + count(e.tokensCached()) + (e.tokensEstimated() ? " (estimated)" : ""));
             line(sb, "cost", e.costMicros() < 0 ? "-" : EntryFormatter.cost(e.costMicros()).toPlainString());
-            line(sb, "attempts", e.attempts().isEmpty() ? "-" : e.attempts().toString());
+            StringBuilder attempts = new StringBuilder();
+            for (Attempt a : e.attempts()) {
+                attempts.append(attempts.length() == 0 ? "" : ", ").append(a.summary()).append(' ')
+                    .append(EntryFormatter.millis(a.durationMicros())).append(" ms");
+            }
+            line(sb, "attempts", attempts.length() == 0 ? "-" : attempts.toString());
             line(sb, "capture", e.capture().wireName() + (e.captureCut() ? " (cut at the cap)" : ""));
             StringBuilder red = new StringBuilder();
             for (int i = 0; i < e.redactionTypes(); i++) {

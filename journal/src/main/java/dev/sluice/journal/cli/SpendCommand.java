@@ -2,7 +2,6 @@ package dev.sluice.journal.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -14,6 +13,7 @@ import dev.sluice.journal.SpendDimension;
 import dev.sluice.journal.SpendReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -50,10 +50,8 @@ public final class SpendCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "CSV with a header line; the last line is the total.")
     boolean csv;
 
-    @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
-            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
-    List<Path> dataDirs = new ArrayList<>(List.of(TailCommand.defaultDataDir()));
+    @Mixin
+    DataDirs data = new DataDirs();
 
     // Seam for tests: "now" for relative --since and the default start of the month.
     Clock clock = Clock.systemUTC();
@@ -77,12 +75,8 @@ public final class SpendCommand implements Callable<Integer> {
                 + " Europe/Berlin or +02:00)", e);
         }
         long sinceMs = sinceMs(zone);
-        List<Path> journalDirs;
-        try {
-            journalDirs = DataDirs.journals(dataDirs);
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            spec.commandLine().getErr().flush();
+        List<Path> journalDirs = data.journals(spec);
+        if (journalDirs == null) {
             return 1;
         }
         SpendReport report = SpendReport.read(journalDirs, dimension, sinceMs, zone);

@@ -3,7 +3,6 @@ package dev.sluice.journal.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
@@ -11,6 +10,7 @@ import java.util.function.BooleanSupplier;
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,10 +48,8 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--admin", description = "Admin records (key, team and config changes) instead of requests.")
     boolean admin;
 
-    @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
-            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
-    List<Path> dataDirs = new ArrayList<>(List.of(defaultDataDir()));
+    @Mixin
+    DataDirs data = new DataDirs();
 
     /** The gateway's default: {@code $SLUICE_DATA_DIR}, else {@code data} (as in the shipped conf/sluice.yaml). */
     static Path defaultDataDir() {
@@ -76,12 +74,8 @@ public final class TailCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }
         }
-        List<Path> journalDirs;
-        try {
-            journalDirs = DataDirs.journals(dataDirs);
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            spec.commandLine().getErr().flush();
+        List<Path> journalDirs = data.journals(spec);
+        if (journalDirs == null) {
             return 1;
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -14,6 +14,7 @@ import dev.sluice.journal.JournalVerifier;
 import dev.sluice.journal.JournalVerifier.VerifyReport;
 import dev.sluice.journal.internal.JournalSigner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,10 +35,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory; repeat it, or name a directory holding one per node, to read several gateways' "
-            + "journals as one (default: $SLUICE_DATA_DIR, else data).")
-    List<Path> dataDirs = new ArrayList<>(List.of(TailCommand.defaultDataDir()));
+    @Mixin
+    DataDirs data = new DataDirs();
 
     @Option(names = "--key", paramLabel = "FILE",
         description = "The signing key file, or its .pub twin (default: " + DEFAULT_KEY_FILE
@@ -48,12 +47,8 @@ public final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Path> journals;
-        try {
-            journals = DataDirs.journals(dataDirs);
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            err.flush();
+        List<Path> journals = data.journals(spec);
+        if (journals == null) {
             return 1;
         }
         Map<Path, JournalSigner> keys = new HashMap<>();
