@@ -124,12 +124,18 @@ public final class RedactionEngine {
         return jsonError || state != OUT || depth != 0;
     }
 
-    /** Takes {@code length} more source bytes. */
-    public void accept(byte[] b, int offset, int length) {
+    /** Copies {@code length} source bytes after those held; returns where they start. */
+    private int append(byte[] b, int offset, int length) {
         ensureSrc(length);
         System.arraycopy(b, offset, src, srcLen, length);
         int start = srcLen;
         srcLen += length;
+        return start;
+    }
+
+    /** Takes {@code length} more source bytes. */
+    public void accept(byte[] b, int offset, int length) {
+        int start = append(b, offset, length);
         if (!enabled) {
             return;
         }
@@ -140,10 +146,7 @@ public final class RedactionEngine {
 
     /** Takes {@code length} bytes of plain text: every byte is text, none is JSON structure. */
     public void acceptText(byte[] b, int offset, int length) {
-        ensureSrc(length);
-        System.arraycopy(b, offset, src, srcLen, length);
-        int start = srcLen;
-        srcLen += length;
+        int start = append(b, offset, length);
         if (!enabled) {
             return;
         }
