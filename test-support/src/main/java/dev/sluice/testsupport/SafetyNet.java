@@ -55,9 +55,31 @@ public final class SafetyNet implements BeforeAllCallback, AfterAllCallback {
         // Must run before the first buffer class is initialised, so every detector is a recording one.
         ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new RecordingFactory());
         BlockHound.install(builder -> builder.blockingMethodCallback(m -> {
-            BLOCKING.add(m.toString() + " on " + Thread.currentThread().getName());
+            BLOCKING.add(m.toString() + " on " + Thread.currentThread().getName() + callers());
             throw new BlockingOperationError(m);
         }));
+    }
+
+    /**
+     * The frames that led to a blocking call, without BlockHound's own and the JDK's below the first caller: enough
+     * to name the code that blocked when a run on another machine reports it.
+     */
+    private static String callers() {
+        StringBuilder out = new StringBuilder();
+        int shown = 0;
+        for (StackTraceElement frame : new Throwable().getStackTrace()) {
+            String cls = frame.getClassName();
+            if (cls.startsWith("reactor.blockhound") || cls.startsWith("dev.sluice.testsupport.SafetyNet")) {
+                continue;
+            }
+            if (shown == 0 || !cls.startsWith("io.netty.util.concurrent") && !cls.startsWith("io.netty.channel.nio")) {
+                out.append("\n    at ").append(frame);
+                if (++shown == 24) {
+                    break;
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** Adds secrets (client keys, provider keys, admin tokens the tests use) that no log line may carry. */
