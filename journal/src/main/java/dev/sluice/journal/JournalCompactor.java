@@ -36,7 +36,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 /**
  * Compacts a journal offline while its gateway writes it ({@code sluice journal compact}): every closed roll
  * cycle of every partition is rewritten ({@link CyclePlan}: response parts folded into one record per request,
- * bodies past the body retention dropped, digests kept) and re-chained and signed ({@link CycleWriter}), in a work
+ * bodies past the body retention dropped, digests kept, the bodies kept stored deflated) and re-chained and signed ({@link CycleWriter}), in a work
  * directory, then moved over the original file with one atomic rename: a kill leaves either file, never a mix.
  * Never touched: a partition's latest cycle, and any cycle file Chronicle does not report closed (no process has it
  * open); the writer is never paused. A cycle compaction rewrote before is left as it is unless bodies have passed
@@ -168,14 +168,13 @@ public final class JournalCompactor {
                 if (!closed.contains(cycle)) {
                     report.cyclesOpen++;
                     // Its end head is still needed by the cycle after it.
-                    previousEnd = CyclePlan.of(read(tailer, rollCycle, cycle), previousEnd, Long.MIN_VALUE)
-                        .originalEnd();
+                    previousEnd = CyclePlan.heads(read(tailer, rollCycle, cycle), previousEnd).originalEnd();
                     progress(label, file, "skipped: open", report);
                     continue;
                 }
                 CyclePlan plan = CyclePlan.of(read(tailer, rollCycle, cycle), previousEnd, cutoffs.bodyMicros());
                 previousEnd = plan.originalEnd();
-                long before = Files.size(file);
+                long before = CycleFiles.usedBytes(file);
                 if ((cycle + 1L) * CycleFiles.lengthMs(rollCycle) <= cutoffs.recordMs()) {
                     removals.remove(label, file, cycle, plan, rollCycle);
                     removed = true;
@@ -196,17 +195,20 @@ public final class JournalCompactor {
                 }
                 Path work = lock.workDir((partition.isEmpty() ? "root" : partition) + "." + cycle);
                 Path rewritten = writer.write(work, rollCycle, cycle, plan, file.getFileName().toString());
+                long after = CycleFiles.usedBytes(rewritten);
                 // Trimmed and forced to disk before it replaces the original.
-                long after = CycleFiles.trim(rewritten);
+                CycleFiles.trim(rewritten);
                 Files.move(rewritten, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 CompactionLock.deleteTree(work);
                 report.cyclesRewritten++;
                 report.partsFolded += plan.partsFolded();
                 report.bodiesDropped += plan.bodiesDropped();
+                report.bodiesCompressed += plan.bodiesCompressed();
                 report.bytesBefore += before;
                 report.bytesAfter += after;
                 progress(label, file, "rewritten, " + before + " -> " + after + " bytes, " + plan.partsFolded()
-                    + " parts folded, " + plan.bodiesDropped() + " bodies dropped", report);
+                    + " parts folded, " + plan.bodiesDropped() + " bodies dropped, " + plan.bodiesCompressed()
+                    + " compressed", report);
             }
         }
         return removed;
@@ -252,6 +254,7 @@ public final class JournalCompactor {
         long records;
         long partsFolded;
         long bodiesDropped;
+        long bodiesCompressed;
         long bytesBefore;
         long bytesAfter;
         long cyclesRemoved;
@@ -302,7 +305,15 @@ public final class JournalCompactor {
             return recordsRemoved;
         }
 
-        /** Bytes of the closed cycle files before (their logical sizes). */
+        /** Bodies the rewritten cycles store deflated. */
+        public long bodiesCompressed() {
+            return bodiesCompressed;
+        }
+
+        /**
+         * Bytes the closed cycle files held before, up to each one's last written byte (Chronicle's preallocated,
+         * sparse tail left out, so the figure is what compaction saves on disk).
+         */
         public long bytesBefore() {
             return bytesBefore;
         }
@@ -317,7 +328,8 @@ public final class JournalCompactor {
             return "compacted: " + cyclesRewritten + " cycles rewritten, " + cyclesUnchanged + " unchanged, "
                 + cyclesOpen + " open (skipped), " + cyclesRemoved + " removed (" + recordsRemoved + " records); "
                 + records + " records, " + partsFolded + " parts folded, "
-                + bodiesDropped + " bodies dropped; " + bytesBefore + " -> " + bytesAfter + " bytes";
+                + bodiesDropped + " bodies dropped, " + bodiesCompressed + " compressed; " + bytesBefore + " -> "
+                + bytesAfter + " bytes";
         }
 
         /** The summary as one JSON object. */
@@ -325,7 +337,8 @@ public final class JournalCompactor {
             return "{\"cycles\":" + cycles + ",\"cyclesRewritten\":" + cyclesRewritten + ",\"cyclesUnchanged\":"
                 + cyclesUnchanged + ",\"cyclesOpen\":" + cyclesOpen + ",\"records\":" + records
                 + ",\"cyclesRemoved\":" + cyclesRemoved + ",\"recordsRemoved\":" + recordsRemoved
-                + ",\"partsFolded\":" + partsFolded + ",\"bodiesDropped\":" + bodiesDropped + ",\"bytesBefore\":"
+                + ",\"partsFolded\":" + partsFolded + ",\"bodiesDropped\":" + bodiesDropped
+                + ",\"bodiesCompressed\":" + bodiesCompressed + ",\"bytesBefore\":"
                 + bytesBefore + ",\"bytesAfter\":" + bytesAfter + "}";
         }
     }

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.zip.Inflater;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +102,9 @@ public final class JournalVerifier {
         };
         long lastIndex = Long.MIN_VALUE;
         byte[] copy = new byte[4096];
+        byte[] inflated = new byte[0];
         UnsafeBuffer doc = new UnsafeBuffer(new byte[0]);
+        Inflater inflater = new Inflater();
         try (SingleChronicleQueue queue = Partitions.openForReading(queueDir);
              ExcerptTailer tailer = queue.createTailer()) {
             RollCycle rollCycle = queue.rollCycle();
@@ -163,6 +166,21 @@ public final class JournalVerifier {
                         sha.update(copy, metaLength, bodyLength);
                         System.arraycopy(sha.digest(), 0, bodyDigest, 0, bodyDigest.length);
                     }
+                } else if (form == ChainLayout.BODY_DEFLATED) {
+                    if (inflated.length < bodyLength) {
+                        inflated = new byte[Math.max(bodyLength, inflated.length * 2)];
+                    }
+                    if (!ChainLayout.inflate(inflater, copy, metaLength, ChainLayout.storedLength(doc, metaLength),
+                        inflated, bodyLength)) {
+                        report.breakAt(partition, at, requestId(doc, metaLength),
+                            "the record's compressed body does not inflate to its stated length");
+                        return;
+                    }
+                    sha.update(inflated, 0, bodyLength);
+                    byte[] digest = ChainLayout.deflatedDigest(sha, sha.digest(), copy, metaLength,
+                        ChainLayout.storedLength(doc, metaLength));
+                    System.arraycopy(digest, 0, bodyDigest, 0, bodyDigest.length);
+                    report.deflated++;
                 } else {
                     doc.getBytes(metaLength, bodyDigest);
                     report.dropped++;
@@ -221,6 +239,8 @@ public final class JournalVerifier {
                     "the queue indexes records up to " + where(rollCycle, queueLast) + " that cannot be read");
                 return;
             }
+        } finally {
+            inflater.end();
         }
         report.unsignedTail += Math.max(0, ordinal - signedUpTo);
     }
@@ -285,6 +305,7 @@ public final class JournalVerifier {
         long unchained;
         long unsignedTail;
         long dropped;
+        long deflated;
         int partitions;
         int unkeyedJournals;
         private String brokenPartition;
@@ -329,6 +350,11 @@ public final class JournalVerifier {
             return unsignedTail;
         }
 
+        /** Records whose body compaction stored deflated (verified by what they inflate to). */
+        public long deflatedBodies() {
+            return deflated;
+        }
+
         /** Records whose body compaction dropped (their digest is verified instead). */
         public long droppedBodies() {
             return dropped;
@@ -368,7 +394,9 @@ public final class JournalVerifier {
             return "OK: " + records + " records verified in " + partitions + " partitions, " + seals + " seals"
                 + (unsignedTail > 0 ? ", " + unsignedTail + " records after the last seals (chained, not signed yet)"
                     : "")
-                + (unchained > 0 ? ", " + unchained + " records of an older schema (not chained)" : "");
+                + (unchained > 0 ? ", " + unchained + " records of an older schema (not chained)" : "")
+                + (deflated > 0 ? ", " + deflated + " compressed bodies inflated" : "")
+                + (dropped > 0 ? ", " + dropped + " dropped bodies checked by digest" : "");
         }
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import dev.sluice.journal.JournalCompactor.CompactReport;
 import dev.sluice.journal.JournalVerifier.VerifyReport;
+import dev.sluice.journal.internal.ChainLayout;
 import dev.sluice.journal.internal.CompactionLock;
 import dev.sluice.journal.internal.CycleFiles;
 import dev.sluice.journal.internal.JournalSigner;
@@ -156,8 +157,109 @@ class JournalCompactorTest {
         assertThat(again.cyclesRewritten()).as(again.summary()).isZero();
         assertThat(again.partsFolded()).isZero();
         assertThat(again.bodiesDropped()).isZero();
+        assertThat(again.bodiesCompressed()).isZero();
         assertThat(CompactionFiles.digests(journalDir)).isEqualTo(files);
         assertThat(journalDir.resolve(CompactionLock.WORK_DIR)).doesNotExist();
+    }
+
+    @Test
+    @Timeout(300)
+    void shouldStoreKeptBodiesDeflatedReadThemBackAsWrittenAndDetectAChangeInThem() throws Exception {
+        int perBatch = 30;
+        int batches = 3;
+        try (Journal journal = Journal.open(settings())) {
+            JournalProducer producer = journal.newProducer(Runnable::run);
+            PartWorkload workload = new PartWorkload();
+            for (int b = 0; b < batches; b++) {
+                awaitNextSecond();
+                workload.write(producer, 1 + (long) b * perBatch, perBatch, PARTS, System.currentTimeMillis() * 1000);
+            }
+        }
+        Path loop = journalDir.resolve(Partitions.producer(0));
+        long bytesBefore = CycleFiles.list(loop, TestRollCycles.TEST_SECONDLY).values().stream()
+            .mapToLong(f -> f.toFile().length()).sum();
+
+        CompactReport report = compact(null);
+
+        VerifyReport verified = verify();
+        assertThat(verified.broken()).as(verified.summary()).isFalse();
+        assertThat(report.bodiesCompressed()).as(report.summary()).isPositive();
+        assertThat(verified.deflatedBodies()).isEqualTo(report.bodiesCompressed());
+        assertThat(report.bytesAfter()).isLessThan(report.bytesBefore());
+        System.out.printf("compaction with compression: %s (closed cycles; all cycles %d bytes before)%n",
+            report.summary(), bytesBefore);
+        // Every reader sees the bodies as they were written.
+        Answers after = Answers.read(journalDir);
+        for (long id = 1; id <= (long) batches * perBatch; id++) {
+            assertThat(after.answers.get(id)).as("request %d", id).isEqualTo(PartWorkload.answer(id, PARTS));
+            assertThat(after.requestBodies.get(id)).isEqualTo(PartWorkload.requestBody(id));
+            assertThat(RequestHistory.find(List.of(journalDir), id).answer()).isEqualTo(PartWorkload.answer(id, PARTS));
+        }
+
+        // One flipped bit anywhere in a deflated body is a break, named as such or as a hash that does not match.
+        List<long[]> spans = deflatedBodySpans(loop);
+        assertThat(spans).hasSize((int) report.bodiesCompressed());
+        java.util.Random random = new java.util.Random(20261204L);
+        Map<String, Integer> problems = new java.util.TreeMap<>();
+        int flips = 200;
+        for (int i = 0; i < flips; i++) {
+            long[] span = spans.get(random.nextInt(spans.size()));
+            long position = span[1] + (long) (random.nextDouble() * span[2]);
+            byte mask = (byte) (1 << random.nextInt(8));
+            Path file = CycleFiles.list(loop, TestRollCycles.TEST_SECONDLY).get((int) span[0]);
+            flip(file, position, mask);
+            try {
+                VerifyReport report2 = verify();
+                assertThat(report2.broken()).as("flip at %s@%d", file.getFileName(), position).isTrue();
+                problems.merge(report2.problem(), 1, Integer::sum);
+            } finally {
+                flip(file, position, mask);
+            }
+        }
+        System.out.printf("%d single-bit changes in %d deflated bodies: %d detected %s%n", flips, spans.size(),
+            problems.values().stream().mapToInt(Integer::intValue).sum(), problems);
+        assertThat(verify().broken()).isFalse();
+
+        // A second run finds nothing left to compress and changes no byte.
+        Map<Path, String> files = CompactionFiles.digests(journalDir);
+        CompactReport again = compact(null);
+        assertThat(again.cyclesRewritten()).as(again.summary()).isZero();
+        assertThat(again.bodiesCompressed()).isZero();
+        assertThat(CompactionFiles.digests(journalDir)).isEqualTo(files);
+    }
+
+    /** Where each deflated body of a partition lies: {cycle, offset in its file, stored length}. */
+    private static List<long[]> deflatedBodySpans(Path partition) {
+        List<long[]> spans = new ArrayList<>();
+        try (net.openhft.chronicle.queue.impl.single.SingleChronicleQueue queue = Partitions.openForReading(partition);
+             net.openhft.chronicle.queue.ExcerptTailer tailer = queue.createTailer()) {
+            while (true) {
+                try (net.openhft.chronicle.wire.DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return spans;
+                    }
+                    net.openhft.chronicle.bytes.Bytes<?> bytes = dc.wire().bytes();
+                    long start = bytes.readPosition();
+                    byte[] doc = new byte[(int) bytes.readRemaining()];
+                    bytes.read(doc);
+                    org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(doc);
+                    int metaLength = ChainLayout.metaLength(view);
+                    if (metaLength > 0 && ChainLayout.bodyForm(view) == ChainLayout.BODY_DEFLATED) {
+                        spans.add(new long[] {queue.rollCycle().toCycle(dc.index()), start + metaLength,
+                            ChainLayout.storedLength(view, metaLength)});
+                    }
+                }
+            }
+        }
+    }
+
+    private static void flip(Path file, long position, byte mask) throws IOException {
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            int b = raf.read();
+            raf.seek(position);
+            raf.write(b ^ mask);
+        }
     }
 
     @Test

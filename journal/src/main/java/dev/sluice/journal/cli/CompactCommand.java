@@ -26,52 +26,99 @@ import picocli.CommandLine.Spec;
  * re-signed. A line per cycle goes to stderr, the summary (or {@code --json}: one JSON object) to stdout. Exit code
  * 0, or 1 on an error (no journal, no usable key, another compactor running, a file that cannot be written).
  * <p>
+ * The retention ages, the data directory and the key come from the options given, else from the gateway's
+ * configuration file ({@code --config}, or {@value #DEFAULT_CONFIG} when it exists) when the command was built with
+ * a {@link ConfigDefaults} (the {@code sluice} command is), else from the built-in defaults.
+ * <p>
  * Confined to the command-line thread.
  */
-@Command(name = "compact", description = "Fold response parts, drop old bodies, re-sign closed cycles.",
+@Command(name = "compact", description = "Fold response parts, drop old bodies, compress and re-sign closed cycles.",
     mixinStandardHelpOptions = true)
 public final class CompactCommand implements Callable<Integer> {
-    /** The body retention when none is given. */
+    /** The body retention when neither an option nor a configuration gives one. */
     public static final String DEFAULT_BODIES_OLDER_THAN = "30d";
+    /** The configuration file read when {@code --config} is not given, if it exists. */
+    public static final String DEFAULT_CONFIG = "conf/sluice.yaml";
     private static final Pattern AGE = Pattern.compile("(\\d{1,9})([smhd])");
+
+    /** What a gateway's configuration file says compaction should use. */
+    @FunctionalInterface
+    public interface ConfigDefaults {
+        /**
+         * Reads {@code configFile}.
+         *
+         * @throws IOException when it cannot be read or is not a valid configuration (the message says why)
+         */
+        Defaults read(Path configFile) throws IOException;
+    }
+
+    /**
+     * Compaction's settings from a configuration: its data directory, the journal's signing key file, and
+     * {@code journal.retention} (records null: keep every cycle).
+     */
+    public record Defaults(Path dataDir, Path keyFile, Duration bodiesOlderThan, Duration recordsOlderThan) {
+    }
+
+    private final ConfigDefaults configDefaults;
 
     @Spec
     CommandSpec spec;
 
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+        description = "The gateway's configuration: its data_dir, journal.signing_key_file and journal.retention are"
+            + " the defaults of the options below (default: " + DEFAULT_CONFIG + " when it exists).")
+    Path config;
+
     @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory (default: $SLUICE_DATA_DIR, else data).")
-    Path dataDir = TailCommand.defaultDataDir();
+        description = "Data directory (default: the configuration's data_dir, else $SLUICE_DATA_DIR, else data).")
+    Path dataDir;
 
     @Option(names = "--key", paramLabel = "FILE",
-        description = "The signing key file, with its private key (default: <data-dir>/"
-            + VerifyCommand.DEFAULT_KEY_FILE + ").")
+        description = "The signing key file, with its private key (default: the configuration's"
+            + " journal.signing_key_file, else <data-dir>/" + VerifyCommand.DEFAULT_KEY_FILE + ").")
     Path keyFile;
 
     @Option(names = "--bodies-older-than", paramLabel = "AGE",
-        description = "Drop the bodies of records older than this: 30s, 15m, 2h, 30d (default: "
-            + DEFAULT_BODIES_OLDER_THAN + ").")
-    String bodiesOlderThan = DEFAULT_BODIES_OLDER_THAN;
+        description = "Drop the bodies of records older than this: 30s, 15m, 2h, 30d (default: the configuration's"
+            + " journal.retention.bodies, else " + DEFAULT_BODIES_OLDER_THAN + ").")
+    String bodiesOlderThan;
 
     @Option(names = "--records-older-than", paramLabel = "AGE",
         description = "Remove whole cycles that ended longer ago than this, each recorded in the compaction"
-            + " partition (default: keep every cycle).")
+            + " partition (default: the configuration's journal.retention.records, else keep every cycle).")
     String recordsOlderThan;
 
     @Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
 
+    /** A command that does not read configuration files: options, else built-in defaults. */
+    public CompactCommand() {
+        this(null);
+    }
+
+    /** A command that takes its defaults from the gateway's configuration file through {@code configDefaults}. */
+    public CompactCommand(ConfigDefaults configDefaults) {
+        this.configDefaults = configDefaults;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Path journalDir = dataDir.resolve("journal");
         try {
+            Defaults fromConfig = configDefaults(err);
+            Path data = dataDir != null ? dataDir : fromConfig != null ? fromConfig.dataDir()
+                : TailCommand.defaultDataDir();
+            Path journalDir = data.resolve("journal");
             if (!JournalReader.isJournal(journalDir)) {
                 throw new IOException("no journal in " + journalDir);
             }
-            Duration bodies = parseAge(bodiesOlderThan);
-            Duration records = recordsOlderThan == null ? null : parseAge(recordsOlderThan);
-            Path key = keyFile != null ? keyFile : dataDir.resolve(VerifyCommand.DEFAULT_KEY_FILE);
+            Duration bodies = bodiesOlderThan != null ? parseAge(bodiesOlderThan)
+                : fromConfig != null ? fromConfig.bodiesOlderThan() : parseAge(DEFAULT_BODIES_OLDER_THAN);
+            Duration records = recordsOlderThan != null ? parseAge(recordsOlderThan)
+                : fromConfig != null ? fromConfig.recordsOlderThan() : null;
+            Path key = keyFile != null ? keyFile : fromConfig != null && dataDir == null ? fromConfig.keyFile()
+                : data.resolve(VerifyCommand.DEFAULT_KEY_FILE);
             if (!Files.exists(key)) {
                 throw new IOException("signing key: " + key + " does not exist (expected: the journal's key file,"
                     + " give it with --key)");
@@ -81,7 +128,10 @@ public final class CompactCommand implements Callable<Integer> {
                 throw new IOException("signing key: " + key + " holds the public key only (expected: the private"
                     + " key too: compaction re-signs the cycles it rewrites)");
             }
-            CompactReport report = new JournalCompactor(signer, Clock.systemUTC(), bodies, records, err).compact(journalDir);
+            err.println("compact: " + journalDir + ", bodies older than " + describe(bodies) + " dropped, cycles "
+                + (records == null ? "all kept" : "older than " + describe(records) + " removed"));
+            CompactReport report = new JournalCompactor(signer, Clock.systemUTC(), bodies, records, err)
+                .compact(journalDir);
             out.println(json ? report.toJson() : report.summary());
             out.flush();
             return 0;
@@ -90,6 +140,24 @@ public final class CompactCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+    }
+
+    /** The configuration's defaults: of {@code --config}, else of {@value #DEFAULT_CONFIG} when it exists. */
+    private Defaults configDefaults(PrintWriter err) throws IOException {
+        if (config == null && (configDefaults == null || !Files.isRegularFile(Path.of(DEFAULT_CONFIG)))) {
+            return null;
+        }
+        Path file = config != null ? config : Path.of(DEFAULT_CONFIG);
+        if (configDefaults == null) {
+            throw new IOException("--config: this command reads no configuration (run it as sluice journal compact)");
+        }
+        Defaults d = configDefaults.read(file);
+        err.println("compact: defaults from " + file);
+        return d;
+    }
+
+    private static String describe(Duration age) {
+        return age.toDays() > 0 && age.toHours() % 24 == 0 ? age.toDays() + "d" : age.toString();
     }
 
     /** An age such as {@code 30d}. */

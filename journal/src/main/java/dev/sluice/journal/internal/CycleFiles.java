@@ -68,28 +68,41 @@ public final class CycleFiles {
      */
     public static long trim(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long end = channel.size();
-            ByteBuffer block = ByteBuffer.allocate(TRIM_ALIGN_BYTES);
-            long used = 0;
-            while (end > 0 && used == 0) {
-                long start = Math.max(0, end - TRIM_ALIGN_BYTES);
-                block.clear().limit((int) (end - start));
-                while (block.hasRemaining() && channel.read(block, start + block.position()) >= 0) {
-                    // read the whole block
-                }
-                for (int i = block.position() - 1; i >= 0; i--) {
-                    if (block.get(i) != 0) {
-                        used = start + i + 1;
-                        break;
-                    }
-                }
-                end = start;
-            }
+            long used = usedBytes(channel);
             long length = Math.min(channel.size(), (used + TRIM_ALIGN_BYTES - 1) / TRIM_ALIGN_BYTES * TRIM_ALIGN_BYTES);
             channel.truncate(length);
             channel.force(true);
             return length;
         }
+    }
+
+    /**
+     * The bytes a cycle file holds: up to its last non-zero byte. Chronicle preallocates a file far larger than its
+     * records (sparse, so its length says little of what it stores); this is what it stores.
+     */
+    public static long usedBytes(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return usedBytes(channel);
+        }
+    }
+
+    private static long usedBytes(FileChannel channel) throws IOException {
+        long end = channel.size();
+        ByteBuffer block = ByteBuffer.allocate(TRIM_ALIGN_BYTES);
+        while (end > 0) {
+            long start = Math.max(0, end - TRIM_ALIGN_BYTES);
+            block.clear().limit((int) (end - start));
+            while (block.hasRemaining() && channel.read(block, start + block.position()) >= 0) {
+                // read the whole block
+            }
+            for (int i = block.position() - 1; i >= 0; i--) {
+                if (block.get(i) != 0) {
+                    return start + i + 1;
+                }
+            }
+            end = start;
+        }
+        return 0;
     }
 
     /** The length of one cycle, in milliseconds. */

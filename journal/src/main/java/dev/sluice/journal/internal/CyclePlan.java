@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -13,7 +15,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * it keeps, in order, without the cycle's seals (the rewritten cycle is sealed afresh, {@link CycleWriter}); the
  * {@code RESPONSE_PART} records of each request folded into one, where the request's first part was, its body the
  * parts' bodies joined in sequence order; the bodies of {@code REQUEST} and {@code RESPONSE_PART} records older
- * than the body retention dropped (their digest kept). Every other record is kept byte for byte. Also found: the
+ * than the body retention dropped (their digest kept), and the bodies kept stored deflated where that makes them
+ * smaller. Every other record is kept byte for byte. Also found: the
  * original chain head before the cycle (the anchor) and at its end, and whether compaction rewrote it before.
  * <p>
  * Confined to the calling thread.
@@ -27,6 +30,7 @@ public final class CyclePlan {
     private int inputRecords;
     private int partsFolded;
     private int bodiesDropped;
+    private int bodiesCompressed;
 
     private CyclePlan() {
     }
@@ -38,6 +42,18 @@ public final class CyclePlan {
      * @param bodyCutoffMicros bodies of records with a wall time before this (epoch microseconds) are dropped
      */
     public static CyclePlan of(List<byte[]> docs, byte[] previousEnd, long bodyCutoffMicros) {
+        return of(docs, previousEnd, bodyCutoffMicros, true);
+    }
+
+    /**
+     * Only the chain heads of a cycle that is not rewritten (one still open): {@link #originalEnd()} and
+     * {@link #anchor()}; nothing is folded, dropped or compressed.
+     */
+    public static CyclePlan heads(List<byte[]> docs, byte[] previousEnd) {
+        return of(docs, previousEnd, Long.MIN_VALUE, false);
+    }
+
+    private static CyclePlan of(List<byte[]> docs, byte[] previousEnd, long bodyCutoffMicros, boolean rewrite) {
         CyclePlan plan = new CyclePlan();
         plan.anchor = previousEnd.clone();
         plan.originalEnd = previousEnd.clone();
@@ -64,11 +80,21 @@ public final class CyclePlan {
         Envelope last = parsed.get(parsed.size() - 1);
         plan.originalEnd = last.isSeal() && last.sealReason() == ChainSeal.REASON_COMPACTION_END
             ? ChainSeal.originalHead(last.metaView()) : last.hash;
+        if (!rewrite) {
+            return plan;
+        }
         plan.fold(parsed);
-        for (Envelope e : plan.records) {
-            if (e.dropBodyIfBefore(bodyCutoffMicros)) {
-                plan.bodiesDropped++;
+        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+        try {
+            for (Envelope e : plan.records) {
+                if (e.dropBodyIfBefore(bodyCutoffMicros)) {
+                    plan.bodiesDropped++;
+                } else if (e.deflate(deflater)) {
+                    plan.bodiesCompressed++;
+                }
             }
+        } finally {
+            deflater.end();
         }
         return plan;
     }
@@ -105,6 +131,9 @@ public final class CyclePlan {
         }
     }
 
+    /** Bodies shorter than this are stored as they are: deflating them saves too little. */
+    static final int MIN_DEFLATE_BYTES = 64;
+
     private static final int PART_META_BYTES = RecordLayout.HEADER_BYTES + 8 + 8 + 4;
 
     /** The records to write, in order, seals left out. */
@@ -134,7 +163,8 @@ public final class CyclePlan {
 
     /** Whether a rewrite changes anything: a cycle never compacted, or one with parts to fold or bodies to drop. */
     public boolean needsRewrite() {
-        return !unchained && inputRecords > 0 && (!compactedBefore || partsFolded > 0 || bodiesDropped > 0);
+        return !unchained && inputRecords > 0
+            && (!compactedBefore || partsFolded > 0 || bodiesDropped > 0 || bodiesCompressed > 0);
     }
 
     /** Records of the cycle, seals left out. */
@@ -152,9 +182,14 @@ public final class CyclePlan {
         return bodiesDropped;
     }
 
+    /** Bodies this rewrite stores deflated. */
+    public int bodiesCompressed() {
+        return bodiesCompressed;
+    }
+
     /**
-     * One record in its chained envelope ({@link ChainLayout}): meta, the body or its digest, the body length and
-     * form, the hash stored with it.
+     * One record in its chained envelope ({@link ChainLayout}): meta, the body as stored (in full, deflated, or its
+     * digest), the body length and form, the hash stored with it.
      * <p>
      * Confined to the calling thread.
      */
@@ -164,6 +199,7 @@ public final class CyclePlan {
         final int bodyLength;
         byte form;
         final byte[] hash;
+        private byte[] digest;
 
         private Envelope(byte[] meta, byte[] stored, int bodyLength, byte form, byte[] hash) {
             this.meta = meta;
@@ -184,7 +220,7 @@ public final class CyclePlan {
             }
             int bodyLength = ChainLayout.bodyLength(view);
             byte form = ChainLayout.bodyForm(view);
-            int storedLength = form == ChainLayout.BODY_PRESENT ? bodyLength : ChainLayout.HASH_BYTES;
+            int storedLength = ChainLayout.storedLength(view, metaLength);
             return new Envelope(Arrays.copyOf(doc, metaLength),
                 Arrays.copyOfRange(doc, metaLength, metaLength + storedLength), bodyLength, form,
                 Arrays.copyOfRange(doc, ChainLayout.hashOffset(view), doc.length));
@@ -235,7 +271,7 @@ public final class CyclePlan {
         /** Drops the body of a request or part record older than the cutoff; answers whether it did. */
         boolean dropBodyIfBefore(long cutoffMicros) {
             byte type = type();
-            if (form != ChainLayout.BODY_PRESENT || bodyLength == 0
+            if (form == ChainLayout.BODY_DROPPED || bodyLength == 0
                 || type != RecordLayout.TYPE_REQUEST && type != RecordLayout.TYPE_RESPONSE_PART) {
                 return false;
             }
@@ -243,9 +279,68 @@ public final class CyclePlan {
             if (wallTime == RecordLayout.NO_WALL_TIME || wallTime >= cutoffMicros) {
                 return false;
             }
-            stored = ChainLayout.sha256().digest(stored);
+            stored = bodyDigest();
+            digest = stored;
             form = ChainLayout.BODY_DROPPED;
             return true;
+        }
+
+        /**
+         * Stores a body of {@link #MIN_DEFLATE_BYTES} or more deflated when that makes it smaller; answers whether it
+         * did. Its digest, and so the chain, stays the digest of the body as written.
+         */
+        boolean deflate(Deflater deflater) {
+            if (form != ChainLayout.BODY_PRESENT || bodyLength < MIN_DEFLATE_BYTES) {
+                return false;
+            }
+            deflater.reset();
+            deflater.setInput(stored, 0, bodyLength);
+            deflater.finish();
+            // Kept only when smaller than the body: a larger output is not wanted.
+            byte[] out = new byte[bodyLength];
+            int n = 0;
+            while (!deflater.finished() && n < out.length) {
+                n += deflater.deflate(out, n, out.length - n);
+            }
+            if (!deflater.finished() || n >= bodyLength) {
+                return false;
+            }
+            digest = bodyDigest();
+            stored = Arrays.copyOf(out, n);
+            form = ChainLayout.BODY_DEFLATED;
+            return true;
+        }
+
+        /** The digest the record enters the chain with ({@link ChainLayout}). */
+        byte[] chainDigest() {
+            return form == ChainLayout.BODY_DEFLATED
+                ? ChainLayout.deflatedDigest(ChainLayout.sha256(), bodyDigest(), stored, 0, stored.length)
+                : bodyDigest();
+        }
+
+        /** The digest of the body as written, whichever form it is stored in. */
+        byte[] bodyDigest() {
+            if (digest != null) {
+                return digest;
+            }
+            if (form == ChainLayout.BODY_DROPPED) {
+                digest = stored;
+            } else if (form == ChainLayout.BODY_DEFLATED) {
+                byte[] body = new byte[bodyLength];
+                Inflater inflater = new Inflater();
+                try {
+                    if (!ChainLayout.inflate(inflater, stored, 0, stored.length, body, bodyLength)) {
+                        throw new IllegalStateException("a compressed body does not inflate to its "
+                            + bodyLength + " bytes (run journal verify)");
+                    }
+                } finally {
+                    inflater.end();
+                }
+                digest = ChainLayout.sha256().digest(body);
+            } else {
+                digest = bodyLength == 0 ? ChainLayout.EMPTY_DIGEST : ChainLayout.sha256().digest(stored);
+            }
+            return digest;
         }
     }
 }

@@ -70,9 +70,7 @@ public final class CycleWriter {
             writeSeal(appender, ChainSeal.REASON_COMPACTION, null);
             int sinceSeal = 0;
             for (Envelope e : plan.records()) {
-                byte[] digest = e.form == ChainLayout.BODY_PRESENT
-                    ? (e.bodyLength == 0 ? ChainLayout.EMPTY_DIGEST : sha.digest(e.stored)) : e.stored;
-                writeChained(appender, e.meta, e.meta.length, e.stored, e.bodyLength, e.form, digest);
+                writeChained(appender, e.meta, e.meta.length, e.stored, e.bodyLength, e.form, e.chainDigest());
                 if (++sinceSeal >= Chain.SEAL_EVERY_RECORDS) {
                     writeSeal(appender, ChainSeal.REASON_INTERVAL, null);
                     sinceSeal = 0;

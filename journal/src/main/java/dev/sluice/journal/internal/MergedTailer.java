@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.NavigableSet;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.zip.Inflater;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -222,6 +223,8 @@ public final class MergedTailer implements AutoCloseable {
         final UnsafeBuffer body = new UnsafeBuffer(new byte[0]);
         final UnsafeBuffer doc = new UnsafeBuffer(new byte[0]);
         byte[] head = new byte[4096];
+        byte[] inflated = new byte[0];
+        Inflater inflater;
         boolean hasHead;
         boolean chained;
         byte bodyForm;
@@ -258,8 +261,12 @@ public final class MergedTailer implements AutoCloseable {
                     } else {
                         view.wrap(head, 0, metaLength);
                         bodyForm = ChainLayout.bodyForm(doc);
-                        int bodyLength = bodyForm == ChainLayout.BODY_PRESENT ? ChainLayout.bodyLength(doc) : 0;
-                        body.wrap(head, metaLength, bodyLength);
+                        if (bodyForm == ChainLayout.BODY_DEFLATED) {
+                            inflateBody(metaLength);
+                        } else {
+                            int bodyLength = bodyForm == ChainLayout.BODY_PRESENT ? ChainLayout.bodyLength(doc) : 0;
+                            body.wrap(head, metaLength, bodyLength);
+                        }
                     }
                 } else {
                     view.wrap(head, 0, length);
@@ -330,7 +337,24 @@ public final class MergedTailer implements AutoCloseable {
             return value;
         }
 
+        /** Shows a body compaction stored deflated as it was written; a body that does not inflate, as empty. */
+        private void inflateBody(int metaLength) {
+            int bodyLength = ChainLayout.bodyLength(doc);
+            if (inflated.length < bodyLength) {
+                inflated = new byte[Math.max(bodyLength, inflated.length * 2)];
+            }
+            if (inflater == null) {
+                inflater = new Inflater();
+            }
+            boolean ok = ChainLayout.inflate(inflater, head, metaLength, ChainLayout.storedLength(doc, metaLength),
+                inflated, bodyLength);
+            body.wrap(inflated, 0, ok ? bodyLength : 0);
+        }
+
         void close() {
+            if (inflater != null) {
+                inflater.end();
+            }
             try {
                 tailer.close();
             } finally {

@@ -1,5 +1,6 @@
 package dev.sluice.proxy.cli;
 
+import dev.sluice.journal.cli.CompactCommand;
 import dev.sluice.journal.cli.JournalCommand;
 import dev.sluice.journal.cli.SpendCommand;
 import dev.sluice.mock.MockProviderCommand;
@@ -24,8 +25,23 @@ public final class SluiceCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * The {@code sluice} command line: {@code journal compact} takes its defaults from the gateway's configuration
+     * file ({@link CompactDefaults}).
+     */
+    public static CommandLine commandLine() {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        return new CommandLine(new SluiceCommand(), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                return type == CompactCommand.class ? type.cast(new CompactCommand(CompactDefaults::read))
+                        : defaults.create(type);
+            }
+        });
+    }
+
     public static void main(String[] args) {
-        int code = new CommandLine(new SluiceCommand()).execute(args);
+        int code = commandLine().execute(args);
         if (code != 0 || !ServeCommand.RUNNING.get()) {
             System.exit(code);
         }
