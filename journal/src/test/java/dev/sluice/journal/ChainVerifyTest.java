@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.TreeMap;
 
 import dev.sluice.journal.JournalVerifier.VerifyReport;
+import dev.sluice.journal.internal.Chain;
 import dev.sluice.journal.internal.ChainLayout;
 import dev.sluice.journal.internal.JournalSigner;
 import dev.sluice.journal.internal.Partitions;
@@ -60,13 +61,16 @@ class ChainVerifyTest {
                 assertThat(position).isNotEqualTo(JournalProducer.FULL);
                 assertThat(producer.append(Records.ok(end, i, 2_000 + i))).isNotEqualTo(JournalProducer.FULL);
             }
-            // Interval seals are signed off the writer's thread and written with a later record: keep appending until
-            // the journal holds one (each poll appends, on this thread, the producer's owner).
+            // Interval seals are signed off the writer's thread and written with a later record, every 1,000
+            // records at most once a second: keep appending until the journal holds one (each poll appends, on this
+            // thread, the producer's owner).
             long[] next = {REQUESTS + 1};
             Awaitility.await().pollInSameThread().atMost(Duration.ofSeconds(60)).until(() -> {
-                producer.append(Records.request(request, next[0], 1_000 + next[0]));
-                producer.append(Records.ok(end, next[0], 2_000 + next[0]));
-                next[0]++;
+                for (int i = 0; i < 500; i++) {
+                    producer.append(Records.request(request, next[0], 1_000 + next[0]));
+                    producer.append(Records.ok(end, next[0], 2_000 + next[0]));
+                    next[0]++;
+                }
                 if (mode == JournalMode.HANDOFF) {
                     long last = producer.appendedRecords();
                     Awaitility.await().until(() -> journal.appendedRecords() >= last);
@@ -101,6 +105,73 @@ class ChainVerifyTest {
             assertThat(verify().broken()).as(verify().summary()).isFalse();
             deleteTree(tmp.resolve("data"));
         }
+    }
+
+    /** A wall clock the test moves. */
+    private static final class SteppedClock extends java.time.Clock {
+        final java.util.concurrent.atomic.AtomicLong millis =
+            new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis.get());
+        }
+    }
+
+    /** Seals in a journal of {@code records} request records written while {@code clock} stands still. */
+    private long sealsAfter(String dir, int records, SteppedClock clock) throws Exception {
+        journalDir = tmp.resolve(dir + "/journal");
+        keyFile = tmp.resolve(dir + "/journal-signing.key");
+        try (Journal journal = Journal.open(JournalSettings.builder(journalDir).mode(JournalMode.DIRECT)
+            .signingKeyFile(keyFile).clock(clock).build())) {
+            JournalProducer producer = journal.newProducer(Runnable::run);
+            RequestRecord request = new RequestRecord();
+            for (int i = 1; i <= records; i++) {
+                producer.append(Records.request(request, i, 1_000 + i));
+            }
+        }
+        VerifyReport report = verify();
+        assertThat(report.broken()).as(report.summary()).isFalse();
+        return report.seals();
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldSealEveryThousandRecordsButAtMostOnceASecond() throws Exception {
+        long fewRecords = sealsAfter("few", 10, new SteppedClock());
+        // The clock stands still: 10,000 records and no interval seal, only those of a start and a close.
+        long clockStill = sealsAfter("still", 10_000, new SteppedClock());
+        // A second per 1,000 records: interval seals follow (signed off the writer's thread, so some may be late).
+        SteppedClock moving = new SteppedClock();
+        journalDir = tmp.resolve("moving/journal");
+        keyFile = tmp.resolve("moving/journal-signing.key");
+        long[] next = {1};
+        try (Journal journal = Journal.open(JournalSettings.builder(journalDir).mode(JournalMode.DIRECT)
+            .signingKeyFile(keyFile).clock(moving).build())) {
+            JournalProducer producer = journal.newProducer(Runnable::run);
+            RequestRecord request = new RequestRecord();
+            Awaitility.await().pollInSameThread().atMost(Duration.ofSeconds(50)).until(() -> {
+                for (int i = 0; i < 1000; i++) {
+                    producer.append(Records.request(request, next[0]++, 1_000));
+                }
+                moving.millis.addAndGet(Chain.SEAL_MIN_INTERVAL_MS);
+                return verify().seals() >= fewRecords + 3;
+            });
+        }
+        assertThat(clockStill).isEqualTo(fewRecords);
+        assertThat(verify().broken()).isFalse();
+        System.out.printf("seals: %d for 10 records, %d for 10,000 within one second, %d for %d records over %d"
+            + " seconds%n", fewRecords, clockStill, verify().seals(), next[0] - 1, (next[0] - 1) / 1000);
     }
 
     @Test

@@ -24,6 +24,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class Chain {
     /** Records between two interval seals. An Ed25519 signature costs tens of microseconds: amortised to nothing. */
     public static final int SEAL_EVERY_RECORDS = 1000;
+    /**
+     * The least time between two interval seals of a partition: under heavy load a seal every 1,000 records would
+     * be hundreds of signatures a second (each some 15 KB of garbage on the sealer thread) for no more evidence;
+     * one a second bounds what a crash can leave unsigned to a second of records, or 1,000 when that is more.
+     */
+    public static final long SEAL_MIN_INTERVAL_MS = TimeUnit.SECONDS.toMillis(1);
     static final int NO_CYCLE = Integer.MIN_VALUE;
 
     final MessageDigest digest = ChainLayout.sha256();
@@ -40,6 +46,7 @@ public final class Chain {
     private final Clock clock;
     private final Sealer sealer;
     private int sinceSeal;
+    private long lastSealMs;
     private int pendingSeal;
     int lastCycle = NO_CYCLE;
     /** An interval seal signed off this thread: the head it signs, when, the signature; see {@link #sealLater}. */
@@ -53,6 +60,7 @@ public final class Chain {
         this.signer = signer != null && signer.canSign() ? signer : null;
         this.clock = clock;
         this.sealer = sealer;
+        this.lastSealMs = clock.millis();
     }
 
     /**
@@ -118,7 +126,12 @@ public final class Chain {
      * ({@link #signedLater}).
      */
     boolean countRecord() {
-        if (signer == null || ++sinceSeal < SEAL_EVERY_RECORDS) {
+        // The clock is read once per SEAL_EVERY_RECORDS records, never per record; a clock set back seals at once.
+        if (signer == null || ++sinceSeal % SEAL_EVERY_RECORDS != 0) {
+            return false;
+        }
+        long sinceLastMs = clock.millis() - lastSealMs;
+        if (sinceLastMs >= 0 && sinceLastMs < SEAL_MIN_INTERVAL_MS) {
             return false;
         }
         if (sealer == null) {
@@ -129,6 +142,7 @@ public final class Chain {
             laterWallMicros = nowMicros();
             laterState = SIGNING;
             sinceSeal = 0;
+            lastSealMs = clock.millis();
             sealer.submit(signLater);
         }
         return false;
@@ -177,6 +191,7 @@ public final class Chain {
     /** Called once a seal is written (synchronously signed). */
     void sealed() {
         sinceSeal = 0;
+        lastSealMs = clock.millis();
         pendingSeal = 0;
     }
 
