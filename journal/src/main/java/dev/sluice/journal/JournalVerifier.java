@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.Inflater;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +45,13 @@ public final class JournalVerifier {
     static final int MAX_UNSIGNED_HEADS = 1_000_000;
     /** Longer than any record the gateway writes (a captured part is at most a read, a body at most the cap). */
     static final long MAX_RECORD_BYTES = 256L << 20;
+    /**
+     * Pauses, without a record read in between, before a record the queue indexes is called unreadable: a record a
+     * gateway is appending is indexed before it is complete (some microseconds, longer on a starved machine).
+     */
+    static final int MAX_INCOMPLETE_WAITS = 200;
+    /** One such pause. */
+    static final long INCOMPLETE_PAUSE_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final Function<Path, JournalSigner> keys;
     private JournalSigner key;
@@ -101,6 +110,7 @@ public final class JournalVerifier {
             }
         };
         long lastIndex = Long.MIN_VALUE;
+        int waits = 0;
         byte[] copy = new byte[4096];
         byte[] inflated = new byte[0];
         UnsafeBuffer doc = new UnsafeBuffer(new byte[0]);
@@ -108,14 +118,25 @@ public final class JournalVerifier {
         try (SingleChronicleQueue queue = Partitions.openForReading(queueDir);
              ExcerptTailer tailer = queue.createTailer()) {
             RollCycle rollCycle = queue.rollCycle();
+            // The check covers the journal as it was when it began: what a gateway appends meanwhile is left to the
+            // next check, so a check of a live journal ends.
+            long endIndex = queue.lastIndex();
             while (true) {
                 long index;
                 int length;
                 try (DocumentContext dc = tailer.readingDocument()) {
                     if (!dc.isPresent()) {
-                        break;
+                        if (endIndex >= 0 && lastIndex < endIndex && ++waits <= MAX_INCOMPLETE_WAITS) {
+                            LockSupport.parkNanos(INCOMPLETE_PAUSE_NS);
+                            continue;
+                        }
+                        break; // an indexed record that stays out of reach is a break, found after the loop
                     }
                     index = dc.index();
+                    if (index > endIndex) {
+                        break;
+                    }
+                    waits = 0;
                     Bytes<?> bytes = dc.wire().bytes();
                     long remaining = bytes.readRemaining();
                     if (remaining > MAX_RECORD_BYTES) {
@@ -233,10 +254,9 @@ public final class JournalVerifier {
                 System.arraycopy(stored, 0, head, 0, head.length);
                 recent.put(ByteBuffer.wrap(stored.clone()), ordinal);
             }
-            long queueLast = queue.lastIndex();
-            if (queueLast >= 0 && lastIndex < queueLast) {
+            if (endIndex >= 0 && lastIndex < endIndex) {
                 report.breakAt(partition, "after " + where(rollCycle, lastIndex), 0,
-                    "the queue indexes records up to " + where(rollCycle, queueLast) + " that cannot be read");
+                    "the queue indexes records up to " + where(rollCycle, endIndex) + " that cannot be read");
                 return;
             }
         } finally {

@@ -13,6 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.sluice.journal.JournalVerifier.VerifyReport;
 import dev.sluice.journal.internal.Chain;
@@ -109,8 +114,8 @@ class ChainVerifyTest {
 
     /** A wall clock the test moves. */
     private static final class SteppedClock extends java.time.Clock {
-        final java.util.concurrent.atomic.AtomicLong millis =
-            new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        final AtomicLong millis =
+            new AtomicLong(System.currentTimeMillis());
 
         @Override
         public java.time.ZoneId getZone() {
@@ -172,6 +177,50 @@ class ChainVerifyTest {
         assertThat(verify().broken()).isFalse();
         System.out.printf("seals: %d for 10 records, %d for 10,000 within one second, %d for %d records over %d"
             + " seconds%n", fewRecords, clockStill, verify().seals(), next[0] - 1, (next[0] - 1) / 1000);
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldVerifyAJournalWhileItsWriterAppends() throws Exception {
+        journalDir = tmp.resolve("live/journal");
+        keyFile = tmp.resolve("live/journal-signing.key");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong written = new AtomicLong();
+        List<String> summaries = new ArrayList<>();
+        try (Journal journal = Journal.open(JournalSettings.builder(journalDir).mode(JournalMode.DIRECT)
+            .signingKeyFile(keyFile).build());
+             ProducerThread thread = new ProducerThread("loop-0")) {
+            JournalProducer producer = journal.newProducer(thread.executor);
+            Future<?> writer = thread.executor.submit(() -> {
+                RequestRecord request = new RequestRecord();
+                EndRecord end = new EndRecord();
+                // Bursts of a gateway's pace (at most some 20,000 requests a second), not a disk's.
+                for (long id = 1; !stop.get(); id++) {
+                    producer.append(Records.request(request, id, 1_000 + id));
+                    producer.append(Records.ok(end, id, 2_000 + id));
+                    written.set(id);
+                    if (id % 20 == 0) {
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                }
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > 5_000);
+            // Each check covers what was written when it began and ends while the writer goes on appending.
+            try {
+                for (int i = 0; i < 20; i++) {
+                    VerifyReport report = verify();
+                    summaries.add(report.summary());
+                    assertThat(report.broken()).as("check %d while %d requests were written: %s", i, written.get(),
+                        report.summary()).isFalse();
+                }
+            } finally {
+                stop.set(true);
+            }
+            writer.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(verify().broken()).isFalse();
+        System.out.printf("20 checks of a journal being written (%d requests at the end): all OK, the last: %s%n",
+            written.get(), summaries.get(summaries.size() - 1));
     }
 
     @Test

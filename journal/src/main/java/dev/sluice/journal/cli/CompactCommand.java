@@ -53,8 +53,8 @@ public final class CompactCommand implements Callable<Integer> {
     }
 
     /**
-     * Compaction's settings from a configuration: its data directory, the journal's signing key file, and
-     * {@code journal.retention} (records null: keep every cycle).
+     * Compaction's settings from a configuration: its data directory, the journal's signing key file (null: the
+     * default one in the data directory) and {@code journal.retention} (records null: keep every cycle).
      */
     public record Defaults(Path dataDir, Path keyFile, Duration bodiesOlderThan, Duration recordsOlderThan) {
     }
@@ -117,8 +117,8 @@ public final class CompactCommand implements Callable<Integer> {
                 : fromConfig != null ? fromConfig.bodiesOlderThan() : parseAge(DEFAULT_BODIES_OLDER_THAN);
             Duration records = recordsOlderThan != null ? parseAge(recordsOlderThan)
                 : fromConfig != null ? fromConfig.recordsOlderThan() : null;
-            Path key = keyFile != null ? keyFile : fromConfig != null && dataDir == null ? fromConfig.keyFile()
-                : data.resolve(VerifyCommand.DEFAULT_KEY_FILE);
+            Path key = keyFile != null ? keyFile : fromConfig != null && fromConfig.keyFile() != null
+                ? fromConfig.keyFile() : data.resolve(VerifyCommand.DEFAULT_KEY_FILE);
             if (!Files.exists(key)) {
                 throw new IOException("signing key: " + key + " does not exist (expected: the journal's key file,"
                     + " give it with --key)");

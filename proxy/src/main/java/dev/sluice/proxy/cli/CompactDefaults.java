@@ -29,7 +29,7 @@ final class CompactDefaults {
             throw new IOException("invalid configuration: " + e.getMessage(), e);
         }
         JournalPolicy journal = config.journal();
-        return new CompactCommand.Defaults(config.dataDir(), journal.signingKeyFile(config.dataDir()),
+        return new CompactCommand.Defaults(config.dataDir(), journal.signingKeyFile(),
                 Duration.ofDays(journal.bodyRetentionDays()), Duration.ofDays(journal.recordRetentionDays()));
     }
 }
