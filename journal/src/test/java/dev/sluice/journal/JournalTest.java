@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.sluice.journal.internal.CycleFiles;
+import dev.sluice.journal.internal.Partitions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -119,6 +122,53 @@ class JournalTest {
         assertThat(sample.servedModel()).isEqualTo("gpt-4o-mini-2024-07-18");
         assertThat(sample.costMicros()).isEqualTo(1_234);
         assertThat(sample.ttftMicros()).isEqualTo(120_500);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldKeepTheRollCycleAJournalWasCreatedWith() throws Exception {
+        Path dir = tmp.resolve("journal");
+        for (String configured : new String[] {"TEST_SECONDLY", "DAILY"}) {
+            long base = configured.equals("DAILY") ? 100 : 0;
+            try (Journal journal = Journal.open(JournalSettings.builder(dir).mode(JournalMode.DIRECT)
+                    .rollCycle(configured).build());
+                 ProducerThread loop = new ProducerThread("loop-r")) {
+                JournalProducer producer = journal.newProducer(loop.executor);
+                loop.executor.submit(() -> {
+                    RequestRecord request = new RequestRecord();
+                    EndRecord end = new EndRecord();
+                    for (long id = base + 1; id <= base + 10; id++) {
+                        producer.append(Records.request(request, id, 1_000 + id));
+                        producer.append(Records.ok(end, id, 2_000 + id));
+                    }
+                }).get(30, SECONDS);
+            }
+        }
+        // Reopened with DAILY, the journal went on rolling every second, in every partition.
+        List<Path> partitions;
+        try (var list = Files.list(dir)) {
+            partitions = list.filter(Files::isDirectory).toList();
+        }
+        assertThat(partitions).isNotEmpty();
+        for (Path partition : partitions) {
+            try (var queue = Partitions.openForReading(partition)) {
+                assertThat(CycleFiles.lengthMs(queue.rollCycle())).as("%s", partition)
+                    .isEqualTo(1_000);
+            }
+        }
+        List<Long> requests = new ArrayList<>();
+        try (JournalReader reader = JournalReader.open(dir)) {
+            while (reader.poll(new RecordVisitor() {
+                @Override
+                public void onRequest(RequestRecord r) {
+                    requests.add(r.requestId());
+                }
+            }, 1000) > 0) {
+                // keep reading
+            }
+            assertThat(reader.undecodableRecords()).isZero();
+        }
+        assertThat(requests).hasSize(20).contains(1L, 10L, 101L, 110L);
     }
 
     @Test

@@ -45,4 +45,33 @@ public final class RollCycleNames {
         throw new IllegalArgumentException("rollCycle: " + name + " (expected: DAILY, HOURLY, a RollCycles name or"
             + " a TestRollCycles name)");
     }
+
+    /**
+     * The settings' name of {@code cycle} ({@code DAILY}, {@code HOURLY}, a {@link RollCycles} or {@link TestRollCycles}
+     * name), matched by length and file name format; else its format and length.
+     */
+    public static String nameOf(RollCycle cycle) {
+        for (String name : new String[] {"DAILY", "HOURLY"}) {
+            if (same(resolve(name), cycle)) {
+                return name;
+            }
+        }
+        for (RollCycles c : RollCycles.values()) {
+            if (same(c, cycle)) {
+                return c.name();
+            }
+        }
+        for (TestRollCycles c : TestRollCycles.values()) {
+            if (same(c, cycle)) {
+                return c.name();
+            }
+        }
+        return cycle.format() + " every " + CycleFiles.lengthMs(cycle) + " ms";
+    }
+
+    /** Whether two roll cycles name and cut their files alike. */
+    public static boolean same(RollCycle a, RollCycle b) {
+        return CycleFiles.lengthMs(a) == CycleFiles.lengthMs(b) && a.format().equals(b.format())
+            && a.defaultIndexCount() == b.defaultIndexCount() && a.defaultIndexSpacing() == b.defaultIndexSpacing();
+    }
 }
