@@ -139,14 +139,14 @@ public final class Journal implements AutoCloseable {
             FreeSpaceWatchdog space = new FreeSpaceWatchdog(dir, settings.minFreeBytes(), settings.minFreePercent());
             Map<Long, Interrupted> open = findRequestsWithoutEnd(dir);
             control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle);
+            // A journal keeps the roll cycle it was created with (Chronicle's metadata): every partition opens with
+            // it, and a configuration naming another one is told so in its own words.
             RollCycle stored = control.rollCycle();
             if (!RollCycleNames.same(stored, rollCycle)) {
-                // A journal keeps the roll cycle it was created with (Chronicle's metadata): say so in the
-                // configuration's words, and open every partition with it.
                 LOG.warn("journal {}: rolls {} since it was created; journal.roll_cycle {} applies to a new journal"
                     + " only", dir, RollCycleNames.nameOf(stored), settings.rollCycle());
-                rollCycle = stored;
             }
+            rollCycle = stored;
             Chain controlChain = Chain.recover(control, signer, settings.clock());
             appendRecoveryAndBoot(control, controlChain, open, settings);
             if (settings.mode() == JournalMode.HANDOFF) {

@@ -69,9 +69,8 @@ public final class RollCycleNames {
         return cycle.format() + " every " + CycleFiles.lengthMs(cycle) + " ms";
     }
 
-    /** Whether two roll cycles name and cut their files alike. */
+    /** Whether two roll cycles cut and name their files alike (what a configuration can tell apart). */
     public static boolean same(RollCycle a, RollCycle b) {
-        return CycleFiles.lengthMs(a) == CycleFiles.lengthMs(b) && a.format().equals(b.format())
-            && a.defaultIndexCount() == b.defaultIndexCount() && a.defaultIndexSpacing() == b.defaultIndexSpacing();
+        return CycleFiles.lengthMs(a) == CycleFiles.lengthMs(b) && a.format().equals(b.format());
     }
 }
