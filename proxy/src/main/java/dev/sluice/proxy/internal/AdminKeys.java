@@ -33,11 +33,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
@@ -68,7 +64,7 @@ public final class AdminKeys implements AutoCloseable {
     private final KeyStore store;
     private final GatewayContext context;
     private final LongSupplier clockMs;
-    private final ExecutorService executor;
+    private final OffLoopExecutor executor;
     private final SecureRandom random = new SecureRandom();
     private final ObjectMapper json = new ObjectMapper();
     private volatile AdminAudit audit;
@@ -82,12 +78,7 @@ public final class AdminKeys implements AutoCloseable {
         this.audit = requireNonNull(audit, "audit");
         this.clockMs = requireNonNull(clockMs, "clockMs");
         // Bounded: a flood of admin requests is refused (503), never queued without limit.
-        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(MAX_QUEUED), r -> {
-                    Thread t = new Thread(r, "sluice-admin");
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.executor = new OffLoopExecutor("sluice-admin", MAX_QUEUED);
     }
 
     /** Replaces where admin actions are recorded (the journal's ADMIN records, once wired). */
@@ -546,12 +537,7 @@ public final class AdminKeys implements AutoCloseable {
     /** Stops the admin thread after the operations already queued. */
     @Override
     public void close() {
-        executor.shutdown();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        executor.close();
         store.close();
     }
 }

@@ -15,11 +15,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -41,17 +37,12 @@ public final class AdminRequests implements AutoCloseable {
 
     private final Path journalDir;
     private final AdminAudit audit;
-    private final ExecutorService executor;
+    private final OffLoopExecutor executor;
 
     public AdminRequests(Path journalDir, AdminAudit audit) {
         this.journalDir = requireNonNull(journalDir, "journalDir");
         this.audit = requireNonNull(audit, "audit");
-        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(MAX_QUEUED),
-                r -> {
-                    Thread t = new Thread(r, "sluice-admin-journal");
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.executor = new OffLoopExecutor("sluice-admin-journal", MAX_QUEUED);
     }
 
     /** Everything about request {@code idText}, for {@code who}. */
@@ -133,6 +124,6 @@ public final class AdminRequests implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
+        executor.close();
     }
 }
