@@ -22,6 +22,9 @@ import org.agrona.DirectBuffer;
  * Confined to the reading thread.
  */
 public final class RequestHistory {
+    /** Records read at the start of a cycle to find its first request's time. */
+    private static final int PEEK_LIMIT = 1024;
+
     private final JournalEntry entry;
     private final byte[] requestBody;
     private final boolean requestBodyDigestOnly;
@@ -44,54 +47,84 @@ public final class RequestHistory {
      */
     public static RequestHistory find(List<Path> journalDirs, long requestId) {
         requireNonNull(journalDirs, "journalDirs");
-        RecordDecoder decoder = new RecordDecoder();
-        RequestRecord request = null;
-        EndRecord end = null;
-        boolean bootAfterRequest = false;
-        byte[] body = null;
-        boolean digestOnly = false;
-        Map<Integer, byte[]> parts = new TreeMap<>();
+        Search search = new Search(requestId);
         for (Path dir : journalDirs) {
             if (!JournalReader.isJournal(dir)) {
                 continue;
             }
+            // First from the cycle the id's time points to (the cycles before hold only older requests); from the
+            // start when that finds nothing (an id of another form, a clock set back) and cycles were skipped.
+            boolean skipped;
             try (MergedTailer tailer = MergedTailer.open(dir)) {
-                while (tailer.next()) {
-                    DirectBuffer meta = tailer.record();
-                    int type = decoder.load(meta);
-                    if (type == RecordLayout.TYPE_REQUEST && decoder.request().requestId() == requestId) {
-                        request = decoder.request();
-                        body = copy(tailer.body());
-                        digestOnly = tailer.bodyDropped();
-                    } else if (type == RecordLayout.TYPE_RESPONSE_PART
-                        && decoder.responsePart().requestId() == requestId) {
-                        parts.put(decoder.responsePart().sequence(), copy(tailer.body()));
-                    } else if (type == RecordLayout.TYPE_END && decoder.end().requestId() == requestId) {
-                        end = decoder.end();
-                    } else if (type == RecordLayout.TYPE_BOOT && request != null && end == null) {
-                        bootAfterRequest = true;
-                    }
+                skipped = tailer.skipCyclesOlderThan(RequestIds.notBeforeMs(requestId) * 1_000L, PEEK_LIMIT) > 0;
+                search.scan(tailer);
+            }
+            if (search.request == null && skipped) {
+                try (MergedTailer tailer = MergedTailer.open(dir)) {
+                    search.scan(tailer);
                 }
             }
-            if (request != null && end != null) {
-                break;
+            if (search.request != null) {
+                break; // a request's end, parts and the starts after it are in its own gateway's journal
             }
         }
-        if (request == null) {
-            return null;
+        return search.result();
+    }
+
+    /** One request's records, gathered while reading. */
+    private static final class Search {
+        final long requestId;
+        final RecordDecoder decoder = new RecordDecoder();
+        final Map<Integer, byte[]> parts = new TreeMap<>();
+        RequestRecord request;
+        EndRecord end;
+        boolean bootAfterRequest;
+        byte[] body;
+        boolean digestOnly;
+
+        Search(long requestId) {
+            this.requestId = requestId;
         }
-        JournalEntry entry = new JournalEntry(request);
-        if (end != null) {
-            entry.end(end);
-        } else if (bootAfterRequest) {
-            entry.markInterrupted();
+
+        /** Reads on until the request's end (its parts come before it), or to the end of the journal. */
+        void scan(MergedTailer tailer) {
+            while (tailer.next()) {
+                int type = decoder.load(tailer.record());
+                if (type == RecordLayout.TYPE_REQUEST && decoder.request().requestId() == requestId) {
+                    request = decoder.request();
+                    body = copy(tailer.body());
+                    digestOnly = tailer.bodyDropped();
+                } else if (type == RecordLayout.TYPE_RESPONSE_PART
+                    && decoder.responsePart().requestId() == requestId) {
+                    parts.put(decoder.responsePart().sequence(), copy(tailer.body()));
+                } else if (type == RecordLayout.TYPE_END && decoder.end().requestId() == requestId) {
+                    end = decoder.end();
+                    if (request != null) {
+                        return;
+                    }
+                } else if (type == RecordLayout.TYPE_BOOT && request != null && end == null) {
+                    bootAfterRequest = true;
+                }
+            }
         }
-        ByteArrayOutputStream joined = new ByteArrayOutputStream();
-        for (byte[] part : parts.values()) {
-            joined.writeBytes(part);
+
+        RequestHistory result() {
+            if (request == null) {
+                return null;
+            }
+            JournalEntry entry = new JournalEntry(request);
+            if (end != null) {
+                entry.end(end);
+            } else if (bootAfterRequest) {
+                entry.markInterrupted();
+            }
+            ByteArrayOutputStream joined = new ByteArrayOutputStream();
+            for (byte[] part : parts.values()) {
+                joined.writeBytes(part);
+            }
+            return new RequestHistory(entry, body == null || body.length == 0 ? null : body, digestOnly,
+                joined.toByteArray(), parts.size());
         }
-        return new RequestHistory(entry, body == null || body.length == 0 ? null : body, digestOnly,
-            joined.toByteArray(), parts.size());
     }
 
     private static byte[] copy(DirectBuffer buffer) {

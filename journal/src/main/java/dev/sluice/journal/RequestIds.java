@@ -15,6 +15,9 @@ public final class RequestIds {
     /** Length of the text form, e.g. {@code req_0190f3a2b4c5d6e7}. */
     public static final int FORMATTED_LENGTH = 20;
 
+    /** Bits below the start time in a seeded id: the ids one start may hand out in its first millisecond. */
+    static final int SEED_SHIFT = 20;
+
     private static final String PREFIX = "req_";
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
@@ -27,12 +30,21 @@ public final class RequestIds {
 
     /** Seeds from {@code epochMs}. */
     public RequestIds(long epochMs) {
-        this.last = new AtomicLong(epochMs << 20);
+        this.last = new AtomicLong(epochMs << SEED_SHIFT);
     }
 
     /** A new id, unique within this instance and greater than every id it returned before. */
     public long next() {
         return last.incrementAndGet();
+    }
+
+    /**
+     * The earliest wall-clock time, in epoch milliseconds, at which a gateway can have handed out {@code id}: its seed
+     * (the start) plus one millisecond per 2^20 ids since. A lower bound while the gateway averaged under 2^20 ids a
+     * millisecond and the wall clock did not go back; a reader uses it to skip older cycles, not to conclude.
+     */
+    public static long notBeforeMs(long id) {
+        return id >>> SEED_SHIFT;
     }
 
     /** The text form of {@code id}. */
