@@ -69,5 +69,12 @@ class RequestHistoryTest {
         assertThat(running.entry().end()).isNull();
         assertThat(running.entry().outcome()).isEqualTo(JournalEntry.IN_FLIGHT);
         assertThat(RequestHistory.find(List.of(dir), ids.next())).isNull();
+
+        // Another node's journal, started later: its start is not a restart of the node running the request.
+        Path other = tmp.resolve("b/journal");
+        Journal.open(JournalSettings.builder(other).mode(JournalMode.DIRECT).build()).close();
+        RequestHistory acrossNodes = RequestHistory.find(List.of(dir, other), inFlight);
+        assertThat(acrossNodes.entry().outcome()).isEqualTo(JournalEntry.IN_FLIGHT);
+        assertThat(RequestHistory.find(List.of(other, dir), written.get(7)).entry().end()).isNotNull();
     }
 }
