@@ -204,7 +204,7 @@ public final class Gateway implements AutoCloseable {
             AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
             ServerSettings s = bound.server();
             ChannelGroup clients = new DefaultChannelGroup("sluice-clients", GlobalEventExecutor.INSTANCE);
-            Channel client = new ServerBootstrap().group(group).channel(serverType)
+            Channel client = listen(new ServerBootstrap().group(group).channel(serverType)
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -221,9 +221,8 @@ public final class Gateway implements AutoCloseable {
                             ch.pipeline().addLast("encoder", new HttpResponseEncoder());
                             ch.pipeline().addLast("gateway", new ClientHandler(context, loops.get(ch.eventLoop())));
                         }
-                    })
-                    .bind(new InetSocketAddress(s.host(), s.port())).syncUninterruptibly().channel();
-            Channel admin = new ServerBootstrap().group(group).channel(serverType)
+                    }), new InetSocketAddress(s.host(), s.port()), "the client listener (server.host, server.port)");
+            Channel admin = listen(new ServerBootstrap().group(group).channel(serverType)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
@@ -232,10 +231,10 @@ public final class Gateway implements AutoCloseable {
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new AdminHandler(context, adminKeys, adminRequests));
                         }
-                    })
+                    }),
                     // The admin API is loopback-only whatever the client API's host is.
-                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()))
-                    .syncUninterruptibly().channel();
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()),
+                    "the admin listener (server.admin_port)");
             journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
             return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests,
                     clients);
@@ -442,6 +441,22 @@ public final class Gateway implements AutoCloseable {
         journal.close();
         if (mock != null) {
             mock.close();
+        }
+    }
+
+    /**
+     * Binds {@code bootstrap} to {@code address}; a failure names the address and the listener, which the operating
+     * system's message ("Address already in use") does not.
+     */
+    private static Channel listen(ServerBootstrap bootstrap, InetSocketAddress address, String what)
+            throws IOException {
+        try {
+            return bootstrap.bind(address).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            // syncUninterruptibly rethrows the bind's own exception, checked ones included.
+            String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+            throw new IOException("cannot listen on " + host + ":" + address.getPort() + " for " + what + ": "
+                    + e.getMessage(), e);
         }
     }
 
