@@ -24,11 +24,19 @@ public final class ErrorBodies {
      * @param requestId may be null (Anthropic only)
      */
     public static byte[] json(Dialect d, int status, String code, String message, String requestId) {
+        return json(d, status, code, message, requestId, null);
+    }
+
+    /**
+     * As {@link #json(Dialect, int, String, String, String)}, naming in OpenAI's {@code param} the request member
+     * that was refused (null: none in particular); Anthropic bodies have no such field, the message names it.
+     */
+    public static byte[] json(Dialect d, int status, String code, String message, String requestId, String param) {
         requireNonNull(d, "d");
         requireNonNull(message, "message");
         StringBuilder sb = new StringBuilder(96 + message.length());
         if (d == Dialect.OPENAI) {
-            openAiError(sb, openAiType(status, code), code, message);
+            openAiError(sb, openAiType(status, code), code, message, param);
         } else {
             sb.append("{\"type\":\"error\",\"error\":{\"type\":");
             JsonText.quote(sb, anthropicType(status)).append(",\"message\":");
@@ -139,9 +147,14 @@ public final class ErrorBodies {
     }
 
     private static void openAiError(StringBuilder sb, String type, String code, String message) {
+        openAiError(sb, type, code, message, null);
+    }
+
+    private static void openAiError(StringBuilder sb, String type, String code, String message, String param) {
         sb.append("{\"error\":{\"message\":");
         JsonText.quote(sb, message).append(",\"type\":");
-        JsonText.quote(sb, type).append(",\"param\":null,\"code\":");
+        JsonText.quote(sb, type).append(",\"param\":");
+        JsonText.quote(sb, param).append(",\"code\":");
         JsonText.quote(sb, code).append("}}");
     }
 

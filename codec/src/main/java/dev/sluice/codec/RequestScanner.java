@@ -87,6 +87,7 @@ public final class RequestScanner {
     private ByteBuf buf;
     private RequestFacts facts;
     private int error;
+    private int errorKey;
     private int pos;
     private int state;
     private int depth;
@@ -129,6 +130,7 @@ public final class RequestScanner {
         buf = body;
         facts = out;
         error = OK;
+        errorKey = NONE;
         pos = body.readerIndex() - 1;
         state = ST_START;
         depth = 0;
@@ -166,9 +168,44 @@ public final class RequestScanner {
         return code >= 0 && code < CODE_NAMES.length ? CODE_NAMES[code] : "unknown";
     }
 
+    /**
+     * The member the last scan refused ({@code model}, {@code stream}, {@code stream_options},
+     * {@code stream_options.include_usage}, {@code max_tokens}, {@code max_completion_tokens},
+     * {@code max_output_tokens}, or the member that appeared twice), or null when it refused no member in particular.
+     */
+    public String errorParam() {
+        switch (errorKey) {
+            case MODEL:
+                return "model";
+            case STREAM:
+                return "stream";
+            case STREAM_OPTIONS:
+                return "stream_options";
+            case INCLUDE_USAGE:
+                return "stream_options.include_usage";
+            case MAX_COMPLETION_TOKENS:
+                return "max_completion_tokens";
+            case MAX_TOKENS:
+                return "max_tokens";
+            case MAX_OUTPUT_TOKENS:
+                return "max_output_tokens";
+            case USER:
+                return "user";
+            case METADATA:
+                return "metadata";
+            default:
+                return null;
+        }
+    }
+
     private boolean fail(int code) {
         error = code;
         return false;
+    }
+
+    private boolean fail(int code, int key) {
+        errorKey = key;
+        return fail(code);
     }
 
     private boolean process(byte b) {
@@ -425,12 +462,12 @@ public final class RequestScanner {
             switch (key) {
                 case MODEL:
                     if (kind != V_STRING) {
-                        return fail(MODEL_NOT_STRING);
+                        return fail(MODEL_NOT_STRING, key);
                     }
                     break;
                 case STREAM:
                     if (kind != V_TRUE && kind != V_FALSE && kind != V_NULL) {
-                        return fail(STREAM_NOT_BOOLEAN);
+                        return fail(STREAM_NOT_BOOLEAN, key);
                     }
                     break;
                 case STREAM_OPTIONS:
@@ -438,14 +475,14 @@ public final class RequestScanner {
                         facts.streamOptionsStart = i;
                         inStreamOptions = true;
                     } else if (kind != V_NULL) {
-                        return fail(STREAM_OPTIONS_INVALID);
+                        return fail(STREAM_OPTIONS_INVALID, key);
                     }
                     break;
                 case MAX_COMPLETION_TOKENS:
                 case MAX_TOKENS:
                 case MAX_OUTPUT_TOKENS:
                     if (kind != V_NUMBER && kind != V_NULL) {
-                        return fail(MAX_TOKENS_INVALID);
+                        return fail(MAX_TOKENS_INVALID, key);
                     }
                     break;
                 case METADATA:
@@ -466,7 +503,7 @@ public final class RequestScanner {
             optionsKey = NONE;
             if (key == INCLUDE_USAGE) {
                 if (kind != V_TRUE && kind != V_FALSE && kind != V_NULL) {
-                    return fail(STREAM_OPTIONS_INVALID);
+                    return fail(STREAM_OPTIONS_INVALID, key);
                 }
                 valueTarget = key;
             }
@@ -495,7 +532,7 @@ public final class RequestScanner {
             facts.topLevelKeys++;
             int key = keys.topLevel(buf, start, end, stringHasEscape);
             if ((seenTopKeys & key) != 0) {
-                return fail(DUPLICATE_KEY);
+                return fail(DUPLICATE_KEY, key);
             }
             seenTopKeys |= key;
             topKey = key;
@@ -503,7 +540,7 @@ public final class RequestScanner {
             facts.streamOptionsKeys++;
             boolean includeUsage = keys.isIncludeUsage(buf, start, end, stringHasEscape);
             if (includeUsage && optionsSeenIncludeUsage) {
-                return fail(DUPLICATE_KEY);
+                return fail(DUPLICATE_KEY, INCLUDE_USAGE);
             }
             optionsSeenIncludeUsage |= includeUsage;
             optionsKey = includeUsage ? INCLUDE_USAGE : NONE;
@@ -522,7 +559,7 @@ public final class RequestScanner {
         int key = valueTarget;
         if (key == MAX_COMPLETION_TOKENS || key == MAX_TOKENS || key == MAX_OUTPUT_TOKENS) {
             if (numberNegative || numberFractional || numberValue > MAX_TOKENS_LIMIT) {
-                return fail(MAX_TOKENS_INVALID);
+                return fail(MAX_TOKENS_INVALID, key);
             }
             if (key == MAX_COMPLETION_TOKENS) {
                 maxCompletionTokens = numberValue;

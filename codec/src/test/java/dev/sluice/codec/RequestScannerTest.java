@@ -51,6 +51,30 @@ class RequestScannerTest {
     }
 
     @Test
+    void shouldNameTheMemberItRefusesAndForgetItOnTheNextScan() {
+        String[][] cases = {
+            {"{\"model\":1}", "model"},
+            {"{\"stream\":\"yes\"}", "stream"},
+            {"{\"stream_options\":3}", "stream_options"},
+            {"{\"stream_options\":{\"include_usage\":\"y\"}}", "stream_options.include_usage"},
+            {"{\"max_tokens\":-1}", "max_tokens"},
+            {"{\"max_completion_tokens\":\"10\"}", "max_completion_tokens"},
+            {"{\"max_output_tokens\":2.5}", "max_output_tokens"},
+            {"{\"user\":\"a\",\"user\":\"b\"}", "user"},
+            {"{\"stream_options\":{\"include_usage\":true,\"include_usage\":false}}",
+                "stream_options.include_usage"},
+        };
+        for (String[] c : cases) {
+            assertThat(scan(c[0])).as(c[0]).isNotEqualTo(RequestScanner.OK);
+            assertThat(scanner.errorParam()).as(c[0]).isEqualTo(c[1]);
+        }
+        assertThat(scan("{\"model\":")).isEqualTo(RequestScanner.MALFORMED_JSON);
+        assertThat(scanner.errorParam()).isNull();
+        assertThat(scan("{\"model\":\"m\"}")).isEqualTo(RequestScanner.OK);
+        assertThat(scanner.errorParam()).isNull();
+    }
+
+    @Test
     void shouldRecordTopLevelMembersAndIgnoreNestedOnes() {
         String body = "{\"messages\":[{\"model\":\"decoy\",\"stream\":\"x\",\"max_tokens\":-1,\"user\":5}],"
                 + "\"metadata\":{\"model\":\"m2\",\"stream_options\":7},\"model\":\"gpt-4o\",\"stream\":true,"

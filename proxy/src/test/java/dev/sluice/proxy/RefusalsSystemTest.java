@@ -143,6 +143,39 @@ class RefusalsSystemTest {
         assertThat(gw.upstreamRecords()).isEmpty();
     }
 
+    /** Valid JSON with a member of the wrong type: the error names the member and what it should be, per dialect. */
+    @Test
+    void shouldNameTheMemberOfAWrongType() throws Exception {
+        String auth = "Bearer " + TestGateway.DEMO_KEY;
+        String[][] cases = {
+            {"{\"model\":123,\"messages\":[]}", "model", "expected a string"},
+            {"{\"model\":\"demo\",\"stream\":\"true\",\"messages\":[]}", "stream", "expected true or false"},
+            {"{\"model\":\"demo\",\"max_tokens\":-5,\"messages\":[]}", "max_tokens", "expected a whole number"},
+            {"{\"model\":\"demo\",\"max_completion_tokens\":1.5,\"messages\":[]}", "max_completion_tokens",
+                "expected a whole number"},
+            {"{\"model\":\"demo\",\"stream_options\":{\"include_usage\":1},\"messages\":[]}",
+                "stream_options.include_usage", "expected true or false"},
+            {"{\"model\":\"demo\",\"stream_options\":[],\"messages\":[]}", "stream_options", "expected an object"},
+            {"{\"model\":\"demo\",\"model\":\"gpt-4o\",\"messages\":[]}", "model", "appears twice"},
+        };
+        for (String[] c : cases) {
+            JsonNode openAi = openAiError(send("/v1/chat/completions", c[0], "Authorization", auth), 400,
+                    "invalid_value");
+            assertThat(openAi.path("error").path("param").asText()).as(c[0]).isEqualTo(c[1]);
+            assertThat(openAi.path("error").path("message").asText()).as(c[0]).contains("'" + c[1] + "'")
+                    .contains(c[2]);
+            JsonNode anthropic = anthropicError(send("/v1/messages", c[0].replace("\"demo\"", "\"demo-claude\""),
+                    "x-api-key", TestGateway.DEMO_KEY), 400, "invalid_request_error");
+            assertThat(anthropic.path("error").path("message").asText()).as(c[0]).contains("'" + c[1] + "'")
+                    .contains(c[2]);
+        }
+        // Not valid JSON at all: no member to name.
+        JsonNode n = openAiError(send("/v1/chat/completions", "{\"model\":", "Authorization", auth), 400,
+                "invalid_request");
+        assertThat(n.path("error").path("param").isNull()).isTrue();
+        assertThat(gw.upstreamRecords()).isEmpty();
+    }
+
     @Test
     void shouldPassProviderErrorsThroughWithRetryAfter() throws Exception {
         HttpResponse<String> r = send("/v1/chat/completions",

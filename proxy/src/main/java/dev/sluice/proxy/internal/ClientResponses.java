@@ -37,7 +37,15 @@ final class ClientResponses {
     static void error(ChannelHandlerContext ctx, Dialect dialect, int status, String code, String message,
                       CharSequence requestId, boolean close, CharSequence retryAfterSeconds,
                       AdmissionDecision limits) {
-        byte[] body = ErrorBodies.json(dialect, status, code, message, requestId == null ? null : requestId.toString());
+        error(ctx, dialect, status, code, message, null, requestId, close, retryAfterSeconds, limits);
+    }
+
+    /** As above, naming the refused request member ({@code param} in OpenAI's body; may be null). */
+    static void error(ChannelHandlerContext ctx, Dialect dialect, int status, String code, String message,
+                      String param, CharSequence requestId, boolean close, CharSequence retryAfterSeconds,
+                      AdmissionDecision limits) {
+        byte[] body = ErrorBodies.json(dialect, status, code, message, requestId == null ? null : requestId.toString(),
+                param);
         FullHttpResponse r = json(status, body, requestId, close);
         if (retryAfterSeconds != null) {
             r.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);

@@ -118,7 +118,7 @@ final class Exchange {
         }
         route = r;
         if (journalPos >= 0 || journalRequest()) {
-            failWithRetryAfter(decision.status(), decision.code(), decision.message(), Outcome.REJECTED,
+            failWithRetryAfter(decision.status(), decision.code(), decision.message(), null, Outcome.REJECTED,
                     decision.retryAfterSeconds() > 0 ? Long.toString(decision.retryAfterSeconds()) : null);
         }
     }
@@ -159,8 +159,8 @@ final class Exchange {
             return;
         }
         failWithRetryAfter(503, "no_available_deployment", "Every deployment of the model '" + route.name()
-                + "' is failing or rate limited right now; retry in " + retryAfterS + " s.", Outcome.NO_DEPLOYMENT,
-                Long.toString(retryAfterS));
+                + "' is failing or rate limited right now; retry in " + retryAfterS + " s.", null,
+                Outcome.NO_DEPLOYMENT, Long.toString(retryAfterS));
     }
 
     AdmissionDecision admission() {
@@ -206,25 +206,31 @@ final class Exchange {
 
     /** Refuses the request with an error in the caller's dialect; journals REQUEST and END first. */
     void reject(int status, String code, String message, Outcome outcome) {
+        reject(status, code, message, null, outcome);
+    }
+
+    /** As {@link #reject(int, String, String, Outcome)}, naming the request member refused ({@code param}). */
+    void reject(int status, String code, String message, String param, Outcome outcome) {
         if (phase == Phase.DONE || (journalPos < 0 && !journalRequest())) {
             return;
         }
-        fail(status, code, message, outcome);
+        failWithRetryAfter(status, code, message, param, outcome, null);
     }
 
     /** Answers a gateway-generated error before any response head went out. */
     void fail(int status, String code, String message, Outcome outcome) {
-        failWithRetryAfter(status, code, message, outcome, null);
+        failWithRetryAfter(status, code, message, null, outcome, null);
     }
 
-    private void failWithRetryAfter(int status, String code, String message, Outcome outcome, String retryAfter) {
+    private void failWithRetryAfter(int status, String code, String message, String param, Outcome outcome,
+                                    String retryAfter) {
         boolean close = !info.keepAlive || outcome == Outcome.REJECTED_PROTOCOL || client.discarding();
         out.dropHead();
         out.status(status);
         ChannelHandlerContext ctx = out.ctx();
         end(outcome, close, () -> {
             if (ctx.channel().isActive()) {
-                ClientResponses.error(ctx, info.dialect, status, code, message, info.requestIdText, close,
+                ClientResponses.error(ctx, info.dialect, status, code, message, param, info.requestIdText, close,
                         retryAfter, admission);
             }
         });
@@ -268,7 +274,7 @@ final class Exchange {
         journalPos = -1;
         gateway.metrics().journalFull();
         failWithRetryAfter(503, "audit_unavailable", "the gateway cannot record requests right now; retry shortly",
-                Outcome.GATEWAY_ERROR, "1");
+                null, Outcome.GATEWAY_ERROR, "1");
         return false;
     }
 

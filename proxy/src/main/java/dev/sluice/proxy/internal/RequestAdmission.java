@@ -33,7 +33,8 @@ final class RequestAdmission {
                       GatewayContext gateway, LoopResources res) {
         int rc = body.scan(res.scanner, gateway.metrics());
         if (rc != RequestScanner.OK) {
-            ex.reject(400, "invalid_request", "request body is not valid JSON: " + RequestScanner.codeName(rc),
+            String param = res.scanner.errorParam();
+            ex.reject(400, param == null ? "invalid_request" : "invalid_value", invalidBody(rc, param), param,
                     Outcome.REJECTED);
             return;
         }
@@ -74,5 +75,26 @@ final class RequestAdmission {
                         res.loop.execute(() -> ex.onAdmission(r, decision));
                     }
                 });
+    }
+
+    /** What is wrong with a body the scanner refused, naming the member when one is at fault. */
+    static String invalidBody(int rc, String param) {
+        switch (rc) {
+            case RequestScanner.MODEL_NOT_STRING:
+                return "Invalid type for 'model': expected a string.";
+            case RequestScanner.STREAM_NOT_BOOLEAN:
+                return "Invalid type for 'stream': expected true or false.";
+            case RequestScanner.STREAM_OPTIONS_INVALID:
+                return "stream_options.include_usage".equals(param)
+                        ? "Invalid type for 'stream_options.include_usage': expected true or false."
+                        : "Invalid type for 'stream_options': expected an object.";
+            case RequestScanner.MAX_TOKENS_INVALID:
+                return "Invalid '" + param + "': expected a whole number from 0 to " + RequestScanner.MAX_TOKENS_LIMIT
+                        + ".";
+            case RequestScanner.DUPLICATE_KEY:
+                return "'" + param + "' appears twice in the request body.";
+            default:
+                return "request body is not valid JSON: " + RequestScanner.codeName(rc);
+        }
     }
 }
