@@ -119,7 +119,7 @@ public final class ErrorBodies {
                 break;
             default:
                 sb.append("data: ");
-                openAiError(sb, "server_error", code, message);
+                openAiError(sb, "server_error", code, message, null);
                 break;
         }
         return utf8(sb.append("\n\n"));
@@ -144,10 +144,6 @@ public final class ErrorBodies {
             default:
                 return false;
         }
-    }
-
-    private static void openAiError(StringBuilder sb, String type, String code, String message) {
-        openAiError(sb, type, code, message, null);
     }
 
     private static void openAiError(StringBuilder sb, String type, String code, String message, String param) {
