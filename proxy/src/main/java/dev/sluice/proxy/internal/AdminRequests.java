@@ -124,6 +124,6 @@ public final class AdminRequests implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.close();
+        executor.closeNow();
     }
 }

@@ -65,6 +65,17 @@ public final class OffLoopExecutor implements Executor, AutoCloseable {
         }
     }
 
+    /**
+     * Refuses new tasks, drops the queued ones and interrupts the worker without waiting for it (a task running on
+     * it ends when it ends: the thread is a daemon).
+     */
+    public void closeNow() {
+        closed = true;
+        tasks.clear();
+        worker.interrupt();
+        LockSupport.unpark(worker);
+    }
+
     /** Refuses new tasks, lets the queued ones finish for up to {@link #CLOSE_WAIT_MS}, then interrupts the worker. */
     @Override
     public void close() {

@@ -78,6 +78,31 @@ class OffLoopExecutorTest {
             .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("closed");
     }
 
+    @Test
+    void shouldDropWhatWasQueuedOnCloseNowWithoutWaitingForTheRunningTask() throws Exception {
+        AtomicLong ran = new AtomicLong();
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        OffLoopExecutor executor = new OffLoopExecutor("sluice-test-worker", 64);
+        try {
+            executor.execute(() -> {
+                running.countDown();
+                awaitQuietly(release);
+            });
+            assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
+            for (int i = 0; i < 10; i++) {
+                executor.execute(ran::incrementAndGet);
+            }
+            executor.closeNow();
+            assertThatThrownBy(() -> executor.execute(ran::incrementAndGet))
+                .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("closed");
+        } finally {
+            release.countDown();
+        }
+        executor.close(); // waits for the worker to end
+        assertThat(ran).hasValue(0);
+    }
+
     /**
      * An event loop hands over 200,000 tasks while the worker drains them: not one hand-over blocks (BlockHound, the
      * suite's safety net, fails a parked event loop), and every task runs once.
