@@ -26,6 +26,7 @@ import dev.sluice.proxy.internal.ConfigReloads;
 import dev.sluice.proxy.internal.FileKeyStore;
 import dev.sluice.proxy.internal.GatewayContext;
 import dev.sluice.proxy.internal.GatewayMetrics;
+import dev.sluice.proxy.internal.LoadControl;
 import dev.sluice.proxy.internal.LoopResources;
 import dev.sluice.proxy.internal.UpstreamPool;
 import dev.sluice.routing.config.GatewayConfig;
@@ -65,6 +66,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
+import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +97,8 @@ public final class Gateway implements AutoCloseable {
     public static final int WRITE_HIGH_WATER_BYTES = 256 * 1024;
     /** Pending write size below which upstream reads resume. */
     public static final int WRITE_LOW_WATER_BYTES = 64 * 1024;
+    /** How often each event loop ends the client waits that lasted their timeout (server.*_timeout_ms). */
+    private static final long CLIENT_WAIT_TICK_MS = 250;
     /** How often a shutdown looks whether every connection has closed. */
     private static final long DRAIN_POLL_MS = 50;
 
@@ -110,11 +114,13 @@ public final class Gateway implements AutoCloseable {
     /** The open client connections (a closed one leaves by itself). */
     private final ChannelGroup clients;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AgentRunner memoryGuard;
 
     private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
                     Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer,
-                    AdminKeys adminKeys, AdminRequests adminRequests, ChannelGroup clients) {
+                    AdminKeys adminKeys, AdminRequests adminRequests, ChannelGroup clients, AgentRunner memoryGuard) {
         this.context = context;
+        this.memoryGuard = memoryGuard;
         this.clients = clients;
         this.adminKeys = adminKeys;
         this.adminRequests = adminRequests;
@@ -236,8 +242,14 @@ public final class Gateway implements AutoCloseable {
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), s.adminPort()),
                     "the admin listener (server.admin_port)");
             journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
+            for (LoopResources r : loops.values()) {
+                r.loop().scheduleAtFixedRate(() -> r.expireClientWaits(context.config().server().limits()),
+                        CLIENT_WAIT_TICK_MS, CLIENT_WAIT_TICK_MS, TimeUnit.MILLISECONDS);
+            }
+            AgentRunner memoryGuard = context.load().watchMemory(
+                    () -> context.config().server().limits().memoryGuardPercent());
             return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests,
-                    clients);
+                    clients, memoryGuard);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock, agent);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
@@ -359,6 +371,11 @@ public final class Gateway implements AutoCloseable {
         return context.config();
     }
 
+    /** What the client listener holds against its caps: connections, requests in flight, memory. */
+    public LoadControl load() {
+        return context.load();
+    }
+
     public GatewayMetrics metrics() {
         return context.metrics();
     }
@@ -432,6 +449,7 @@ public final class Gateway implements AutoCloseable {
         adminServer.close().syncUninterruptibly();
         adminKeys.close();
         adminRequests.close();
+        memoryGuard.close();
         for (LoopResources r : loops.values()) {
             r.loop().submit(r::closeIdle).syncUninterruptibly();
         }

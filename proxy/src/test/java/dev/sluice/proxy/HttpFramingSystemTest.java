@@ -475,6 +475,40 @@ class HttpFramingSystemTest {
         return out;
     }
 
+    /**
+     * HTTP/1.0 with one Content-Length (what nginx's plain {@code proxy_pass} sends) is served: a JSON answer keeps
+     * its length, a stream is delimited by the close (HTTP/1.0 has no chunked coding), and the connection closes
+     * after each answer.
+     */
+    @ParameterizedTest(name = "stream={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldServeHttp10WithAContentLength(boolean stream) throws Exception {
+        String id = "http10-" + (stream ? "stream" : "json");
+        String b = "{\"model\":\"demo\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"attack-" + id + "\"}]}";
+        byte[] all;
+        try (Socket s = new Socket("127.0.0.1", gw.port())) {
+            s.setSoTimeout(READ_TIMEOUT_MS);
+            s.getOutputStream().write((head("HTTP/1.0", "Content-Length: " + b.length()) + b).getBytes(ISO_8859_1));
+            all = s.getInputStream().readAllBytes(); // to the gateway's close
+        }
+        String text = new String(all, ISO_8859_1);
+        String headPart = text.substring(0, text.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT);
+        String bodyPart = text.substring(text.indexOf("\r\n\r\n") + 4);
+        assertThat(text).startsWith("HTTP/1.1 200 ");
+        assertThat(headPart).doesNotContain("transfer-encoding").contains("connection: close");
+        if (stream) {
+            assertThat(headPart).doesNotContain("content-length");
+            assertThat(bodyPart).startsWith("data: {").endsWith("data: [DONE]\n\n");
+        } else {
+            assertThat(headPart).contains("content-length: " + bodyPart.length());
+            assertThat(JSON.readTree(bodyPart).path("choices").path(0).path("message").path("content").asText())
+                    .isNotEmpty();
+        }
+        assertThat(count(gw.upstreamRecords(), "attack-" + id)).isEqualTo(1);
+    }
+
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldSend100ContinueForAnAcceptableBodyAndServeIt() throws Exception {

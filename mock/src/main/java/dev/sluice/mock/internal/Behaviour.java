@@ -52,6 +52,7 @@ import java.util.regex.Pattern;
  *   <li>{@code echo=N} the answer's text is the last user message (its directive removed) cut into content
  *       events of N characters each (JSON: the whole text), so a test chooses what the answer says and where
  *       it is split. Chat, completions, responses and messages.</li>
+ *   <li>{@code content_encoding=NAME} labels the answer {@code Content-Encoding: NAME} without encoding it.</li>
  * </ul>
  *
  * <p>Immutable, so thread-safe.
@@ -79,6 +80,7 @@ import java.util.regex.Pattern;
  * @param thinking        send a thinking block first
  * @param stopSequence    end the answer on a stop sequence
  * @param echoChunk       characters per content event of an echoed answer, or 0: the generated words
+ * @param contentEncoding a {@code Content-Encoding} label to send (the body is not encoded), or null
  */
 public record Behaviour(
     int tokens,
@@ -103,11 +105,12 @@ public record Behaviour(
     int toolCalls,
     boolean thinking,
     boolean stopSequence,
-    int echoChunk) {
+    int echoChunk,
+    String contentEncoding) {
 
     /** The settings when nothing is asked for. */
     public static final Behaviour DEFAULT = new Behaviour(12, 0, 0, 200, -1, -1, TruncateMode.FIN, 0, -1, 0,
-        0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0);
+        0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null);
 
     /** The prefix of every behaviour header. */
     public static final String HEADER_PREFIX = "x-mock-";
@@ -119,7 +122,7 @@ public record Behaviour(
     public static final List<String> PARAMETERS = List.of("tokens", "first_token_ms", "token_ms", "status",
         "retry_after", "truncate_after", "truncate_mode", "stall_ms", "malformed_after", "cached", "head_delay_ms",
         "reset_before_head", "location", "set_cookie", "hop_headers", "content_type", "usage", "huge_line",
-        "error_event_after", "tool_call", "thinking", "stop", "echo");
+        "error_event_after", "tool_call", "thinking", "stop", "echo", "content_encoding");
 
     private static final String PAIR_TEXT = "[A-Za-z_-]+=[^\\s\\]]*";
     private static final Pattern DIRECTIVE = Pattern.compile("\\[\\[mock((?:\\s+" + PAIR_TEXT + ")*)\\s*]]");
@@ -253,7 +256,8 @@ public record Behaviour(
             (int) number(v, "tool_call", d.toolCalls, 0, 2),
             flag(v, "thinking"),
             flag(v, "stop"),
-            (int) number(v, "echo", d.echoChunk, 0, 1_000_000));
+            (int) number(v, "echo", d.echoChunk, 0, 1_000_000),
+            text(v, "content_encoding"));
     }
 
     private static long number(final Map<String, String> v, final String name, final long dflt, final long min,

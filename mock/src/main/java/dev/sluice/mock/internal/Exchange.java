@@ -110,6 +110,10 @@ public final class Exchange {
         if (behaviour.location() != null) {
             h.set(HttpHeaderNames.LOCATION, behaviour.location());
         }
+        if (behaviour.contentEncoding() != null) {
+            // Only the label: the body stays as it is (a gateway must refuse the answer on its head).
+            h.set(HttpHeaderNames.CONTENT_ENCODING, behaviour.contentEncoding());
+        }
         if (behaviour.setCookie()) {
             h.set(HttpHeaderNames.SET_COOKIE, "session=secret; Path=/");
         }

@@ -210,6 +210,13 @@ final class Attempt {
                     + "' answered with a redirect, which the gateway does not follow");
             return false;
         }
+        String coding = resp.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+        if (coding != null && !HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(coding)) {
+            // Asked for identity: a compressed answer is refused on its head, never inflated (RELIABILITY.md A6).
+            failOnHead(resp, FailureKind.UPSTREAM, "upstream_bad_response", "provider '" + providerName
+                    + "' answered with a compressed body, which the gateway does not accept");
+            return false;
+        }
         if (code == 401 || code == 403 || code == 407) {
             failOnHead(resp, null, "upstream_auth_failed", "provider '" + providerName
                     + "' refused the gateway's credentials (status " + code + ")");

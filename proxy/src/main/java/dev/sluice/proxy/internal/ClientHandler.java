@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -57,6 +58,13 @@ public final class ClientHandler extends ChannelDuplexHandler {
     /** Most header fields accepted in one request (431 past it, RELIABILITY.md A5). */
     static final int MAX_HEADERS = 100;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
+    /** The user event the decoder fires when the first byte of a request head arrives. */
+    static final Object HEAD_STARTED = new Object() {
+        @Override
+        public String toString() {
+            return "HEAD_STARTED";
+        }
+    };
 
     private final GatewayContext gateway;
     private final LoopResources res;
@@ -67,6 +75,17 @@ public final class ClientHandler extends ChannelDuplexHandler {
     private long pipelinedBytes;
     private boolean discarding;
     private boolean chunkedRequest;
+    /** Links and state of this connection's wait on its client ({@link ClientTimeouts}, the loop's lists). */
+    ClientHandler waitPrev;
+    ClientHandler waitNext;
+    int waitState = ClientTimeouts.NONE;
+    long waitSinceNs;
+    /** Whether a byte of the head awaited has arrived (a connection that sent nothing closes without an answer). */
+    private boolean headBytes;
+    private int requests;
+    private boolean counted;
+    /** The 503 overloaded message of a request shed at its head, answered once its body has been dropped. */
+    private String shedMessage;
 
     /** Returns the request decoder the client pipeline needs in front of this handler. */
     public static ChannelHandler newDecoder(HttpDecoderConfig config) {
@@ -86,6 +105,65 @@ public final class ClientHandler extends ChannelDuplexHandler {
             InetSocketAddress a = (InetSocketAddress) remote;
             clientAddress = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
         }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        counted = true;
+        int open = gateway.load().connectionOpened();
+        res.timeouts.await(this, ClientTimeouts.HEAD, res.clock.nanoTime());
+        if (open > gateway.config().server().limits().maxConnections()) {
+            // Past the cap: the connection that has waited longest for a request makes room, else this one goes.
+            ClientHandler idle = res.timeouts.longestWaitingForRequest(this);
+            if (idle != null) {
+                gateway.metrics().connectionDisplaced();
+                idle.closeNow();
+            } else {
+                gateway.metrics().connectionRefused();
+                closeNow();
+                return;
+            }
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == HEAD_STARTED) {
+            if (waitState == ClientTimeouts.IDLE || waitState == ClientTimeouts.HEAD) {
+                // The header timeout runs from the head's first byte.
+                headBytes = true;
+                res.timeouts.await(this, ClientTimeouts.HEAD, res.clock.nanoTime());
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** A wait on the client lasted its timeout (the wait has ended already): answer 408 where one is due, close. */
+    void waitExpired(int wait, long timeoutMs) {
+        gateway.metrics().timedOut(wait);
+        Exchange ex = exchange;
+        if (wait == ClientTimeouts.HEAD && headBytes && ex == null && !discarding) {
+            rejectProtocol(gateway.config(), Dialect.OPENAI, 408, "request_timeout",
+                    "the request head did not arrive within " + timeoutMs + " ms", res.clock.nanoTime());
+        } else if (wait == ClientTimeouts.BODY && ex != null && ex.readingBody() && !discarding) {
+            discarding = true;
+            ex.reject(408, "request_timeout", "the request body did not arrive within " + timeoutMs + " ms",
+                    Outcome.REJECTED);
+        } else {
+            // Idle, a connection that never sent a byte, or a client that stopped taking its answer (send): the
+            // close ends a request in flight as cancelled, and its provider call with it.
+            closeNow();
+        }
+    }
+
+    /** Closes at once, dropping whatever the client still sends. */
+    private void closeNow() {
+        discarding = true;
+        releasePipelined();
+        res.timeouts.unlink(this);
+        ctx.close();
     }
 
     @Override
@@ -116,9 +194,13 @@ public final class ClientHandler extends ChannelDuplexHandler {
 
     private void dispatch(Object msg) {
         if (msg instanceof HttpRequest) {
+            res.timeouts.await(this, ClientTimeouts.BODY, res.clock.nanoTime());
             onHead((HttpRequest) msg);
         }
         if (msg instanceof HttpContent) {
+            if (msg instanceof LastHttpContent && waitState == ClientTimeouts.BODY) {
+                res.timeouts.unlink(this);
+            }
             onContent((HttpContent) msg);
         } else if (!(msg instanceof HttpRequest)) {
             ReferenceCountUtil.release(msg);
@@ -137,29 +219,36 @@ public final class ClientHandler extends ChannelDuplexHandler {
             int status = cause instanceof TooLongHttpLineException ? 414
                     : cause instanceof TooLongHttpHeaderException ? 431
                     : cause instanceof TooLongFrameException ? 431 : 400;
-            rejectProtocol(config, dialect, status, "malformed HTTP request: " + describe(cause), startNs);
+            rejectProtocol(config, dialect, status, "invalid_request", "malformed HTTP request: " + describe(cause),
+                    startNs);
             return;
         }
         if (h.size() > MAX_HEADERS) {
-            rejectProtocol(config, dialect, 431, "more than " + MAX_HEADERS + " header fields", startNs);
+            rejectProtocol(config, dialect, 431, "invalid_request", "more than " + MAX_HEADERS + " header fields",
+                    startNs);
             return;
         }
         String violation = FramingRules.violation(req);
         if (violation != null) {
-            rejectProtocol(config, dialect, 400, "ambiguous HTTP framing: " + violation, startNs);
+            rejectProtocol(config, dialect, 400, "invalid_request", "ambiguous HTTP framing: " + violation, startNs);
             return;
         }
         chunkedRequest = HttpUtil.isTransferEncodingChunked(req);
         String uri = req.uri();
         int q = uri.indexOf('?');
         String path = q < 0 ? uri : uri.substring(0, q);
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        // Past server.max_requests_per_connection the answer closes the connection (the client opens another).
+        boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !http10
+                && ++requests < config.server().limits().maxRequestsPerConnection();
 
         if (path.equals("/healthz")) {
             discardBodyThen(req, () -> {
                 ClientResponses.send(ctx, ClientResponses.json(200, HEALTHY, null, !keepAlive));
                 if (!keepAlive) {
                     closeLingering();
+                } else if (!discarding) {
+                    res.timeouts.await(this, ClientTimeouts.IDLE, res.clock.nanoTime());
                 }
             });
             return;
@@ -172,6 +261,9 @@ public final class ClientHandler extends ChannelDuplexHandler {
         Exchange ex = new Exchange(this, gateway, res, config, startNs, dialect, endpoint, clientAddress,
                 keepAlive, h);
         exchange = ex;
+        if (http10) {
+            ex.http10();
+        }
         if (gateway.draining()) {
             // Shutting down (RELIABILITY D7): a request that arrives on an open connection now is not started.
             discarding = true;
@@ -185,6 +277,22 @@ public final class ClientHandler extends ChannelDuplexHandler {
         boolean isGet = req.method().equals(HttpMethod.GET);
         if (endpoint == Endpoint.MODELS ? !isGet : !req.method().equals(HttpMethod.POST)) {
             refuse(ex, req, 405, "method_not_allowed", req.method() + " is not allowed on " + endpoint.path());
+            return;
+        }
+        String overload = gateway.load().enter(config.server().limits());
+        if (overload != null) {
+            // Shed before any work: no key lookup, and the body (if any) is dropped as it arrives, not kept. The
+            // answer goes out once the body is in, so the connection stays usable for the retry.
+            gateway.metrics().overloaded();
+            shedMessage = "The gateway is overloaded (" + overload + "); retry shortly.";
+            return;
+        }
+        ex.holdsInFlightSlot();
+        String coding = h.get(HttpHeaderNames.CONTENT_ENCODING);
+        if (coding != null && !HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(coding)) {
+            // A compressed body is refused, never inflated: no decompression bomb (RELIABILITY.md A6).
+            refuse(ex, req, 415, "unsupported_content_encoding",
+                    "Compressed request bodies (Content-Encoding) are not accepted; send the body uncompressed.");
             return;
         }
         ApiKey key = authenticate(h, config);
@@ -234,6 +342,15 @@ public final class ClientHandler extends ChannelDuplexHandler {
 
     private void onContent(HttpContent content) {
         Exchange ex = exchange;
+        if (shedMessage != null && ex != null) {
+            content.release();
+            if (content instanceof LastHttpContent) {
+                String m = shedMessage;
+                shedMessage = null;
+                ex.rejectOverloaded(m);
+            }
+            return;
+        }
         if (ex == null || !ex.readingBody()) {
             content.release();
             return;
@@ -311,11 +428,13 @@ public final class ClientHandler extends ChannelDuplexHandler {
         return config.keys().lookup(res.digester.digest(secret, start, secret.length()));
     }
 
-    private void rejectProtocol(GatewayConfig config, Dialect dialect, int status, String message, long startNs) {
+    private void rejectProtocol(GatewayConfig config, Dialect dialect, int status, String code, String message,
+                                long startNs) {
         Exchange ex = new Exchange(this, gateway, res, config, startNs, dialect, null, clientAddress, false, null);
         exchange = ex;
         discarding = true;
-        ex.reject(status, "invalid_request", message, Outcome.REJECTED_PROTOCOL);
+        res.timeouts.unlink(this);
+        ex.reject(status, code, message, Outcome.REJECTED_PROTOCOL);
     }
 
     /**
@@ -355,9 +474,12 @@ public final class ClientHandler extends ChannelDuplexHandler {
         if (close || discarding || gateway.draining()) {
             discarding = true;
             releasePipelined();
+            res.timeouts.unlink(this);
             closeLingering();
             return;
         }
+        headBytes = false;
+        res.timeouts.await(this, ClientTimeouts.IDLE, res.clock.nanoTime());
         // Replay queued messages until one request is whole again (its answer then comes first).
         Object m;
         while (pipelined != null && !discarding && (exchange == null || !exchange.requestComplete())
@@ -407,8 +529,15 @@ public final class ClientHandler extends ChannelDuplexHandler {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Exchange ex = exchange;
+        boolean writable = ctx.channel().isWritable();
         if (ex != null) {
-            ex.clientWritabilityChanged(ctx.channel().isWritable());
+            ex.clientWritabilityChanged(writable);
+            // A client that stops taking its answer is given server.send_timeout_ms to start again.
+            if (!writable && waitState == ClientTimeouts.NONE && !discarding) {
+                res.timeouts.await(this, ClientTimeouts.SEND, res.clock.nanoTime());
+            } else if (writable && waitState == ClientTimeouts.SEND) {
+                res.timeouts.unlink(this);
+            }
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -418,6 +547,11 @@ public final class ClientHandler extends ChannelDuplexHandler {
         Exchange ex = exchange;
         exchange = null;
         releasePipelined();
+        res.timeouts.unlink(this);
+        if (counted) {
+            counted = false;
+            gateway.load().connectionClosed();
+        }
         if (ex != null) {
             ex.clientClosed();
         }

@@ -25,8 +25,13 @@ import java.util.List;
  */
 final class ClientRequestDecoder extends HttpRequestDecoder {
     private static final byte[] TRANSFER_ENCODING = "transfer-encoding:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
+    /** Digits of the longest Content-Length accepted (below 2^63: no parser can overflow on it). */
+    private static final int MAX_LENGTH_DIGITS = 18;
     private final int maxHeadBytes;
     private boolean awaitingHead = true;
+    /** Whether the handlers were told that the awaited head has begun to arrive. */
+    private boolean headSignalled;
 
     ClientRequestDecoder(HttpDecoderConfig config) {
         super(config);
@@ -36,6 +41,11 @@ final class ClientRequestDecoder extends HttpRequestDecoder {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
         if (awaitingHead) {
+            if (!headSignalled && buffer.isReadable()) {
+                // The header timeout runs from the head's first byte (ClientHandler, ClientTimeouts).
+                headSignalled = true;
+                ctx.fireUserEventTriggered(ClientHandler.HEAD_STARTED);
+            }
             String problem = rawHeadProblem(buffer, maxHeadBytes);
             if (problem != null) {
                 buffer.skipBytes(buffer.readableBytes());
@@ -53,6 +63,7 @@ final class ClientRequestDecoder extends HttpRequestDecoder {
             Object m = out.get(i);
             if (m instanceof LastHttpContent) {
                 awaitingHead = true;
+                headSignalled = false;
             } else if (m instanceof HttpRequest) {
                 awaitingHead = false;
             }
@@ -67,12 +78,24 @@ final class ClientRequestDecoder extends HttpRequestDecoder {
         int start = buf.readerIndex();
         int end = Math.min(buf.writerIndex(), start + maxHeadBytes);
         int lineStart = start;
+        int lengths = 0;
         for (int i = start; i < end; i++) {
             if (buf.getByte(i) != '\n') {
                 continue;
             }
-            if (lineStart > start && isTransferEncoding(buf, lineStart, i) && !isExactlyChunked(buf, lineStart, i)) {
+            if (lineStart > start && isField(buf, lineStart, i, TRANSFER_ENCODING)
+                    && !isExactlyChunked(buf, lineStart, i)) {
                 return "Transfer-Encoding other than exactly 'chunked'";
+            }
+            // Checked on the raw lines: on HTTP/1.0, Netty's decoder folds repeated lengths into one before any
+            // later check could count them.
+            if (lineStart > start && isField(buf, lineStart, i, CONTENT_LENGTH)) {
+                if (++lengths > 1) {
+                    return "more than one Content-Length header";
+                }
+                if (!isLength(buf, lineStart + CONTENT_LENGTH.length, i)) {
+                    return "invalid Content-Length";
+                }
             }
             if (i + 1 >= end) {
                 return null;
@@ -89,16 +112,38 @@ final class ClientRequestDecoder extends HttpRequestDecoder {
         return null;
     }
 
-    private static boolean isTransferEncoding(ByteBuf buf, int from, int lf) {
-        if (lf - from < TRANSFER_ENCODING.length) {
+    /** Whether the line from {@code from} to {@code lf} is the field {@code name} (lower case, colon included). */
+    private static boolean isField(ByteBuf buf, int from, int lf, byte[] name) {
+        if (lf - from < name.length) {
             return false;
         }
-        for (int j = 0; j < TRANSFER_ENCODING.length; j++) {
+        for (int j = 0; j < name.length; j++) {
             byte b = buf.getByte(from + j);
             if (b >= 'A' && b <= 'Z') {
                 b += 'a' - 'A';
             }
-            if (b != TRANSFER_ENCODING[j]) {
+            if (b != name[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The value from {@code v} to the line end is 1 to 18 digits, with optional spaces or tabs around them. */
+    private static boolean isLength(ByteBuf buf, int v, int lf) {
+        int end = lf > v && buf.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        while (v < end && (buf.getByte(v) == ' ' || buf.getByte(v) == '\t')) {
+            v++;
+        }
+        while (end > v && (buf.getByte(end - 1) == ' ' || buf.getByte(end - 1) == '\t')) {
+            end--;
+        }
+        if (end == v || end - v > MAX_LENGTH_DIGITS) {
+            return false;
+        }
+        for (int j = v; j < end; j++) {
+            byte b = buf.getByte(j);
+            if (b < '0' || b > '9') {
                 return false;
             }
         }

@@ -53,6 +53,8 @@ final class Exchange {
     private Attempts attempts;
     /** What the journal keeps of this request's content; null under capture off. */
     private ContentCapture capture;
+    /** Whether this request holds a slot of {@code server.max_in_flight}, given back when it ends. */
+    private boolean inFlightSlot;
 
     Exchange(ClientHandler client, GatewayContext gateway, LoopResources res, GatewayConfig config, long startNs,
              Dialect dialect, Endpoint endpoint, String clientAddress, boolean keepAlive, HttpHeaders clientHeaders) {
@@ -64,6 +66,11 @@ final class Exchange {
         this.info = new RequestInfo(gateway.requestIds().next(), startNs, clock.wallMicros(), dialect, endpoint,
                 clientAddress, keepAlive, clientHeaders);
         this.out = new ClientOut(client.ctx(), this::onCommit);
+    }
+
+    /** The client spoke HTTP/1.0: bodies of unknown length are delimited by the connection's close. */
+    void http10() {
+        info.http10 = true;
     }
 
     void principal(ApiKey key, String project, String useCase) {
@@ -217,6 +224,19 @@ final class Exchange {
         failWithRetryAfter(status, code, message, param, outcome, null);
     }
 
+    /** This request took a slot of {@link LoadControl}; its end gives it back. */
+    void holdsInFlightSlot() {
+        inFlightSlot = true;
+    }
+
+    /** Refuses the request for overload: 503 {@code overloaded} with {@code Retry-After: 1}, in the caller's dialect. */
+    void rejectOverloaded(String message) {
+        if (phase == Phase.DONE || (journalPos < 0 && !journalRequest())) {
+            return;
+        }
+        failWithRetryAfter(503, "overloaded", message, null, Outcome.REJECTED, "1");
+    }
+
     /** Answers a gateway-generated error before any response head went out. */
     void fail(int status, String code, String message, Outcome outcome) {
         failWithRetryAfter(status, code, message, null, outcome, null);
@@ -292,6 +312,10 @@ final class Exchange {
             return;
         }
         phase = Phase.DONE;
+        if (inFlightSlot) {
+            inFlightSlot = false;
+            gateway.load().leave();
+        }
         long now = clock.nanoTime();
         Attempt a = attempts == null ? null : attempts.current();
         if (attempts != null) {

@@ -37,11 +37,9 @@ final class FramingRules {
                 return "Transfer-Encoding on HTTP/1.0";
             }
         }
-        if (req.protocolVersion().equals(HttpVersion.HTTP_1_0) && (!cl.isEmpty() || !te.isEmpty())) {
-            // HTTP/1.0 framing is where parsers disagree most (duplicate lengths are folded before any check
-            // can see them); no LLM client sends it, so a body on HTTP/1.0 is refused outright.
-            return "a request body on HTTP/1.0 (use HTTP/1.1)";
-        }
+        // A body on HTTP/1.0 is framed by its one Content-Length (nginx's proxy_pass sends HTTP/1.0 by default);
+        // repeated or malformed lengths are refused on the raw head by ClientRequestDecoder, before Netty's decoder
+        // folds them.
         if (cl.size() > 1) {
             return "more than one Content-Length header";
         }

@@ -14,7 +14,8 @@ import dev.sluice.routing.config.GatewayConfig;
 public final class GatewayContext {
     private volatile GatewayConfig config;
     private final Clock clock;
-    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final LoadControl load = new LoadControl();
+    private final GatewayMetrics metrics = new GatewayMetrics(load);
     private final RequestIds requestIds = new RequestIds();
     private volatile ConfigReloads reloads;
     private volatile ConfigAgent agent;
@@ -95,6 +96,11 @@ public final class GatewayContext {
 
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    /** What the client listener holds against its caps (connections, requests in flight, memory). */
+    public LoadControl load() {
+        return load;
     }
 
     /** Returns the admission control (rate limits, concurrency, budgets) every request goes through. */

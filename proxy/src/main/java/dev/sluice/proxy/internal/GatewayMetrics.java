@@ -2,6 +2,7 @@ package dev.sluice.proxy.internal;
 
 import dev.sluice.journal.Outcome;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -15,8 +16,16 @@ public final class GatewayMetrics {
     private final LongAdder translationDropped = new LongAdder();
     private final LongAdder bodyScans = new LongAdder();
     private final LongAdder[] outcomes = new LongAdder[Outcome.values().length];
+    private final LongAdder connectionsRefused = new LongAdder();
+    private final LongAdder connectionsDisplaced = new LongAdder();
+    private final LongAdder overloaded = new LongAdder();
+    /** Connections closed because a wait on the client timed out, by {@link ClientTimeouts} wait. */
+    private final LongAdder[] timeouts = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+    private static final String[] WAIT_NAMES = {"idle", "header", "body", "send"};
+    private final LoadControl load;
 
-    GatewayMetrics() {
+    GatewayMetrics(LoadControl load) {
+        this.load = load;
         for (int i = 0; i < outcomes.length; i++) {
             outcomes[i] = new LongAdder();
         }
@@ -57,6 +66,26 @@ public final class GatewayMetrics {
         bodyScans.increment();
     }
 
+    /** A connection past {@code server.max_connections} was closed at once (none was idle to make room). */
+    void connectionRefused() {
+        connectionsRefused.increment();
+    }
+
+    /** An idle connection was closed to make room for a new one past {@code server.max_connections}. */
+    void connectionDisplaced() {
+        connectionsDisplaced.increment();
+    }
+
+    /** A request was refused with 503 overloaded (requests in flight or memory). */
+    void overloaded() {
+        overloaded.increment();
+    }
+
+    /** A connection was closed because its wait ({@link ClientTimeouts#IDLE} ...) timed out. */
+    void timedOut(int wait) {
+        timeouts[wait].increment();
+    }
+
     /** Renders the counters in the Prometheus text format. */
     public String render() {
         StringBuilder b = new StringBuilder(512);
@@ -75,6 +104,23 @@ public final class GatewayMetrics {
                 .append(translationDropped.sum()).append('\n');
         b.append("# TYPE sluice_request_body_scans_total counter\nsluice_request_body_scans_total ")
                 .append(bodyScans.sum()).append('\n');
+        b.append("# TYPE sluice_client_connections gauge\nsluice_client_connections ").append(load.connections())
+                .append('\n');
+        b.append("# TYPE sluice_requests_in_flight gauge\nsluice_requests_in_flight ").append(load.inFlight())
+                .append('\n');
+        b.append("# TYPE sluice_memory_short gauge\nsluice_memory_short ").append(load.memoryShort() == null ? 0 : 1)
+                .append('\n');
+        b.append("# TYPE sluice_overloaded_total counter\nsluice_overloaded_total ").append(overloaded.sum())
+                .append('\n');
+        b.append("# TYPE sluice_connections_refused_total counter\nsluice_connections_refused_total ")
+                .append(connectionsRefused.sum()).append('\n');
+        b.append("# TYPE sluice_connections_displaced_total counter\nsluice_connections_displaced_total ")
+                .append(connectionsDisplaced.sum()).append('\n');
+        b.append("# TYPE sluice_client_timeouts_total counter\n");
+        for (int i = 0; i < timeouts.length; i++) {
+            b.append("sluice_client_timeouts_total{wait=\"").append(WAIT_NAMES[i]).append("\"} ")
+                    .append(timeouts[i].sum()).append('\n');
+        }
         return b.toString();
     }
 
@@ -89,6 +135,16 @@ public final class GatewayMetrics {
 
     public long requests() {
         return requests.sum();
+    }
+
+    /** Connections closed because their wait on the client timed out: {@code idle}, {@code header}, {@code body} or {@code send}. */
+    public long timeouts(String wait) {
+        return timeouts[Arrays.asList(WAIT_NAMES).indexOf(wait)].sum();
+    }
+
+    /** Idle connections closed to make room past {@code server.max_connections}. */
+    public long connectionsDisplaced() {
+        return connectionsDisplaced.sum();
     }
 
     public long outcomes(Outcome o) {

@@ -8,6 +8,7 @@ import dev.sluice.codec.UsageScanner;
 import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.JournalProducer;
 import dev.sluice.journal.RequestRecord;
+import dev.sluice.routing.config.ClientLimits;
 import dev.sluice.routing.config.KeyDigester;
 import dev.sluice.routing.policy.Billing;
 
@@ -33,6 +34,8 @@ public final class LoopResources {
     static final int MAX_POOLED = 1024;
     private final ArrayDeque<SseRelay> relays = new ArrayDeque<>();
     private final ArrayDeque<UsageScanner> usageScanners = new ArrayDeque<>();
+    /** This loop's client connections that wait on their client, for the connection timeouts. */
+    final ClientTimeouts timeouts = new ClientTimeouts();
     /** What this loop's content captures share. */
     final CaptureScratch captures;
 
@@ -78,6 +81,11 @@ public final class LoopResources {
 
     public EventLoop loop() {
         return loop;
+    }
+
+    /** Ends the client waits that lasted their timeout; call periodically on {@link #loop()}. */
+    public void expireClientWaits(ClientLimits limits) {
+        timeouts.tick(clock.nanoTime(), limits);
     }
 
     /** Closes this loop's idle upstream connections; call on {@link #loop()}. */

@@ -32,6 +32,11 @@ final class RequestInfo {
     String requestedModel;
     boolean stream;
     boolean includeUsage;
+    /**
+     * The client spoke HTTP/1.0, which has no chunked coding: a body of unknown length is delimited by the close
+     * of the connection (RFC 9112 section 6.3), and the connection never stays open.
+     */
+    boolean http10;
 
     RequestInfo(long requestId, long startNs, long startWallMicros, Dialect dialect, Endpoint endpoint,
                 String clientAddress, boolean keepAlive, HttpHeaders headers) {

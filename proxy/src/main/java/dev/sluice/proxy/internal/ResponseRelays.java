@@ -33,7 +33,7 @@ final class ResponseRelays {
         HttpHeaders h = clientHeaders;
         if (sse) {
             h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
-            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            chunkedUnlessHttp10(h, info);
             h.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
             if (a.translated()) {
                 return new TranslatedStreamRelay(out, StreamTranslators.create(a.upstreamDialect(),
@@ -53,7 +53,7 @@ final class ResponseRelays {
         if (len != null) {
             h.set(HttpHeaderNames.CONTENT_LENGTH, len);
         } else {
-            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            chunkedUnlessHttp10(h, info);
         }
         UsageScanner scanner = null;
         if (status == 200) {
@@ -61,5 +61,12 @@ final class ResponseRelays {
             scanner.reset(info.endpoint, usage);
         }
         return new JsonRelay(out, scanner);
+    }
+
+    /** A body of unknown length is chunked, or for an HTTP/1.0 client delimited by the close that follows it. */
+    private static void chunkedUnlessHttp10(HttpHeaders h, RequestInfo info) {
+        if (!info.http10) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
     }
 }

@@ -74,6 +74,8 @@ final class UpstreamRequests {
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, upstreamBody.readableBytes());
         h.set(HttpHeaderNames.ACCEPT, stream ? EVENT_STREAM : HttpHeaderValues.APPLICATION_JSON);
         h.set(HttpHeaderNames.USER_AGENT, USER_AGENT);
+        // Without Accept-Encoding any coding is acceptable (RFC 9110 12.5.3): ask for none, and refuse any other.
+        h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
         // The client's credentials never go upstream: only the provider's own key is added.
         if (p.kind() == ProviderKind.ANTHROPIC) {
             if (p.apiKey() != null) {

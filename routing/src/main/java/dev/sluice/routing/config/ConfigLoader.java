@@ -127,7 +127,9 @@ public final class ConfigLoader extends ConfigSection {
         JsonNode s = root.path("server");
         checkKeys(s, "server", "host", "port", "admin_port", "io_threads", "max_body_bytes", "max_header_bytes",
                 "max_request_line_bytes", "journal_ring_bytes", "journal_mode", "journal_min_free_bytes",
-                "journal_min_free_percent", "drain_timeout_ms");
+                "journal_min_free_percent", "drain_timeout_ms", "header_timeout_ms", "body_timeout_ms",
+                "idle_timeout_ms", "send_timeout_ms", "max_connections", "max_requests_per_connection",
+                "max_in_flight", "memory_guard_percent");
         ServerSettings server = new ServerSettings(
                 str(s, "server.host", ServerSettings.DEFAULT_HOST),
                 (int) num(s, "server.port", ServerSettings.DEFAULT_PORT, 0, 65535),
@@ -144,7 +146,18 @@ public final class ConfigLoader extends ConfigSection {
                         Long.MAX_VALUE / 100),
                 (int) num(s, "server.journal_min_free_percent", ServerSettings.DEFAULT_JOURNAL_MIN_FREE_PERCENT, 0,
                         99),
-                num(s, "server.drain_timeout_ms", ServerSettings.DEFAULT_DRAIN_TIMEOUT_MS, 0, 3_600_000));
+                num(s, "server.drain_timeout_ms", ServerSettings.DEFAULT_DRAIN_TIMEOUT_MS, 0, 3_600_000),
+                new ClientLimits(
+                        num(s, "server.header_timeout_ms", ClientLimits.DEFAULT_HEADER_TIMEOUT_MS, 100, 3_600_000),
+                        num(s, "server.body_timeout_ms", ClientLimits.DEFAULT_BODY_TIMEOUT_MS, 100, 3_600_000),
+                        num(s, "server.idle_timeout_ms", ClientLimits.DEFAULT_IDLE_TIMEOUT_MS, 100, 3_600_000),
+                        num(s, "server.send_timeout_ms", ClientLimits.DEFAULT_SEND_TIMEOUT_MS, 100, 3_600_000),
+                        (int) num(s, "server.max_connections", ClientLimits.DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+                        (int) num(s, "server.max_requests_per_connection",
+                                ClientLimits.DEFAULT_MAX_REQUESTS_PER_CONNECTION, 1, Integer.MAX_VALUE),
+                        (int) num(s, "server.max_in_flight", ClientLimits.DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
+                        (int) num(s, "server.memory_guard_percent", ClientLimits.DEFAULT_MEMORY_GUARD_PERCENT, 0,
+                                99)));
         if (!server.journalMode().equals(ServerSettings.JOURNAL_DIRECT)
                 && !server.journalMode().equals(ServerSettings.JOURNAL_HANDOFF)) {
             throw error("server.journal_mode", "'" + server.journalMode() + "' (expected: direct or handoff)");

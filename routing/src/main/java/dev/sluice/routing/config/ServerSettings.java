@@ -20,10 +20,12 @@ package dev.sluice.routing.config;
  *        by default (0: no percent threshold); the request is refused when either threshold is crossed
  * @param drainTimeoutMs on SIGTERM, how long requests in flight may take to finish after the gateway stopped
  *        accepting new ones, {@value #DEFAULT_DRAIN_TIMEOUT_MS} by default; those still running then are cut
+ * @param limits connection timeouts, connection and request caps and the memory guard of the client listener
  */
 public record ServerSettings(String host, int port, int adminPort, int ioThreads, int maxBodyBytes,
                              int maxHeaderBytes, int maxRequestLineBytes, int journalRingBytes, String journalMode,
-                             long journalMinFreeBytes, int journalMinFreePercent, long drainTimeoutMs) {
+                             long journalMinFreeBytes, int journalMinFreePercent, long drainTimeoutMs,
+                             ClientLimits limits) {
     public static final String JOURNAL_DIRECT = "direct";
     public static final String JOURNAL_HANDOFF = "handoff";
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -42,6 +44,6 @@ public record ServerSettings(String host, int port, int adminPort, int ioThreads
     public ServerSettings withPorts(int newPort, int newAdminPort) {
         return new ServerSettings(host, newPort, newAdminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
                 maxRequestLineBytes, journalRingBytes, journalMode, journalMinFreeBytes, journalMinFreePercent,
-                drainTimeoutMs);
+                drainTimeoutMs, limits);
     }
 }

@@ -1,0 +1,109 @@
+package dev.sluice.proxy.internal;
+
+import dev.sluice.routing.config.ClientLimits;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client connections of one event loop that wait on their client: for a request ({@link #IDLE}), for the rest
+ * of a request head ({@link #HEAD}), for the rest of a body ({@link #BODY}), or for the client to take what was
+ * written to it ({@link #SEND}). Each wait is a list in the order the waits began, and every connection of a list
+ * has the same timeout, so one {@link #tick} per loop finds every expired wait at the heads of four lists: no timer
+ * per connection or per request, nothing allocated (the links are fields of the {@link ClientHandler}).
+ * <p>
+ * The lists also answer the connection cap: the connection that has waited longest for a request is the one a new
+ * connection displaces. Confined to the event loop.
+ */
+final class ClientTimeouts {
+    /** Not waiting on the client: the gateway is working on its request (or the connection is closing). */
+    static final int NONE = -1;
+    static final int IDLE = 0;
+    static final int HEAD = 1;
+    static final int BODY = 2;
+    static final int SEND = 3;
+    private static final int WAITS = 4;
+
+    private final ClientHandler[] heads = new ClientHandler[WAITS];
+    private final ClientHandler[] tails = new ClientHandler[WAITS];
+    private final int[] sizes = new int[WAITS];
+
+    /** Moves {@code h} to the end of the {@code wait} list (or out of every list, for {@link #NONE}). */
+    void await(ClientHandler h, int wait, long nowNs) {
+        unlink(h);
+        if (wait == NONE) {
+            return;
+        }
+        h.waitState = wait;
+        h.waitSinceNs = nowNs;
+        ClientHandler tail = tails[wait];
+        h.waitPrev = tail;
+        h.waitNext = null;
+        if (tail == null) {
+            heads[wait] = h;
+        } else {
+            tail.waitNext = h;
+        }
+        tails[wait] = h;
+        sizes[wait]++;
+    }
+
+    void unlink(ClientHandler h) {
+        int wait = h.waitState;
+        if (wait == NONE) {
+            return;
+        }
+        ClientHandler prev = h.waitPrev;
+        ClientHandler next = h.waitNext;
+        if (prev == null) {
+            heads[wait] = next;
+        } else {
+            prev.waitNext = next;
+        }
+        if (next == null) {
+            tails[wait] = prev;
+        } else {
+            next.waitPrev = prev;
+        }
+        h.waitPrev = null;
+        h.waitNext = null;
+        h.waitState = NONE;
+        sizes[wait]--;
+    }
+
+    /** Ends every wait that has lasted its timeout; call periodically on the loop. */
+    void tick(long nowNs, ClientLimits limits) {
+        expire(IDLE, limits.idleTimeoutMs(), nowNs);
+        expire(HEAD, limits.headerTimeoutMs(), nowNs);
+        expire(BODY, limits.bodyTimeoutMs(), nowNs);
+        expire(SEND, limits.sendTimeoutMs(), nowNs);
+    }
+
+    private void expire(int wait, long timeoutMs, long nowNs) {
+        long timeoutNs = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        ClientHandler h;
+        // A handler whose wait expired leaves the list before it acts; if it waits again, it is at the tail.
+        while ((h = heads[wait]) != null && nowNs - h.waitSinceNs >= timeoutNs) {
+            unlink(h);
+            h.waitExpired(wait, timeoutMs);
+        }
+    }
+
+    /**
+     * The connection that has waited longest for a request (idle ones first, then those whose head has not
+     * arrived), other than {@code except}; {@code null} when there is none.
+     */
+    ClientHandler longestWaitingForRequest(ClientHandler except) {
+        ClientHandler h = first(IDLE, except);
+        return h != null ? h : first(HEAD, except);
+    }
+
+    private ClientHandler first(int wait, ClientHandler except) {
+        ClientHandler h = heads[wait];
+        return h == except ? h.waitNext : h;
+    }
+
+    /** How many connections wait in {@code wait} (for metrics and tests). */
+    int waiting(int wait) {
+        return sizes[wait];
+    }
+}
