@@ -1,14 +1,18 @@
 package dev.sluice.codec;
 
 import static dev.sluice.codec.internal.TopLevelKeys.INCLUDE_USAGE;
+import static dev.sluice.codec.internal.TopLevelKeys.LOGIT_BIAS;
 import static dev.sluice.codec.internal.TopLevelKeys.MAX_COMPLETION_TOKENS;
 import static dev.sluice.codec.internal.TopLevelKeys.MAX_OUTPUT_TOKENS;
 import static dev.sluice.codec.internal.TopLevelKeys.MAX_TOKENS;
 import static dev.sluice.codec.internal.TopLevelKeys.METADATA;
 import static dev.sluice.codec.internal.TopLevelKeys.MODEL;
+import static dev.sluice.codec.internal.TopLevelKeys.N;
 import static dev.sluice.codec.internal.TopLevelKeys.NONE;
 import static dev.sluice.codec.internal.TopLevelKeys.STREAM;
+import static dev.sluice.codec.internal.TopLevelKeys.STEERING;
 import static dev.sluice.codec.internal.TopLevelKeys.STREAM_OPTIONS;
+import static dev.sluice.codec.internal.TopLevelKeys.TOOLS;
 import static dev.sluice.codec.internal.TopLevelKeys.USER;
 import static java.util.Objects.requireNonNull;
 
@@ -18,12 +22,19 @@ import dev.sluice.codec.internal.TopLevelKeys;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Validates a JSON request body and records the top-level members the gateway routes and admits on, without
  * building a tree: one pass, linear time, no recursion (nesting is an explicit depth counter and a 64-bit stack
  * of container kinds), no allocation. Strings are checked for escapes (four-hex-digit unicode escapes included)
- * and control characters; numbers, literals, nesting, commas and trailing bytes are checked structurally. UTF-8
- * byte sequences are not validated. Reusable; confined to one thread (the event loop).
+ * and control characters, and for well-formed UTF-8 (no overlong forms, no encoded surrogates); numbers, literals,
+ * nesting, commas and trailing bytes are checked structurally. Abusive parameters are refused here, before any
+ * work (RELIABILITY.md A10): {@code n} outside 1..{@value #MAX_N}, more than {@value #MAX_TOOLS} {@code tools},
+ * more than {@value #MAX_LOGIT_BIAS} {@code logit_bias} entries, and members that would steer the request elsewhere
+ * or carry a credential in other gateways ({@code api_base}, {@code base_url}, {@code api_key},
+ * {@code extra_headers}, {@code user_id}) at the top level, in {@code metadata} or in a {@code *_config} object.
+ * Reusable; confined to one thread (the event loop).
  */
 public final class RequestScanner {
     public static final int OK = 0;
@@ -43,6 +54,19 @@ public final class RequestScanner {
     public static final int MAX_TOKENS_INVALID = 8;
     /** A member this scanner records appears twice at its level: providers would take the last, we the first. */
     public static final int DUPLICATE_KEY = 9;
+    /** A string holds bytes that are not well-formed UTF-8. */
+    public static final int INVALID_UTF8 = 10;
+    /** {@code n}, {@code tools} or {@code logit_bias} is outside what the gateway accepts. */
+    public static final int OUT_OF_RANGE = 11;
+    /** A member that steers requests or carries credentials elsewhere ({@link #errorParam()} names it). */
+    public static final int STEERING_MEMBER = 12;
+
+    /** Most choices ({@code n}) one request may ask for. */
+    public static final int MAX_N = 128;
+    /** Most entries of {@code tools}. */
+    public static final int MAX_TOOLS = 128;
+    /** Most entries of {@code logit_bias}. */
+    public static final int MAX_LOGIT_BIAS = 1024;
 
     /** The deepest nesting accepted; deeper bodies get {@link #TOO_DEEP}. */
     public static final int MAX_DEPTH = 64;
@@ -50,7 +74,8 @@ public final class RequestScanner {
     public static final long MAX_TOKENS_LIMIT = 1_000_000_000_000L;
 
     private static final String[] CODE_NAMES = {"ok", "empty_body", "malformed_json", "not_an_object", "too_deep",
-        "model_not_string", "stream_not_boolean", "stream_options_invalid", "max_tokens_invalid", "duplicate_key"};
+        "model_not_string", "stream_not_boolean", "stream_options_invalid", "max_tokens_invalid", "duplicate_key",
+        "invalid_utf8", "out_of_range", "steering_member"};
 
     private static final int ST_START = 0;
     private static final int ST_VALUE = 1;
@@ -72,6 +97,9 @@ public final class RequestScanner {
     private static final int ST_NUM_E_SIGN = 17;
     private static final int ST_NUM_EXP = 18;
     private static final int ST_LITERAL = 19;
+    private static final int ST_UTF8 = 20;
+    /** The top-level member is an object whose name ends with {@code _config} (not a member bit). */
+    private static final int CONFIG_OBJECT = 1 << 30;
 
     private static final int V_STRING = 1;
     private static final int V_NUMBER = 2;
@@ -88,6 +116,13 @@ public final class RequestScanner {
     private RequestFacts facts;
     private int error;
     private int errorKey;
+    /** A nested member refused, e.g. {@code metadata.api_base}; built only on that error. */
+    private String errorPath;
+    private int utf8Left;
+    private int utf8Low;
+    private int utf8High;
+    /** Entries seen so far in the top-level container being counted (tools, logit_bias). */
+    private int entries;
     private int pos;
     private int state;
     private int depth;
@@ -131,6 +166,7 @@ public final class RequestScanner {
         facts = out;
         error = OK;
         errorKey = NONE;
+        errorPath = null;
         pos = body.readerIndex() - 1;
         state = ST_START;
         depth = 0;
@@ -174,6 +210,9 @@ public final class RequestScanner {
      * {@code max_output_tokens}, or the member that appeared twice), or null when it refused no member in particular.
      */
     public String errorParam() {
+        if (errorPath != null) {
+            return errorPath;
+        }
         switch (errorKey) {
             case MODEL:
                 return "model";
@@ -194,7 +233,7 @@ public final class RequestScanner {
             case METADATA:
                 return "metadata";
             default:
-                return null;
+                return TopLevelKeys.name(errorKey);
         }
     }
 
@@ -220,7 +259,20 @@ public final class RequestScanner {
                     state = ST_ESCAPE;
                     return true;
                 }
-                return (b & 0xff) >= 0x20 || fail(MALFORMED_JSON);
+                if (b >= 0x20) {
+                    return true;
+                }
+                return b < 0 ? beginUtf8(b) : fail(MALFORMED_JSON);
+            case ST_UTF8:
+                if ((b & 0xff) < utf8Low || (b & 0xff) > utf8High) {
+                    return fail(INVALID_UTF8);
+                }
+                utf8Low = 0x80;
+                utf8High = 0xbf;
+                if (--utf8Left == 0) {
+                    state = ST_STRING;
+                }
+                return true;
             case ST_ESCAPE:
                 if (b == 'u') {
                     unicodeLeft = 4;
@@ -444,6 +496,37 @@ public final class RequestScanner {
         }
     }
 
+    /**
+     * A lead byte of a multi-byte UTF-8 sequence (RFC 3629 table 4): sets how many continuation bytes follow and
+     * the range of the first one, which excludes overlong forms, encoded surrogates and code points past U+10FFFF.
+     */
+    private boolean beginUtf8(byte b) {
+        int lead = b & 0xff;
+        utf8Low = 0x80;
+        utf8High = 0xbf;
+        if (lead >= 0xc2 && lead <= 0xdf) {
+            utf8Left = 1;
+        } else if (lead >= 0xe0 && lead <= 0xef) {
+            utf8Left = 2;
+            if (lead == 0xe0) {
+                utf8Low = 0xa0;
+            } else if (lead == 0xed) {
+                utf8High = 0x9f;
+            }
+        } else if (lead >= 0xf0 && lead <= 0xf4) {
+            utf8Left = 3;
+            if (lead == 0xf0) {
+                utf8Low = 0x90;
+            } else if (lead == 0xf4) {
+                utf8High = 0x8f;
+            }
+        } else {
+            return fail(INVALID_UTF8);
+        }
+        state = ST_UTF8;
+        return true;
+    }
+
     private boolean beginLiteral(byte[] text, int kind) {
         literal = text;
         literalPos = 1;
@@ -490,13 +573,26 @@ public final class RequestScanner {
                         facts.metadataStart = i;
                     }
                     break;
+                case N:
+                    if (kind != V_NUMBER && kind != V_NULL) {
+                        return fail(OUT_OF_RANGE, key);
+                    }
+                    break;
                 default:
+                    if ((key & STEERING) != 0) {
+                        return fail(STEERING_MEMBER, key);
+                    }
                     break;
             }
             if (kind == V_OBJECT || kind == V_ARRAY) {
                 containerTarget = key;
+                entries = 0;
             } else {
                 valueTarget = key;
+            }
+        } else if (depth == 2 && containerTarget == TOOLS && isArray(2)) {
+            if (++entries > MAX_TOOLS) {
+                return fail(OUT_OF_RANGE, TOOLS);
             }
         } else if (depth == 2 && inStreamOptions) {
             int key = optionsKey;
@@ -535,7 +631,25 @@ public final class RequestScanner {
                 return fail(DUPLICATE_KEY, key);
             }
             seenTopKeys |= key;
-            topKey = key;
+            topKey = key == NONE && keys.isConfigObject(buf, start, end, stringHasEscape) ? CONFIG_OBJECT : key;
+            if (topKey == CONFIG_OBJECT) {
+                // Remembered for the error path only: the object's name is not known once inside it.
+                configNameStart = start;
+                configNameEnd = end;
+            }
+        } else if (depth == 2 && (containerTarget == METADATA || containerTarget == CONFIG_OBJECT)
+                && !isArray(2)) {
+            int steering = keys.steering(buf, start, end, stringHasEscape, containerTarget == CONFIG_OBJECT);
+            if (steering != NONE) {
+                errorPath = (containerTarget == METADATA ? "metadata"
+                        : buf.toString(configNameStart, configNameEnd - configNameStart, StandardCharsets.UTF_8))
+                        + "." + TopLevelKeys.name(steering);
+                return fail(STEERING_MEMBER, steering);
+            }
+        } else if (depth == 2 && containerTarget == LOGIT_BIAS && !isArray(2)) {
+            if (++entries > MAX_LOGIT_BIAS) {
+                return fail(OUT_OF_RANGE, LOGIT_BIAS);
+            }
         } else if (depth == 2 && inStreamOptions) {
             facts.streamOptionsKeys++;
             boolean includeUsage = keys.isIncludeUsage(buf, start, end, stringHasEscape);
@@ -547,6 +661,9 @@ public final class RequestScanner {
         }
         return true;
     }
+
+    private int configNameStart;
+    private int configNameEnd;
 
     private void digit(byte b) {
         if (numberValue <= MAX_TOKENS_LIMIT) {
@@ -568,6 +685,8 @@ public final class RequestScanner {
             } else {
                 maxOutputTokens = numberValue;
             }
+        } else if (key == N && (numberNegative || numberFractional || numberValue < 1 || numberValue > MAX_N)) {
+            return fail(OUT_OF_RANGE, key);
         }
         valueTarget = NONE;
         return true;

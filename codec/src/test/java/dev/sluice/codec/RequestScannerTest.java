@@ -75,6 +75,82 @@ class RequestScannerTest {
     }
 
     @Test
+    void shouldRefuseAbusiveParametersAndNameThem() {
+        String tools129 = "[" + "{\"type\":\"function\"},".repeat(128) + "{}]";
+        StringBuilder bias = new StringBuilder("{");
+        for (int t = 0; t <= RequestScanner.MAX_LOGIT_BIAS; t++) {
+            bias.append(t == 0 ? "" : ",").append('"').append(t).append("\":1");
+        }
+        Object[][] cases = {
+            {"{\"n\":129}", RequestScanner.OUT_OF_RANGE, "n"},
+            {"{\"n\":0}", RequestScanner.OUT_OF_RANGE, "n"},
+            {"{\"n\":2.5}", RequestScanner.OUT_OF_RANGE, "n"},
+            {"{\"n\":\"3\"}", RequestScanner.OUT_OF_RANGE, "n"},
+            {"{\"tools\":" + tools129 + "}", RequestScanner.OUT_OF_RANGE, "tools"},
+            {"{\"logit_bias\":" + bias + "}}", RequestScanner.OUT_OF_RANGE, "logit_bias"},
+            {"{\"api_base\":\"http://169.254.169.254\"}", RequestScanner.STEERING_MEMBER, "api_base"},
+            {"{\"model\":\"m\",\"base_url\":\"x\"}", RequestScanner.STEERING_MEMBER, "base_url"},
+            {"{\"api_key\":null}", RequestScanner.STEERING_MEMBER, "api_key"},
+            {"{\"extra_headers\":{\"a\":\"b\"}}", RequestScanner.STEERING_MEMBER, "extra_headers"},
+            {"{\"user_id\":\"u\"}", RequestScanner.STEERING_MEMBER, "user_id"},
+            {"{\"metadata\":{\"api_base\":\"x\"}}", RequestScanner.STEERING_MEMBER, "metadata.api_base"},
+            {"{\"metadata\":{\"a\":1,\"extra_headers\":{}}}", RequestScanner.STEERING_MEMBER,
+                "metadata.extra_headers"},
+            {"{\"litellm_config\":{\"api_key\":\"k\"}}", RequestScanner.STEERING_MEMBER, "litellm_config.api_key"},
+            {"{\"router_config\":{\"user_id\":\"k\"}}", RequestScanner.STEERING_MEMBER, "router_config.user_id"},
+            {"{\"\\u0061pi_base\":\"x\"}", RequestScanner.STEERING_MEMBER, "api_base"},
+        };
+        for (Object[] c : cases) {
+            assertThat(scan((String) c[0])).as((String) c[0]).isEqualTo(c[1]);
+            assertThat(scanner.errorParam()).as((String) c[0]).isEqualTo(c[2]);
+        }
+        // What stays allowed: the limits themselves, Anthropic's end-user id, and the same names deeper down (a tool
+        // may well take an "api_key" parameter).
+        String[] allowed = {
+            "{\"n\":128,\"tools\":[" + "{},".repeat(127) + "{}]}",
+            "{\"n\":1,\"stream\":true}",
+            "{\"metadata\":{\"user_id\":\"end-user-7\"}}",
+            "{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\","
+                + "\"properties\":{\"api_key\":{\"type\":\"string\"},\"base_url\":{\"type\":\"string\"}}}}}]}",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"api_base\"}],\"my_config\":[{\"api_key\":1}]}",
+        };
+        for (String body : allowed) {
+            assertThat(scan(body)).as(body).isEqualTo(RequestScanner.OK);
+        }
+    }
+
+    @Test
+    void shouldRefuseStringsThatAreNotUtf8() {
+        int[][] bad = {
+            {0x80}, {0xbf}, {0xc0, 0xaf}, {0xc1, 0xbf}, {0xe0, 0x80, 0xaf}, {0xed, 0xa0, 0x80}, {0xed, 0xbf, 0xbf},
+            {0xf0, 0x80, 0x80, 0xaf}, {0xf4, 0x90, 0x80, 0x80}, {0xf5, 0x80, 0x80, 0x80}, {0xff}, {0xc3},
+            {0xe2, 0x82}, {0xc3, 0x28}, {0xe2, 0x28, 0xa1},
+        };
+        for (int[] seq : bad) {
+            byte[] body = utf8Case(seq);
+            assertThat(scan(body)).as(Arrays.toString(seq)).isEqualTo(RequestScanner.INVALID_UTF8);
+        }
+        String[] good = {"\u00e9", "\u20ac", "\ud55c", "\ud83d\ude00", "\uffff", "\u0800", "\ud7ff", "\ue000",
+            "\udbff\udfff"};
+        for (String g : good) {
+            assertThat(scan("{\"content\":\"a" + g + "b\"}")).as(g).isEqualTo(RequestScanner.OK);
+        }
+    }
+
+    /** {@code {"content":"a<bytes>b"}} with {@code seq} as raw bytes. */
+    private static byte[] utf8Case(int[] seq) {
+        byte[] head = "{\"content\":\"a".getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = "b\"}".getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[head.length + seq.length + tail.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        for (int k = 0; k < seq.length; k++) {
+            out[head.length + k] = (byte) seq[k];
+        }
+        System.arraycopy(tail, 0, out, head.length + seq.length, tail.length);
+        return out;
+    }
+
+    @Test
     void shouldRecordTopLevelMembersAndIgnoreNestedOnes() {
         String body = "{\"messages\":[{\"model\":\"decoy\",\"stream\":\"x\",\"max_tokens\":-1,\"user\":5}],"
                 + "\"metadata\":{\"model\":\"m2\",\"stream_options\":7},\"model\":\"gpt-4o\",\"stream\":true,"

@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,11 +127,16 @@ public final class TestGateway implements AutoCloseable {
 
     /** POSTs a JSON body with the demo key and returns the whole response. */
     public HttpResponse<String> post(String path, String json) {
+        return postBytes(path, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** POSTs {@code body} as it is (it need not be valid UTF-8) with the demo key and returns the whole response. */
+    public HttpResponse<String> postBytes(String path, byte[] body) {
         HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl() + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + DEMO_KEY)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         try {
             return http.send(req, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -25,12 +25,26 @@ public final class TopLevelKeys {
     public static final int USER = 1 << 6;
     public static final int METADATA = 1 << 7;
     public static final int INCLUDE_USAGE = 1 << 8;
+    public static final int N = 1 << 9;
+    public static final int TOOLS = 1 << 10;
+    public static final int LOGIT_BIAS = 1 << 11;
+    /** The members that would steer where a request goes, or carry a credential, in some other gateways. */
+    public static final int API_BASE = 1 << 12;
+    public static final int BASE_URL = 1 << 13;
+    public static final int API_KEY = 1 << 14;
+    public static final int EXTRA_HEADERS = 1 << 15;
+    public static final int USER_ID = 1 << 16;
+    /** Any of the steering members above. */
+    public static final int STEERING = API_BASE | BASE_URL | API_KEY | EXTRA_HEADERS | USER_ID;
 
     private static final byte[][] NAMES = {ascii("model"), ascii("stream"), ascii("stream_options"),
         ascii("max_completion_tokens"), ascii("max_tokens"), ascii("max_output_tokens"), ascii("user"),
-        ascii("metadata")};
+        ascii("metadata"), ascii("n"), ascii("tools"), ascii("logit_bias"), ascii("api_base"), ascii("base_url"),
+        ascii("api_key"), ascii("extra_headers"), ascii("user_id")};
     private static final int[] BITS = {MODEL, STREAM, STREAM_OPTIONS, MAX_COMPLETION_TOKENS, MAX_TOKENS,
-        MAX_OUTPUT_TOKENS, USER, METADATA};
+        MAX_OUTPUT_TOKENS, USER, METADATA, N, TOOLS, LOGIT_BIAS, API_BASE, BASE_URL, API_KEY, EXTRA_HEADERS,
+        USER_ID};
+    private static final byte[] CONFIG_SUFFIX = ascii("_config");
     private static final byte[] INCLUDE_USAGE_NAME = ascii("include_usage");
     private static final int MAX_KEY_BYTES = 32;
 
@@ -51,6 +65,42 @@ public final class TopLevelKeys {
             }
         }
         return NONE;
+    }
+
+    /**
+     * The steering member ({@link #STEERING}) named by a key inside {@code metadata} or a {@code *_config} object,
+     * or {@link #NONE}; {@code user_id} counts only when {@code userId} (Anthropic's {@code metadata.user_id} is
+     * an end-user id, not a steering member).
+     */
+    public int steering(ByteBuf buf, int start, int end, boolean hasEscape, boolean userId) {
+        int key = topLevel(buf, start, end, hasEscape) & STEERING;
+        return key == USER_ID && !userId ? NONE : key;
+    }
+
+    /** Whether the key between {@code start} and {@code end} ends with {@code _config}. */
+    public boolean isConfigObject(ByteBuf buf, int start, int end, boolean hasEscape) {
+        int length = keyBytes(buf, start, end, hasEscape);
+        if (length < CONFIG_SUFFIX.length) {
+            return false;
+        }
+        for (int k = 0; k < CONFIG_SUFFIX.length; k++) {
+            int at = length - CONFIG_SUFFIX.length + k;
+            byte b = decoded ? scratch[at] : buf.getByte(start + at);
+            if (b != CONFIG_SUFFIX[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The name of a member bit of this class, e.g. {@code api_base}; null for {@link #NONE} or several bits. */
+    public static String name(int key) {
+        for (int k = 0; k < BITS.length; k++) {
+            if (BITS[k] == key) {
+                return new String(NAMES[k], StandardCharsets.US_ASCII);
+            }
+        }
+        return key == INCLUDE_USAGE ? "include_usage" : null;
     }
 
     /** Whether the key between {@code start} and {@code end} is {@code include_usage}. */

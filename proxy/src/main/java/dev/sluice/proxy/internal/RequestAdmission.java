@@ -34,7 +34,8 @@ final class RequestAdmission {
         int rc = body.scan(res.scanner, gateway.metrics());
         if (rc != RequestScanner.OK) {
             String param = res.scanner.errorParam();
-            ex.reject(400, param == null ? "invalid_request" : "invalid_value", invalidBody(rc, param), param,
+            ex.reject(400, rc == RequestScanner.STEERING_MEMBER ? "unsupported_parameter"
+                    : param == null ? "invalid_request" : "invalid_value", invalidBody(rc, param), param,
                     Outcome.REJECTED);
             return;
         }
@@ -93,6 +94,15 @@ final class RequestAdmission {
                         + ".";
             case RequestScanner.DUPLICATE_KEY:
                 return "'" + param + "' appears twice in the request body.";
+            case RequestScanner.INVALID_UTF8:
+                return "The request body is not valid UTF-8.";
+            case RequestScanner.OUT_OF_RANGE:
+                return "n".equals(param) ? "Invalid 'n': expected a whole number from 1 to " + RequestScanner.MAX_N + "."
+                        : "tools".equals(param) ? "Too many 'tools': at most " + RequestScanner.MAX_TOOLS + "."
+                        : "Too many '" + param + "' entries: at most " + RequestScanner.MAX_LOGIT_BIAS + ".";
+            case RequestScanner.STEERING_MEMBER:
+                return "'" + param + "' is not accepted: the gateway decides where a request goes and with which"
+                        + " credentials.";
             default:
                 return "request body is not valid JSON: " + RequestScanner.codeName(rc);
         }
