@@ -239,10 +239,11 @@ public final class ClientHandler extends ChannelDuplexHandler {
         String path = q < 0 ? uri : uri.substring(0, q);
         // Past server.max_requests_per_connection the answer closes the connection (the client opens another).
         boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        boolean keepAlive = HttpUtil.isKeepAlive(req) && !http10
+        // HEAD is answered (405) with a body, which a HEAD client does not read: the connection closes after it.
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !http10 && !req.method().equals(HttpMethod.HEAD)
                 && ++requests < config.server().limits().maxRequestsPerConnection();
 
-        if (path.equals("/healthz")) {
+        if (path.equals(ClientRoutes.HEALTH) && req.method().equals(HttpMethod.GET)) {
             discardBodyThen(req, () -> {
                 ClientResponses.send(ctx, ClientResponses.json(200, HEALTHY, null, !keepAlive));
                 if (!keepAlive) {
@@ -253,8 +254,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
             });
             return;
         }
-        Endpoint endpoint = path.startsWith("/v1/models") && (path.length() == 10 || path.charAt(10) == '/')
-                ? Endpoint.MODELS : Endpoint.forPath(path);
+        Endpoint endpoint = ClientRoutes.endpoint(path);
         if (endpoint != null && endpoint != Endpoint.MODELS) {
             dialect = endpoint.dialect();
         }
@@ -271,7 +271,11 @@ public final class ClientHandler extends ChannelDuplexHandler {
             return;
         }
         if (endpoint == null) {
-            refuse(ex, req, 404, "not_found", "no such endpoint: " + sanitize(path));
+            if (path.equals(ClientRoutes.HEALTH)) {
+                refuse(ex, req, 405, "method_not_allowed", req.method() + " is not allowed on " + ClientRoutes.HEALTH);
+            } else {
+                refuse(ex, req, 404, "not_found", "no such endpoint: " + sanitize(path));
+            }
             return;
         }
         boolean isGet = req.method().equals(HttpMethod.GET);
