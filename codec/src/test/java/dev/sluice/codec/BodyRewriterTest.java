@@ -90,7 +90,7 @@ class BodyRewriterTest {
         "{\"stream_options\":{\"include_usage\":null}}", "{\"stream_options\":{\"include_usage\":true}}",
         "{\"stream_options\":{\"include_obfuscation\":false}}",
         "{\"stream\":true,\"stream_options\":{\"include_obfuscation\":false},\"model\":\"x\"}",
-        "{\"model\":\"x\",\"stream_options\":{\"include_usage\" : false },\"n\":[{\"model\":\"y\"}]}",
+        "{\"model\":\"x\",\"stream_options\":{\"include_usage\" : false },\"x\":[{\"model\":\"y\"}]}",
         " {\"model\" : \"a\\\"b\" } "})
     void shouldProduceJsonEqualToTheInputWithTheEdits(String body) throws Exception {
         for (String model : new String[] {null, "gpt-4o-mini", "", "we\\\"ird\\u00e9"}) {

@@ -22,7 +22,7 @@ class SseScannerEquivalenceTest {
     private static final int STREAMS = 1500;
 
     /** The two scanners behind one face. */
-    private interface Subject {
+    interface Subject {
         void reset(Endpoint e, Usage u);
 
         int scan(ByteBuf buf, SseListener l);
@@ -36,7 +36,7 @@ class SseScannerEquivalenceTest {
         long contentEvents();
     }
 
-    private static Subject fast(int maxEventBytes) {
+    static Subject fast(int maxEventBytes) {
         SseScanner s = new SseScanner(maxEventBytes);
         return new Subject() {
             public void reset(Endpoint e, Usage u) {
@@ -65,7 +65,7 @@ class SseScannerEquivalenceTest {
         };
     }
 
-    private static Subject reference(int maxEventBytes) {
+    static Subject reference(int maxEventBytes) {
         ReferenceSseScanner s = new ReferenceSseScanner(maxEventBytes);
         return new Subject() {
             public void reset(Endpoint e, Usage u) {
@@ -99,7 +99,7 @@ class SseScannerEquivalenceTest {
      * (as stream offsets and flags, with {@code flagMask} applied) and whether an event is partial; then the end of
      * stream, the usage and the counters.
      */
-    private static String trace(Subject s, Endpoint e, byte[] data, int[] cuts, int flagMask, boolean countContent) {
+    static String trace(Subject s, Endpoint e, byte[] data, int[] cuts, int flagMask, boolean countContent) {
         Usage usage = new Usage();
         s.reset(e, usage);
         StringBuilder out = new StringBuilder();

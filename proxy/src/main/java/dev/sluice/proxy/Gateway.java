@@ -56,7 +56,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -223,7 +222,7 @@ public final class Gateway implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             clients.add(ch);
-                            ch.pipeline().addLast("decoder", ClientHandler.newDecoder(decoderConfig(s)));
+                            ch.pipeline().addLast("decoder", ClientHandler.newDecoder(s));
                             ch.pipeline().addLast("encoder", new HttpResponseEncoder());
                             ch.pipeline().addLast("gateway", new ClientHandler(context, loops.get(ch.eventLoop())));
                         }
@@ -233,7 +232,7 @@ public final class Gateway implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(decoderConfig(s)));
+                            ch.pipeline().addLast(new HttpServerCodec(ClientHandler.decoderConfig(s)));
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new AdminHandler(context, adminKeys, adminRequests));
                         }
@@ -259,18 +258,6 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static HttpDecoderConfig decoderConfig(ServerSettings s) {
-        return new HttpDecoderConfig()
-                .setMaxInitialLineLength(s.maxRequestLineBytes())
-                .setMaxHeaderSize(s.maxHeaderBytes())
-                .setMaxChunkSize(64 * 1024)
-                .setAllowDuplicateContentLengths(false)
-                .setAllowPartialChunks(true)
-                .setValidateHeaders(true)
-                // CR LF only (CVE-2025-58056), and RFC 9112 Transfer-Encoding rules.
-                .setStrictLineParsing(true)
-                .setUseRfc9112TransferEncoding(true);
-    }
 
     private static boolean usesMock(GatewayConfig config) {
         for (ProviderConfig p : config.providers().values()) {

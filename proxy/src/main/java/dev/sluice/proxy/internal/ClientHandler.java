@@ -8,6 +8,7 @@ import dev.sluice.journal.Outcome;
 import dev.sluice.routing.admission.Refusals;
 import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.config.ServerSettings;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -87,9 +88,23 @@ public final class ClientHandler extends ChannelDuplexHandler {
     /** The 503 overloaded message of a request shed at its head, answered once its body has been dropped. */
     private String shedMessage;
 
+    /** The strict decoder settings of both listeners: the limits of {@code s}, CR LF only, RFC 9112 framing. */
+    public static HttpDecoderConfig decoderConfig(ServerSettings s) {
+        return new HttpDecoderConfig()
+                .setMaxInitialLineLength(s.maxRequestLineBytes())
+                .setMaxHeaderSize(s.maxHeaderBytes())
+                .setMaxChunkSize(64 * 1024)
+                .setAllowDuplicateContentLengths(false)
+                .setAllowPartialChunks(true)
+                .setValidateHeaders(true)
+                // CR LF only (CVE-2025-58056), and RFC 9112 Transfer-Encoding rules.
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true);
+    }
+
     /** Returns the request decoder the client pipeline needs in front of this handler. */
-    public static ChannelHandler newDecoder(HttpDecoderConfig config) {
-        return new ClientRequestDecoder(config);
+    public static ChannelHandler newDecoder(ServerSettings s) {
+        return new ClientRequestDecoder(decoderConfig(s));
     }
 
     public ClientHandler(GatewayContext gateway, LoopResources res) {

@@ -18,6 +18,15 @@ final class FramingRules {
 
     /** Returns why {@code req} is ambiguous, or {@code null} when its framing is unambiguous. */
     static String violation(HttpRequest req) {
+        String target = req.uri();
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            // RFC 9112 3.2: a request target is visible ASCII; anything else is read differently by different
+            // parsers (the decoder reads ISO-8859-1, an encoder may write UTF-8). Found by HttpFramingFuzzTest.
+            if (c <= 0x20 || c >= 0x7f) {
+                return "invalid character in the request target";
+            }
+        }
         HttpHeaders h = req.headers();
         List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         List<String> cl = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
