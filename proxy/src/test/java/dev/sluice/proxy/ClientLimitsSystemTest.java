@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.mock.MockRecord;
+import dev.sluice.routing.config.ConfigLoader;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,10 +19,12 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -61,6 +64,18 @@ class ClientLimitsSystemTest {
         }
         assertThat(shipped).contains("\nserver:\n");
         gw = TestGateway.startWith(shipped.replace("\nserver:\n", "\n" + server));
+    }
+
+    /** Applies the shipped configuration with {@code serverLines} as a reload would; returns what it kept. */
+    private List<String> reload(String... serverLines) throws Exception {
+        String shipped = Files.readString(TestGateway.defaultConfig());
+        StringBuilder server = new StringBuilder("server:\n");
+        for (String l : serverLines) {
+            server.append("  ").append(l).append('\n');
+        }
+        Path conf = gw.dataDir().resolveSibling("reloaded.yaml");
+        Files.writeString(conf, shipped.replace("\nserver:\n", "\n" + server));
+        return gw.gateway().apply(ConfigLoader.load(conf, Map.of()).withDataDir(gw.dataDir()));
     }
 
     // ------------------------------------------------------------------------------------------ A7 slow clients
@@ -270,13 +285,17 @@ class ClientLimitsSystemTest {
             assertThat(anthropic.statusCode()).isEqualTo(503);
             assertThat(anthropic.body()).startsWith("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"");
             assertThat(gw.upstreamRecords()).hasSize(4);
+            // The cap is read per request from the running configuration: a reload raises it at once.
+            assertThat(reload("max_in_flight: 8")).isEmpty();
+            assertThat(gw.chat("demo", "hello").statusCode()).isEqualTo(200);
             closeAll(streams);
             streams.clear();
             await().atMost(Duration.ofSeconds(30)).until(() -> gw.gateway().load().inFlight() == 0);
             assertThat(gw.chat("demo", "hello").statusCode()).isEqualTo(200);
             Arrays.sort(refusalNs);
             System.out.println("B2 in-flight cap: max_in_flight 4 held by 4 streams: 21/21 new requests refused 503"
-                    + " overloaded with Retry-After (OpenAI and Anthropic shapes), 0 reached the provider, refusal"
+                    + " overloaded with Retry-After (OpenAI and Anthropic shapes), 0 reached the provider (a reload to 8"
+                    + " served the next at once), refusal"
                     + " round trip p50 " + refusalNs[refusalNs.length / 2] / 1000 + " us, max "
                     + refusalNs[refusalNs.length - 1] / 1000 + " us; served again once the streams ended");
         } finally {

@@ -2,6 +2,8 @@ package dev.sluice.mock.internal;
 
 import io.netty.handler.codec.http.HttpHeaders;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +55,7 @@ import java.util.regex.Pattern;
  *       events of N characters each (JSON: the whole text), so a test chooses what the answer says and where
  *       it is split. Chat, completions, responses and messages.</li>
  *   <li>{@code content_encoding=NAME} labels the answer {@code Content-Encoding: NAME} without encoding it.</li>
+ *   <li>{@code error_message=TEXT} (percent-encoded) the message of an injected error status.</li>
  * </ul>
  *
  * <p>Immutable, so thread-safe.
@@ -81,6 +84,7 @@ import java.util.regex.Pattern;
  * @param stopSequence    end the answer on a stop sequence
  * @param echoChunk       characters per content event of an echoed answer, or 0: the generated words
  * @param contentEncoding a {@code Content-Encoding} label to send (the body is not encoded), or null
+ * @param errorMessage    the message of an injected error status instead of the default, or null
  */
 public record Behaviour(
     int tokens,
@@ -106,11 +110,12 @@ public record Behaviour(
     boolean thinking,
     boolean stopSequence,
     int echoChunk,
-    String contentEncoding) {
+    String contentEncoding,
+    String errorMessage) {
 
     /** The settings when nothing is asked for. */
     public static final Behaviour DEFAULT = new Behaviour(12, 0, 0, 200, -1, -1, TruncateMode.FIN, 0, -1, 0,
-        0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null);
+        0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null, null);
 
     /** The prefix of every behaviour header. */
     public static final String HEADER_PREFIX = "x-mock-";
@@ -122,7 +127,7 @@ public record Behaviour(
     public static final List<String> PARAMETERS = List.of("tokens", "first_token_ms", "token_ms", "status",
         "retry_after", "truncate_after", "truncate_mode", "stall_ms", "malformed_after", "cached", "head_delay_ms",
         "reset_before_head", "location", "set_cookie", "hop_headers", "content_type", "usage", "huge_line",
-        "error_event_after", "tool_call", "thinking", "stop", "echo", "content_encoding");
+        "error_event_after", "tool_call", "thinking", "stop", "echo", "content_encoding", "error_message");
 
     private static final String PAIR_TEXT = "[A-Za-z_-]+=[^\\s\\]]*";
     private static final Pattern DIRECTIVE = Pattern.compile("\\[\\[mock((?:\\s+" + PAIR_TEXT + ")*)\\s*]]");
@@ -257,7 +262,8 @@ public record Behaviour(
             flag(v, "thinking"),
             flag(v, "stop"),
             (int) number(v, "echo", d.echoChunk, 0, 1_000_000),
-            text(v, "content_encoding"));
+            text(v, "content_encoding"),
+            v.containsKey("error_message") ? URLDecoder.decode(v.get("error_message"), StandardCharsets.UTF_8) : null);
     }
 
     private static long number(final Map<String, String> v, final String name, final long dflt, final long min,

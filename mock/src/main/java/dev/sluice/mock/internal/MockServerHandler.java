@@ -208,7 +208,8 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
             } else if (behaviour.isRedirect()) {
                 exchange.sendEmpty(behaviour.status());
             } else if (behaviour.isError()) {
-                exchange.sendError(behaviour.status(), ErrorBodies.defaultMessage(dialect, behaviour.status()), null,
+                exchange.sendError(behaviour.status(), behaviour.errorMessage() != null ? behaviour.errorMessage()
+                    : ErrorBodies.defaultMessage(dialect, behaviour.status()), null,
                     behaviour.retryAfterSec());
             } else {
                 final MockResponse rsp = responder.respond(request);

@@ -23,7 +23,7 @@ class BehaviourTest {
             + "retry_after=2]] after");
 
         assertThat(b).isEqualTo(new Behaviour(40, 300, 20, 200, 2, 10, Behaviour.TruncateMode.RST, -1, 3, 7,
-            0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null));
+            0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null, null));
     }
 
     @Test
@@ -31,11 +31,11 @@ class BehaviourTest {
         final Behaviour b = Behaviour.parse(new DefaultHttpHeaders().add("x-mock-content-type", "text/html; q=1"),
             "[[mock head_delay_ms=-1 reset_before_head=1 status=307 location=http://127.0.0.9/steal set_cookie=1 "
                 + "hop_headers=true usage=in_choices huge_line=1048576 error_event_after=3 tool_call=2 thinking=1 "
-                + "stop=1 echo=3 content_encoding=gzip]]");
+                + "stop=1 echo=3 content_encoding=gzip error_message=at%20io.x]]");
 
         assertThat(b).isEqualTo(new Behaviour(12, 0, 0, 307, -1, -1, Behaviour.TruncateMode.FIN, 0, -1, 0,
             -1, true, "http://127.0.0.9/steal", true, true, "text/html; q=1", UsageMode.IN_CHOICES, 1_048_576, 3, 2,
-            true, true, 3, "gzip"));
+            true, true, 3, "gzip", "at io.x"));
         assertThat(b.isRedirect()).isTrue();
         assertThat(b.isError()).isFalse();
     }

@@ -232,14 +232,37 @@ final class Attempt {
                 ReferenceCountUtil.release(resp);
                 return false;
             }
-            // The final attempt: its answer goes to the client as the provider gave it.
+            if (code >= 500) {
+                ch.close();
+                serverError(resp, code, retryAfter);
+                return false;
+            }
+            // The final attempt: a 429 goes to the client as the provider gave it.
             use(ch);
+        } else if (code >= 500) {
+            close();
+            ended(AttemptOutcome.STATUS, false);
+            report(attempts.route(), null, res.clock.nanoTime());
+            serverError(resp, code, retryAfter);
+            return false;
         } else if (code >= 400) {
             ended(AttemptOutcome.STATUS, false);
             report(attempts.route(), null, res.clock.nanoTime());
         }
         holdClientHead(resp, code, retryAfter);
         return true;
+    }
+
+    /**
+     * The final answer is a provider's server error: its body says nothing the caller can act on and may carry the
+     * provider's internals (stack traces, host names, RELIABILITY.md F4), so the caller gets the gateway's own error
+     * in its dialect, with the provider's status and Retry-After. A 4xx body is relayed: it tells the caller what
+     * to change.
+     */
+    private void serverError(HttpResponse resp, int code, String retryAfter) {
+        ReferenceCountUtil.release(resp);
+        attempts.fail(code, "upstream_error", "The provider '" + deployment.provider().name()
+                + "' failed to answer (status " + code + ").", Outcome.UPSTREAM_ERROR, retryAfter);
     }
 
     private void failOnHead(HttpResponse resp, FailureKind kind, String code, String message) {

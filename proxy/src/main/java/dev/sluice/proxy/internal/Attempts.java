@@ -289,6 +289,11 @@ final class Attempts {
         exchange.fail(status, code, message, outcome);
     }
 
+    /** As above, with a {@code Retry-After} value for the client (or null). */
+    void fail(int status, String code, String message, Outcome outcome, String retryAfter) {
+        exchange.fail(status, code, message, outcome, retryAfter);
+    }
+
     /** Whether the REQUEST record is durable; when it is not yet, {@code wake} runs once it is. */
     boolean durable(Runnable wake) {
         return exchange.durable(wake);

@@ -242,6 +242,11 @@ final class Exchange {
         failWithRetryAfter(status, code, message, null, outcome, null);
     }
 
+    /** As above, with a {@code Retry-After} value (or null). */
+    void fail(int status, String code, String message, Outcome outcome, String retryAfter) {
+        failWithRetryAfter(status, code, message, null, outcome, retryAfter);
+    }
+
     private void failWithRetryAfter(int status, String code, String message, String param, Outcome outcome,
                                     String retryAfter) {
         boolean close = !info.keepAlive || outcome == Outcome.REJECTED_PROTOCOL || client.discarding();

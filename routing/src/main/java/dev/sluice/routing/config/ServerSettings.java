@@ -40,6 +40,13 @@ public record ServerSettings(String host, int port, int adminPort, int ioThreads
     public static final int DEFAULT_JOURNAL_MIN_FREE_PERCENT = 1;
     public static final long DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
+    /** Returns a copy with other client limits (they apply on a reload; the rest of the section needs a restart). */
+    public ServerSettings withLimits(ClientLimits newLimits) {
+        return new ServerSettings(host, port, adminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
+                maxRequestLineBytes, journalRingBytes, journalMode, journalMinFreeBytes, journalMinFreePercent,
+                drainTimeoutMs, newLimits);
+    }
+
     /** Returns a copy listening on other ports (command-line overrides; 0 picks a free port). */
     public ServerSettings withPorts(int newPort, int newAdminPort) {
         return new ServerSettings(host, newPort, newAdminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
