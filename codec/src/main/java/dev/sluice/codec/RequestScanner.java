@@ -28,7 +28,8 @@ import java.nio.charset.StandardCharsets;
  * Validates a JSON request body and records the top-level members the gateway routes and admits on, without
  * building a tree: one pass, linear time, no recursion (nesting is an explicit depth counter and a 64-bit stack
  * of container kinds), no allocation. Strings are checked for escapes (four-hex-digit unicode escapes included)
- * and control characters, and for well-formed UTF-8 (no overlong forms, no encoded surrogates); numbers, literals,
+ * and control characters, and for well-formed UTF-8 (no overlong forms, no encoded surrogates) and paired surrogate
+ * escapes; numbers, literals,
  * nesting, commas and trailing bytes are checked structurally. Abusive parameters are refused here, before any
  * work (RELIABILITY.md A10): {@code n} outside 1..{@value #MAX_N}, more than {@value #MAX_TOOLS} {@code tools},
  * more than {@value #MAX_LOGIT_BIAS} {@code logit_bias} entries, and members that would steer the request elsewhere
@@ -54,8 +55,8 @@ public final class RequestScanner {
     public static final int MAX_TOKENS_INVALID = 8;
     /** A member this scanner records appears twice at its level: providers would take the last, we the first. */
     public static final int DUPLICATE_KEY = 9;
-    /** A string holds bytes that are not well-formed UTF-8. */
-    public static final int INVALID_UTF8 = 10;
+    /** A string holds bytes that are not well-formed UTF-8, or an unpaired surrogate escape. */
+    public static final int INVALID_UNICODE = 10;
     /** {@code n}, {@code tools} or {@code logit_bias} is outside what the gateway accepts. */
     public static final int OUT_OF_RANGE = 11;
     /** A member that steers requests or carries credentials elsewhere ({@link #errorParam()} names it). */
@@ -75,7 +76,7 @@ public final class RequestScanner {
 
     private static final String[] CODE_NAMES = {"ok", "empty_body", "malformed_json", "not_an_object", "too_deep",
         "model_not_string", "stream_not_boolean", "stream_options_invalid", "max_tokens_invalid", "duplicate_key",
-        "invalid_utf8", "out_of_range", "steering_member"};
+        "invalid_unicode", "out_of_range", "steering_member"};
 
     private static final int ST_START = 0;
     private static final int ST_VALUE = 1;
@@ -98,6 +99,8 @@ public final class RequestScanner {
     private static final int ST_NUM_EXP = 18;
     private static final int ST_LITERAL = 19;
     private static final int ST_UTF8 = 20;
+    private static final int ST_LOW_BACKSLASH = 21;
+    private static final int ST_LOW_U = 22;
     /** The top-level member is an object whose name ends with {@code _config} (not a member bit). */
     private static final int CONFIG_OBJECT = 1 << 30;
 
@@ -118,6 +121,8 @@ public final class RequestScanner {
     private int errorKey;
     /** A nested member refused, e.g. {@code metadata.api_base}; built only on that error. */
     private String errorPath;
+    private int unicodeValue;
+    private boolean lowSurrogateDue;
     private int utf8Left;
     private int utf8Low;
     private int utf8High;
@@ -170,6 +175,7 @@ public final class RequestScanner {
         pos = body.readerIndex() - 1;
         state = ST_START;
         depth = 0;
+        lowSurrogateDue = false;
         arrayBits = 0;
         seenTopKeys = 0;
         topKey = NONE;
@@ -265,7 +271,7 @@ public final class RequestScanner {
                 return b < 0 ? beginUtf8(b) : fail(MALFORMED_JSON);
             case ST_UTF8:
                 if ((b & 0xff) < utf8Low || (b & 0xff) > utf8High) {
-                    return fail(INVALID_UTF8);
+                    return fail(INVALID_UNICODE);
                 }
                 utf8Low = 0x80;
                 utf8High = 0xbf;
@@ -276,6 +282,7 @@ public final class RequestScanner {
             case ST_ESCAPE:
                 if (b == 'u') {
                     unicodeLeft = 4;
+                    unicodeValue = 0;
                     state = ST_UNICODE;
                     return true;
                 }
@@ -288,9 +295,23 @@ public final class RequestScanner {
                 if (!JsonBytes.isHex(b)) {
                     return fail(MALFORMED_JSON);
                 }
-                if (--unicodeLeft == 0) {
-                    state = ST_STRING;
+                unicodeValue = (unicodeValue << 4) | Character.digit(b, 16);
+                return --unicodeLeft > 0 || endUnicodeEscape();
+            case ST_LOW_BACKSLASH:
+                // A high surrogate escape must be followed at once by a low one.
+                if (b != '\\') {
+                    return fail(INVALID_UNICODE);
                 }
+                state = ST_LOW_U;
+                return true;
+            case ST_LOW_U:
+                if (b != 'u') {
+                    return fail(INVALID_UNICODE);
+                }
+                unicodeLeft = 4;
+                unicodeValue = 0;
+                lowSurrogateDue = true;
+                state = ST_UNICODE;
                 return true;
             case ST_LITERAL:
                 if (b != literal[literalPos]) {
@@ -497,6 +518,21 @@ public final class RequestScanner {
     }
 
     /**
+     * The fourth hex digit of a unicode escape: a high surrogate must be followed by a low one, and a low one must
+     * follow a high one (an unpaired surrogate is no character: parsers disagree on it).
+     */
+    private boolean endUnicodeEscape() {
+        boolean high = unicodeValue >= 0xd800 && unicodeValue <= 0xdbff;
+        boolean low = unicodeValue >= 0xdc00 && unicodeValue <= 0xdfff;
+        if (lowSurrogateDue != low) {
+            return fail(INVALID_UNICODE);
+        }
+        lowSurrogateDue = false;
+        state = high ? ST_LOW_BACKSLASH : ST_STRING;
+        return true;
+    }
+
+    /**
      * A lead byte of a multi-byte UTF-8 sequence (RFC 3629 table 4): sets how many continuation bytes follow and
      * the range of the first one, which excludes overlong forms, encoded surrogates and code points past U+10FFFF.
      */
@@ -521,7 +557,7 @@ public final class RequestScanner {
                 utf8High = 0x8f;
             }
         } else {
-            return fail(INVALID_UTF8);
+            return fail(INVALID_UNICODE);
         }
         state = ST_UTF8;
         return true;

@@ -173,6 +173,10 @@ final class RandomJson {
                 String shortForm = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : c == '\b' ? "\\b"
                         : c == '\f' ? "\\f" : null;
                 sb.append(shortForm != null && mode != 0 ? shortForm : String.format("\\u%04X", (int) c));
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()) {
+                // A pair is escaped as a pair or written raw as a pair: one half escaped is an unpaired surrogate.
+                char low = text.charAt(++i);
+                sb.append(mode == 0 ? String.format("\\u%04x\\u%04x", (int) c, (int) low) : "" + c + low);
             } else if (mode == 0) {
                 sb.append(String.format("\\u%04x", (int) c));
             } else if (c == '/' && mode == 1) {

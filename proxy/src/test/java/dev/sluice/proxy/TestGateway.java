@@ -1,5 +1,6 @@
 package dev.sluice.proxy;
 
+import dev.sluice.codec.Clock;
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.RequestIds;
@@ -51,6 +52,17 @@ public final class TestGateway implements AutoCloseable {
         Path dir = Files.createTempDirectory("sluice-test");
         try {
             return new TestGateway(Gateway.start(defaultConfig(dir)), dir, dir);
+        } catch (Throwable e) {
+            deleteAfterFailure(dir, e);
+            throw e;
+        }
+    }
+
+    /** As {@link #start()}, the gateway reading the time from {@code clock}. */
+    public static TestGateway start(Clock clock) throws Exception {
+        Path dir = Files.createTempDirectory("sluice-test");
+        try {
+            return new TestGateway(Gateway.start(defaultConfig(dir), clock), dir, dir);
         } catch (Throwable e) {
             deleteAfterFailure(dir, e);
             throw e;

@@ -94,8 +94,8 @@ final class RequestAdmission {
                         + ".";
             case RequestScanner.DUPLICATE_KEY:
                 return "'" + param + "' appears twice in the request body.";
-            case RequestScanner.INVALID_UTF8:
-                return "The request body is not valid UTF-8.";
+            case RequestScanner.INVALID_UNICODE:
+                return "The request body is not valid UTF-8, or has an unpaired surrogate escape.";
             case RequestScanner.OUT_OF_RANGE:
                 return "n".equals(param) ? "Invalid 'n': expected a whole number from 1 to " + RequestScanner.MAX_N + "."
                         : "tools".equals(param) ? "Too many 'tools': at most " + RequestScanner.MAX_TOOLS + "."
