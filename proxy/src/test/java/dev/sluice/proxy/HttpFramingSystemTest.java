@@ -40,8 +40,7 @@ import java.util.stream.Stream;
 
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,10 +74,11 @@ class HttpFramingSystemTest {
     /** Per catalogue item: variants, attacks forwarded upstream, canaries executed, 5xx answers. */
     private static final Map<String, long[]> TALLY = new LinkedHashMap<>();
 
-    private TestGateway gw;
+    /** One gateway for every case: each works on connections of its own and counts the ledger from where it was. */
+    private static TestGateway gw;
 
-    @BeforeEach
-    void startGateway() throws Exception {
+    @BeforeAll
+    static void startGateway() throws Exception {
         gw = TestGateway.start();
         // The cases below are built from the defaults: make sure the shipped configuration still uses them.
         ServerSettings s = gw.gateway().config().server();
@@ -87,8 +87,8 @@ class HttpFramingSystemTest {
         assertThat(s.maxRequestLineBytes()).as("max request line bytes").isEqualTo(MAX_REQUEST_LINE_BYTES);
     }
 
-    @AfterEach
-    void stopGateway() {
+    @AfterAll
+    static void stopGateway() {
         if (gw != null) {
             gw.close();
         }

@@ -49,6 +49,7 @@ public final class LoadDriver implements AutoCloseable {
     private final List<Lane> lanes = new ArrayList<>();
     private final Recorder ttft = new Recorder(Lane.HIGHEST_TRACKABLE_MICROS, 3);
     private final Recorder total = new Recorder(Lane.HIGHEST_TRACKABLE_MICROS, 3);
+    private final Recorder refused = new Recorder(Lane.HIGHEST_TRACKABLE_MICROS, 3);
     private boolean awaited;
 
     private LoadDriver(LoadSpec spec) {
@@ -89,7 +90,7 @@ public final class LoadDriver implements AutoCloseable {
             long offsetNs = spec.openLoop() ? (long) (i * 1e9 / spec.ratePerSecond()) : 0;
             lanes.add(new Lane(loop, spec.host(), spec.port(), request, spec.sse(), Math.max(conns, spec.openLoop()
                     ? 0 : 1), maxConns, laneRate, startNs, offsetNs, spec.warmupNs(), spec.durationNs(),
-                    spec.drainTimeoutNs(), ttft, total));
+                    spec.drainTimeoutNs(), ttft, total, refused));
         }
         for (Lane lane : lanes) {
             lane.start();
@@ -113,6 +114,7 @@ public final class LoadDriver implements AutoCloseable {
                 .toArray(CompletableFuture[]::new));
         Histogram ttftAll = new Histogram(Lane.HIGHEST_TRACKABLE_MICROS, 3);
         Histogram totalAll = new Histogram(Lane.HIGHEST_TRACKABLE_MICROS, 3);
+        Histogram refusedAll = new Histogram(Lane.HIGHEST_TRACKABLE_MICROS, 3);
         long limitNs = System.nanoTime() + spec.warmupNs() + spec.durationNs() + spec.drainTimeoutNs()
                 + TimeUnit.SECONDS.toNanos(30);
         PrintStream logStream = null;
@@ -131,6 +133,7 @@ public final class LoadDriver implements AutoCloseable {
         try {
             Histogram ttftInterval = null;
             Histogram totalInterval = null;
+            Histogram refusedInterval = null;
             boolean finished = false;
             while (!finished) {
                 try {
@@ -147,6 +150,8 @@ public final class LoadDriver implements AutoCloseable {
                 totalInterval = total.getIntervalHistogram(totalInterval);
                 ttftAll.add(ttftInterval);
                 totalAll.add(totalInterval);
+                refusedInterval = refused.getIntervalHistogram(refusedInterval);
+                refusedAll.add(refusedInterval);
                 if (log != null) {
                     totalInterval.setTag("total");
                     log.outputIntervalHistogram(totalInterval);
@@ -161,10 +166,10 @@ public final class LoadDriver implements AutoCloseable {
                 logStream.close();
             }
         }
-        return result(ttftAll, totalAll);
+        return result(ttftAll, totalAll, refusedAll);
     }
 
-    private LoadResult result(Histogram ttftAll, Histogram totalAll) {
+    private LoadResult result(Histogram ttftAll, Histogram totalAll, Histogram refusedAll) {
         long requests = 0;
         long warmup = 0;
         long opened = 0;
@@ -187,7 +192,7 @@ public final class LoadDriver implements AutoCloseable {
                 }
             }
         }
-        return new LoadResult(spec, requests, warmup, opened, errors, statuses, ttftAll, totalAll);
+        return new LoadResult(spec, requests, warmup, opened, errors, statuses, ttftAll, totalAll, refusedAll);
     }
 
     /** Stops the event loops (the run's connections are closed by then). */

@@ -13,7 +13,8 @@ import java.util.TreeMap;
 
 /**
  * The outcome of one load run: measured responses, errors by kind, status counts, and the time-to-first-event
- * and total-time histograms in microseconds, both measured from the intended send time. Immutable after
+ * and total-time histograms of the 2xx answers and the total-time histogram of the others (refusals), in
+ * microseconds, all measured from the intended send time. Immutable after
  * construction (the histograms are copies); thread-safe.
  */
 public final class LoadResult {
@@ -28,9 +29,12 @@ public final class LoadResult {
     private final Map<Integer, Long> statuses;
     private final Histogram ttft;
     private final Histogram total;
+    /** Total time of the answers that were not 2xx (refusals), apart from {@link #total}. */
+    private final Histogram refused;
 
     LoadResult(LoadSpec spec, long requests, long warmupRequests, long connectionsOpened,
-               Map<LoadError, Long> errors, Map<Integer, Long> statuses, Histogram ttft, Histogram total) {
+               Map<LoadError, Long> errors, Map<Integer, Long> statuses, Histogram ttft, Histogram total,
+               Histogram refused) {
         this.spec = requireNonNull(spec, "spec");
         this.requests = requests;
         this.warmupRequests = warmupRequests;
@@ -39,6 +43,7 @@ public final class LoadResult {
         this.statuses = Collections.unmodifiableMap(new TreeMap<>(statuses));
         this.ttft = ttft.copy();
         this.total = total.copy();
+        this.refused = refused.copy();
     }
 
     public LoadSpec spec() {
@@ -116,7 +121,7 @@ public final class LoadResult {
         return h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1000.0;
     }
 
-    /** One JSON object: requests, rps, errors, status counts, ttft and total percentiles in ms. */
+    /** One JSON object: requests, rps, errors, status counts, ttft, total and refused percentiles in ms. */
     public String toJson() {
         StringBuilder sb = new StringBuilder(512);
         sb.append("{\"url\":\"http://").append(spec.host()).append(':').append(spec.port())
@@ -149,6 +154,8 @@ public final class LoadResult {
         histogramJson(sb, ttft);
         sb.append(",\"total_ms\":");
         histogramJson(sb, total);
+        sb.append(",\"refused_ms\":");
+        histogramJson(sb, refused);
         return sb.append('}').toString();
     }
 
@@ -189,6 +196,9 @@ public final class LoadResult {
                 "", "p50", "p90", "p99", "p99.9", "max"));
         row(sb, spec.sse() ? "ttft" : "first", ttft);
         row(sb, "total", total);
+        if (refused.getTotalCount() > 0) {
+            row(sb, "refused", refused);
+        }
         return sb.toString();
     }
 

@@ -110,6 +110,14 @@ public final class GatewayMetrics {
                 .append('\n');
         b.append("# TYPE sluice_memory_short gauge\nsluice_memory_short ").append(load.memoryShort() == null ? 0 : 1)
                 .append('\n');
+        b.append("# TYPE sluice_heap_live_bytes gauge\nsluice_heap_live_bytes ").append(load.heapLiveBytes())
+                .append('\n');
+        b.append("# TYPE sluice_heap_max_bytes gauge\nsluice_heap_max_bytes ").append(load.heapMaxBytes())
+                .append('\n');
+        b.append("# TYPE sluice_direct_used_bytes gauge\nsluice_direct_used_bytes ").append(load.directUsedBytes())
+                .append('\n');
+        b.append("# TYPE sluice_direct_max_bytes gauge\nsluice_direct_max_bytes ").append(load.directMaxBytes())
+                .append('\n');
         b.append("# TYPE sluice_overloaded_total counter\nsluice_overloaded_total ").append(overloaded.sum())
                 .append('\n');
         b.append("# TYPE sluice_connections_refused_total counter\nsluice_connections_refused_total ")

@@ -26,6 +26,11 @@ public final class LoadControl {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Why new requests are refused for memory, or {@code null} while there is enough. */
     private volatile String memoryShort;
+    /** The memory guard's last sample: heap live after the last collection, direct memory in use, and limits. */
+    private volatile long heapLiveBytes;
+    private volatile long heapMaxBytes;
+    private volatile long directUsedBytes;
+    private volatile long directMaxBytes;
 
     /** Counts a new client connection; returns how many are open with it. */
     int connectionOpened() {
@@ -72,6 +77,30 @@ public final class LoadControl {
     /** Sets why memory is short ({@code null}: it no longer is); the memory guard's thread calls it. */
     void memoryShort(String why) {
         memoryShort = why;
+    }
+
+    /** Records the memory guard's sample (for {@code /metrics}). */
+    void memorySample(long heapLive, long heapMax, long directUsed, long directMax) {
+        heapLiveBytes = heapLive;
+        heapMaxBytes = heapMax;
+        directUsedBytes = directUsed;
+        directMaxBytes = directMax;
+    }
+
+    public long heapLiveBytes() {
+        return heapLiveBytes;
+    }
+
+    public long heapMaxBytes() {
+        return heapMaxBytes;
+    }
+
+    public long directUsedBytes() {
+        return directUsedBytes;
+    }
+
+    public long directMaxBytes() {
+        return directMaxBytes;
     }
 
     /** Why new requests are refused for memory, or {@code null}. */

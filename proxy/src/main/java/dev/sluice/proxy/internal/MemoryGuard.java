@@ -28,7 +28,8 @@ import java.util.function.IntSupplier;
  * instead of failing with one. Heap is judged by what the last collection left in use (what is live), not by what
  * is in use now (which includes garbage a collection would free); direct memory by what Netty's buffers and the
  * JDK's direct buffers hold now. The refusal lifts once both are 5 points below the threshold. Runs on its own
- * agent thread, about four times a second; the request path reads one volatile field.
+ * agent thread, about four times a second (also when the guard is off: its sample feeds {@code /metrics}); the
+ * request path reads one volatile field.
  */
 final class MemoryGuard implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryGuard.class);
@@ -61,15 +62,16 @@ final class MemoryGuard implements Agent {
 
     @Override
     public int doWork() {
+        long heapLive = heapAfterLastCollection();
+        long maxDirect = PlatformDependent.maxDirectMemory();
+        long nettyDirect = PlatformDependent.usedDirectMemory();
+        long jdkDirectUsed = jdkDirect == null ? 0 : jdkDirect.getMemoryUsed();
+        load.memorySample(heapLive, maxHeap, Math.max(0, nettyDirect) + jdkDirectUsed, maxDirect);
         int threshold = percent.getAsInt();
         if (threshold <= 0) {
             load.memoryShort(null);
             return 0;
         }
-        long heapLive = heapAfterLastCollection();
-        long maxDirect = PlatformDependent.maxDirectMemory();
-        long nettyDirect = PlatformDependent.usedDirectMemory();
-        long jdkDirectUsed = jdkDirect == null ? 0 : jdkDirect.getMemoryUsed();
         int heapPct = percent(heapLive, maxHeap);
         int directPct = Math.max(percent(nettyDirect, maxDirect), percent(jdkDirectUsed, maxDirect));
         String was = load.memoryShort();

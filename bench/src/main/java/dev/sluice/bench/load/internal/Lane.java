@@ -59,6 +59,7 @@ public final class Lane {
     private final long lastIndex;
     private final Recorder ttft;
     private final Recorder total;
+    private final Recorder refused;
     private final Histogram warmupTotal = new Histogram(HIGHEST_TRACKABLE_MICROS, 3);
     private final CompletableFuture<Void> done = new CompletableFuture<>();
 
@@ -85,7 +86,7 @@ public final class Lane {
      */
     public Lane(EventLoop loop, String host, int port, ByteBuf request, boolean sse, int connections,
                 int maxConnections, double ratePerSecond, long startNs, long offsetNs, long warmupNs, long durationNs,
-                long drainTimeoutNs, Recorder ttft, Recorder total) {
+                long drainTimeoutNs, Recorder ttft, Recorder total, Recorder refused) {
         this.loop = requireNonNull(loop, "loop");
         this.host = requireNonNull(host, "host");
         this.port = port;
@@ -103,6 +104,7 @@ public final class Lane {
         this.lastIndex = openLoop ? indicesBefore(endNs) : 0;
         this.ttft = requireNonNull(ttft, "ttft");
         this.total = requireNonNull(total, "total");
+        this.refused = requireNonNull(refused, "refused");
         this.bootstrap = new Bootstrap().group(loop).channel(Transport.clientChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
@@ -217,13 +219,17 @@ public final class Lane {
                 statuses[status]++;
             }
             if (status / 100 != 2) {
+                // A refusal (503 overloaded, 429) is timed apart: how fast the excess is turned away.
                 errors[LoadError.STATUS.ordinal()]++;
-            } else if (!streamOk) {
-                errors[LoadError.STREAM.ordinal()]++;
-            }
-            total.recordValue(micros(nowNs - intendedNs));
-            if (firstNs != 0) {
-                ttft.recordValue(micros(firstNs - intendedNs));
+                refused.recordValue(micros(nowNs - intendedNs));
+            } else {
+                if (!streamOk) {
+                    errors[LoadError.STREAM.ordinal()]++;
+                }
+                total.recordValue(micros(nowNs - intendedNs));
+                if (firstNs != 0) {
+                    ttft.recordValue(micros(firstNs - intendedNs));
+                }
             }
         }
         if (reusable) {
