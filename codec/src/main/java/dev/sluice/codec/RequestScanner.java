@@ -29,8 +29,7 @@ import java.nio.charset.StandardCharsets;
  * building a tree: one pass, linear time, no recursion (nesting is an explicit depth counter and a 64-bit stack
  * of container kinds), no allocation. Strings are checked for escapes (four-hex-digit unicode escapes included)
  * and control characters, and for well-formed UTF-8 (no overlong forms, no encoded surrogates) and paired surrogate
- * escapes; numbers, literals,
- * nesting, commas and trailing bytes are checked structurally. Abusive parameters are refused here, before any
+ * escapes; numbers, literals, nesting, commas and trailing bytes are checked structurally. Abusive parameters are refused here, before any
  * work (RELIABILITY.md A10): {@code n} outside 1..{@value #MAX_N}, more than {@value #MAX_TOOLS} {@code tools},
  * more than {@value #MAX_LOGIT_BIAS} {@code logit_bias} entries, and members that would steer the request elsewhere
  * or carry a credential in other gateways ({@code api_base}, {@code base_url}, {@code api_key},

@@ -252,9 +252,9 @@ public final class ClientHandler extends ChannelDuplexHandler {
         String uri = req.uri();
         int q = uri.indexOf('?');
         String path = q < 0 ? uri : uri.substring(0, q);
-        // Past server.max_requests_per_connection the answer closes the connection (the client opens another).
         boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        // HEAD is answered (405) with a body, which a HEAD client does not read: the connection closes after it.
+        // The answer closes the connection: on HTTP/1.0 (a stream there ends with the close), after HEAD (answered
+        // 405 with a body a HEAD client does not read), and past server.max_requests_per_connection.
         boolean keepAlive = HttpUtil.isKeepAlive(req) && !http10 && !req.method().equals(HttpMethod.HEAD)
                 && ++requests < config.server().limits().maxRequestsPerConnection();
 

@@ -38,6 +38,8 @@ public final class LocatedYaml {
             }
             JsonNode root = read(p, "", lines);
             return new LocatedYaml(root, lines);
+        } catch (SyntaxErrorIo e) {
+            throw new SyntaxError(e.line, e.detail);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             throw new SyntaxError(line, e.getOriginalMessage());
@@ -55,8 +57,14 @@ public final class LocatedYaml {
                 ObjectNode o = f.objectNode();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
+                    String at = path.isEmpty() ? name : path + '.' + name;
+                    if (o.has(name)) {
+                        // YAML parsers keep the last of two equal keys: one of the two settings would be ignored.
+                        throw new SyntaxErrorIo(p.currentTokenLocation().getLineNr(), "'" + at + "' is set twice"
+                                + " (also on line " + lines.get(at) + ")");
+                    }
                     p.nextToken();
-                    o.set(name, read(p, path.isEmpty() ? name : path + '.' + name, lines));
+                    o.set(name, read(p, at, lines));
                 }
                 return o;
             }
@@ -123,9 +131,13 @@ public final class LocatedYaml {
 
     private static final class SyntaxErrorIo extends IOException {
         private static final long serialVersionUID = 1L;
+        private final int line;
+        private final String detail;
 
         SyntaxErrorIo(int line, String message) {
             super("line " + line + ": " + message);
+            this.line = line;
+            this.detail = message;
         }
     }
 }

@@ -99,6 +99,9 @@ class ConfigLoaderTest {
                 "http:// or https://");
         // An unclosed flow sequence is noticed where the next key starts.
         assertError(BASE.replace("  port: 9000", "  port: [9000"), 3, null, "YAML syntax error");
+        // A key set twice: YAML keeps the last one silently; the gateway refuses the file instead.
+        assertError(BASE.replace("    model: gpt-4o", "    model: gpt-4o\n    model: gpt-4o-mini"), 22, null,
+                "'models.gpt.model' is set twice (also on line 21)");
     }
 
     @Test
