@@ -174,7 +174,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
     }
 
     /** Closes at once, dropping whatever the client still sends. */
-    private void closeNow() {
+    void closeNow() {
         discarding = true;
         releasePipelined();
         res.timeouts.unlink(this);

@@ -2,6 +2,9 @@ package dev.sluice.proxy.internal;
 
 import dev.sluice.routing.config.ClientLimits;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * connection displaces. Confined to the event loop.
  */
 final class ClientTimeouts {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientTimeouts.class);
     /** Not waiting on the client: the gateway is working on its request (or the connection is closing). */
     static final int NONE = -1;
     static final int IDLE = 0;
@@ -84,7 +88,13 @@ final class ClientTimeouts {
         // A handler whose wait expired leaves the list before it acts; if it waits again, it is at the tail.
         while ((h = heads[wait]) != null && nowNs - h.waitSinceNs >= timeoutNs) {
             unlink(h);
-            h.waitExpired(wait, timeoutMs);
+            try {
+                h.waitExpired(wait, timeoutMs);
+            } catch (Throwable t) {
+                // One connection's failure must not end the tick: the loop's timer would not run again.
+                LOG.warn("closing a client connection whose timeout could not be handled", t);
+                h.closeNow();
+            }
         }
     }
 
