@@ -48,6 +48,20 @@ final class ChildGateway implements AutoCloseable {
     static ChildGateway start(List<String> launcher, Path config, Path dataDir, String... extraArgs)
             throws IOException {
         List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(sluiceCommand(List.of()));
+        cmd.addAll(List.of("serve", "--config", config.toString(), "--port", "0", "--admin-port", "0",
+                "--data-dir", dataDir.toString()));
+        cmd.addAll(List.of(extraArgs));
+        return start(new ProcessBuilder(cmd));
+    }
+
+    /**
+     * The java command that runs the {@code sluice} command line with the test JVM's class path and its
+     * Chronicle/Agrona flags, plus {@code jvmArgs} (such as {@code -Dsluice.home=...}); the verb and its arguments
+     * follow.
+     */
+    static List<String> sluiceCommand(List<String> jvmArgs) {
+        List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle") || arg.startsWith("--enable-native")
@@ -55,11 +69,14 @@ final class ChildGateway implements AutoCloseable {
                 cmd.add(arg);
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sluice.proxy.cli.SluiceCommand",
-                "serve", "--config", config.toString(), "--port", "0", "--admin-port", "0",
-                "--data-dir", dataDir.toString()));
-        cmd.addAll(List.of(extraArgs));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sluice.proxy.cli.SluiceCommand"));
+        return cmd;
+    }
+
+    /** Starts {@code serve} as {@code builder} says (command, directory, environment); returns once it listens. */
+    static ChildGateway start(ProcessBuilder builder) throws IOException {
+        Process p = builder.redirectErrorStream(true).start();
         try {
             return awaitListening(p);
         } catch (Throwable e) {
@@ -95,7 +112,7 @@ final class ChildGateway implements AutoCloseable {
                 return new ChildGateway(p, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), kept);
             }
         }
-        throw new AssertionError("the child gateway did not start");
+        throw new AssertionError("the child gateway did not start; it printed:\n" + String.join("\n", kept));
     }
 
     int port() {

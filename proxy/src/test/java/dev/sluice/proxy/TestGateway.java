@@ -94,12 +94,17 @@ public final class TestGateway implements AutoCloseable {
      * directory, whose {@code data} subdirectory holds the journal), with free ports and the built-in mock.
      */
     public static TestGateway startWith(String yaml) throws Exception {
+        return startWith(yaml, Clock.SYSTEM);
+    }
+
+    /** As {@link #startWith(String)}, the gateway reading the time from {@code clock}. */
+    public static TestGateway startWith(String yaml, Clock clock) throws Exception {
         Path dir = Files.createTempDirectory("sluice-test");
         try {
             Path conf = dir.resolve("sluice.yaml");
             Files.writeString(conf, yaml);
             GatewayConfig cfg = ConfigLoader.load(conf, Map.of()).bind(0, 0, 0).withDataDir(dir.resolve("data"));
-            return new TestGateway(Gateway.start(cfg), dir.resolve("data"), dir);
+            return new TestGateway(Gateway.start(cfg, clock), dir.resolve("data"), dir);
         } catch (Throwable e) {
             deleteAfterFailure(dir, e);
             throw e;

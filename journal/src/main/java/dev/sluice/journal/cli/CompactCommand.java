@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
  * 0, or 1 on an error (no journal, no usable key, another compactor running, a file that cannot be written).
  * <p>
  * The retention ages, the data directory and the key come from the options given, else from the gateway's
- * configuration file ({@code --config}, or {@value #DEFAULT_CONFIG} when it exists) when the command was built with
- * a {@link ConfigDefaults} (the {@code sluice} command is), else from the built-in defaults.
+ * configuration file ({@code --config}, or the installation's {@link Installation#configFile()} when it exists) when
+ * the command was built with a {@link ConfigDefaults} (the {@code sluice} command is), else from the built-in
+ * defaults.
  * <p>
  * Confined to the command-line thread.
  */
@@ -37,27 +38,7 @@ import picocli.CommandLine.Spec;
 public final class CompactCommand implements Callable<Integer> {
     /** The body retention when neither an option nor a configuration gives one. */
     public static final String DEFAULT_BODIES_OLDER_THAN = "30d";
-    /** The configuration file read when {@code --config} is not given, if it exists. */
-    public static final String DEFAULT_CONFIG = "conf/sluice.yaml";
     private static final Pattern AGE = Pattern.compile("(\\d{1,9})([smhd])");
-
-    /** What a gateway's configuration file says compaction should use. */
-    @FunctionalInterface
-    public interface ConfigDefaults {
-        /**
-         * Reads {@code configFile}.
-         *
-         * @throws IOException when it cannot be read or is not a valid configuration (the message says why)
-         */
-        Defaults read(Path configFile) throws IOException;
-    }
-
-    /**
-     * Compaction's settings from a configuration: its data directory, the journal's signing key file (null: the
-     * default one in the data directory) and {@code journal.retention} (records null: keep every cycle).
-     */
-    public record Defaults(Path dataDir, Path keyFile, Duration bodiesOlderThan, Duration recordsOlderThan) {
-    }
 
     private final ConfigDefaults configDefaults;
 
@@ -66,11 +47,13 @@ public final class CompactCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
         description = "The gateway's configuration: its data_dir, journal.signing_key_file and journal.retention are"
-            + " the defaults of the options below (default: " + DEFAULT_CONFIG + " when it exists).")
+            + " the defaults of the options below (default: " + Installation.CONFIG_FILE + " in the installation,"
+            + " when it exists).")
     Path config;
 
     @Option(names = "--data-dir", paramLabel = "PATH",
-        description = "Data directory (default: the configuration's data_dir, else $SLUICE_DATA_DIR, else data).")
+        description = "Data directory (default: the configuration's data_dir, else $" + Installation.DATA_DIR_ENV
+            + ", else data in the installation).")
     Path dataDir;
 
     @Option(names = "--key", paramLabel = "FILE",
@@ -106,9 +89,9 @@ public final class CompactCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            Defaults fromConfig = configDefaults(err);
+            ConfigDefaults.Defaults fromConfig = configDefaults(err);
             Path data = dataDir != null ? dataDir : fromConfig != null ? fromConfig.dataDir()
-                : TailCommand.defaultDataDir();
+                : Installation.dataDirWithoutConfig();
             Path journalDir = data.resolve("journal");
             if (!JournalReader.isJournal(journalDir)) {
                 throw new IOException("no journal in " + journalDir);
@@ -142,16 +125,16 @@ public final class CompactCommand implements Callable<Integer> {
         }
     }
 
-    /** The configuration's defaults: of {@code --config}, else of {@value #DEFAULT_CONFIG} when it exists. */
-    private Defaults configDefaults(PrintWriter err) throws IOException {
-        if (config == null && (configDefaults == null || !Files.isRegularFile(Path.of(DEFAULT_CONFIG)))) {
+    /** The configuration's defaults: of {@code --config}, else of the installation's configuration when it exists. */
+    private ConfigDefaults.Defaults configDefaults(PrintWriter err) throws IOException {
+        Path file = config != null ? config : Installation.configFile();
+        if (config == null && (configDefaults == null || !Files.isRegularFile(file))) {
             return null;
         }
-        Path file = config != null ? config : Path.of(DEFAULT_CONFIG);
         if (configDefaults == null) {
             throw new IOException("--config: this command reads no configuration (run it as sluice journal compact)");
         }
-        Defaults d = configDefaults.read(file);
+        ConfigDefaults.Defaults d = configDefaults.read(file);
         err.println("compact: defaults from " + file);
         return d;
     }

@@ -48,8 +48,9 @@ public final class ExportCommand implements Callable<Integer> {
         description = "Only requests at or after TIME: ISO-8601 instant or date, or an age like 15m, 2h, 1d.")
     String since;
 
+    /** Left null for the command line's factory to make: the {@code sluice} command's reads its configuration. */
     @Mixin
-    DataDirs data = new DataDirs();
+    DataDirs data;
 
     // Seam for tests: "now" for relative --since.
     Clock clock = Clock.systemUTC();

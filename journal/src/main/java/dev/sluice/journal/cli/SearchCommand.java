@@ -58,8 +58,9 @@ public final class SearchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line.")
     boolean json;
 
+    /** Left null for the command line's factory to make: the {@code sluice} command's reads its configuration. */
     @Mixin
-    DataDirs data = new DataDirs();
+    DataDirs data;
 
     // Seam for tests: "now" for relative --since.
     Clock clock = Clock.systemUTC();

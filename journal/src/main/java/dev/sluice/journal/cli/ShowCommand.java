@@ -48,8 +48,9 @@ public final class ShowCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object.")
     boolean json;
 
+    /** Left null for the command line's factory to make: the {@code sluice} command's reads its configuration. */
     @Mixin
-    DataDirs data = new DataDirs();
+    DataDirs data;
 
     @Override
     public Integer call() {

@@ -50,8 +50,9 @@ public final class SpendCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "CSV with a header line; the last line is the total.")
     boolean csv;
 
+    /** Left null for the command line's factory to make: the {@code sluice} command's reads its configuration. */
     @Mixin
-    DataDirs data = new DataDirs();
+    DataDirs data;
 
     // Seam for tests: "now" for relative --since and the default start of the month.
     Clock clock = Clock.systemUTC();

@@ -48,14 +48,9 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--admin", description = "Admin records (key, team and config changes) instead of requests.")
     boolean admin;
 
+    /** Left null for the command line's factory to make: the {@code sluice} command's reads its configuration. */
     @Mixin
-    DataDirs data = new DataDirs();
-
-    /** The gateway's default: {@code $SLUICE_DATA_DIR}, else {@code data} (as in the shipped conf/sluice.yaml). */
-    static Path defaultDataDir() {
-        String env = System.getenv("SLUICE_DATA_DIR");
-        return Path.of(env == null || env.isEmpty() ? "data" : env);
-    }
+    DataDirs data;
 
     // Seams for tests: the clock for relative --since, and how long --follow runs.
     Clock clock = Clock.systemUTC();

@@ -35,8 +35,9 @@ public final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Left null for the command line's factory to make: the {@code sluice} command's reads its configuration. */
     @Mixin
-    DataDirs data = new DataDirs();
+    DataDirs data;
 
     @Option(names = "--key", paramLabel = "FILE",
         description = "The signing key file, or its .pub twin (default: " + DEFAULT_KEY_FILE

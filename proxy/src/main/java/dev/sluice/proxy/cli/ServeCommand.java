@@ -1,5 +1,6 @@
 package dev.sluice.proxy.cli;
 
+import dev.sluice.journal.cli.Installation;
 import dev.sluice.proxy.ConfigReloader;
 import dev.sluice.proxy.Gateway;
 import dev.sluice.routing.config.ConfigException;
@@ -30,8 +31,9 @@ public final class ServeCommand implements Callable<Integer> {
     /** True while a gateway started by this command runs (the JVM must then not exit from main). */
     static final AtomicBoolean RUNNING = new AtomicBoolean();
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (default: ${DEFAULT-VALUE}).")
-    Path config = Path.of("conf", "sluice.yaml");
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (default: "
+            + Installation.CONFIG_FILE + " in the installation: ${DEFAULT-VALUE}).")
+    Path config = Installation.configFile();
 
     @Option(names = "--port", paramLabel = "PORT", description = "Client API port (default: from the configuration, 8080).")
     Integer port;

@@ -1,6 +1,7 @@
 package dev.sluice.proxy.cli;
 
 import dev.sluice.journal.cli.CompactCommand;
+import dev.sluice.journal.cli.DataDirs;
 import dev.sluice.journal.cli.JournalCommand;
 import dev.sluice.journal.cli.SpendCommand;
 import dev.sluice.mock.MockProviderCommand;
@@ -26,16 +27,19 @@ public final class SluiceCommand implements Runnable {
     }
 
     /**
-     * The {@code sluice} command line: {@code journal compact} takes its defaults from the gateway's configuration
-     * file ({@link CompactDefaults}).
+     * The {@code sluice} command line: the journal verbs and {@code spend} take their defaults (the data directory,
+     * and for {@code journal compact} the signing key and retention) from the gateway's configuration file
+     * ({@link JournalDefaults}).
      */
     public static CommandLine commandLine() {
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
         return new CommandLine(new SluiceCommand(), new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> type) throws Exception {
-                return type == CompactCommand.class ? type.cast(new CompactCommand(CompactDefaults::read))
-                        : defaults.create(type);
+                if (type == CompactCommand.class) {
+                    return type.cast(new CompactCommand(JournalDefaults::read));
+                }
+                return type == DataDirs.class ? type.cast(new DataDirs(JournalDefaults::read)) : defaults.create(type);
             }
         });
     }

@@ -30,14 +30,24 @@ final class RateLimitHeaders {
         if (r != null) {
             h.set(LIMIT_REQUESTS, Long.toString(r.limit()));
             h.set(REMAINING_REQUESTS, Long.toString(Math.max(0, r.remaining())));
-            h.set(RESET_REQUESTS, duration(r.resetMs()));
+            h.set(RESET_REQUESTS, duration(wholeSeconds(r.resetMs())));
         }
         RateLimitState t = d.tokens();
         if (t != null) {
             h.set(LIMIT_TOKENS, Long.toString(t.limit()));
             h.set(REMAINING_TOKENS, Long.toString(Math.max(0, t.remaining())));
-            h.set(RESET_TOKENS, duration(t.resetMs()));
+            h.set(RESET_TOKENS, duration(wholeSeconds(t.resetMs())));
         }
+    }
+
+    /**
+     * {@code millis} rounded up to whole seconds. OpenAI's {@code x-ratelimit-reset-*} is the time until the limit is
+     * whole again, {@code Retry-After} the time until one more request fits, in whole seconds rounded up (RFC 9110
+     * 10.2.3); rounding the reset the same way keeps it from reading sooner than Retry-After when both fall on the
+     * same moment.
+     */
+    static long wholeSeconds(long millis) {
+        return millis <= 0 ? 0 : (millis + 999) / 1000 * 1000;
     }
 
     /** OpenAI's duration format: {@code 20ms}, {@code 1s}, {@code 1.5s}, {@code 6m0s}, {@code 1h2m3s}. */

@@ -104,7 +104,7 @@ class ExchangePhasesTest {
         gw.client.writeInbound(chat("chat", false));
         assertThat(gw.clientOutput()).startsWith("429\n").contains("rate_limit_exceeded");
 
-        // A sliding window: the previous minute's count weighs on the next one until it has passed too.
+        // A sliding window: the request counts for a minute from the start of its second.
         gw.advance(121_000);
         // The pooled connection has been idle past UpstreamPool.MAX_IDLE_NS meanwhile: a fresh one serves.
         EmbeddedChannel fresh = gw.pooledUpstream("openai");

@@ -75,7 +75,7 @@ public final class LocalAdmission implements Admission {
         }
         long now = request.nowMs();
         LocalTicket t = new LocalTicket(Math.max(0, request.tokens()), Math.max(0, request.costMicros()),
-                SlidingWindow.windowOf(now));
+                SlidingWindow.slotOf(now));
         t.scopeCount = n;
         for (int i = 0; i < n; i++) {
             Scope s = scopes.get(i);
@@ -170,10 +170,10 @@ public final class LocalAdmission implements Admission {
                 c.inFlight.decrementAndGet();
             }
             if (rollback && (flags & LocalTicket.TOOK_REQUEST) != 0) {
-                c.requests.add(t.windowIndex, -1);
+                c.requests.add(t.windowSlot, -1);
             }
             if ((flags & LocalTicket.TOOK_TOKENS) != 0) {
-                c.tokens.add(t.windowIndex, realTokens - t.tokens);
+                c.tokens.add(t.windowSlot, realTokens - t.tokens);
             }
             BudgetCounter bc = c.budgetOrNull();
             if (bc == null) {
@@ -194,24 +194,40 @@ public final class LocalAdmission implements Admission {
         }
     }
 
+    /**
+     * The refusal of a request by scope {@code s}. Refused by a rate limit, Retry-After is the time until the request
+     * fits in that scope's window, and the {@code x-ratelimit-*} state of that kind is that scope's (the limit the
+     * caller hit), read from the same window at the same moment: its reset, the whole limit back, is never sooner
+     * than Retry-After nor more than a minute away.
+     */
     private AdmissionDecision refuse(int refusal, Scope s, ScopeCounters c, AdmissionRequest r, LocalTicket t) {
         long now = r.nowMs();
-        long windowRestSeconds = (SlidingWindow.restOfWindowMs(now) + 999) / 1000;
         RateLimitState requests = requestState(r.scopes(), now);
         RateLimitState tokens = tokenState(r.scopes(), now);
         switch (refusal) {
-            case REFUSED_REQUESTS:
-                return Refusals.requests(s, windowRestSeconds, requests, tokens);
-            case REFUSED_TOKENS:
-                return Refusals.tokens(s, t.tokens, windowRestSeconds, requests, tokens);
+            case REFUSED_REQUESTS: {
+                long limit = s.limits().requestsPerMinute();
+                requests = new RateLimitState(limit, c.requests.remaining(now, limit), c.requests.resetMs(now));
+                return Refusals.requests(s, seconds(c.requests.retryMs(now, 1, limit)), requests, tokens);
+            }
+            case REFUSED_TOKENS: {
+                long limit = s.limits().tokensPerMinute();
+                tokens = new RateLimitState(limit, c.tokens.remaining(now, limit), c.tokens.resetMs(now));
+                return Refusals.tokens(s, t.tokens, seconds(c.tokens.retryMs(now, t.tokens, limit)), requests,
+                        tokens);
+            }
             case REFUSED_CONCURRENCY:
                 return Refusals.concurrency(s, 1, requests, tokens);
             default:
                 BudgetCounter bc = c.budgetOrNull();
                 long untilMs = bc == null ? 1000 : bc.untilNextPeriodMs(now);
-                long seconds = Math.max(1, (untilMs + 999) / 1000);
-                return Refusals.budget(s, t.costMicros, seconds, requests, tokens);
+                return Refusals.budget(s, t.costMicros, seconds(untilMs), requests, tokens);
         }
+    }
+
+    /** A Retry-After in whole seconds, rounded up (never sooner than the time given) and at least 1. */
+    private static long seconds(long millis) {
+        return Math.max(1, (millis + 999) / 1000);
     }
 
     /** The request limit state of the scope with the least remaining, or {@code null} when none has one. */

@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  * Reads {@code conf/sluice.yaml} (and the price table it names, {@code prices.yaml} beside it by default) into a
  * validated {@link GatewayConfig}. Every problem is reported as a {@link ConfigException} naming the file, the line
  * and the field; unknown settings are errors. {@code ${VAR}} and {@code ${VAR:-default}} in string values are taken
- * from the environment given. This class reads the server, governance, teams, projects, keys, Redis and admin
+ * from the environment given. A relative path in the file ({@code data_dir}, {@code pricing},
+ * {@code journal.signing_key_file}), one taken from a variable included, is relative to the file's directory, never
+ * to the working directory. This class reads the server, governance, teams, projects, keys, Redis and admin
  * sections; {@link RouteSection} the providers and models, {@link ConfigSection} one typed setting at a time.
  * Confined to the calling thread (never an event loop: {@link #load} and the price table read files).
  */
@@ -71,8 +73,8 @@ public final class ConfigLoader extends ConfigSection {
     }
 
     /**
-     * Validates configuration text; {@code file} names it in errors, and a price table is looked for beside it (when
-     * {@code file} is a path).
+     * Validates configuration text; {@code file} names it in errors, and relative paths are taken, and a price table
+     * looked for, beside it (when {@code file} is a path).
      */
     public static GatewayConfig parse(String file, String text, Map<String, String> env) throws ConfigException {
         Path dir;
@@ -87,8 +89,9 @@ public final class ConfigLoader extends ConfigSection {
     /**
      * Validates configuration text.
      *
-     * @param dir the directory {@code pricing:} is relative to (and where {@code prices.yaml} is looked for by
-     *            default), or {@code null} for no price table unless {@code pricing:} is absolute
+     * @param dir the directory relative paths are relative to ({@code data_dir}, {@code pricing},
+     *            {@code journal.signing_key_file}) and where {@code prices.yaml} is looked for by default, or
+     *            {@code null}: relative paths stay as they are, and no price table unless {@code pricing:} is absolute
      * @param nowMs the time whose prices are in force (deployments without {@code price:} take the table's)
      */
     public static GatewayConfig parse(String file, String text, Map<String, String> env, Path dir, long nowMs)
@@ -182,7 +185,7 @@ public final class ConfigLoader extends ConfigSection {
         UpstreamSettings upstream = new UpstreamSettings(defaults,
                 (int) num(u, "upstream.max_event_bytes", UpstreamSettings.DEFAULT_MAX_EVENT_BYTES, 1024, 64 << 20));
 
-        Path dataDir = Path.of(str(root, "data_dir", "data"));
+        Path dataDir = path(root, "data_dir", "data", dir);
         JsonNode m = root.path("mock_provider");
         checkKeys(m, "mock_provider", "enabled");
         boolean mockEnabled = bool(m, "mock_provider.enabled", true);
@@ -210,7 +213,7 @@ public final class ConfigLoader extends ConfigSection {
         } catch (IllegalArgumentException ex) {
             throw error("keys", ex.getMessage());
         }
-        JournalPolicy journal = new JournalSection(file, yaml, env).journal(root);
+        JournalPolicy journal = new JournalSection(file, yaml, env, dir).journal(root);
         Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest, redis,
                 prices, unpriced, journal);
         String version = versionOf(pricesText[0] == null ? text : text + '\0' + pricesText[0]);
@@ -235,20 +238,12 @@ public final class ConfigLoader extends ConfigSection {
 
     /** Reads the price table {@code pricing:} names, or {@code prices.yaml} beside the file when it exists. */
     private PriceTable pricing(JsonNode root, String[] textOut) throws ConfigException {
-        String name = str(root, "pricing", null);
-        Path p;
-        if (name == null) {
+        Path p = path(root, "pricing", null, dir);
+        if (p == null) {
             if (dir == null || !Files.isRegularFile(dir.resolve(DEFAULT_PRICING_FILE))) {
                 return PriceTable.EMPTY;
             }
             p = dir.resolve(DEFAULT_PRICING_FILE);
-        } else {
-            try {
-                Path named = Path.of(name);
-                p = named.isAbsolute() || dir == null ? named : dir.resolve(named);
-            } catch (InvalidPathException e) {
-                throw error("pricing", "'" + name + "' is not a file name");
-            }
         }
         String text;
         try {

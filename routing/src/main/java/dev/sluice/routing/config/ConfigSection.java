@@ -7,6 +7,8 @@ import dev.sluice.routing.internal.LocatedYaml;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -69,6 +71,25 @@ abstract class ConfigSection {
             throw error(path, "expected a string");
         }
         return substitute(v.asText());
+    }
+
+    /**
+     * Reads a file or directory setting, or {@code dflt} when it is absent (null: none). A relative path is taken
+     * relative to {@code dir}, the directory of the configuration file, so that the file means the same whatever
+     * the working directory; it stays as it is when {@code dir} is null (text read without a file).
+     */
+    Path path(JsonNode parent, String path, String dflt, Path dir) throws ConfigException {
+        String text = str(parent, path, dflt);
+        if (text == null) {
+            return null;
+        }
+        Path p;
+        try {
+            p = Path.of(text);
+        } catch (InvalidPathException e) {
+            throw error(path, "'" + text + "' is not a file name");
+        }
+        return p.isAbsolute() || dir == null ? p : dir.resolve(p).normalize();
     }
 
     long num(JsonNode parent, String path, long dflt, long min, long max) throws ConfigException {

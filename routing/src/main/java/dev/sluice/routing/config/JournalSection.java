@@ -5,7 +5,6 @@ import dev.sluice.routing.internal.LocatedYaml;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -22,8 +21,12 @@ import java.util.regex.PatternSyntaxException;
 final class JournalSection extends ConfigSection {
     private static final int MAX_DAYS = 36_500;
 
-    JournalSection(String file, LocatedYaml yaml, Map<String, String> env) {
+    private final Path dir;
+
+    /** @param dir the configuration file's directory, which a relative {@code signing_key_file} is relative to */
+    JournalSection(String file, LocatedYaml yaml, Map<String, String> env, Path dir) {
         super(file, yaml, env);
+        this.dir = dir;
     }
 
     JournalPolicy journal(JsonNode root) throws ConfigException {
@@ -41,15 +44,7 @@ final class JournalSection extends ConfigSection {
         CaptureLevel capture = level(j, "journal.capture", JournalPolicy.DEFAULT_CAPTURE);
         int maxCaptureBytes = (int) num(j, "journal.max_capture_bytes", JournalPolicy.DEFAULT_MAX_CAPTURE_BYTES, 0,
                 64 << 20);
-        Path keyFile = null;
-        String keyText = str(j, "journal.signing_key_file", null);
-        if (keyText != null) {
-            try {
-                keyFile = Path.of(keyText);
-            } catch (InvalidPathException e) {
-                throw error("journal.signing_key_file", "'" + keyText + "' is not a file name");
-            }
-        }
+        Path keyFile = path(j, "journal.signing_key_file", null, dir);
         JsonNode r = j.path("redaction");
         checkKeys(r, "journal.redaction", "enabled", "patterns");
         boolean redact = bool(r, "journal.redaction.enabled", true);

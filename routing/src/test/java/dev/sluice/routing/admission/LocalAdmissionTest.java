@@ -52,56 +52,62 @@ class LocalAdmissionTest {
     void shouldSlideTheRequestWindowExactly() {
         Scope s = rpm("a", 10);
         for (int i = 0; i < 10; i++) {
-            AdmissionDecision d = admit(s, T0 + 30_000 + i);
+            AdmissionDecision d = admit(s, T0 + 30_500 + i * 1_000);
             assertThat(d.admitted()).isTrue();
-            assertThat(d.requests()).isEqualTo(new RateLimitState(10, 9 - i, 30_000 - i + 60_000));
+            // Each counts until a minute after its second began: the newest one, 59.5 s from now.
+            assertThat(d.requests()).isEqualTo(new RateLimitState(10, 9 - i, 59_500));
         }
         AdmissionDecision refused = admit(s, T0 + 59_999);
         assertThat(refused.admitted()).isFalse();
         assertThat(refused.status()).isEqualTo(429);
         assertThat(refused.code()).isEqualTo("rate_limit_exceeded");
-        assertThat(refused.retryAfterSeconds()).isEqualTo(1);
         assertThat(refused.message()).contains("key 'a'").contains("10 requests per minute");
-        assertThat(refused.requests().remaining()).isZero();
         assertThat(refused.ticket()).isNull();
-        // Next window: the previous 10 weigh (1 - elapsed fraction). At 0 % elapsed, 10 -> refused.
-        assertThat(admit(s, T0 + 60_000).admitted()).isFalse();
-        // At 10 % elapsed the estimate is floor(10 x 0.9) = 9: one fits, then 9 x 0.9 + 1 = 10 refuses.
-        assertThat(admit(s, T0 + 66_000).admitted()).isTrue();
-        assertThat(admit(s, T0 + 66_000).admitted()).isFalse();
-        // At 50 %: floor(10 x 0.5) + 1 = 6, four more fit.
-        for (int i = 0; i < 4; i++) {
-            assertThat(admit(s, T0 + 90_000).admitted()).as("request %d", i).isTrue();
+        // The request of second 30 leaves at 90 s (one more fits), the one of second 39 at 99 s (all ten do).
+        assertThat(refused.retryAfterSeconds()).isEqualTo(31);
+        assertThat(refused.requests()).isEqualTo(new RateLimitState(10, 0, 99_000 - 59_999));
+        assertThat(admit(s, T0 + 89_999).admitted()).isFalse();
+        assertThat(admit(s, T0 + 90_000).admitted()).isTrue();
+        AdmissionDecision next = admit(s, T0 + 90_000);
+        assertThat(next.admitted()).isFalse();
+        assertThat(next.retryAfterSeconds()).as("the request of second 31 leaves at 91 s").isEqualTo(1);
+        // At 99 s the first ten have left; the one of second 90 counts until 150 s.
+        for (int i = 0; i < 9; i++) {
+            assertThat(admit(s, T0 + 99_000).admitted()).as("request %d", i).isTrue();
         }
-        AdmissionDecision fifth = admit(s, T0 + 90_000);
-        assertThat(fifth.admitted()).isFalse();
-        assertThat(fifth.retryAfterSeconds()).isEqualTo(30);
-        // Two windows later everything is forgotten.
-        assertThat(admit(s, T0 + 180_000).requests()).isEqualTo(new RateLimitState(10, 9, 120_000));
+        AdmissionDecision tenth = admit(s, T0 + 99_000);
+        assertThat(tenth.admitted()).isFalse();
+        assertThat(tenth.retryAfterSeconds()).isEqualTo(51);
+        assertThat(tenth.requests()).isEqualTo(new RateLimitState(10, 0, 60_000));
+        // A minute after the last of them, everything is forgotten.
+        assertThat(admit(s, T0 + 159_000).requests()).isEqualTo(new RateLimitState(10, 9, 60_000));
     }
 
     @Test
-    void shouldAdmitTheLimitGiveOrTakeOneForABurstAtAnyMoment() {
+    void shouldAdmitTheLimitForABurstAtAnyMoment() {
         for (long offset : new long[] {0, 1, 17_345, 30_000, 59_999}) {
             LocalAdmission a = new LocalAdmission();
             Scope s = rpm("burst", 100);
             long start = T0 + offset;
             int admitted = 0;
-            // A burst now, and another one a minute later: each gets about the limit.
             for (int i = 0; i < 300; i++) {
                 AdmissionDecision[] d = new AdmissionDecision[1];
                 a.admit(new AdmissionRequest(List.of(s), 0, 0, start, UTC), x -> d[0] = x);
                 admitted += d[0].admitted() ? 1 : 0;
             }
-            assertThat(admitted).as("offset %d", offset).isBetween(99, 101);
-            // The rest of the burst's own window admits nothing more.
+            assertThat(admitted).as("offset %d", offset).isEqualTo(100);
+            // Nothing more until the burst's second has left the window, a minute after it began.
+            long leavesAt = start - Math.floorMod(start, 1_000L) + 60_000;
             int later = 0;
-            for (long t = start; t < T0 + 60_000; t += 100) {
+            for (long t = start; t < leavesAt; t += 100) {
                 AdmissionDecision[] d = new AdmissionDecision[1];
                 a.admit(new AdmissionRequest(List.of(s), 0, 0, t, UTC), x -> d[0] = x);
                 later += d[0].admitted() ? 1 : 0;
             }
-            assertThat(later).as("in the window of a burst at %d", offset).isZero();
+            assertThat(later).as("in the minute of a burst at %d", offset).isZero();
+            AdmissionDecision[] d = new AdmissionDecision[1];
+            a.admit(new AdmissionRequest(List.of(s), 0, 0, leavesAt, UTC), x -> d[0] = x);
+            assertThat(d[0].admitted()).as("once it left, at %d", offset).isTrue();
         }
     }
 
@@ -110,11 +116,13 @@ class LocalAdmissionTest {
         Scope s = new Scope("team", "t", new Limits(-1, 1000, -1), null);
         AdmissionDecision first = admit(List.of(s), 600, 0, T0 + 1000, UTC);
         assertThat(first.admitted()).isTrue();
-        assertThat(first.tokens()).isEqualTo(new RateLimitState(1000, 400, 59_000 + 60_000));
+        assertThat(first.tokens()).isEqualTo(new RateLimitState(1000, 400, 60_000));
         AdmissionDecision second = admit(List.of(s), 600, 0, T0 + 2000, UTC);
         assertThat(second.admitted()).isFalse();
         assertThat(second.code()).isEqualTo("tokens_limit_exceeded");
-        assertThat(second.retryAfterSeconds()).isEqualTo(58);
+        // The 600 of second 1 leave at 61 s.
+        assertThat(second.retryAfterSeconds()).isEqualTo(59);
+        assertThat(second.tokens()).isEqualTo(new RateLimitState(1000, 400, 59_000));
         // The first used 100 tokens only: 500 are given back.
         admission.settle(first.ticket(), 100, 0);
         admission.settle(first.ticket(), 100, 0); // a second settle changes nothing
@@ -145,7 +153,7 @@ class LocalAdmissionTest {
         assertThat(d.code()).isEqualTo("budget_exceeded");
         assertThat(admission.inFlight(key)).isEqualTo(1);
         // Two admitted (a, b); c was refused before its count was taken; d's count was rolled back.
-        assertThat(d.requests()).isEqualTo(new RateLimitState(100, 98, 120_000));
+        assertThat(d.requests()).isEqualTo(new RateLimitState(100, 98, 60_000));
         assertThat(admission.committedMicros(team, T0)).isEqualTo(700);
         admission.settle(b.ticket(), 0, 400);
         assertThat(admission.inFlight(key)).isZero();

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -334,6 +335,30 @@ class ConfigLoaderTest {
                 + "data_dir: ${DATA:-/tmp/x}\n", Map.of());
         assertThat(c.server().port()).isEqualTo(9100);
         assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
+    }
+
+    @Test
+    void shouldTakeRelativePathsRelativeToTheFilesDirectory(@TempDir Path tmp) throws Exception {
+        Path conf = Files.createDirectories(tmp.resolve("etc/sluice")).resolve("gateway.yaml");
+        Files.writeString(conf, BASE + "data_dir: ${DATA:-store}\n"
+                + "journal: {signing_key_file: ../keys/journal.key}\n");
+        GatewayConfig c = ConfigLoader.load(conf, Map.of());
+        assertThat(c.dataDir()).isEqualTo(tmp.resolve("etc/sluice/store"));
+        assertThat(c.journal().signingKeyFile()).isEqualTo(tmp.resolve("etc/keys/journal.key"));
+        assertThat(ConfigLoader.load(conf, Map.of("DATA", "var/data")).dataDir())
+                .as("a relative path from a variable too").isEqualTo(tmp.resolve("etc/sluice/var/data"));
+        assertThat(ConfigLoader.load(conf, Map.of("DATA", "/srv/sluice")).dataDir()).isEqualTo(Path.of("/srv/sluice"));
+
+        Files.writeString(conf, BASE);
+        assertThat(ConfigLoader.load(conf, Map.of()).dataDir()).as("the default, data")
+                .isEqualTo(tmp.resolve("etc/sluice/data"));
+    }
+
+    @Test
+    void shouldKeepTheShippedDataDirectoryAtTheInstallationsRoot() throws Exception {
+        Path shipped = Path.of("../conf/sluice.yaml");
+        assertThat(ConfigLoader.load(shipped, Map.of()).dataDir())
+                .isEqualTo(shipped.toAbsolutePath().getParent().getParent().normalize().resolve("data"));
     }
 
     @Test

@@ -22,7 +22,8 @@ public final class LocalTicket implements Ticket {
 
     public final long tokens;
     public final long costMicros;
-    public final long windowIndex;
+    /** The {@link SlidingWindow} slot the request and its tokens were counted in. */
+    public final long windowSlot;
     /** How many scopes the request was admitted over (slots in use). */
     public int scopeCount;
     private ScopeCounters c0;
@@ -44,10 +45,10 @@ public final class LocalTicket implements Ticket {
     private LocalTicket next;
     private volatile int settled;
 
-    public LocalTicket(long tokens, long costMicros, long windowIndex) {
+    public LocalTicket(long tokens, long costMicros, long windowSlot) {
         this.tokens = tokens;
         this.costMicros = costMicros;
-        this.windowIndex = windowIndex;
+        this.windowSlot = windowSlot;
     }
 
     /** Returns true for the first caller only. */
@@ -145,7 +146,7 @@ public final class LocalTicket implements Ticket {
 
     private LocalTicket chained() {
         if (next == null) {
-            next = new LocalTicket(tokens, costMicros, windowIndex);
+            next = new LocalTicket(tokens, costMicros, windowSlot);
         }
         return next;
     }

@@ -1,88 +1,142 @@
 package dev.sluice.routing.admission.internal;
 
+import java.util.Arrays;
+
 /**
- * A per-minute limit over a sliding window approximated by two fixed 60 s windows: the estimate at a moment is the
- * previous window's count weighted by the part of it still inside the last minute, plus the current window's
- * count, the weighted part rounded up. A burst at any moment admits at most the limit within a minute.
- * Allocation-free.
- * Thread-safe: each call holds this object's monitor for a few arithmetic instructions (three words change
- * together on a roll, which one compare-and-set cannot cover).
+ * A per-minute limit over a sliding window of 60 one-second slots: what is added counts from the start of its
+ * second until the same point a minute later (between 59 and 60 s after it was added), then leaves the window
+ * whole. The count at a moment is the sum of the slots still in the window; a burst admits at most the limit in any
+ * 59 s. Since every slot leaves at a known whole second, the time until one more fits ({@link #retryMs}) and until
+ * the limit is whole again ({@link #resetMs}) are exact, both at most {@link #WINDOW_MS}, and the second never
+ * sooner than the first. Allocation-free once the slots exist (on first use: a scope without this limit has none).
+ * Thread-safe: each call holds this object's monitor while it walks at most 60 slots.
  */
 public final class SlidingWindow {
-    /** The length of one fixed window. */
+    /** The length of the window: what is added counts for at most this long. */
     public static final long WINDOW_MS = 60_000;
+    /** The length of one slot; slots start at whole multiples of it since the epoch. */
+    public static final long SLOT_MS = 1_000;
+    private static final int SLOTS = (int) (WINDOW_MS / SLOT_MS);
 
-    private long window = Long.MIN_VALUE;
-    private long previous;
-    private long current;
+    /** Counts per slot, slot {@code s} at {@code Math.floorMod(s, SLOTS)}; null until something is added. */
+    private long[] counts;
+    /** The newest slot the window has moved to; the window holds slots {@code newest - SLOTS + 1 .. newest}. */
+    private long newest = Long.MIN_VALUE;
+    private long total;
 
-    /** Returns the index of the fixed window that contains {@code nowMs}. */
-    public static long windowOf(long nowMs) {
-        return Math.floorDiv(nowMs, WINDOW_MS);
-    }
-
-    /** Returns the milliseconds from {@code nowMs} to the end of its fixed window (1 to 60,000). */
-    public static long restOfWindowMs(long nowMs) {
-        return WINDOW_MS - Math.floorMod(nowMs, WINDOW_MS);
+    /** Returns the index of the slot that contains {@code nowMs}, for {@link #add}. */
+    public static long slotOf(long nowMs) {
+        return Math.floorDiv(nowMs, SLOT_MS);
     }
 
     /**
-     * Adds {@code n} when the estimate plus {@code n} stays within {@code limit}; returns what remains of the limit
+     * Adds {@code n} when the count plus {@code n} stays within {@code limit}; returns what remains of the limit
      * afterwards (>= 0), or -1 when refused (nothing added).
      */
     public synchronized long tryAdd(long nowMs, long n, long limit) {
+        if (counts == null) {
+            counts = new long[SLOTS];
+        }
         roll(nowMs);
-        long estimate = estimate(nowMs);
-        if (estimate + n > limit) {
+        if (total + n > limit) {
             return -1;
         }
-        current += n;
-        return Math.max(0, limit - estimate - n);
+        // A caller whose clock reads a little behind another's adds to the newest slot: it counts a little longer.
+        counts[index(newest)] += n;
+        total += n;
+        return Math.max(0, limit - total);
     }
 
     /**
-     * Corrects what was added in fixed window {@code windowIndex} by {@code delta} (a settle: real minus estimated
-     * tokens, or a rollback). Nothing happens once that window has left the last minute. Counts never go below 0.
+     * Corrects what was added in slot {@code slot} by {@code delta} (a settle: real minus estimated tokens, or a
+     * rollback). Nothing happens once that slot has left the window. Counts never go below 0.
      */
-    public synchronized void add(long windowIndex, long delta) {
-        if (windowIndex == window) {
-            current = Math.max(0, current + delta);
-        } else if (windowIndex == window - 1) {
-            previous = Math.max(0, previous + delta);
+    public synchronized void add(long slot, long delta) {
+        if (counts == null || slot > newest || slot <= newest - SLOTS) {
+            return;
         }
+        int i = index(slot);
+        long corrected = Math.max(0, counts[i] + delta);
+        total += corrected - counts[i];
+        counts[i] = corrected;
     }
 
     /** Returns what remains of {@code limit} at {@code nowMs} (>= 0). */
     public synchronized long remaining(long nowMs, long limit) {
         roll(nowMs);
-        return Math.max(0, limit - estimate(nowMs));
+        return Math.max(0, limit - total);
     }
 
-    /** Returns the milliseconds until the estimate is back to 0 (the limit fully available again). */
+    /**
+     * Returns the milliseconds from {@code nowMs} until the count is back to 0, the limit whole again (0 to
+     * {@link #WINDOW_MS}): when the newest slot holding something leaves the window. This is OpenAI's
+     * {@code x-ratelimit-reset-*}. Never less than {@link #retryMs} for the same moment, limit and amount.
+     */
     public synchronized long resetMs(long nowMs) {
         roll(nowMs);
-        long rest = window == windowOf(nowMs) ? restOfWindowMs(nowMs) : WINDOW_MS;
-        if (current > 0) {
-            return rest + WINDOW_MS;
+        if (total == 0) {
+            return 0;
         }
-        return previous > 0 ? rest : 0;
+        long s = newest;
+        while (counts[index(s)] == 0) {
+            s--;
+        }
+        return leavesAtMs(s) - effectiveNowMs(nowMs);
     }
 
+    /**
+     * Returns the milliseconds from {@code nowMs} until {@code n} more fit within {@code limit} (0 when they fit
+     * now, at most {@link #WINDOW_MS}): when enough of the oldest slots have left the window. This is the
+     * {@code Retry-After} of a refusal. {@code n} greater than {@code limit} never fits: {@link #WINDOW_MS}.
+     */
+    public synchronized long retryMs(long nowMs, long n, long limit) {
+        if (n > limit) {
+            return WINDOW_MS;
+        }
+        roll(nowMs);
+        long excess = total + n - limit;
+        if (excess <= 0) {
+            return 0;
+        }
+        for (long s = newest - SLOTS + 1; ; s++) {
+            excess -= counts[index(s)];
+            if (excess <= 0) {
+                return leavesAtMs(s) - effectiveNowMs(nowMs);
+            }
+        }
+    }
+
+    /** The time slot {@code slot} leaves the window: a minute after it began. */
+    private static long leavesAtMs(long slot) {
+        return slot * SLOT_MS + WINDOW_MS;
+    }
+
+    /** {@code nowMs}, or the start of the newest slot when a caller's clock reads behind it. */
+    private long effectiveNowMs(long nowMs) {
+        return Math.max(nowMs, newest * SLOT_MS);
+    }
+
+    private static int index(long slot) {
+        return (int) Math.floorMod(slot, (long) SLOTS);
+    }
+
+    /** Moves the window to the slot of {@code nowMs}, emptying the slots that left it. */
     private void roll(long nowMs) {
-        long w = windowOf(nowMs);
-        if (w > window) {
-            previous = w == window + 1 ? current : 0;
-            current = 0;
-            window = w;
+        long s = slotOf(nowMs);
+        if (s <= newest || counts == null) {
+            newest = Math.max(newest, s);
+            return;
         }
-    }
-
-    private long estimate(long nowMs) {
-        // A caller whose clock reads a little behind another's counts as at the start of the current window.
-        long elapsed = Math.min(WINDOW_MS - 1, Math.max(0, nowMs - window * WINDOW_MS));
-        // Rounded up: the weighted part of the previous window is never counted as less than it is, so a burst
-        // right after a window boundary cannot pass the limit (the shared admission script compares the exact
-        // fraction, which for whole counts and limits decides the same).
-        return (previous * (WINDOW_MS - elapsed) + WINDOW_MS - 1) / WINDOW_MS + current;
+        if (newest == Long.MIN_VALUE || s - newest >= SLOTS) {
+            Arrays.fill(counts, 0);
+            total = 0;
+        } else {
+            for (long gone = newest + 1; gone <= s; gone++) {
+                int i = index(gone);
+                total -= counts[i];
+                counts[i] = 0;
+            }
+        }
+        newest = s;
     }
 }

@@ -1,7 +1,7 @@
 /**
  * The in-process counters behind {@link dev.sluice.routing.admission.LocalAdmission}: per scope
- * ({@link ScopeCounters}) a {@link SlidingWindow} for requests and one for tokens (two fixed minutes weighted into
- * a sliding one), an in-flight count, and a {@link BudgetCounter} for the current calendar period (committed and
+ * ({@link ScopeCounters}) a {@link SlidingWindow} for requests and one for tokens (a minute of one-second slots),
+ * an in-flight count, and a {@link BudgetCounter} for the current calendar period (committed and
  * spent micro-units, each tagged with its period); a {@link LocalTicket} remembers what an admitted request took,
  * so that settling adjusts exactly that, once.
  * <p>
@@ -10,7 +10,7 @@
  * period.
  * <p>
  * Threading: thread-safe, updated from every event loop at once. Budgets and in-flight counts change by
- * compare-and-set, so a race never takes a budget past its hard cap; a sliding window holds its monitor for a few
- * arithmetic instructions; a ticket's slots are written by the admitting thread before the ticket is published.
+ * compare-and-set, so a race never takes a budget past its hard cap; a sliding window holds its monitor while it walks
+ * at most its 60 slots; a ticket's slots are written by the admitting thread before the ticket is published.
  */
 package dev.sluice.routing.admission.internal;

@@ -1,6 +1,6 @@
 package dev.sluice.proxy.cli;
 
-import dev.sluice.journal.cli.CompactCommand;
+import dev.sluice.journal.cli.ConfigDefaults;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.ConfigLoader;
 import dev.sluice.routing.config.GatewayConfig;
@@ -11,17 +11,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * What {@code sluice journal compact} takes from the gateway's configuration file: its {@code data_dir}, the
- * journal's signing key file and {@code journal.retention}, read and validated as the gateway reads them (the
- * same file, the same environment).
+ * What the {@code sluice journal} verbs and {@code sluice spend} take from the gateway's configuration file: its
+ * {@code data_dir}, the journal's signing key file and {@code journal.retention}, read and validated as the gateway
+ * reads them (the same file, the same environment, relative paths relative to the file's directory).
  * <p>
  * Thread-safe (stateless).
  */
-final class CompactDefaults {
-    private CompactDefaults() {
+final class JournalDefaults {
+    private JournalDefaults() {
     }
 
-    static CompactCommand.Defaults read(Path configFile) throws IOException {
+    static ConfigDefaults.Defaults read(Path configFile) throws IOException {
         GatewayConfig config;
         try {
             config = ConfigLoader.load(configFile, System.getenv());
@@ -29,7 +29,7 @@ final class CompactDefaults {
             throw new IOException("invalid configuration: " + e.getMessage(), e);
         }
         JournalPolicy journal = config.journal();
-        return new CompactCommand.Defaults(config.dataDir(), journal.signingKeyFile(),
+        return new ConfigDefaults.Defaults(config.dataDir(), journal.signingKeyFile(),
                 Duration.ofDays(journal.bodyRetentionDays()), Duration.ofDays(journal.recordRetentionDays()));
     }
 }
