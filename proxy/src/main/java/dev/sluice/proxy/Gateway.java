@@ -29,6 +29,7 @@ import dev.sluice.proxy.internal.GatewayMetrics;
 import dev.sluice.proxy.internal.LoadControl;
 import dev.sluice.proxy.internal.LoopResources;
 import dev.sluice.proxy.internal.UpstreamPool;
+import dev.sluice.routing.config.ClientLimits;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.Price;
 import dev.sluice.routing.config.ProviderConfig;
@@ -196,6 +197,7 @@ public final class Gateway implements AutoCloseable {
             context.admission(admission, redis != null);
             agent = new ConfigAgent(clock);
             context.agent(agent);
+            capConnections(context);
             for (String unpriced : bound.unpricedDeployments()) {
                 LOG.warn("no price for {}: its cost is recorded as unknown, and keys with a budget may not use it",
                         unpriced);
@@ -308,8 +310,20 @@ public final class Gateway implements AutoCloseable {
         List<String> kept = next.restartOnlyChanges(running);
         GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
         adminKeys.install(bound.withAddresses(resolve(bound)));
+        capConnections(context);
         journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
         return kept;
+    }
+
+    /** Puts the running configuration's connection cap in force, saying so when the descriptors cannot hold it. */
+    private static void capConnections(GatewayContext context) {
+        ClientLimits limits = context.config().server().limits();
+        int cap = context.load().capConnections(limits);
+        if (cap < limits.maxConnections()) {
+            LOG.warn("server.max_connections {} is more than this process's descriptors can hold beside {} requests"
+                    + " in flight and the journal: {} connections at most (raise the descriptor limit, ulimit -n)",
+                    limits.maxConnections(), limits.maxInFlight(), cap);
+        }
     }
 
     /** Sends the admin API's record of every action and refusal to {@code audit} (default: the log). */

@@ -127,7 +127,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
         counted = true;
         int open = gateway.load().connectionOpened();
         res.timeouts.await(this, ClientTimeouts.HEAD, res.clock.nanoTime());
-        if (open > gateway.config().server().limits().maxConnections()) {
+        if (open > gateway.load().connectionCap()) {
             // Past the cap: the connection that has waited longest for a request makes room, else this one goes.
             ClientHandler idle = res.timeouts.longestWaitingForRequest(this);
             if (idle != null) {

@@ -106,6 +106,8 @@ public final class GatewayMetrics {
                 .append(bodyScans.sum()).append('\n');
         b.append("# TYPE sluice_client_connections gauge\nsluice_client_connections ").append(load.connections())
                 .append('\n');
+        b.append("# TYPE sluice_client_connections_cap gauge\nsluice_client_connections_cap ")
+                .append(load.connectionCap()).append('\n');
         b.append("# TYPE sluice_requests_in_flight gauge\nsluice_requests_in_flight ").append(load.inFlight())
                 .append('\n');
         b.append("# TYPE sluice_memory_short gauge\nsluice_memory_short ").append(load.memoryShort() == null ? 0 : 1)

@@ -8,6 +8,8 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
@@ -22,7 +24,14 @@ public final class LoadControl {
     static final long MEMORY_CHECK_INTERVAL_MS = 250;
     static final String IN_FLIGHT_FULL = "the gateway is serving as many requests as it is configured to"
             + " (server.max_in_flight)";
+    /**
+     * Descriptors kept out of the client connections' share besides one per request in flight (each may hold an
+     * upstream connection): the journal's files, listeners, the JVM's own, Redis.
+     */
+    static final int RESERVED_DESCRIPTORS = 256;
     private final AtomicInteger connections = new AtomicInteger();
+    /** {@code server.max_connections} as it can be held with this process's descriptors ({@link #capConnections}). */
+    private volatile int connectionCap = ClientLimits.DEFAULT_MAX_CONNECTIONS;
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Why new requests are refused for memory, or {@code null} while there is enough. */
     private volatile String memoryShort;
@@ -31,6 +40,37 @@ public final class LoadControl {
     private volatile long heapMaxBytes;
     private volatile long directUsedBytes;
     private volatile long directMaxBytes;
+
+    /**
+     * Sets the connection cap in force from {@code limits} and this process's descriptor limit, and returns it: the
+     * configured {@code max_connections}, lowered when the descriptors left after {@link #RESERVED_DESCRIPTORS} and
+     * one per request in flight cannot hold it (but never below half the descriptors). A cap above what the process
+     * can open would let clients take the descriptors upstream connections and the journal need.
+     */
+    public int capConnections(ClientLimits limits) {
+        connectionCap = connectionCap(limits.maxConnections(), limits.maxInFlight(), descriptorLimit());
+        return connectionCap;
+    }
+
+    static int connectionCap(int configured, int maxInFlight, long descriptorLimit) {
+        long room = Math.max(descriptorLimit / 2, descriptorLimit - RESERVED_DESCRIPTORS - maxInFlight);
+        return (int) Math.max(1, Math.min(configured, room));
+    }
+
+    /** The most descriptors this process may have open, or {@code Long.MAX_VALUE} where the JVM does not say. */
+    static long descriptorLimit() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
+            long max = ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
+            return max > 0 ? max : Long.MAX_VALUE;
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** The connection cap in force: past it a new connection displaces an idle one or is closed. */
+    public int connectionCap() {
+        return connectionCap;
+    }
 
     /** Counts a new client connection; returns how many are open with it. */
     int connectionOpened() {
