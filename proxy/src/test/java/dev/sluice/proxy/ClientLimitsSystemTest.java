@@ -236,6 +236,38 @@ class ClientLimitsSystemTest {
     }
 
     @Test
+    void shouldDisplaceSilentConnectionsBeforeAKeepAliveClientJustAnswered() throws Exception {
+        // One event loop: the cap's choice is per loop.
+        start("max_connections: 20", "io_threads: 1");
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 19; i++) {
+                sockets.add(connect());   // never send a byte
+            }
+            Socket keepAlive = connect();
+            sockets.add(keepAlive);
+            keepAlive.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(ISO_8859_1));
+            assertThat(readHead(keepAlive)).startsWith("HTTP/1.1 200");
+            await().atMost(Duration.ofSeconds(10)).until(() -> gw.gateway().load().connections() == 20);
+            for (int i = 0; i < 5; i++) {
+                Socket s = connect();
+                sockets.add(s);
+                s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(ISO_8859_1));
+                assertThat(readHead(s)).startsWith("HTTP/1.1 200");
+            }
+            // The keep-alive client was answered after the silent ones connected: they made room, not it.
+            keepAlive.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(ISO_8859_1));
+            assertThat(readHead(keepAlive)).startsWith("HTTP/1.1 200");
+            assertThat(gw.gateway().metrics().connectionsDisplaced()).isEqualTo(5);
+            System.out.println("B4 connection cap: max_connections 20 held by 19 silent connections and one keep-alive"
+                    + " client: 5 new clients served by displacing 5 silent connections; the keep-alive client's"
+                    + " next request served");
+        } finally {
+            closeAll(sockets);
+        }
+    }
+
+    @Test
     void shouldCloseAConnectionAfterItsRequestAllowance() throws Exception {
         start("max_requests_per_connection: 5");
         try (Socket s = connect()) {

@@ -99,12 +99,17 @@ final class ClientTimeouts {
     }
 
     /**
-     * The connection that has waited longest for a request (idle ones first, then those whose head has not
-     * arrived), other than {@code except}; {@code null} when there is none.
+     * The connection that has waited longest for a request, idle after an answer or still without its whole head,
+     * other than {@code except}; {@code null} when there is none. A keep-alive client that was just answered is
+     * younger than connections that have sent nothing for longer, so it is not the one displaced.
      */
     ClientHandler longestWaitingForRequest(ClientHandler except) {
-        ClientHandler h = first(IDLE, except);
-        return h != null ? h : first(HEAD, except);
+        ClientHandler idle = first(IDLE, except);
+        ClientHandler head = first(HEAD, except);
+        if (idle == null || head == null) {
+            return idle != null ? idle : head;
+        }
+        return head.waitSinceNs - idle.waitSinceNs <= 0 ? head : idle;
     }
 
     private ClientHandler first(int wait, ClientHandler except) {

@@ -12,8 +12,9 @@ package dev.sluice.routing.config;
  * @param idleTimeoutMs a keep-alive connection with no request in progress closes after this long
  * @param sendTimeoutMs a client that has not taken the answer written to it for this long (its connection's send
  *        buffer stayed full) is cut off; the provider call is cancelled and billed for what was produced
- * @param maxConnections client connections open at once; a new one past it displaces the longest-idle connection of
- *        its event loop, or is closed at once when none is idle
+ * @param maxConnections client connections open at once; a new one past it displaces the connection of its event
+ *        loop that has waited longest for a request (idle, or without its whole head), or is closed at once when
+ *        none waits (lowered at run time to what the process's descriptor limit can hold)
  * @param maxRequestsPerConnection after this many requests a connection's answer says {@code Connection: close}
  * @param maxInFlight requests being served at once (from their head to their END record); past it new requests get
  *        503 {@code overloaded} with {@code Retry-After}
