@@ -145,15 +145,26 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
-     * Reports the last {@code n} finished requests at or after {@code sinceMicros} to {@code sink}, then each
-     * further request when its end (or a boot record after it) arrives, until {@code keepGoing} answers false or
-     * the thread is interrupted. Sleeps {@value #FOLLOW_IDLE_SLEEP_MS} ms whenever nothing new is there.
+     * Reports to {@code sink} the last {@code n} requests at or after {@code sinceMicros} that had finished when this
+     * started (in the records the journal held then), then each further request when its end (or a boot record
+     * after it) arrives, until {@code keepGoing} answers false or the thread is interrupted. A request whose end is
+     * appended after this started is always reported, however long reading the journal's past takes. Sleeps
+     * {@value #FOLLOW_IDLE_SLEEP_MS} ms whenever nothing new is there.
      */
     public void follow(int n, long sinceMicros, Consumer<JournalEntry> sink, BooleanSupplier keepGoing) {
+        follow(n, sinceMicros, sink, keepGoing, () -> { });
+    }
+
+    /** {@link #follow}, running {@code bounded} once the past has been bounded, before it is read (tests). */
+    void follow(int n, long sinceMicros, Consumer<JournalEntry> sink, BooleanSupplier keepGoing, Runnable bounded) {
         requireNonNull(sink, "sink");
         requireNonNull(keepGoing, "keepGoing");
         Joiner joiner = new Joiner(n, sinceMicros, true);
         try (MergedTailer scan = MergedTailer.open(dirs)) {
+            // The past is what each partition holds now. Read unbounded, a catch-up that takes a while on a busy
+            // journal would take the ends appended meanwhile for the past too, and report those requests never.
+            scan.boundToCurrentEnd();
+            bounded.run();
             readAll(scan, joiner);
             for (JournalEntry e : joiner.window) {
                 if (e.isFinished()) {
@@ -162,6 +173,7 @@ public final class JournalReader implements AutoCloseable {
             }
             joiner.window.clear();
             joiner.sink = sink;
+            scan.unbound();
             int idlePolls = 0;
             while (keepGoing.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
                 if (readAll(scan, joiner) == 0) {

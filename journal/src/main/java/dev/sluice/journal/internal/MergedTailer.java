@@ -24,7 +24,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * partition in its own order, the partitions interleaved by the records' wall time (a k-way merge of the
  * partitions' next records; a tie goes to the partition that sorts first). Works while a gateway writes the
  * journal: {@link #next()} answers false when no partition has a record now, and a later call finds what was
- * appended since; {@link #refresh()} picks up partitions created after the tailer was opened.
+ * appended since; {@link #refresh()} picks up partitions created after the tailer was opened. A tailer can be
+ * bounded to what the partitions hold at one moment ({@link #boundToCurrentEnd()}), so that a long read of the past
+ * does not run on into what is appended while it reads.
  * <p>
  * Every record is copied out of the queue once, into its partition's buffer; {@link #record()} stays valid until
  * the next call to {@link #next()}.
@@ -99,7 +101,8 @@ public final class MergedTailer implements AutoCloseable {
         Cursor best = null;
         for (int i = 0, n = cursors.size(); i < n; i++) {
             Cursor c = cursors.get(i);
-            if (c.fill() && (best == null || c.headTimeMicros < best.headTimeMicros)) {
+            // A head past its partition's bound stays held: it is the first record moved to once unbounded.
+            if (c.fill() && c.headIndex < c.endIndex && (best == null || c.headTimeMicros < best.headTimeMicros)) {
                 best = c;
             }
         }
@@ -144,6 +147,24 @@ public final class MergedTailer implements AutoCloseable {
             throw new IllegalStateException("no current record (expected: next() answered true)");
         }
         return current;
+    }
+
+    /**
+     * Bounds {@link #next()} to the records every partition holds now: a record appended from now on is not moved
+     * to (next answers false as if there were none) until {@link #unbound()}. Partitions added later by
+     * {@link #refresh()} are not bounded.
+     */
+    public void boundToCurrentEnd() {
+        for (Cursor c : cursors) {
+            c.boundToCurrentEnd();
+        }
+    }
+
+    /** Lifts the bound of {@link #boundToCurrentEnd()}: the records appended since are moved to next. */
+    public void unbound() {
+        for (Cursor c : cursors) {
+            c.endIndex = Cursor.UNBOUNDED;
+        }
     }
 
     /** Moves every partition back to its start. */
@@ -217,6 +238,8 @@ public final class MergedTailer implements AutoCloseable {
 
     /** One partition: its queue, its tailer, and its next record once read. */
     private static final class Cursor {
+        static final long UNBOUNDED = Long.MAX_VALUE;
+
         final SingleChronicleQueue queue;
         final ExcerptTailer tailer;
         final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
@@ -229,6 +252,10 @@ public final class MergedTailer implements AutoCloseable {
         boolean chained;
         byte bodyForm;
         long headTimeMicros;
+        /** The queue index of the held record. */
+        long headIndex;
+        /** Records at this queue index or later are not moved to ({@link #UNBOUNDED}: none is held back). */
+        long endIndex = UNBOUNDED;
 
         Cursor(SingleChronicleQueue queue) {
             this.queue = queue;
@@ -273,8 +300,16 @@ public final class MergedTailer implements AutoCloseable {
                     body.wrap(head, 0, 0);
                 }
                 headTimeMicros = RecordLayout.wallTimeMicros(view);
+                headIndex = dc.index();
                 hasHead = true;
                 return true;
+            }
+        }
+
+        /** Bounds this partition at the index its next record will get (0 when it holds none: all are later). */
+        void boundToCurrentEnd() {
+            try (ExcerptTailer end = queue.createTailer()) {
+                endIndex = end.toEnd().index();
             }
         }
 
