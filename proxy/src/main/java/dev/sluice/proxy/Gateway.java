@@ -244,7 +244,8 @@ public final class Gateway implements AutoCloseable {
                     "the admin listener (server.admin_port)");
             journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
             for (LoopResources r : loops.values()) {
-                r.loop().scheduleAtFixedRate(() -> r.expireClientWaits(context.config().server().limits()),
+                r.loop().scheduleAtFixedRate(() -> r.expireClientWaits(context.config().server().limits(),
+                        context.load(), context.metrics()),
                         CLIENT_WAIT_TICK_MS, CLIENT_WAIT_TICK_MS, TimeUnit.MILLISECONDS);
             }
             AgentRunner memoryGuard = context.load().watchMemory(

@@ -353,6 +353,23 @@ class ClientLimitsSystemTest {
         assertThat(r.headers().firstValue("retry-after")).hasValue("1");
         assertThat(r.body()).contains("\"code\":\"overloaded\"").contains("memory is short");
         String why = gw.gateway().load().memoryShort();
+        // While memory is short, connections that wait for a request are closed (the longest-waiting first), and a
+        // new one takes the place of one of them: connections that send nothing do not hold memory.
+        long displacedBefore = gw.gateway().metrics().connectionsDisplaced();
+        List<Socket> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                silent.add(connect());
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> gw.gateway().load().connections() == 0);
+            for (Socket s : silent) {
+                assertThat(s.getInputStream().read()).as("closed by the gateway").isEqualTo(-1);
+            }
+        } finally {
+            closeAll(silent);
+        }
+        long displaced = gw.gateway().metrics().connectionsDisplaced() - displacedBefore;
+        assertThat(displaced).isGreaterThanOrEqualTo(6);
         hog.put(0, (byte) 1);
         hog = null;
         await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -363,7 +380,8 @@ class ClientLimitsSystemTest {
         assertThat(gw.upstreamRecords()).hasSize(2);
         System.out.println("B3 memory guard: memory_guard_percent " + threshold + " with " + (size >> 20)
                 + " MiB of direct buffers held: new requests refused 503 overloaded (" + why + "), 0 of them"
-                + " reached the provider, served again once freed");
+                + " reached the provider; 6 silent connections opened meanwhile were closed (" + displaced
+                + " waiting connections closed in all); served again once freed");
     }
 
     // ------------------------------------------------------------------------------------------ helpers

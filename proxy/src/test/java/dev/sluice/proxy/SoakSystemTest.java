@@ -135,13 +135,16 @@ class SoakSystemTest {
         }
     }
 
-    /** Heap live after the last collection, direct memory, open file descriptors and threads of this JVM. */
+    /** Heap in use after a full collection, direct memory, open file descriptors and threads of this JVM. */
     private long[] sample() throws Exception {
         long fds;
         try (Stream<Path> open = Files.list(Path.of("/proc/self/fd"))) {
             fds = open.count();
         }
-        return new long[] {gw.gateway().load().heapLiveBytes(), gw.gateway().load().directUsedBytes(), fds,
-            ManagementFactory.getThreadMXBean().getThreadCount()};
+        // A full collection first: heap in use after it is what is live, where the last young collection's reading
+        // would also count what it promoted and has died since.
+        System.gc();
+        return new long[] {ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
+            gw.gateway().load().directUsedBytes(), fds, ManagementFactory.getThreadMXBean().getThreadCount()};
     }
 }

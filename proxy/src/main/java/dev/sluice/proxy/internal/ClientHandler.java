@@ -127,12 +127,18 @@ public final class ClientHandler extends ChannelDuplexHandler {
         counted = true;
         int open = gateway.load().connectionOpened();
         res.timeouts.await(this, ClientTimeouts.HEAD, res.clock.nanoTime());
-        if (open > gateway.load().connectionCap()) {
+        boolean memoryShort = gateway.load().memoryShort() != null;
+        if (open > gateway.load().connectionCap() || memoryShort) {
             // Past the cap: the connection that has waited longest for a request makes room, else this one goes.
+            // While memory is short, the same: the count does not grow by connections that send nothing, and the
+            // new one stays to be answered 503 overloaded in its own dialect.
             ClientHandler idle = res.timeouts.longestWaitingForRequest(this);
             if (idle != null) {
                 gateway.metrics().connectionDisplaced();
                 idle.closeNow();
+            } else if (memoryShort && open <= gateway.load().connectionCap()) {
+                ctx.fireChannelActive();
+                return;
             } else {
                 gateway.metrics().connectionRefused();
                 closeNow();

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * per connection or per request, nothing allocated (the links are fields of the {@link ClientHandler}).
  * <p>
  * The lists also answer the connection cap: the connection that has waited longest for a request is the one a new
- * connection displaces. Confined to the event loop.
+ * connection displaces, and while memory is short the ones {@link #shed} closes. Confined to the event loop.
  */
 final class ClientTimeouts {
     private static final Logger LOG = LoggerFactory.getLogger(ClientTimeouts.class);
@@ -114,7 +114,21 @@ final class ClientTimeouts {
 
     private ClientHandler first(int wait, ClientHandler except) {
         ClientHandler h = heads[wait];
-        return h == except ? h.waitNext : h;
+        return h != null && h == except ? h.waitNext : h;
+    }
+
+    /**
+     * Closes up to {@code max} of the connections that have waited longest for a request (while memory is short:
+     * each holds buffers and state, and sends nothing to be served); returns how many it closed.
+     */
+    int shed(int max) {
+        int n = 0;
+        ClientHandler h;
+        while (n < max && (h = longestWaitingForRequest(null)) != null) {
+            h.closeNow();
+            n++;
+        }
+        return n;
     }
 
     /** How many connections wait in {@code wait} (for metrics and tests). */

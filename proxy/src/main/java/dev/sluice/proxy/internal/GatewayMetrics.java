@@ -76,6 +76,13 @@ public final class GatewayMetrics {
         connectionsDisplaced.increment();
     }
 
+    /** {@code n} connections waiting for a request were closed while memory was short. */
+    void connectionsDisplaced(int n) {
+        if (n > 0) {
+            connectionsDisplaced.add(n);
+        }
+    }
+
     /** A request was refused with 503 overloaded (requests in flight or memory). */
     void overloaded() {
         overloaded.increment();
@@ -152,7 +159,10 @@ public final class GatewayMetrics {
         return timeouts[Arrays.asList(WAIT_NAMES).indexOf(wait)].sum();
     }
 
-    /** Idle connections closed to make room past {@code server.max_connections}. */
+    /**
+     * Connections waiting for a request that were closed to make room past {@code server.max_connections}, or
+     * while memory was short.
+     */
     public long connectionsDisplaced() {
         return connectionsDisplaced.sum();
     }

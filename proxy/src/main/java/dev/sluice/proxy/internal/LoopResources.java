@@ -21,6 +21,8 @@ import java.util.ArrayDeque;
  * scanner, digester or record per request. Confined to the event loop it was made for.
  */
 public final class LoopResources {
+    /** Connections closed per loop and tick while memory is short: 128 a second per loop. */
+    static final int SHED_PER_TICK = 32;
     final EventLoop loop;
     final Clock clock;
     final JournalProducer journal;
@@ -83,9 +85,16 @@ public final class LoopResources {
         return loop;
     }
 
-    /** Ends the client waits that lasted their timeout; call periodically on {@link #loop()}. */
-    public void expireClientWaits(ClientLimits limits) {
+    /**
+     * Ends the client waits that lasted their timeout and, while memory is short, closes up to
+     * {@link #SHED_PER_TICK} of the connections that have waited longest for a request (counted as displaced);
+     * call periodically on {@link #loop()}.
+     */
+    public void expireClientWaits(ClientLimits limits, LoadControl load, GatewayMetrics metrics) {
         timeouts.tick(clock.nanoTime(), limits);
+        if (load.memoryShort() != null) {
+            metrics.connectionsDisplaced(timeouts.shed(SHED_PER_TICK));
+        }
     }
 
     /** Closes this loop's idle upstream connections; call on {@link #loop()}. */
