@@ -29,8 +29,8 @@ public final class HoldClient {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6) {
-            System.err.println("usage: HoldClient HOST PORT IDLE SLOW SECONDS REQUEST_FILE");
+        if (args.length != 6 && args.length != 7) {
+            System.err.println("usage: HoldClient HOST PORT IDLE SLOW SECONDS REQUEST_FILE [LOCAL_ADDRESS]");
             System.exit(2);
         }
         InetSocketAddress to = new InetSocketAddress(args[0], Integer.parseInt(args[1]));
@@ -38,6 +38,10 @@ public final class HoldClient {
         int slow = Integer.parseInt(args[3]);
         long seconds = Long.parseLong(args[4]);
         byte[] request = Files.readAllBytes(Path.of(args[5]));
+        // Connections from an address of their own (any of 127.0.0.0/8 on loopback) take their ports from a space of
+        // their own: the gateway's closes leave each displaced connection's port in TIME_WAIT for a minute, and
+        // tens of thousands of them from 127.0.0.1 would leave the legitimate clients no port to connect from.
+        InetSocketAddress from = args.length == 7 ? new InetSocketAddress(args[6], 0) : null;
         Selector selector = Selector.open();
         List<SocketChannel> idleChannels = new ArrayList<>();
         List<SocketChannel> slowChannels = new ArrayList<>();
@@ -46,6 +50,9 @@ public final class HoldClient {
             SocketChannel ch = SocketChannel.open();
             try {
                 ch.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
+                if (from != null) {
+                    ch.bind(from);
+                }
                 ch.connect(to);
                 ch.configureBlocking(false);
             } catch (IOException e) {
