@@ -26,8 +26,11 @@ import java.util.function.IntSupplier;
  * Watches heap and direct memory and tells {@link LoadControl} to refuse new requests while either is above the
  * configured share of its limit (RELIABILITY.md B3), so the gateway sheds load before an out-of-memory error
  * instead of failing with one. Heap is judged by what the last collection left in use (what is live), not by what
- * is in use now (which includes garbage a collection would free); direct memory by what Netty's buffers and the
- * JDK's direct buffers hold now. The refusal lifts once both are 5 points below the threshold. Runs on its own
+ * is in use now (which includes garbage a collection would free), and also by what the last collection of the old
+ * generation left in it against the old generation's own limit: a generational collector thrashes once its old
+ * generation is full, whatever the young one holds (with the parallel collector the old generation is two thirds of
+ * the heap, so a full one is only two thirds of the heap's limit). Direct memory is judged by what Netty's buffers
+ * and the JDK's direct buffers hold now. The refusal lifts once both are 5 points below the threshold. Runs on its own
  * agent thread, about four times a second (also when the guard is off: its sample feeds {@code /metrics}); the
  * request path reads one volatile field.
  */
@@ -41,16 +44,24 @@ final class MemoryGuard implements Agent {
     private final Set<String> heapPools = new HashSet<>();
     private final BufferPoolMXBean jdkDirect;
     private final long maxHeap = Runtime.getRuntime().maxMemory();
+    /** The old generation's pool (PS Old Gen, G1 Old Gen, Tenured Gen, ...), or null when none is known by name. */
+    private final MemoryPoolMXBean oldGeneration;
 
     /** @param percent the threshold, a share of each limit; 0 turns the guard off (read at every check) */
     MemoryGuard(LoadControl load, IntSupplier percent) {
         this.load = requireNonNull(load, "load");
         this.percent = requireNonNull(percent, "percent");
+        MemoryPoolMXBean old = null;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             if (p.getType() == MemoryType.HEAP) {
                 heapPools.add(p.getName());
+                if ((p.getName().contains("Old") || p.getName().contains("Tenured"))
+                        && p.isCollectionUsageThresholdSupported()) {
+                    old = p;
+                }
             }
         }
+        this.oldGeneration = old;
         BufferPoolMXBean direct = null;
         for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
             if (b.getName().equals("direct")) {
@@ -73,20 +84,30 @@ final class MemoryGuard implements Agent {
             return 0;
         }
         int heapPct = percent(heapLive, maxHeap);
+        int oldPct = 0;
+        long oldMax = 0;
+        if (oldGeneration != null) {
+            MemoryUsage afterCollection = oldGeneration.getCollectionUsage();
+            oldMax = oldGeneration.getUsage().getMax();
+            oldPct = afterCollection == null ? 0 : percent(afterCollection.getUsed(), oldMax);
+        }
         int directPct = Math.max(percent(nettyDirect, maxDirect), percent(jdkDirectUsed, maxDirect));
         String was = load.memoryShort();
         int limit = was == null ? threshold : threshold - HYSTERESIS_PERCENT;
-        if (heapPct >= limit || directPct >= limit) {
+        if (heapPct >= limit || oldPct >= limit || directPct >= limit) {
             if (was == null) {
                 String why = heapPct >= limit
                         ? "heap in use after the last collection is " + heapPct + "% of its " + mib(maxHeap) + " MiB"
+                        : oldPct >= limit ? "the old generation after its last collection is " + oldPct + "% of its "
+                        + mib(oldMax) + " MiB"
                         : "direct memory in use is " + directPct + "% of its " + mib(maxDirect) + " MiB";
                 LOG.warn("memory guard: refusing new requests (503 overloaded) while {} (server.memory_guard_percent"
                         + " is {})", why, threshold);
                 load.memoryShort("memory is short: " + why);
             }
         } else if (was != null) {
-            LOG.info("memory guard: serving new requests again (heap {}%, direct {}%)", heapPct, directPct);
+            LOG.info("memory guard: serving new requests again (heap {}%, old generation {}%, direct {}%)", heapPct,
+                    oldPct, directPct);
             load.memoryShort(null);
         }
         return 0;
