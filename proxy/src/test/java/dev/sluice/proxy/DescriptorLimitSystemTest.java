@@ -72,12 +72,7 @@ class DescriptorLimitSystemTest {
         }
         // Every connection beyond the cap displaced the one that waited longest for a request.
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(metric(OPEN)).isLessThanOrEqualTo(cap));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + child.port()
-                        + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + TestGateway.DEMO_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = child.chat(http);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         int open = metric(OPEN);
         assertThat(child.output()).doesNotContain("Too many open files");

@@ -15,9 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,7 +65,7 @@ class WorkingDirectorySystemTest {
         assertThat(child.output()).contains("config " + install.resolve("conf/sluice.yaml"));
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 assertThat(child.output()).contains("journal: " + install.resolve("data/journal")));
-        String requestId = chat(child.port());
+        String requestId = chat();
         child.close();
 
         Path journal = install.resolve("data/journal");
@@ -95,7 +93,7 @@ class WorkingDirectorySystemTest {
                 "--admin-port", "0"));
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 assertThat(child.output()).contains("journal: " + site.resolve("state/journal")));
-        String requestId = chat(child.port());
+        String requestId = chat();
         child.close();
 
         assertThat(requestIds(site.resolve("state/journal"))).contains(RequestIds.parse(requestId));
@@ -135,13 +133,8 @@ class WorkingDirectorySystemTest {
     }
 
     /** Sends one chat request with the demo key; returns its request id, having checked the answer is 200. */
-    private String chat(int port) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + TestGateway.DEMO_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private String chat() throws Exception {
+        HttpResponse<String> r = child.chat(http);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return TestGateway.requestId(r);
     }
