@@ -118,26 +118,40 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
         try {
             next = ConfigLoader.load(file, env);
         } catch (ConfigException e) {
-            lastError = e.getMessage();
-            LOG.warn("configuration not reloaded, the running one stays ({}): {}", running.version(), e.getMessage());
-            journal(AdminOutcome.INVALID, "refused, " + running.version() + " stays: " + e.getMessage());
-            return new Outcome(false, running.version(), e.getMessage());
+            return refused(running, e.getMessage());
         }
         lastError = null;
         if (next.version().equals(running.version())) {
             return new Outcome(false, running.version(), "unchanged");
         }
         List<String> changed = ConfigSections.changed(runningText, text);
+        List<String> kept;
+        try {
+            kept = gateway.apply(next);
+        } catch (IllegalArgumentException e) {
+            // The TLS files passed the loader's checks but do not make a server context: refused like a bad file.
+            return refused(running, e.getMessage());
+        }
         runningText = text;
-        List<String> kept = gateway.apply(next);
         String message = kept.isEmpty() ? null : "changes to " + String.join(", ", kept)
                 + " need a restart; the running values stay";
-        journal(AdminOutcome.OK, running.version() + " -> " + next.version() + (changed == null ? ""
-                : ", changed: " + (changed.isEmpty() ? "nothing but formatting" : String.join(", ", changed)))
+        // Same sections and another version: formatting, or a file the configuration names (the price table, the
+        // certificate and key of server.tls) was replaced.
+        String sections = changed == null ? "" : ", changed: " + (changed.isEmpty()
+                ? "nothing but formatting or the files it names" : String.join(", ", changed));
+        journal(AdminOutcome.OK, running.version() + " -> " + next.version() + sections
                 + (message == null ? "" : "; " + message));
         LOG.info("configuration {} applied (was {}){}", next.version(), running.version(),
                 message == null ? "" : "; " + message);
         return new Outcome(true, next.version(), message);
+    }
+
+    /** Keeps the running configuration, says why in the log and the journal, and keeps the error for the admin API. */
+    private Outcome refused(GatewayConfig running, String error) {
+        lastError = error;
+        LOG.warn("configuration not reloaded, the running one stays ({}): {}", running.version(), error);
+        journal(AdminOutcome.INVALID, "refused, " + running.version() + " stays: " + error);
+        return new Outcome(false, running.version(), error);
     }
 
     /** The file's text, or null when it cannot be read (the loader then says why). */

@@ -22,6 +22,7 @@ import dev.sluice.proxy.internal.AdminHandler;
 import dev.sluice.proxy.internal.AdminKeys;
 import dev.sluice.proxy.internal.AdminRequests;
 import dev.sluice.proxy.internal.ClientHandler;
+import dev.sluice.proxy.internal.ClientTls;
 import dev.sluice.proxy.internal.ConfigReloads;
 import dev.sluice.proxy.internal.FileKeyStore;
 import dev.sluice.proxy.internal.GatewayContext;
@@ -86,9 +87,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 
 /**
- * A running Sluice gateway: the client API, the admin API, the journal, and the built-in mock provider when the
- * configuration asks for it. Start with {@link #start(GatewayConfig)}; {@link #close()} drains and stops
- * everything. Thread-safe.
+ * A running Sluice gateway: the client API (HTTPS with {@code server.tls}), the admin API, the journal, and the
+ * built-in mock provider when the configuration asks for it. Start with {@link #start(GatewayConfig)};
+ * {@link #close()} drains and stops everything. Thread-safe.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -115,11 +116,15 @@ public final class Gateway implements AutoCloseable {
     private final ChannelGroup clients;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AgentRunner memoryGuard;
+    /** The TLS context new client connections take, swapped when a configuration is applied. */
+    private final ClientTls clientTls;
 
     private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
                     Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer,
-                    AdminKeys adminKeys, AdminRequests adminRequests, ChannelGroup clients, AgentRunner memoryGuard) {
+                    AdminKeys adminKeys, AdminRequests adminRequests, ChannelGroup clients, AgentRunner memoryGuard,
+                    ClientTls clientTls) {
         this.context = context;
+        this.clientTls = clientTls;
         this.memoryGuard = memoryGuard;
         this.clients = clients;
         this.adminKeys = adminKeys;
@@ -136,7 +141,8 @@ public final class Gateway implements AutoCloseable {
      * Starts a gateway on the configuration's ports (0 picks free ports). Blocks while it opens the journal
      * (recovering records of a previous run that died) and binds; call it from a main thread, never an event loop.
      *
-     * @throws IOException when the journal cannot be opened or a port cannot be bound
+     * @throws IOException when the journal cannot be opened, a port cannot be bound, or the files of
+     *         {@code server.tls} do not make a TLS server context
      */
     public static Gateway start(GatewayConfig config) throws IOException {
         return start(config, Clock.SYSTEM);
@@ -146,6 +152,9 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config, Clock clock) throws IOException {
         requireNonNull(config, "config");
         requireNonNull(clock, "clock");
+        // First, so that a certificate that cannot be used leaves nothing started.
+        ClientTls clientTls = new ClientTls();
+        clientTls.install(serverTls(config));
         MockProvider mock = null;
         EventLoopGroup group = null;
         Journal journal = null;
@@ -224,6 +233,7 @@ public final class Gateway implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             clients.add(ch);
+                            clientTls.addTo(ch);
                             ch.pipeline().addLast("decoder", ClientHandler.newDecoder(s));
                             ch.pipeline().addLast("encoder", new HttpResponseEncoder());
                             ch.pipeline().addLast("gateway", new ClientHandler(context, loops.get(ch.eventLoop())));
@@ -251,7 +261,7 @@ public final class Gateway implements AutoCloseable {
             AgentRunner memoryGuard = context.load().watchMemory(
                     () -> context.config().server().limits().memoryGuardPercent());
             return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests,
-                    clients, memoryGuard);
+                    clients, memoryGuard, clientTls);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock, agent);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
@@ -261,6 +271,20 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+
+    /**
+     * Builds the client listener's TLS context from the files {@code server.tls} names, as they are now, or returns
+     * null when TLS is off.
+     *
+     * @throws IOException when they do not make a server context, saying why
+     */
+    private static SslContext serverTls(GatewayConfig config) throws IOException {
+        try {
+            return ClientTls.newServerContext(config.server().tls());
+        } catch (SSLException e) {
+            throw new IOException(config.source() + ": server.tls: " + ClientTls.describe(e), e);
+        }
+    }
 
     private static boolean usesMock(GatewayConfig config) {
         for (ProviderConfig p : config.providers().values()) {
@@ -290,11 +314,16 @@ public final class Gateway implements AutoCloseable {
     /**
      * Puts a new validated snapshot in use: requests that start from now on see it, requests in flight finish on
      * theirs. Settings that need a restart (server, data_dir, mock_provider.enabled) keep their running values.
-     * Runs on the configuration agent (after the changes queued before it), which resolves provider hosts and
-     * writes the journal's configuration record; the caller waits for it, so call it off the event loops.
+     * The files of {@code server.tls} are read again (also when their names did not change): connections opened from
+     * now on use them, open ones keep theirs; without {@code server.tls} new connections are plain HTTP.
+     * Runs on the configuration agent (after the changes queued before it), which resolves provider hosts, builds
+     * the TLS context and writes the journal's configuration record; the caller waits for it, so call it off the
+     * event loops.
      *
      * @return the restart-only settings the new snapshot would have changed (kept as they run), or an empty list
      * @throws IllegalStateException when the agent's queue is full
+     * @throws IllegalArgumentException when the files of {@code server.tls} do not make a TLS server context (the
+     *         message says why); nothing was applied
      */
     public List<String> apply(GatewayConfig next) {
         requireNonNull(next, "next");
@@ -307,10 +336,17 @@ public final class Gateway implements AutoCloseable {
     }
 
     private List<String> applyOnAgent(GatewayConfig next) {
+        SslContext tls;
+        try {
+            tls = serverTls(next);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         GatewayConfig running = context.config();
         List<String> kept = next.restartOnlyChanges(running);
         GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
         adminKeys.install(bound.withAddresses(resolve(bound)));
+        clientTls.install(tls);
         capConnections(context);
         journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
         return kept;

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 final class ChildGateway implements AutoCloseable {
     private static final Pattern LISTENING =
-            Pattern.compile("sluice listening on http://127\\.0\\.0\\.1:(\\d+) \\(admin http://127\\.0\\.0\\.1:(\\d+)\\)");
+            Pattern.compile("sluice listening on https?://127\\.0\\.0\\.1:(\\d+) \\(admin http://127\\.0\\.0\\.1:(\\d+)\\)");
     /** Lines of output kept per child, for tests that scan what a gateway printed. */
     private static final int MAX_KEPT_LINES = 100_000;
 

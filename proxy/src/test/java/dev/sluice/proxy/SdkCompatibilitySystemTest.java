@@ -13,8 +13,9 @@ import dev.sluice.journal.RequestRecord;
 import dev.sluice.mock.MockRecord;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +35,9 @@ import java.util.regex.Pattern;
  * The official OpenAI and Anthropic Node SDKs ({@code src/test/node/sdk-check.mjs}, versions pinned in its
  * {@code package.json}) against a real gateway on the shipped configuration, with only the base URL and the key
  * changed. Checks the SDKs' view (the script's own assertions), the journal (every request recorded with its
- * outcome and usage) and the provider's view (the client key never goes upstream). Needs {@code node} and
- * {@code npm} on the PATH; installs the SDKs with {@code npm ci} when {@code node_modules} is missing.
+ * outcome and usage) and the provider's view (the client key never goes upstream), over plain HTTP and over TLS.
+ * Needs {@code node} and {@code npm} on the PATH; installs the SDKs with {@code npm ci} when {@code node_modules} is
+ * missing.
  */
 class SdkCompatibilitySystemTest {
     private static final Path NODE_DIR = Path.of("src/test/node");
@@ -61,6 +63,8 @@ class SdkCompatibilitySystemTest {
 
     private TestGateway gateway;
     private Process process;
+    /** The certificate of the TLS run, or null. */
+    private Path certDir;
 
     @AfterEach
     void tearDown() {
@@ -69,25 +73,49 @@ class SdkCompatibilitySystemTest {
                 ChildProcesses.stop(process, ChildProcesses.GRACE_MS);
             }
         } finally {
-            if (gateway != null) {
-                gateway.close();
+            try {
+                if (gateway != null) {
+                    gateway.close();
+                }
+            } finally {
+                if (certDir != null) {
+                    TempDirs.deleteRecursively(certDir);
+                }
             }
         }
     }
 
-    @Test
+    /**
+     * Plain HTTP, and HTTPS on {@code server.tls} with a certificate the test makes, which Node trusts the way an
+     * application trusts an organisation's own certificate authority ({@code NODE_EXTRA_CA_CERTS}).
+     */
+    @ParameterizedTest(name = "tls={0}")
+    @ValueSource(booleans = {false, true})
     @Timeout(180)
-    void shouldServeOfficialSdksWithOnlyBaseUrlAndKeyChanged() throws Exception {
+    void shouldServeOfficialSdksWithOnlyBaseUrlAndKeyChanged(boolean tls) throws Exception {
         requireTool("node");
         requireTool("npm");
         if (!Files.isDirectory(NODE_DIR.resolve("node_modules"))) {
             Run ci = run(List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of(), NPM_CI_TIMEOUT_S);
             assertThat(ci.exitCode()).as("npm ci in %s:%n%s", NODE_DIR.toAbsolutePath(), ci.output()).isZero();
         }
-        gateway = TestGateway.start();
+        Map<String, String> env = new HashMap<>();
+        if (tls) {
+            certDir = Files.createTempDirectory("sluice-sdk-tls");
+            Path cert = certDir.resolve("cert.pem");
+            Path key = certDir.resolve("key.pem");
+            TestCertificate.create(certDir, "sluice-sdk").writeTo(cert, key);
+            gateway = TestGateway.startWith(TestGateway.shippedConfigWithServer(
+                    "tls: {cert_file: '" + cert + "', key_file: '" + key + "'}"));
+            assertThat(gateway.baseUrl()).startsWith("https://");
+            env.put("NODE_EXTRA_CA_CERTS", cert.toString());
+        } else {
+            gateway = TestGateway.start();
+        }
+        env.put("SLUICE_URL", gateway.baseUrl());
+        env.put("SLUICE_KEY", TestGateway.DEMO_KEY);
 
-        Run check = run(List.of("node", "sdk-check.mjs"),
-                Map.of("SLUICE_URL", gateway.baseUrl(), "SLUICE_KEY", TestGateway.DEMO_KEY), SDK_CHECK_TIMEOUT_S);
+        Run check = run(List.of("node", "sdk-check.mjs"), env, SDK_CHECK_TIMEOUT_S);
 
         assertThat(check.exitCode()).as("node sdk-check.mjs exit code; output:%n%s", check.output()).isZero();
         Map<String, List<Long>> ids = okChecks(check.output());
@@ -301,6 +329,9 @@ class SdkCompatibilitySystemTest {
                     .redirectOutput(log.toFile());
             // Only the base URL and the key come from the test; no provider settings leak in from the shell.
             pb.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("ANTHROPIC_"));
+            // Certificates are checked as in production: none trusted beyond the test's own, checks not turned off.
+            pb.environment().keySet().removeIf(k -> k.equals("NODE_EXTRA_CA_CERTS")
+                    || k.equals("NODE_TLS_REJECT_UNAUTHORIZED"));
             pb.environment().putAll(env);
             process = pb.start();
             boolean finished = process.waitFor(timeoutS, TimeUnit.SECONDS);

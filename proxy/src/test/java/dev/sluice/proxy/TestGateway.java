@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 
 /**
  * A real gateway for system tests: the shipped {@code conf/sluice.yaml} (so tests exercise what users run), free
@@ -111,6 +112,23 @@ public final class TestGateway implements AutoCloseable {
         }
     }
 
+    /**
+     * Returns the text of the shipped configuration with {@code settings} (YAML lines, without indentation) added at
+     * the top of its {@code server:} section, for {@link #startWith(String)}.
+     */
+    public static String shippedConfigWithServer(String... settings) throws IOException {
+        String text = Files.readString(defaultConfig());
+        StringBuilder lines = new StringBuilder("server:\n");
+        for (String s : settings) {
+            lines.append("  ").append(s).append('\n');
+        }
+        String out = text.replaceFirst("(?m)^server:\n", Matcher.quoteReplacement(lines.toString()));
+        if (out.equals(text)) {
+            throw new IllegalStateException("no server: section in " + defaultConfig());
+        }
+        return out;
+    }
+
     /** Returns the shipped configuration file, found from the module directory or the repository root. */
     public static Path defaultConfig() {
         for (Path p : List.of(Path.of("../conf/sluice.yaml"), Path.of("conf/sluice.yaml"))) {
@@ -137,9 +155,9 @@ public final class TestGateway implements AutoCloseable {
         return gateway.port();
     }
 
-    /** Returns {@code http://127.0.0.1:PORT}. */
+    /** Returns {@code http://127.0.0.1:PORT}, or {@code https://...} when the gateway runs TLS ({@code server.tls}). */
     public String baseUrl() {
-        return "http://127.0.0.1:" + gateway.port();
+        return (gateway.config().server().tls() == null ? "http" : "https") + "://127.0.0.1:" + gateway.port();
     }
 
     /** POSTs a JSON body with the demo key and returns the whole response. */

@@ -97,8 +97,10 @@ public final class ServeCommand implements Callable<Integer> {
         }, "sluice-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         GatewayConfig live = gateway.config();
-        out.printf("sluice listening on http://%s:%d (admin http://127.0.0.1:%d), config %s v%s%n",
-                live.server().host(), gateway.port(), gateway.adminPort(), live.source(), live.version());
+        // The admin API is plain HTTP on loopback whatever the client listener speaks.
+        out.printf("sluice listening on %s://%s:%d (admin http://127.0.0.1:%d), config %s v%s%n",
+                live.server().tls() == null ? "http" : "https", live.server().host(), gateway.port(),
+                gateway.adminPort(), live.source(), live.version());
         out.printf("journal: %s%s%n", gateway.journalDir(), gateway.journal().recoveredInterrupted() > 0
                 ? " (" + gateway.journal().recoveredInterrupted() + " interrupted requests recovered)" : "");
         if (gateway.mock() != null) {

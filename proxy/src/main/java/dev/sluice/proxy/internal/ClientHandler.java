@@ -48,7 +48,8 @@ import java.util.concurrent.TimeUnit;
  * request to an {@link Exchange}, one at a time (pipelined requests wait their turn).
  *
  * <pre>
- *   socket -> HttpServerCodec (strict decoder) -> ClientHandler -> Exchange -> UpstreamHandler (provider)
+ *   socket -> [SslHandler, with server.tls] -> HttpServerCodec (strict decoder) -> ClientHandler -> Exchange
+ *          -> UpstreamHandler (provider)
  * </pre>
  * Confined to the channel's event loop.
  */

@@ -34,10 +34,11 @@ import java.util.regex.Pattern;
  * validated {@link GatewayConfig}. Every problem is reported as a {@link ConfigException} naming the file, the line
  * and the field; unknown settings are errors. {@code ${VAR}} and {@code ${VAR:-default}} in string values are taken
  * from the environment given. A relative path in the file ({@code data_dir}, {@code pricing},
- * {@code journal.signing_key_file}), one taken from a variable included, is relative to the file's directory, never
- * to the working directory. This class reads the server, governance, teams, projects, keys, Redis and admin
- * sections; {@link RouteSection} the providers and models, {@link ConfigSection} one typed setting at a time.
- * Confined to the calling thread (never an event loop: {@link #load} and the price table read files).
+ * {@code journal.signing_key_file}, the files of {@code server.tls}), one taken from a variable included, is relative
+ * to the file's directory, never to the working directory. This class reads the server, governance, teams, projects,
+ * keys, Redis and admin sections; {@link RouteSection} the providers and models, {@link TlsSection} the TLS files,
+ * {@link ConfigSection} one typed setting at a time. Confined to the calling thread (never an event loop:
+ * {@link #load}, the price table and the TLS files read files).
  */
 public final class ConfigLoader extends ConfigSection {
     /** The value of {@code base_url} that points a provider at the built-in mock. */
@@ -132,7 +133,9 @@ public final class ConfigLoader extends ConfigSection {
                 "max_request_line_bytes", "journal_ring_bytes", "journal_mode", "journal_min_free_bytes",
                 "journal_min_free_percent", "drain_timeout_ms", "header_timeout_ms", "body_timeout_ms",
                 "idle_timeout_ms", "send_timeout_ms", "max_connections", "max_requests_per_connection",
-                "max_in_flight", "memory_guard_percent");
+                "max_in_flight", "memory_guard_percent", "tls");
+        StringBuilder tlsText = new StringBuilder();
+        TlsSettings tls = new TlsSection(file, yaml, env, dir).tls(s, tlsText);
         ServerSettings server = new ServerSettings(
                 str(s, "server.host", ServerSettings.DEFAULT_HOST),
                 (int) num(s, "server.port", ServerSettings.DEFAULT_PORT, 0, 65535),
@@ -160,7 +163,8 @@ public final class ConfigLoader extends ConfigSection {
                                 ClientLimits.DEFAULT_MAX_REQUESTS_PER_CONNECTION, 1, Integer.MAX_VALUE),
                         (int) num(s, "server.max_in_flight", ClientLimits.DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
                         (int) num(s, "server.memory_guard_percent", ClientLimits.DEFAULT_MEMORY_GUARD_PERCENT, 0,
-                                99)));
+                                99)),
+                tls);
         if (!server.journalMode().equals(ServerSettings.JOURNAL_DIRECT)
                 && !server.journalMode().equals(ServerSettings.JOURNAL_HANDOFF)) {
             throw error("server.journal_mode", "'" + server.journalMode() + "' (expected: direct or handoff)");
@@ -216,7 +220,10 @@ public final class ConfigLoader extends ConfigSection {
         JournalPolicy journal = new JournalSection(file, yaml, env, dir).journal(root);
         Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest, redis,
                 prices, unpriced, journal);
-        String version = versionOf(pricesText[0] == null ? text : text + '\0' + pricesText[0]);
+        // The files the configuration names are part of what it is: a new price table or a certificate replaced
+        // under the same name is a new version, which a reload applies.
+        String version = versionOf((pricesText[0] == null ? text : text + '\0' + pricesText[0])
+                + (tlsText.length() == 0 ? "" : "\0" + tlsText));
         return new GatewayConfig(file, version, server, upstream, dataDir, mockEnabled, providers, routeTable, keys,
                 gov, keyList, List.of(), List.of());
     }

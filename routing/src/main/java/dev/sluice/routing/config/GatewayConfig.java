@@ -160,15 +160,16 @@ public final class GatewayConfig {
 
     /**
      * Returns a copy with the settings a running gateway cannot change taken from {@code running}: where it listens
-     * and its request size limits (the server section but its client limits), its data directory, whether the
-     * built-in mock runs. Deployments that serve the same
+     * and its request size limits (the server section but its client limits and TLS files), its data directory,
+     * whether the built-in mock runs. Deployments that serve the same
      * alias from the same provider and model keep their health (circuits, cool-downs, counters). The keys created
      * at run time that {@code running} holds are carried over, resolved against this snapshot's routes and teams.
      */
     public GatewayConfig keepRuntimeOf(GatewayConfig running) {
-        // The client limits of the server section apply on a reload; its other settings need a restart.
-        GatewayConfig kept = with(running.server.withLimits(server.limits()), running.dataDir, running.mockEnabled,
-                providers, routes.withHealthFrom(running.routes), keys);
+        // The client limits and the TLS files of the server section apply on a reload; its other settings need a
+        // restart.
+        GatewayConfig kept = with(running.server.withReloadable(server.limits(), server.tls()), running.dataDir,
+                running.mockEnabled, providers, routes.withHealthFrom(running.routes), keys);
         return running.storedKeys.isEmpty() ? kept : kept.withRuntimeKeys(running.storedKeys);
     }
 

@@ -21,11 +21,13 @@ package dev.sluice.routing.config;
  * @param drainTimeoutMs on SIGTERM, how long requests in flight may take to finish after the gateway stopped
  *        accepting new ones, {@value #DEFAULT_DRAIN_TIMEOUT_MS} by default; those still running then are cut
  * @param limits connection timeouts, connection and request caps and the memory guard of the client listener
+ * @param tls the certificate and key of the client listener ({@code server.tls}), or {@code null}: plain HTTP. Applies
+ *        on a reload, as {@code limits} do: connections opened afterwards use the files as they are then
  */
 public record ServerSettings(String host, int port, int adminPort, int ioThreads, int maxBodyBytes,
                              int maxHeaderBytes, int maxRequestLineBytes, int journalRingBytes, String journalMode,
                              long journalMinFreeBytes, int journalMinFreePercent, long drainTimeoutMs,
-                             ClientLimits limits) {
+                             ClientLimits limits, TlsSettings tls) {
     public static final String JOURNAL_DIRECT = "direct";
     public static final String JOURNAL_HANDOFF = "handoff";
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -40,17 +42,20 @@ public record ServerSettings(String host, int port, int adminPort, int ioThreads
     public static final int DEFAULT_JOURNAL_MIN_FREE_PERCENT = 1;
     public static final long DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
-    /** Returns a copy with other client limits (they apply on a reload; the rest of the section needs a restart). */
-    public ServerSettings withLimits(ClientLimits newLimits) {
+    /**
+     * Returns a copy with other client limits and TLS settings (they apply on a reload; the rest of the section needs
+     * a restart).
+     */
+    public ServerSettings withReloadable(ClientLimits newLimits, TlsSettings newTls) {
         return new ServerSettings(host, port, adminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
                 maxRequestLineBytes, journalRingBytes, journalMode, journalMinFreeBytes, journalMinFreePercent,
-                drainTimeoutMs, newLimits);
+                drainTimeoutMs, newLimits, newTls);
     }
 
     /** Returns a copy listening on other ports (command-line overrides; 0 picks a free port). */
     public ServerSettings withPorts(int newPort, int newAdminPort) {
         return new ServerSettings(host, newPort, newAdminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
                 maxRequestLineBytes, journalRingBytes, journalMode, journalMinFreeBytes, journalMinFreePercent,
-                drainTimeoutMs, limits);
+                drainTimeoutMs, limits, tls);
     }
 }
