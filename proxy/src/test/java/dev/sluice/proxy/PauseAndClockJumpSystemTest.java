@@ -3,7 +3,6 @@ package dev.sluice.proxy;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.codec.Clock;
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.cli.JournalCommand;
@@ -23,7 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -117,12 +115,12 @@ class PauseAndClockJumpSystemTest {
             // Stream A runs across the jump back, stream B across the jump forward: 20 events 100 ms apart each.
             Future<String> a = clients.submit(() -> stream(gw.port(), "[[mock tokens=20 token_ms=100]]"));
             Thread.sleep(800);
-            clock.jump(TimeUnit.HOURS.toMicros(-1));
+            clock.jumpMillis(TimeUnit.HOURS.toMillis(-1));
             assertThat(stream(gw.port(), "[[mock tokens=2]]")).endsWith("data: [DONE]\n\n");
             assertThat(a.get(60, TimeUnit.SECONDS)).startsWith("HTTP/1.1 200 ").endsWith("data: [DONE]\n\n");
             Future<String> b = clients.submit(() -> stream(gw.port(), "[[mock tokens=20 token_ms=100]]"));
             Thread.sleep(800);
-            clock.jump(TimeUnit.HOURS.toMicros(2));
+            clock.jumpMillis(TimeUnit.HOURS.toMillis(2));
             assertThat(stream(gw.port(), "[[mock tokens=2]]")).endsWith("data: [DONE]\n\n");
             assertThat(b.get(60, TimeUnit.SECONDS)).startsWith("HTTP/1.1 200 ").endsWith("data: [DONE]\n\n");
             List<JournalEntry> entries = gw.journal();
@@ -202,25 +200,6 @@ class PauseAndClockJumpSystemTest {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The system clocks with a wall clock a test moves by whole jumps; the monotonic counter is untouched. */
-    private static final class JumpingClock implements Clock {
-        private final AtomicLong offsetMicros = new AtomicLong();
-
-        void jump(long micros) {
-            offsetMicros.addAndGet(micros);
-        }
-
-        @Override
-        public long nanoTime() {
-            return Clock.SYSTEM.nanoTime();
-        }
-
-        @Override
-        public long wallMicros() {
-            return Clock.SYSTEM.wallMicros() + offsetMicros.get();
         }
     }
 }

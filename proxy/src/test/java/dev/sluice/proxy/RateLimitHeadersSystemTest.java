@@ -2,7 +2,6 @@ package dev.sluice.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.codec.Clock;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,7 +54,7 @@ class RateLimitHeadersSystemTest {
         assertConsistent(refused);
 
         // The reset is true: once it has passed, the whole limit is available again.
-        clock.jump(resetMs(refused));
+        clock.jumpMillis(resetMs(refused));
         for (int i = 0; i < RPM; i++) {
             assertThat(chat().statusCode()).as("request %d after the reset", i).isEqualTo(200);
         }
@@ -65,7 +63,7 @@ class RateLimitHeadersSystemTest {
         assertConsistent(again);
 
         // Retry-After is true: once it has passed, one more request fits.
-        clock.jump(TimeUnit.SECONDS.toMillis(retryAfterSeconds(again)));
+        clock.jumpMillis(TimeUnit.SECONDS.toMillis(retryAfterSeconds(again)));
         assertThat(chat().statusCode()).isEqualTo(200);
     }
 
@@ -103,24 +101,5 @@ class RateLimitHeadersSystemTest {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(GovernanceSystemTest.body("demo", 10, ""))).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** The system clocks with a wall clock the test moves forward; the monotonic counter is untouched. */
-    private static final class JumpingClock implements Clock {
-        private final AtomicLong offsetMicros = new AtomicLong();
-
-        void jump(long millis) {
-            offsetMicros.addAndGet(TimeUnit.MILLISECONDS.toMicros(millis));
-        }
-
-        @Override
-        public long nanoTime() {
-            return Clock.SYSTEM.nanoTime();
-        }
-
-        @Override
-        public long wallMicros() {
-            return Clock.SYSTEM.wallMicros() + offsetMicros.get();
-        }
     }
 }
