@@ -470,6 +470,43 @@ await run('errors.anthropic.unknown_model', async () => {
     AnthropicNotFoundError, 404, 'unknown model')];
 });
 
+// Agents: the demo agent through the SDKs unchanged; its variables ride in the body, the prompt is the gateway's.
+const agentChat = { model: 'agent/demo-agent', variables: { customer: 'Ada' },
+  messages: [{ role: 'user', content: PROMPT }] };
+const agentMessages = { ...messageParams, model: 'agent/demo-agent', variables: { customer: 'Ada' } };
+
+await run('agents.openai.create', async () => {
+  const c = await openai.chat.completions.create(agentChat);
+  equal(c.object, 'chat.completion', 'object');
+  equal(c.usage?.completion_tokens, TOKENS, 'usage.completion_tokens');
+  return [requestId(c._request_id, '_request_id')];
+});
+
+await run('agents.openai.stream', async () => {
+  const { data: stream, request_id } = await openai.chat.completions.create({ ...agentChat, stream: true })
+    .withResponse();
+  let streamed = '';
+  for await (const chunk of stream) {
+    streamed += chunk.choices[0]?.delta?.content ?? '';
+  }
+  check(streamed.trim().length > 0, `streamed text: ${JSON.stringify(streamed)}`);
+  return [requestId(request_id, 'request_id')];
+});
+
+await run('agents.anthropic.create', async () => {
+  const m = await anthropic.messages.create(agentMessages);
+  equal(m.type, 'message', 'type');
+  equal(m.usage?.output_tokens, TOKENS, 'usage.output_tokens');
+  return [requestId(m._request_id, '_request_id')];
+});
+
+await run('agents.anthropic.stream', async () => {
+  const stream = anthropic.messages.stream(agentMessages);
+  const final = await stream.finalMessage();
+  check(final.content[0]?.text?.trim().length > 0, `finalMessage text: ${JSON.stringify(final.content)}`);
+  return [requestId(stream.request_id, 'request_id')];
+});
+
 const passed = results.filter((r) => r).length;
 const failed = results.length - passed;
 console.log(`${passed} passed, ${failed} failed`);

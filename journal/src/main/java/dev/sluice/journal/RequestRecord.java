@@ -40,6 +40,11 @@ public final class RequestRecord extends EncodedRecord {
     private final Utf8Field requestedModel = new Utf8Field();
     private boolean stream;
     private final Utf8Field clientAddress = new Utf8Field();
+    // Written after the client address: a record without them (older files) ends its meta there and decodes with
+    // them absent, and a reader that predates them stops at the client address.
+    private final Utf8Field agent = new Utf8Field();
+    private final Utf8Field agentVersion = new Utf8Field();
+    private final Utf8Field agentLabel = new Utf8Field();
     private byte[] body;
     private int bodyOffset;
     private int bodyLength;
@@ -58,6 +63,9 @@ public final class RequestRecord extends EncodedRecord {
         requestedModel.clear();
         stream = false;
         clientAddress.clear();
+        agent.clear();
+        agentVersion.clear();
+        agentLabel.clear();
         body = null;
         bodyOffset = 0;
         bodyLength = 0;
@@ -156,6 +164,26 @@ public final class RequestRecord extends EncodedRecord {
         return this;
     }
 
+    /** The agent the request called, the version that served it, and the label it named (each may be null). */
+    public RequestRecord agent(CharSequence agent, CharSequence version, CharSequence label) {
+        this.agent.set(agent);
+        this.agentVersion.set(version);
+        this.agentLabel.set(label);
+        return this;
+    }
+
+    public String agent() {
+        return agent.get();
+    }
+
+    public String agentVersion() {
+        return agentVersion.get();
+    }
+
+    public String agentLabel() {
+        return agentLabel.get();
+    }
+
     public long requestId() {
         return requestId;
     }
@@ -216,7 +244,7 @@ public final class RequestRecord extends EncodedRecord {
     int encodedLength() {
         return HEADER_BYTES + FIXED_BYTES + keyId.encodedLength() + user.encodedLength() + team.encodedLength()
             + project.encodedLength() + useCase.encodedLength() + requestedModel.encodedLength()
-            + clientAddress.encodedLength() + bodyLength;
+            + clientAddress.encodedLength() + agentBytes() + bodyLength;
     }
 
     @Override
@@ -237,6 +265,11 @@ public final class RequestRecord extends EncodedRecord {
         pos += useCase.encode(dst, pos);
         pos += requestedModel.encode(dst, pos);
         pos += clientAddress.encode(dst, pos);
+        if (agentBytes() > 0) {
+            pos += agent.encode(dst, pos);
+            pos += agentVersion.encode(dst, pos);
+            pos += agentLabel.encode(dst, pos);
+        }
         if (bodyLength > 0) {
             dst.putBytes(pos, body, bodyOffset, bodyLength);
             pos += bodyLength;
@@ -259,8 +292,19 @@ public final class RequestRecord extends EncodedRecord {
         pos += project.decode(src, pos);
         pos += useCase.decode(src, pos);
         pos += requestedModel.decode(src, pos);
-        clientAddress.decode(src, pos);
+        pos += clientAddress.decode(src, pos);
+        if (pos < src.capacity()) {
+            pos += agent.decode(src, pos);
+            pos += agentVersion.decode(src, pos);
+            agentLabel.decode(src, pos);
+        }
         return this;
+    }
+
+    /** The agent fields' bytes: none at all for a request that called no agent, as in records that predate them. */
+    private int agentBytes() {
+        return agent.isNull() ? 0 : agent.encodedLength() + agentVersion.encodedLength()
+            + agentLabel.encodedLength();
     }
 
     @Override

@@ -14,7 +14,11 @@ public enum SpendDimension {
     USE_CASE("use-case"),
     KEY("key"),
     MODEL("model"),
-    DAY("day");
+    DAY("day"),
+    /** The agent a request called ({@code -} for none). */
+    AGENT("agent"),
+    /** The agent and the version that served the request, as {@code NAME@VERSION}. */
+    AGENT_VERSION("agent-version");
 
     private final String cliName;
 
@@ -39,6 +43,7 @@ public enum SpendDimension {
                 return d;
             }
         }
-        throw new IllegalArgumentException("by: " + name + " (expected: team, project, use-case, key, model or day)");
+        throw new IllegalArgumentException("by: " + name
+                + " (expected: team, project, use-case, key, model, day, agent or agent-version)");
     }
 }

@@ -148,6 +148,10 @@ public final class SpendReport {
                     return orAbsent(row.keyId);
                 case MODEL:
                     return orAbsent(row.model);
+                case AGENT:
+                    return orAbsent(row.agent);
+                case AGENT_VERSION:
+                    return row.agent == null ? orAbsent(null) : row.agent + "@" + orAbsent(row.agentVersion);
                 default:
                     return day(row.wallTimeMicros);
             }

@@ -49,6 +49,8 @@ final class SpendScanner implements AutoCloseable {
         String project;
         String useCase;
         String model;
+        String agent;
+        String agentVersion;
         Outcome outcome;
         boolean tokensEstimated;
         long tokensIn;
@@ -170,6 +172,16 @@ final class SpendScanner implements AutoCloseable {
         String useCase = string(pos);
         pos = skip(pos);
         String model = string(pos);
+        pos = skip(pos);
+        pos = skip(pos); // client address
+        String agent = null;
+        String agentVersion = null;
+        if (pos < view.capacity()) {
+            // Requests that called an agent carry it, and its version, after the client address.
+            agent = string(pos);
+            pos = skip(pos);
+            agentVersion = string(pos);
+        }
         Row row = free.pollFirst();
         if (row == null) {
             row = new Row();
@@ -181,6 +193,8 @@ final class SpendScanner implements AutoCloseable {
         row.project = project;
         row.useCase = useCase;
         row.model = model;
+        row.agent = agent;
+        row.agentVersion = agentVersion;
         Row previous = pending.put(requestId, row);
         if (previous != null) {
             // The same id twice: the later request is the one an end can still belong to.
@@ -210,7 +224,7 @@ final class SpendScanner implements AutoCloseable {
         try {
             sink.onFinished(row);
         } finally {
-            row.keyId = row.team = row.project = row.useCase = row.model = null;
+            row.keyId = row.team = row.project = row.useCase = row.model = row.agent = row.agentVersion = null;
             free.addFirst(row);
         }
     }

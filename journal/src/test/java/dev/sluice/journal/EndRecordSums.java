@@ -88,6 +88,12 @@ final class EndRecordSums {
             case MODEL:
                 tag = r.requestedModel();
                 break;
+            case AGENT:
+                tag = r.agent();
+                break;
+            case AGENT_VERSION:
+                tag = r.agent() == null ? null : r.agent() + "@" + r.agentVersion();
+                break;
             default:
                 return LocalDate.ofInstant(Instant.ofEpochMilli(r.wallTimeMicros() / 1000), zone).toString();
         }

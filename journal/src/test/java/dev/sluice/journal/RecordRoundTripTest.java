@@ -62,7 +62,8 @@ class RecordRoundTripTest {
         long last = loop.call(() -> {
             producer.append(new RequestRecord().requestId(1).wallTimeMicros(11).keyId("kéy").user(big)
                 .team("Zürich-团队").project(null).useCase("").endpoint((byte) 5)
-                .requestedModel(bigUtf8, 0, bigUtf8.length).stream(true).clientAddress("::1"));
+                .requestedModel(bigUtf8, 0, bigUtf8.length).stream(true).clientAddress("::1")
+                .agent("helpdesk", "0123456789ab", null));
             UnsafeBuffer direct = new UnsafeBuffer(new byte[64]);
             byte[] served = "modèle-ü".getBytes(StandardCharsets.UTF_8);
             direct.putBytes(3, served);
@@ -91,6 +92,9 @@ class RecordRoundTripTest {
         assertTruncatedOnCharBoundary(big, r.requestedModel());
         assertThat(r.stream()).isTrue();
         assertThat(r.clientAddress()).isEqualTo("::1");
+        assertThat(r.agent()).isEqualTo("helpdesk");
+        assertThat(r.agentVersion()).isEqualTo("0123456789ab");
+        assertThat(r.agentLabel()).isNull();
 
         EndRecord e = entries.get(0).end();
         assertThat(e.status()).isEqualTo(499);

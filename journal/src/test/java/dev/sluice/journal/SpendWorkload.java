@@ -15,6 +15,9 @@ public final class SpendWorkload {
     public static final String[] TEAMS = {"research", "support", "growth", null};
     public static final String[] PROJECTS = {"atlas", "orion", "", null};
     public static final String[] USE_CASES = {"chat", "summarize", "classify, fast", null};
+    /** Agents by request id (no random draw, so the other fields are drawn as before): a third call none. */
+    public static final String[] AGENTS = {"helpdesk", "triage", null};
+    public static final String[] AGENT_VERSIONS = {"0123456789ab", "ba9876543210"};
     public static final String[] MODELS = {"gpt-4o-mini", "claude-sonnet", "fast", "agent:helpdesk"};
     public static final String[] KEYS = {"key_a", "key_b", "key_c", "key_d", "key_e"};
 
@@ -61,7 +64,9 @@ public final class SpendWorkload {
                         .keyId(pick(random, KEYS)).user("user" + random.nextInt(9)).team(pick(random, TEAMS))
                         .project(pick(random, PROJECTS)).useCase(pick(random, USE_CASES)).endpoint((byte) 1)
                         .requestedModel(pick(random, MODELS)).stream(random.nextBoolean())
-                        .clientAddress("127.0.0.1"));
+                        .clientAddress("127.0.0.1")
+                        .agent(agent(id), agent(id) == null ? null : AGENT_VERSIONS[(int) (id / 3 % 2)],
+                            agent(id) == null ? null : "production"));
                     open.add(id);
                     // End a random open request most of the time, so ends interleave with later requests.
                     while (!open.isEmpty() && random.nextInt(10) < 8) {
@@ -116,6 +121,10 @@ public final class SpendWorkload {
                 : random.nextInt(90_000));
         }
         return e;
+    }
+
+    private static String agent(long id) {
+        return AGENTS[(int) (id % AGENTS.length)];
     }
 
     private static String pick(Random random, String[] values) {

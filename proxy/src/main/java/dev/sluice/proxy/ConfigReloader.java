@@ -6,6 +6,7 @@ import dev.sluice.journal.AdminOutcome;
 import dev.sluice.journal.AdminRecord;
 import dev.sluice.proxy.internal.ConfigAgent;
 import dev.sluice.proxy.internal.ConfigReloads;
+import dev.sluice.routing.agents.AgentVersion;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.ConfigLoader;
 import dev.sluice.routing.config.GatewayConfig;
@@ -26,6 +27,7 @@ import java.nio.file.WatchService;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 /**
  * Applies edits of the configuration file without a restart: on a file change (watched, debounced by
@@ -176,24 +178,63 @@ public final class ConfigReloader implements ConfigReloads, AutoCloseable {
     private void watch() throws IOException {
         WatchService ws = FileSystems.getDefault().newWatchService();
         Path dir = file.getParent();
-        dir.register(ws, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE,
-                StandardWatchEventKinds.ENTRY_DELETE);
+        register(ws, dir);
+        Path agents = dir.resolve(ConfigLoader.AGENTS_DIR);
+        if (Files.isDirectory(agents)) {
+            registerAgents(ws, agents);
+        }
         watcher = ws;
-        Thread t = new Thread(() -> watchLoop(ws), "sluice-config-watch");
+        Thread t = new Thread(() -> watchLoop(ws, dir, agents), "sluice-config-watch");
         t.setDaemon(true);
         t.start();
     }
 
-    private void watchLoop(WatchService ws) {
+    private static void register(WatchService ws, Path dir) throws IOException {
+        dir.register(ws, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE,
+                StandardWatchEventKinds.ENTRY_DELETE);
+    }
+
+    /**
+     * Watches {@code conf/agents/}, each agent's directory and its {@code context/}: an edit of a prompt or a
+     * context file is a reload like an edit of the configuration file (a watch service sees one directory deep).
+     */
+    private static void registerAgents(WatchService ws, Path agents) throws IOException {
+        register(ws, agents);
+        try (Stream<Path> agentDirs = Files.list(agents)) {
+            for (Path a : agentDirs.filter(Files::isDirectory).toList()) {
+                register(ws, a);
+                Path context = a.resolve(AgentVersion.CONTEXT_DIR);
+                if (Files.isDirectory(context)) {
+                    register(ws, context);
+                }
+            }
+        }
+    }
+
+    private void watchLoop(WatchService ws, Path dir, Path agents) {
         Path name = file.getFileName();
+        Path agentsName = agents.getFileName();
         try {
             while (true) {
                 WatchKey key = ws.take();
+                Path watched = (Path) key.watchable();
                 boolean ours = false;
+                boolean newDirs = false;
                 for (WatchEvent<?> e : key.pollEvents()) {
-                    ours |= e.kind() == StandardWatchEventKinds.OVERFLOW || name.equals(e.context());
+                    boolean overflow = e.kind() == StandardWatchEventKinds.OVERFLOW;
+                    boolean inAgents = watched.startsWith(agents);
+                    ours |= overflow || inAgents || name.equals(e.context()) || agentsName.equals(e.context());
+                    newDirs |= overflow || e.kind() == StandardWatchEventKinds.ENTRY_CREATE
+                            && (inAgents || agentsName.equals(e.context()));
                 }
                 key.reset();
+                if (newDirs && Files.isDirectory(agents)) {
+                    try {
+                        registerAgents(ws, agents);   // a new agent, or its context/, is watched from now on
+                    } catch (IOException e) {
+                        LOG.warn("cannot watch {}: {}", agents, e.getMessage());
+                    }
+                }
                 if (ours) {
                     gateway.configAgent().fileChanged();
                 }

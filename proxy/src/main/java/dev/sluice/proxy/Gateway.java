@@ -21,6 +21,7 @@ import dev.sluice.proxy.internal.AdminAudit;
 import dev.sluice.proxy.internal.AdminHandler;
 import dev.sluice.proxy.internal.AdminKeys;
 import dev.sluice.proxy.internal.AdminRequests;
+import dev.sluice.proxy.internal.AgentAdmin;
 import dev.sluice.proxy.internal.ClientHandler;
 import dev.sluice.proxy.internal.ClientTls;
 import dev.sluice.proxy.internal.ConfigReloads;
@@ -30,6 +31,7 @@ import dev.sluice.proxy.internal.GatewayMetrics;
 import dev.sluice.proxy.internal.LoadControl;
 import dev.sluice.proxy.internal.LoopResources;
 import dev.sluice.proxy.internal.UpstreamPool;
+import dev.sluice.routing.config.AgentStore;
 import dev.sluice.routing.config.ClientLimits;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.Price;
@@ -112,6 +114,7 @@ public final class Gateway implements AutoCloseable {
     private final Channel adminServer;
     private final AdminKeys adminKeys;
     private final AdminRequests adminRequests;
+    private final AgentAdmin agentAdmin;
     /** The open client connections (a closed one leaves by itself). */
     private final ChannelGroup clients;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -122,8 +125,9 @@ public final class Gateway implements AutoCloseable {
     private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
                     Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer,
                     AdminKeys adminKeys, AdminRequests adminRequests, ChannelGroup clients, AgentRunner memoryGuard,
-                    ClientTls clientTls) {
+                    ClientTls clientTls, AgentAdmin agentAdmin) {
         this.context = context;
+        this.agentAdmin = agentAdmin;
         this.clientTls = clientTls;
         this.memoryGuard = memoryGuard;
         this.clients = clients;
@@ -163,7 +167,7 @@ public final class Gateway implements AutoCloseable {
             if (config.mockEnabled() && usesMock(config)) {
                 mock = MockProvider.start("127.0.0.1", 0);
             }
-            GatewayConfig bound = config.bind(mock == null ? 0 : mock.port(), -1, -1);
+            GatewayConfig bound = withAgents(config.bind(mock == null ? 0 : mock.port(), -1, -1), clock);
             journal = Journal.open(JournalSettings.builder(bound.dataDir().resolve("journal"))
                     .ringCapacityBytes(bound.server().journalRingBytes()).version(Version.VERSION)
                     .mode(ServerSettings.JOURNAL_HANDOFF.equals(bound.server().journalMode()) ? JournalMode.HANDOFF
@@ -214,10 +218,14 @@ public final class Gateway implements AutoCloseable {
             for (String w : context.config().keyWarnings()) {
                 LOG.warn("key: {}", w);
             }
+            for (String w : bound.agentWarnings()) {
+                LOG.warn("{}", w);
+            }
             AdminKeys adminKeys = new AdminKeys(keyStore, context, AdminAudit.journaled(journal, clock),
                     clock::wallMs);
             keyStore.watch(adminKeys::refresh);
             AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
+            AgentAdmin agentAdmin = new AgentAdmin(context, adminKeys.liveAudit(), clock);
             ServerSettings s = bound.server();
             ChannelGroup clients = new DefaultChannelGroup("sluice-clients", GlobalEventExecutor.INSTANCE);
             Channel client = listen(new ServerBootstrap().group(group).channel(serverType)
@@ -246,7 +254,7 @@ public final class Gateway implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(ClientHandler.decoderConfig(s)));
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
-                            ch.pipeline().addLast(new AdminHandler(context, adminKeys, adminRequests));
+                            ch.pipeline().addLast(new AdminHandler(context, adminKeys, adminRequests, agentAdmin));
                         }
                     }),
                     // The admin API is loopback-only whatever the client API's host is.
@@ -261,7 +269,7 @@ public final class Gateway implements AutoCloseable {
             AgentRunner memoryGuard = context.load().watchMemory(
                     () -> context.config().server().limits().memoryGuardPercent());
             return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests,
-                    clients, memoryGuard, clientTls);
+                    clients, memoryGuard, clientTls, agentAdmin);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock, agent);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
@@ -345,11 +353,31 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig running = context.config();
         List<String> kept = next.restartOnlyChanges(running);
         GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
+        try {
+            bound = withAgents(bound, context.clock());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the agents' version store under " + bound.dataDir() + " cannot be "
+                    + "written: " + e.getMessage(), e);
+        }
+        for (String w : bound.agentWarnings()) {
+            LOG.warn("{}", w);
+        }
         adminKeys.install(bound.withAddresses(resolve(bound)));
         clientTls.install(tls);
         capConnections(context);
         journal.appendConfig(new ConfigRecord(context.clock().wallMicros(), bound.version(), bound.source()));
         return kept;
+    }
+
+    /**
+     * {@code config} serving its agents: each agent's files stored as a version (once), the labels read, a new
+     * agent's production label started at its files' version. Reads and writes files: off the event loops.
+     */
+    private static GatewayConfig withAgents(GatewayConfig config, Clock clock) throws IOException {
+        if (config.agentFiles().isEmpty()) {
+            return config;
+        }
+        return config.withAgents(new AgentStore(config.dataDir()).sync(config.agentFiles(), clock.wallMs()));
     }
 
     /** Puts the running configuration's connection cap in force, saying so when the descriptors cannot hold it. */
@@ -410,6 +438,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** What the client listener holds against its caps: connections, requests in flight, memory. */
+    /** The agents' admin API: where an evaluation gate is put in place ({@link AgentAdmin#gate}). */
+    public AgentAdmin agentAdmin() {
+        return agentAdmin;
+    }
+
     public LoadControl load() {
         return context.load();
     }

@@ -195,7 +195,8 @@ class RefusalsSystemTest {
         HttpResponse<String> r = send("/v1/models", null, "Authorization", "Bearer " + TestGateway.DEMO_KEY);
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode data = JSON.readTree(r.body()).path("data");
-        assertThat(data.findValuesAsText("id")).containsExactly("demo", "demo-claude", "demo-embed", "demo-fallback");
+        assertThat(data.findValuesAsText("id")).containsExactly("demo", "demo-claude", "demo-embed", "demo-fallback",
+                "agent/demo-agent");
         HttpResponse<String> one = send("/v1/models/gpt-4o", null, "Authorization", "Bearer " + TestGateway.DEMO_KEY);
         assertThat(one.statusCode()).isEqualTo(404);
         HttpResponse<String> anthropic = send("/v1/models", null, "x-api-key", TestGateway.DEMO_KEY,

@@ -59,7 +59,8 @@ class SdkCompatibilitySystemTest {
             "translate.anthropic_to_openai.stream", "translate.anthropic_to_openai.stream.tools",
             "errors.openai.wrong_key", "errors.anthropic.wrong_key",
             "errors.openai.model_not_allowed", "errors.anthropic.model_not_allowed",
-            "errors.openai.unknown_model", "errors.anthropic.unknown_model");
+            "errors.openai.unknown_model", "errors.anthropic.unknown_model",
+            "agents.openai.create", "agents.openai.stream", "agents.anthropic.create", "agents.anthropic.stream");
 
     private TestGateway gateway;
     private Process process;
@@ -192,12 +193,22 @@ class SdkCompatibilitySystemTest {
 
         // The helper checks report no id: count the served requests instead (one per check of the script, two for
         // translate.openai_to_anthropic.stream), the translated ones included.
-        assertThat(count(journal, Endpoint.CHAT_COMPLETIONS, true, "ok")).as("streamed chat requests").isEqualTo(6);
-        assertThat(count(journal, Endpoint.CHAT_COMPLETIONS, false, "ok")).as("chat requests").isEqualTo(3);
+        // The agents' calls: the demo agent through each SDK, streamed and not; the journal names agent and version.
+        for (String check : List.of("agents.openai.create", "agents.openai.stream", "agents.anthropic.create",
+                "agents.anthropic.stream")) {
+            JournalEntry e = journal.get(one(ids, check));
+            assertThat(e.outcome()).as(check).isEqualTo("ok");
+            assertThat(e.request().agent()).as(check).isEqualTo("demo-agent");
+            assertThat(e.request().agentLabel()).as(check).isEqualTo("production");
+            assertThat(e.request().agentVersion()).as(check).matches("[0-9a-f]{12}");
+            assertThat(e.end().servedModel()).as(check).isEqualTo("mock-gpt");
+        }
+        assertThat(count(journal, Endpoint.CHAT_COMPLETIONS, true, "ok")).as("streamed chat requests").isEqualTo(7);
+        assertThat(count(journal, Endpoint.CHAT_COMPLETIONS, false, "ok")).as("chat requests").isEqualTo(4);
         assertThat(count(journal, Endpoint.RESPONSES, true, "ok")).as("streamed responses requests").isEqualTo(2);
         assertThat(count(journal, Endpoint.RESPONSES, false, "ok")).as("responses requests").isEqualTo(1);
-        assertThat(count(journal, Endpoint.MESSAGES, true, "ok")).as("streamed messages requests").isEqualTo(4);
-        assertThat(count(journal, Endpoint.MESSAGES, false, "ok")).as("messages requests").isEqualTo(3);
+        assertThat(count(journal, Endpoint.MESSAGES, true, "ok")).as("streamed messages requests").isEqualTo(5);
+        assertThat(count(journal, Endpoint.MESSAGES, false, "ok")).as("messages requests").isEqualTo(4);
         for (JournalEntry e : journal.values()) {
             byte endpoint = e.request().endpoint();
             boolean generates = endpoint == Endpoint.CHAT_COMPLETIONS.id() || endpoint == Endpoint.RESPONSES.id()
@@ -267,8 +278,19 @@ class SdkCompatibilitySystemTest {
             }
         }
         // Translated requests arrive in the provider's dialect: 4 Anthropic-format ones as chat completions, 5
-        // OpenAI-format ones as messages.
-        assertThat(byPath).containsOnly(Map.entry("/v1/chat/completions", 8), Map.entry("/v1/embeddings", 1),
+        // OpenAI-format ones as messages; the demo agent's 4 calls, on the OpenAI mock, as chat completions, each
+        // with the rendered prompt and the context file, and never the variables.
+        int agentCalls = 0;
+        for (MockRecord r : records) {
+            String body = new String(r.body(), StandardCharsets.UTF_8);
+            if (body.contains("You are the support desk of Sluice")) {
+                agentCalls++;
+                assertThat(body).contains("You are talking to Ada.").contains("# Sluice, in brief")
+                        .doesNotContain("\"variables\"");
+            }
+        }
+        assertThat(agentCalls).isEqualTo(4);
+        assertThat(byPath).containsOnly(Map.entry("/v1/chat/completions", 12), Map.entry("/v1/embeddings", 1),
                 Map.entry("/v1/responses", 3), Map.entry("/v1/messages", 8));
     }
 

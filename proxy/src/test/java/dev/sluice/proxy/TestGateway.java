@@ -104,12 +104,39 @@ public final class TestGateway implements AutoCloseable {
         try {
             Path conf = dir.resolve("sluice.yaml");
             Files.writeString(conf, yaml);
+            if (yaml.contains("agents: [demo-agent]")) {
+                // The shipped configuration (or one made from it) travels with the shipped agents beside it.
+                copyTree(defaultConfig().toAbsolutePath().getParent().resolve("agents"), dir.resolve("agents"));
+            }
             GatewayConfig cfg = ConfigLoader.load(conf, Map.of()).bind(0, 0, 0).withDataDir(dir.resolve("data"));
             return new TestGateway(Gateway.start(cfg, clock), dir.resolve("data"), dir);
         } catch (Throwable e) {
             deleteAfterFailure(dir, e);
             throw e;
         }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts a gateway on the configuration file {@code conf} (its {@code agents/} beside it), with free ports, the
+     * built-in mock and the data directory {@code data} beside it; closing deletes {@code ownedDir} (may be null).
+     */
+    public static TestGateway startFrom(Path conf, Path ownedDir) throws Exception {
+        Path data = conf.toAbsolutePath().getParent().resolve("data");
+        GatewayConfig cfg = ConfigLoader.load(conf, Map.of()).bind(0, 0, 0).withDataDir(data);
+        return new TestGateway(Gateway.start(cfg), data, ownedDir);
     }
 
     /**

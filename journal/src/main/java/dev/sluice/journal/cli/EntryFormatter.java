@@ -57,7 +57,8 @@ final class EntryFormatter {
     private String human(JournalEntry entry) {
         RequestRecord r = entry.request();
         EndRecord e = entry.end();
-        String route = orAbsent(r.requestedModel()) + " -> "
+        String route = orAbsent(r.requestedModel()) + (r.agentVersion() == null ? "" : " [" + r.agentVersion() + "]")
+            + " -> "
             + (e == null ? ABSENT : orAbsent(e.provider()) + "/" + orAbsent(e.servedModel()));
         String line = String.format(Locale.ROOT, HUMAN_LINE,
             HUMAN_TIME.format(toInstant(r.wallTimeMicros())),
@@ -118,6 +119,9 @@ final class EntryFormatter {
         g.writeStringField("model", r.requestedModel());
         g.writeBooleanField("stream", r.stream());
         g.writeStringField("client_address", r.clientAddress());
+        g.writeStringField("agent", r.agent());
+        g.writeStringField("agent_version", r.agentVersion());
+        g.writeStringField("agent_label", r.agentLabel());
         g.writeStringField("served_model", e == null ? null : e.servedModel());
         g.writeStringField("provider", e == null ? null : e.provider());
         g.writeStringField("deployment", e == null ? null : e.deployment());

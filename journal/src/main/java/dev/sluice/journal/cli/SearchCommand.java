@@ -21,13 +21,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code journal search}: the finished requests that match every filter given: key, team, model (as requested or as
- * served), outcome, time, and text within the captured content (the request body and the answer as the client
+ * served), agent (and version), outcome, time, and text within the captured content (the request body and the answer as the client
  * received it, case-insensitive). One line per request as {@code journal tail} prints it, or {@code --json}. Exit
  * code 0, or 1 when there is no journal.
  * <p>
  * Confined to the command-line thread.
  */
-@Command(name = "search", description = "Find requests by key, team, model, outcome, time or captured text.",
+@Command(name = "search", description = "Find requests by key, team, model, agent, outcome, time or captured text.",
     mixinStandardHelpOptions = true)
 public final class SearchCommand implements Callable<Integer> {
     @Spec
@@ -44,6 +44,10 @@ public final class SearchCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "M", description = "Model alias as requested, or model as served.")
     String model;
+
+    @Option(names = "--agent", paramLabel = "A",
+        description = "Agent called: NAME, or NAME@VERSION for the requests one version served.")
+    String agent;
 
     @Option(names = "--outcome", paramLabel = "O", description = "Outcome: ok, client_cancelled, rejected, ...")
     String outcome;
@@ -85,7 +89,8 @@ public final class SearchCommand implements Callable<Integer> {
         long from = sinceMicros;
         Predicate<RequestRecord> keep = r -> r.wallTimeMicros() >= from
             && (key == null || key.equals(r.keyId()))
-            && (team == null || team.equals(r.team()));
+            && (team == null || team.equals(r.team()))
+            && (agent == null || agent.equals(r.agent()) || agent.equals(r.agent() + "@" + r.agentVersion()));
         String needle = text == null ? null : text.toLowerCase(Locale.ROOT);
         ArrayDeque<RequestHistory> matches = new ArrayDeque<>();
         new ContentScan().scan(journals, keep, needle != null, h -> {

@@ -33,7 +33,8 @@ public final class SpendCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--by", paramLabel = "DIM",
-        description = "Group by team, project, use-case, key, model or day (default: ${DEFAULT-VALUE}).")
+        description = "Group by team, project, use-case, key, model, day, agent or agent-version (default: "
+                + "${DEFAULT-VALUE}).")
     String by = "team";
 
     @Option(names = "--since", paramLabel = "TIME", description = "Requests at or after TIME: ISO-8601 date or"

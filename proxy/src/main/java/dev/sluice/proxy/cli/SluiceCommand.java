@@ -15,8 +15,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice " + Version.VERSION,
         description = "A self-hosted LLM gateway: OpenAI- and Anthropic-compatible, streaming, journaled.",
-        subcommands = {ServeCommand.class, JournalCommand.class, KeysCommand.class, SpendCommand.class,
-                MockProviderCommand.class})
+        subcommands = {ServeCommand.class, JournalCommand.class, KeysCommand.class, AgentsCommand.class,
+                SpendCommand.class, MockProviderCommand.class})
 public final class SluiceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -50,12 +50,17 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             "a valid admin token is required (Authorization: Bearer <token>)");
 
     private static final String REQUESTS = "/admin/requests";
+    private static final String AGENTS = "/admin/agents";
+    /** Under {@link #AGENTS}: the waiting promotions ({@code POST .../_approvals/ID}); no agent's name starts so. */
+    private static final String APPROVALS = "_approvals";
 
     private final GatewayContext context;
     private final AdminKeys keys;
     private final AdminRequests requests;
+    private final AgentAdmin agents;
 
-    public AdminHandler(GatewayContext context, AdminKeys keys, AdminRequests requests) {
+    public AdminHandler(GatewayContext context, AdminKeys keys, AdminRequests requests, AgentAdmin agents) {
+        this.agents = requireNonNull(agents, "agents");
         this.context = requireNonNull(context, "context");
         this.keys = requireNonNull(keys, "keys");
         this.requests = requireNonNull(requests, "requests");
@@ -130,6 +135,10 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         String actor = who == null ? "loopback" : who.actor();
+        if (path.equals(AGENTS) || path.startsWith(AGENTS + "/")) {
+            agents(ctx, req, path, who, keepAlive);
+            return;
+        }
         if (path.equals("/admin/reload") && req.method().equals(HttpMethod.POST)) {
             reload(ctx, actor, keepAlive);
             return;
@@ -148,6 +157,58 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             r = notFound();
         }
         send(ctx, r, keepAlive);
+    }
+
+    /**
+     * Agents: {@code GET /admin/agents}, {@code GET /admin/agents/NAME}, {@code GET /admin/agents/NAME/versions/V},
+     * {@code POST /admin/agents/NAME/render}, {@code .../promote}, {@code .../rollback}, and
+     * {@code POST /admin/agents/_approvals/ID} ({@link AgentAdmin}).
+     */
+    private void agents(ChannelHandlerContext ctx, FullHttpRequest req, String path, AdminPrincipal who,
+                        boolean keepAlive) {
+        String rest = path.length() > AGENTS.length() ? path.substring(AGENTS.length() + 1) : "";
+        int slash = rest.indexOf('/');
+        String name = slash < 0 ? rest : rest.substring(0, slash);
+        String verb = slash < 0 ? "" : rest.substring(slash + 1);
+        boolean get = req.method().equals(HttpMethod.GET);
+        boolean post = req.method().equals(HttpMethod.POST);
+        CompletableFuture<AdminKeys.Reply> reply;
+        if (name.isEmpty() && verb.isEmpty() && rest.isEmpty()) {
+            if (!get) {
+                send(ctx, methodNotAllowed("GET lists the agents"), keepAlive);
+                return;
+            }
+            reply = agents.list();
+        } else if (get && verb.startsWith("versions/") && verb.indexOf('/', "versions/".length()) < 0
+                && verb.length() > "versions/".length()) {
+            reply = agents.files(name, verb.substring("versions/".length()));
+        } else if (name.isEmpty() || verb.indexOf('/') >= 0) {
+            send(ctx, notFound(), keepAlive);
+            return;
+        } else if (verb.isEmpty()) {
+            if (!get) {
+                send(ctx, methodNotAllowed("GET shows an agent"), keepAlive);
+                return;
+            }
+            reply = agents.show(name);
+        } else if (!post) {
+            send(ctx, methodNotAllowed("POST " + verb), keepAlive);
+            return;
+        } else if (name.equals(APPROVALS)) {
+            reply = agents.approve(who, verb, ByteBufUtil.getBytes(req.content()));
+        } else {
+            byte[] body = ByteBufUtil.getBytes(req.content());
+            switch (verb) {
+                case "render" -> reply = agents.render(name, body);
+                case "promote" -> reply = agents.promote(who, name, body);
+                case "rollback" -> reply = agents.rollback(who, name, body);
+                default -> {
+                    send(ctx, notFound(), keepAlive);
+                    return;
+                }
+            }
+        }
+        reply.whenComplete((r, e) -> send(ctx, replyOrError(r, e), keepAlive));
     }
 
     /** The journal of record: captured content is for admin tokens only (a team's, for its own requests). */

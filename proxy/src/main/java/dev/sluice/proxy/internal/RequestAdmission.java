@@ -45,10 +45,21 @@ final class RequestAdmission {
             return;
         }
         ByteBuf b = body.bytes();
+        boolean agent = AgentRequests.namesAgent(b, f);
+        if (agent) {
+            // The agent's rendered request replaces the body; access to the agent is access to its model through it.
+            if (!AgentRequests.rewrite(ex, info, body, config, gateway, res)) {
+                return;
+            }
+            b = body.bytes();
+            f = body.facts();
+        }
         Route r = f.modelHasEscape ? config.routes().lookup(f.model(b))
                 : config.routes().lookup(b, f.modelStart, f.modelEnd);
-        info.requestedModel = ClientHandler.sanitize(f.model(b));
-        if (r == null || !info.key.allows(r)) {
+        if (!agent) {
+            info.requestedModel = ClientHandler.sanitize(f.model(b));
+        }
+        if (r == null || !agent && !info.key.allows(r)) {
             // The same answer whether the model is unknown or not allowed: a key learns nothing of other routes.
             ex.reject(r == null ? 404 : 403, r == null ? "model_not_found" : "model_not_allowed", r == null
                     ? "The model '" + info.requestedModel + "' does not exist or you do not have access to it."

@@ -51,6 +51,14 @@ final class RequestBody {
         return scanner.scan(bytes, facts);
     }
 
+    /** Makes {@code next} (taken over) the body, releasing what was gathered; scan it again before use. */
+    void replace(ByteBuf next) {
+        bytes.removeComponents(0, bytes.numComponents());
+        bytes.setIndex(0, 0);
+        bytes.addComponent(true, next);
+        size = next.readableBytes();
+    }
+
     /** Bytes of the body gathered. */
     int size() {
         return size;

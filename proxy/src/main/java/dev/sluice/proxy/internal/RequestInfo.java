@@ -32,6 +32,10 @@ final class RequestInfo {
     String requestedModel;
     boolean stream;
     boolean includeUsage;
+    /** The agent the request called, its version and the label it named (null: none, or a version by name). */
+    String agent;
+    String agentVersion;
+    String agentLabel;
     /**
      * The client spoke HTTP/1.0, which has no chunked coding: a body of unknown length is delimited by the close
      * of the connection (RFC 9112 section 6.3), and the connection never stays open.
@@ -56,7 +60,7 @@ final class RequestInfo {
         r.reset();
         r.requestId(requestId).wallTimeMicros(startWallMicros).endpoint(endpoint == null ? 0 : endpoint.id())
                 .stream(stream).clientAddress(clientAddress).requestedModel(requestedModel)
-                .project(project).useCase(useCase);
+                .project(project).useCase(useCase).agent(agent, agentVersion, agentLabel);
         if (key != null) {
             r.keyId(key.id()).user(key.user()).team(key.team());
         }

@@ -8,6 +8,8 @@ import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.Scope;
 
 import java.util.BitSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A client key as the gateway knows it: an id (never the secret), who it belongs to, which routes and endpoints it
@@ -42,6 +44,8 @@ public final class ApiKey {
     private final Budget budget;
     private final boolean runtime;
     private final Scope scope;
+    /** The agents this key may call, or null: those of its team. */
+    private final Set<String> agents;
 
     /**
      * A key without a team object, endpoint restrictions, expiry, tags, limits or budget.
@@ -75,6 +79,7 @@ public final class ApiKey {
         this.limits = requireNonNull(b.limits, "limits");
         this.budget = b.budget;
         this.runtime = b.runtime;
+        this.agents = b.agents == null ? null : Set.copyOf(b.agents);
         this.scope = limits.isNone() && budget == null ? null : new Scope("key", id, limits, budget);
     }
 
@@ -107,6 +112,15 @@ public final class ApiKey {
     }
 
     /** Returns whether this key and its team may call the given route. Allocation-free. */
+    /**
+     * Returns whether this key may call agent {@code name}: the key's {@code agents:} (or, without one, its team's)
+     * names it, and the agent's {@code teams:} (when it has any) holds the key's team.
+     */
+    public boolean allowsAgent(String name, List<String> agentTeams) {
+        Set<String> granted = agents != null ? agents : team != null ? team.agents() : Set.of();
+        return granted.contains(name) && (agentTeams.isEmpty() || agentTeams.contains(teamName));
+    }
+
     public boolean allows(Route route) {
         return (allRoutes || Endpoints.bit(allowed, route.index())) && (team == null || team.allows(route));
     }
@@ -211,6 +225,7 @@ public final class ApiKey {
         private Limits limits = Limits.NONE;
         private Budget budget;
         private boolean runtime;
+        private Set<String> agents;
 
         private Builder(String id, byte[] digest) {
             this.id = id;
@@ -275,6 +290,12 @@ public final class ApiKey {
 
         public Builder runtime(boolean runtime) {
             this.runtime = runtime;
+            return this;
+        }
+
+        /** @param agents the agents the key may call, or null: those of its team */
+        public Builder agents(Set<String> agents) {
+            this.agents = agents;
             return this;
         }
 

@@ -7,6 +7,8 @@ import dev.sluice.codec.Endpoint;
 import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.BudgetPeriod;
 import dev.sluice.routing.admission.Limits;
+import dev.sluice.routing.agents.AgentCatalog;
+import dev.sluice.routing.agents.AgentVersion;
 import dev.sluice.routing.internal.LocatedYaml;
 
 import java.io.IOException;
@@ -27,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -51,7 +55,13 @@ public final class ConfigLoader extends ConfigSection {
     private static final long MAX_BUDGET_MICROS = 100_000_000L * 1_000_000L;
     private static final long MAX_OUTPUT_TOKENS = 100_000_000L;
 
+    /** The directory of agents, beside the configuration file. */
+    public static final String AGENTS_DIR = "agents";
+
     private final RouteSection routeSection;
+    /** The agents read so far, which keys and teams may name. */
+    private Set<String> agentNames = Set.of();
+    private final List<String> agentWarnings = new ArrayList<>();
     private final Path dir;
     private final long nowMs;
 
@@ -206,6 +216,10 @@ public final class ConfigLoader extends ConfigSection {
                 unpriced);
         RouteTable routeTable = new RouteTable(routes);
         boolean teamsDeclared = root.has("teams") && !root.get("teams").isNull();
+        Map<String, AgentVersion> agents = dir == null ? Map.of() : AgentSection.readAll(dir.resolve(AGENTS_DIR),
+                aliases(routes), teamsDeclared ? root.path("teams").isObject()
+                        ? fieldNames(root.path("teams")) : Set.of() : null);
+        this.agentNames = agents.keySet();
         Map<String, Team> teams = teams(root.path("teams"), routeTable);
         Map<String, Project> projects = projects(root.path("projects"));
         byte[] adminDigest = adminToken(root.path("admin"), "admin", "token", "token_hash");
@@ -219,13 +233,58 @@ public final class ConfigLoader extends ConfigSection {
         }
         JournalPolicy journal = new JournalSection(file, yaml, env, dir).journal(root);
         Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest, redis,
-                prices, unpriced, journal);
-        // The files the configuration names are part of what it is: a new price table or a certificate replaced
-        // under the same name is a new version, which a reload applies.
+                prices, unpriced, journal, agents, AgentCatalog.EMPTY, agentWarnings);
+        // The files the configuration names are part of what it is: a new price table, a certificate replaced
+        // under the same name or an agent's files edited is a new version, which a reload applies.
+        StringBuilder agentVersions = new StringBuilder();
+        for (AgentVersion a : agents.values()) {
+            agentVersions.append('\0').append(a.name()).append('@').append(a.version());
+        }
         String version = versionOf((pricesText[0] == null ? text : text + '\0' + pricesText[0])
-                + (tlsText.length() == 0 ? "" : "\0" + tlsText));
+                + (tlsText.length() == 0 ? "" : "\0" + tlsText) + agentVersions);
         return new GatewayConfig(file, version, server, upstream, dataDir, mockEnabled, providers, routeTable, keys,
                 gov, keyList, List.of(), List.of());
+    }
+
+    /**
+     * Reads an {@code agents:} list of a key or a team: names of agents under {@code conf/agents/} (a name with no
+     * agent is a warning, {@link GatewayConfig#agentWarnings}); {@code absent} when there is none.
+     */
+    private Set<String> agentGrants(JsonNode n, String path, Set<String> absent) throws ConfigException {
+        if (n.isMissingNode() || n.isNull()) {
+            return absent;
+        }
+        if (!n.isArray()) {
+            throw error(path, "expected a list of agent names");
+        }
+        Set<String> out = new TreeSet<>();
+        for (int i = 0; i < n.size(); i++) {
+            String name = n.get(i).asText();
+            if (!AgentCatalog.NAME.matcher(name).matches()) {
+                throw error(path + "[" + i + "]", "'" + name + "' is not an agent name");
+            }
+            if (!agentNames.contains(name)) {
+                // A warning, not an error: a configuration copied without its agents/ directory still starts.
+                agentWarnings.add(path + ": '" + name + "' is not an agent under " + AGENTS_DIR + "/ beside "
+                        + file + ", so it allows nothing");
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    private static Set<String> aliases(List<Route> routes) {
+        Set<String> out = new TreeSet<>();
+        for (Route r : routes) {
+            out.add(r.name());
+        }
+        return out;
+    }
+
+    private static Set<String> fieldNames(JsonNode n) {
+        Set<String> out = new TreeSet<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 
     private GovernanceSettings governance(JsonNode g) throws ConfigException {
@@ -401,13 +460,14 @@ public final class ConfigLoader extends ConfigSection {
                 continue;
             }
             checkKeys(t, path, "disabled", "models", "endpoints", "limits", "budget", "admin_token",
-                    "admin_token_hash", "capture");
+                    "admin_token_hash", "capture", "agents");
             BitSet allowed = new BitSet();
             boolean all = models(t.path("models"), path + ".models", routes, allowed);
             out.put(name, new Team(name, bool(t, path + ".disabled", false), all, allowed,
                     endpoints(t.path("endpoints"), path + ".endpoints"), limits(t.path("limits"), path + ".limits"),
                     budget(t.path("budget"), path + ".budget"),
-                    adminToken(t, path, "admin_token", "admin_token_hash")));
+                    adminToken(t, path, "admin_token", "admin_token_hash"),
+                    agentGrants(t.path("agents"), path + ".agents", Set.of())));
         }
         return out;
     }
@@ -501,7 +561,7 @@ public final class ConfigLoader extends ConfigSection {
             String path = "keys[" + i + "]";
             JsonNode k = node.get(i);
             checkKeys(k, path, "id", "hash", "user", "team", "models", "endpoints", "expires", "disabled",
-                    "require_tags", "project", "use_case", "limits", "budget", "capture");
+                    "require_tags", "project", "use_case", "limits", "budget", "capture", "agents");
             String id = str(k, path + ".id", null);
             if (id == null || id.isEmpty()) {
                 throw error(path + ".id", "missing (expected: a name for the key, shown in the journal)");
@@ -553,6 +613,7 @@ public final class ConfigLoader extends ConfigSection {
                         .defaultTags(str(k, path + ".project", null), str(k, path + ".use_case", null))
                         .limits(limits(k.path("limits"), path + ".limits"))
                         .budget(budget(k.path("budget"), path + ".budget"))
+                        .agents(agentGrants(k.path("agents"), path + ".agents", null))
                         .build());
             } catch (IllegalArgumentException ex) {
                 throw error(path, ex.getMessage());

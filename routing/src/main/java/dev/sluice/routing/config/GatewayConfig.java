@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.admission.StoredKey;
+import dev.sluice.routing.agents.AgentCatalog;
+import dev.sluice.routing.agents.AgentVersion;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -220,6 +222,27 @@ public final class GatewayConfig {
     }
 
     /** Returns the {@code governance:} settings (budget time zone, default output reservation). */
+    /** The agents this snapshot serves: versions, labels ({@link #withAgents}); empty until the store was read. */
+    public AgentCatalog agents() {
+        return gov.agents;
+    }
+
+    /** Keys' and teams' {@code agents:} entries that name no agent: they allow nothing. */
+    public List<String> agentWarnings() {
+        return gov.agentWarnings;
+    }
+
+    /** The version each agent's files in {@code conf/agents/} make, by name. */
+    public Map<String, AgentVersion> agentFiles() {
+        return gov.agentFiles;
+    }
+
+    /** A copy serving {@code catalog} (made by {@link AgentStore} from {@link #agentFiles}), all else the same. */
+    public GatewayConfig withAgents(AgentCatalog catalog) {
+        return new GatewayConfig(source, version, server, upstream, dataDir, mockEnabled, providers, routes, keys,
+                gov.withAgents(catalog), confKeys, storedKeys, keyWarnings, addresses);
+    }
+
     public GovernanceSettings governance() {
         return gov.settings;
     }

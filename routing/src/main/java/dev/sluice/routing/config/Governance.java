@@ -3,6 +3,8 @@ package dev.sluice.routing.config;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.routing.admission.Limits;
+import dev.sluice.routing.agents.AgentCatalog;
+import dev.sluice.routing.agents.AgentVersion;
 
 import java.util.List;
 import java.util.Map;
@@ -13,7 +15,7 @@ import java.util.Map;
  */
 final class Governance {
     static final Governance NONE = new Governance(GovernanceSettings.DEFAULTS, false, Map.of(), Map.of(), Map.of(),
-            null, null, PriceTable.EMPTY, List.of(), JournalPolicy.DEFAULTS);
+            null, null, PriceTable.EMPTY, List.of(), JournalPolicy.DEFAULTS, Map.of(), AgentCatalog.EMPTY, List.of());
 
     final GovernanceSettings settings;
     /** Whether {@code teams:} is present: then a key's team must name one of them. */
@@ -26,10 +28,17 @@ final class Governance {
     final PriceTable pricing;
     final List<String> unpriced;
     final JournalPolicy journal;
+    /** The version each agent's files in {@code conf/agents/} make, by name. */
+    final Map<String, AgentVersion> agentFiles;
+    /** What the gateway serves of them: with the version store and the labels ({@link AgentStore#sync}). */
+    final AgentCatalog agents;
+    /** Grants of keys and teams that name no agent under {@code conf/agents/}: they allow nothing. */
+    final List<String> agentWarnings;
 
     Governance(GovernanceSettings settings, boolean teamsDeclared, Map<String, Team> teams,
                Map<String, Project> projects, Map<String, Limits> modelLimits, byte[] adminTokenDigest,
-               RedisSettings redis, PriceTable pricing, List<String> unpriced, JournalPolicy journal) {
+               RedisSettings redis, PriceTable pricing, List<String> unpriced, JournalPolicy journal,
+               Map<String, AgentVersion> agentFiles, AgentCatalog agents, List<String> agentWarnings) {
         this.settings = requireNonNull(settings, "settings");
         this.teamsDeclared = teamsDeclared;
         this.teams = Map.copyOf(teams);
@@ -40,5 +49,14 @@ final class Governance {
         this.pricing = requireNonNull(pricing, "pricing");
         this.unpriced = List.copyOf(unpriced);
         this.journal = requireNonNull(journal, "journal");
+        this.agentFiles = Map.copyOf(agentFiles);
+        this.agents = requireNonNull(agents, "agents");
+        this.agentWarnings = List.copyOf(agentWarnings);
+    }
+
+    /** A copy serving {@code catalog}. */
+    Governance withAgents(AgentCatalog catalog) {
+        return new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminTokenDigest, redis, pricing,
+                unpriced, journal, agentFiles, catalog, agentWarnings);
     }
 }

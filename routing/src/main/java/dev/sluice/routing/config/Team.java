@@ -9,6 +9,7 @@ import dev.sluice.routing.admission.Scope;
 
 import java.security.MessageDigest;
 import java.util.BitSet;
+import java.util.Set;
 
 /**
  * A team from {@code teams:}: whether it is disabled, which model aliases and endpoints its keys may use (a key's
@@ -25,6 +26,7 @@ public final class Team {
     private final Budget budget;
     private final byte[] adminTokenDigest;
     private final Scope scope;
+    private final Set<String> agents;
 
     /**
      * @param allowedRoutes indices of the routes the team's keys may use; ignored when {@code allRoutes}
@@ -34,6 +36,13 @@ public final class Team {
      */
     public Team(String name, boolean disabled, boolean allRoutes, BitSet allowedRoutes, int endpointMask,
                 Limits limits, Budget budget, byte[] adminTokenDigest) {
+        this(name, disabled, allRoutes, allowedRoutes, endpointMask, limits, budget, adminTokenDigest, Set.of());
+    }
+
+    /** As above; {@code agents}: the agents the team's keys may call (a key's own {@code agents:} replaces it). */
+    public Team(String name, boolean disabled, boolean allRoutes, BitSet allowedRoutes, int endpointMask,
+                Limits limits, Budget budget, byte[] adminTokenDigest, Set<String> agents) {
+        this.agents = Set.copyOf(agents);
         this.name = requireNonNull(name, "name");
         this.disabled = disabled;
         this.allRoutes = allRoutes;
@@ -65,6 +74,11 @@ public final class Team {
     /** Returns whether the team's keys may call the given route at all. Allocation-free. */
     public boolean allows(Route route) {
         return allRoutes || Endpoints.bit(allowed, route.index());
+    }
+
+    /** The agents the team's keys may call, unless a key names its own. */
+    public Set<String> agents() {
+        return agents;
     }
 
     /** Returns whether the team's keys may call the given endpoint at all. Allocation-free. */

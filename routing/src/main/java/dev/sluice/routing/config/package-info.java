@@ -8,8 +8,9 @@
  * with live state in {@link DeploymentHealth} kept across reloads; {@link PriceTable} and {@link Price} give costs
  * in exact micro-units.
  * <p>
- * Its only I/O is {@link ConfigLoader} reading the configuration files: it neither holds the running snapshot nor
- * watches or swaps it (the gateway does), and never sees a socket. Keys are held as digests, and a provider
+ * Its I/O is {@link ConfigLoader} reading the configuration files (with the agents under {@code agents/} beside
+ * them, {@link AgentSection}) and {@link AgentStore} keeping agents' versions and labels under the data directory:
+ * it neither holds the running snapshot nor watches or swaps it (the gateway does), and never sees a socket. Keys are held as digests, and a provider
  * credential never appears in {@code toString()}. YAML parsing with line numbers is internal
  * ({@code dev.sluice.routing.internal}).
  * <p>

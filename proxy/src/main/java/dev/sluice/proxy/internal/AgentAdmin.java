@@ -1,0 +1,431 @@
+package dev.sluice.proxy.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.sluice.codec.Clock;
+import dev.sluice.routing.agents.AgentCatalog;
+import dev.sluice.routing.agents.AgentSettings;
+import dev.sluice.routing.agents.AgentVersion;
+import dev.sluice.routing.config.AgentStore;
+import dev.sluice.routing.config.GatewayConfig;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The admin API of agents ({@code /admin/agents}): list and show them with their versions, labels and history,
+ * render the system text a request would send, and move labels: promote a version to a label (with a second owner's
+ * approval when the agent's {@code review: required}, and past its evaluation gate when it names one), approve a
+ * waiting promotion, roll a label back to where it pointed before. A move is written to the version store's labels
+ * and published as a new snapshot at once: the next request is served by the new version. Each move and each
+ * refusal is an ADMIN record in the journal. Owners name themselves ({@code actor}); the admin token is the
+ * credential.
+ * <p>
+ * Thread-safe: every operation runs on the configuration agent, the one owner of the running snapshot.
+ */
+public final class AgentAdmin {
+    /** An evaluation gate: may a version be promoted to a label? */
+    @FunctionalInterface
+    public interface Gate {
+        /** Why {@code version} may not go to {@code label}, or null when it may. */
+        String refusal(AgentVersion version, String label);
+    }
+
+    private final GatewayContext context;
+    private final AdminAudit audit;
+    private final Clock clock;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, Gate> gates = new ConcurrentHashMap<>();
+
+    public AgentAdmin(GatewayContext context, AdminAudit audit, Clock clock) {
+        this.context = requireNonNull(context, "context");
+        this.audit = requireNonNull(audit, "audit");
+        this.clock = requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Puts gate {@code name} in place (an agent's {@code gate: NAME}). A promotion of an agent whose gate is not in
+     * place is refused: a gate that cannot be asked does not say yes.
+     */
+    public void gate(String name, Gate gate) {
+        gates.put(requireNonNull(name, "name"), requireNonNull(gate, "gate"));
+    }
+
+    /** {@code GET /admin/agents}. */
+    CompletableFuture<AdminKeys.Reply> list() {
+        return context.agent().submit(() -> {
+            ArrayNode out = json.createArrayNode();
+            for (AgentCatalog.Agent a : context.config().agents().agents()) {
+                out.add(summary(a));
+            }
+            return reply(200, out);
+        });
+    }
+
+    /** {@code GET /admin/agents/NAME}: the agent, its versions (newest first), labels, history and waiting promotions. */
+    CompletableFuture<AdminKeys.Reply> show(String name) {
+        return context.agent().submit(() -> {
+            AgentCatalog.Agent a = context.config().agents().agent(name);
+            if (a == null) {
+                return notFound(name);
+            }
+            AgentStore store = store();
+            ObjectNode out = summary(a);
+            List<AgentStore.Move> history = store.history(name);
+            Map<String, Long> firstSeen = new LinkedHashMap<>();
+            for (AgentStore.Move m : history) {
+                firstSeen.putIfAbsent(m.version(), m.wallMs());
+            }
+            ArrayNode versions = out.putArray("versions");
+            for (AgentVersion v : a.versions().values()) {
+                ObjectNode n = versions.addObject();
+                n.put("version", v.version());
+                n.put("model", v.settings().model());
+                n.putPOJO("variables", v.template().variables());
+                n.putPOJO("context", v.contexts().keySet());
+                ArrayNode labels = n.putArray("labels");
+                if (v == a.files()) {
+                    labels.add(AgentCatalog.STAGING);
+                }
+                a.labels().forEach((l, x) -> {
+                    if (x.equals(v.version())) {
+                        labels.add(l);
+                    }
+                });
+            }
+            ArrayNode moves = out.putArray("history");
+            for (AgentStore.Move m : history) {
+                ObjectNode n = moves.addObject();
+                n.put("time", Instant.ofEpochMilli(m.wallMs()).toString());
+                n.put("action", m.action());
+                n.put("label", m.label());
+                n.put("version", m.version());
+                n.put("previous", m.previous());
+                n.put("actor", m.actor());
+            }
+            ArrayNode pending = out.putArray("pending");
+            for (AgentStore.Pending p : store.pending(name)) {
+                ObjectNode n = pending.addObject();
+                n.put("request", p.id());
+                n.put("label", p.label());
+                n.put("version", p.version());
+                n.put("requested_by", p.requestedBy());
+                n.put("time", Instant.ofEpochMilli(p.wallMs()).toString());
+            }
+            return reply(200, out);
+        });
+    }
+
+    /** {@code GET /admin/agents/NAME/versions/V}: the files of a version (or of what a label points at), as stored. */
+    CompletableFuture<AdminKeys.Reply> files(String name, String which) {
+        return context.agent().submit(() -> {
+            AgentCatalog.Agent a = context.config().agents().agent(name);
+            if (a == null) {
+                return notFound(name);
+            }
+            AgentVersion v = version(a, which);
+            if (v == null) {
+                return error(404, "not_found", "agent '" + name + "' has no version or label '" + which + "'");
+            }
+            ObjectNode out = json.createObjectNode();
+            out.put("agent", name);
+            out.put("version", v.version());
+            ObjectNode files = out.putObject("files");
+            files.put(AgentVersion.SETTINGS_FILE, v.settingsText());
+            files.put(AgentVersion.PROMPT_FILE, v.prompt());
+            v.contexts().forEach((f, text) -> files.put(AgentVersion.CONTEXT_DIR + "/" + f, text));
+            return reply(200, out);
+        });
+    }
+
+    /**
+     * {@code POST /admin/agents/NAME/render} with {@code {"version": "V or LABEL", "variables": {...}}}: the system
+     * text, model and parameters a request would be sent with; no model is called.
+     */
+    CompletableFuture<AdminKeys.Reply> render(String name, byte[] body) {
+        return context.agent().submit(() -> {
+            JsonNode req = parse(body);
+            if (req == null) {
+                return error(400, "invalid_request", "expected a JSON object: {\"version\": ..., \"variables\": {...}}");
+            }
+            String which = req.path("version").asText(AgentCatalog.PRODUCTION);
+            AgentCatalog.Resolved r = context.config().agents().resolve(name + "@" + which);
+            if (r.agent() == null) {
+                return notFound(name);
+            }
+            if (r.version() == null) {
+                return error(404, "not_found", "agent '" + name + "' has no label or version '" + which + "'");
+            }
+            Map<String, String> variables = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = req.path("variables").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                variables.put(e.getKey(), e.getValue().asText());
+            }
+            String system;
+            try {
+                system = r.version().systemText(variables);
+            } catch (IllegalArgumentException e) {
+                return error(400, "missing_variable", "the agent needs the variable '" + e.getMessage() + "'");
+            }
+            AgentSettings s = r.version().settings();
+            ObjectNode out = json.createObjectNode();
+            out.put("agent", name);
+            out.put("version", r.version().version());
+            out.put("label", r.label());
+            out.put("model", s.model());
+            ObjectNode params = out.putObject("parameters");
+            if (s.temperature() != null) {
+                params.put("temperature", s.temperature());
+            }
+            if (s.topP() != null) {
+                params.put("top_p", s.topP());
+            }
+            if (s.maxTokens() > 0) {
+                params.put("max_tokens", s.maxTokens());
+            }
+            out.put("system", system);
+            return reply(200, out);
+        });
+    }
+
+    /**
+     * {@code POST /admin/agents/NAME/promote} with {@code {"version": "V or LABEL", "to": "LABEL", "actor": "OWNER"}}:
+     * moves the label now, or, when the agent needs review, records a promotion for a second owner to approve (202).
+     */
+    CompletableFuture<AdminKeys.Reply> promote(AdminPrincipal who, String name, byte[] body) {
+        return context.agent().submit(() -> {
+            JsonNode req = parse(body);
+            String actor = req == null ? null : req.path("actor").asText(null);
+            AgentCatalog.Agent a = context.config().agents().agent(name);
+            AdminKeys.Reply refused = checkOwner(who, "agents.promote", name, a, actor);
+            if (refused != null) {
+                return refused;
+            }
+            String to = req.path("to").asText(AgentCatalog.PRODUCTION);
+            if (!AgentCatalog.LABEL.matcher(to).matches() || to.equals(AgentCatalog.STAGING)) {
+                return refuse(who, actor, "agents.promote", name, "invalid", 400, "invalid_label", "'" + to
+                        + "' is not a label that moves by promotion (staging follows the files)");
+            }
+            AgentVersion v = version(a, req.path("version").asText(""));
+            if (v == null) {
+                return refuse(who, actor, "agents.promote", name, "not_found", 404, "not_found", "agent '" + name
+                        + "' has no version or label '" + req.path("version").asText("") + "'");
+            }
+            String gateRefusal = gate(a, v, to);
+            if (gateRefusal != null) {
+                return refuse(who, actor, "agents.promote", name, "denied", 409, "gate_refused", gateRefusal);
+            }
+            if (a.files().settings().reviewRequired()) {
+                AgentStore.Pending p = store().request(name, to, v.version(), actor, clock.wallMs());
+                audit.record(who(who, actor), "agents.promote", name, "ok", "review requested: " + p.id() + ", "
+                        + to + " -> " + v.version());
+                ObjectNode out = json.createObjectNode();
+                out.put("status", "pending");
+                out.put("request", p.id());
+                out.put("label", to);
+                out.put("version", v.version());
+                out.put("message", "needs the approval of another owner: sluice agents approve " + p.id()
+                        + " --as OWNER");
+                return reply(202, out);
+            }
+            return move(who, actor, "agents.promote", name, to, v.version(), "promote");
+        });
+    }
+
+    /**
+     * {@code POST /admin/agents/_approvals/ID} with {@code {"actor": "OWNER"}}: approves the waiting promotion
+     * {@code ID} (of whichever agent it belongs to), as an owner other than the one who asked.
+     */
+    CompletableFuture<AdminKeys.Reply> approve(AdminPrincipal who, String id, byte[] body) {
+        return context.agent().submit(() -> {
+            JsonNode req = parse(body);
+            String actor = req == null ? null : req.path("actor").asText(null);
+            AgentStore store = store();
+            AgentStore.Pending p = null;
+            AgentCatalog.Agent a = null;
+            for (AgentCatalog.Agent x : context.config().agents().agents()) {
+                for (AgentStore.Pending y : store.pending(x.name())) {
+                    if (y.id().equals(id)) {
+                        p = y;
+                        a = x;
+                    }
+                }
+            }
+            if (p == null) {
+                return refuse(who, actor, "agents.approve", id, "not_found", 404, "not_found",
+                        "no promotion '" + id + "' waits for approval");
+            }
+            String name = a.name();
+            AdminKeys.Reply refused = checkOwner(who, "agents.approve", name, a, actor);
+            if (refused != null) {
+                return refused;
+            }
+            if (p.requestedBy().equals(actor)) {
+                return refuse(who, actor, "agents.approve", name, "denied", 403, "second_owner_required",
+                        "a promotion is approved by another owner than the one who asked (" + actor + ")");
+            }
+            AgentVersion v = a.versions().get(p.version());
+            String gateRefusal = v == null ? "version " + p.version() + " is no longer stored" : gate(a, v, p.label());
+            if (gateRefusal != null) {
+                return refuse(who, actor, "agents.approve", name, "denied", 409, "gate_refused", gateRefusal);
+            }
+            store.takePending(name, id);
+            return move(who, actor, "agents.approve", name, p.label(), p.version(),
+                    "promote " + id + " (asked by " + p.requestedBy() + ", approved by " + actor + ")");
+        });
+    }
+
+    /** {@code POST /admin/agents/NAME/rollback} with {@code {"label": "LABEL", "actor": "OWNER"}}: at once. */
+    CompletableFuture<AdminKeys.Reply> rollback(AdminPrincipal who, String name, byte[] body) {
+        return context.agent().submit(() -> {
+            JsonNode req = parse(body);
+            String actor = req == null ? null : req.path("actor").asText(null);
+            AgentCatalog.Agent a = context.config().agents().agent(name);
+            AdminKeys.Reply refused = checkOwner(who, "agents.rollback", name, a, actor);
+            if (refused != null) {
+                return refused;
+            }
+            String label = req.path("label").asText(AgentCatalog.PRODUCTION);
+            String current = a.labels().get(label);
+            String previous = null;
+            for (AgentStore.Move m : store().history(name)) {
+                if (m.label().equals(label) && m.version().equals(current)) {
+                    previous = m.previous();
+                }
+            }
+            if (previous == null || !a.versions().containsKey(previous)) {
+                return refuse(who, actor, "agents.rollback", name, "invalid", 409, "nothing_to_roll_back",
+                        "label '" + label + "' of agent '" + name + "' has no earlier version to go back to");
+            }
+            return move(who, actor, "agents.rollback", name, label, previous, "rollback");
+        });
+    }
+
+    private AdminKeys.Reply move(AdminPrincipal who, String actor, String action, String name, String label,
+                                 String version, String how) throws IOException {
+        GatewayConfig running = context.config();
+        String from = running.agents().agent(name).labels().get(label);
+        AgentCatalog next = store().move(running.agents(), name, label, version,
+                action.equals("agents.rollback") ? "rollback" : "promote", actor, clock.wallMs());
+        context.config(running.withAgents(next));
+        audit.record(who(who, actor), action, name, "ok", how + ": " + label + " " + from + " -> " + version);
+        ObjectNode out = json.createObjectNode();
+        out.put("status", "moved");
+        out.put("agent", name);
+        out.put("label", label);
+        out.put("version", version);
+        out.put("previous", from);
+        return reply(200, out);
+    }
+
+    /** A refusal when the caller is no gateway admin, the agent is unknown, or the actor is not one of its owners. */
+    private AdminKeys.Reply checkOwner(AdminPrincipal who, String action, String name, AgentCatalog.Agent a,
+                                       String actor) {
+        if (who == null || !who.isAdmin()) {
+            return refuse(who, actor, action, name, "denied", 403, "forbidden",
+                    "moving an agent's labels needs the gateway admin token (admin.token)");
+        }
+        if (a == null) {
+            audit.record(who(who, actor), action, name, "not_found", null);
+            return notFound(name);
+        }
+        if (actor == null || !a.files().settings().owners().contains(actor)) {
+            return refuse(who, actor, action, name, "denied", 403, "not_an_owner", "\"actor\" must name one of the"
+                    + " agent's owners (" + String.join(", ", a.files().settings().owners()) + ")");
+        }
+        return null;
+    }
+
+    private String gate(AgentCatalog.Agent a, AgentVersion v, String label) {
+        String name = a.files().settings().gate();
+        if (name == null) {
+            return null;
+        }
+        Gate g = gates.get(name);
+        if (g == null) {
+            return "the evaluation gate '" + name + "' is not available, so it cannot pass this promotion";
+        }
+        String no = g.refusal(v, label);
+        return no == null ? null : "the evaluation gate '" + name + "' refused " + v.version() + ": " + no;
+    }
+
+    private static AgentVersion version(AgentCatalog.Agent a, String which) {
+        if (AgentVersion.VERSION.matcher(which).matches()) {
+            return a.versions().get(which);
+        }
+        return AgentCatalog.LABEL.matcher(which).matches() ? a.labelled(which) : null;
+    }
+
+    private AdminKeys.Reply refuse(AdminPrincipal who, String actor, String action, String name, String outcome,
+                                   int status, String code, String message) {
+        audit.record(who(who, actor), action, name, outcome, message);
+        return error(status, code, message);
+    }
+
+    /** The audit's actor: the credential's role, and the owner named. */
+    private static String who(AdminPrincipal who, String actor) {
+        String role = who == null ? "anonymous" : who.actor();
+        return actor == null ? role : role + " as " + actor;
+    }
+
+    private ObjectNode summary(AgentCatalog.Agent a) {
+        AgentSettings s = a.files().settings();
+        ObjectNode n = json.createObjectNode();
+        n.put("name", a.name());
+        n.put("description", s.description());
+        n.putPOJO("owners", s.owners());
+        n.put("model", s.model());
+        n.put("review", s.reviewRequired() ? "required" : "none");
+        n.put("gate", s.gate());
+        n.putPOJO("teams", s.teams());
+        ObjectNode labels = n.putObject("labels");
+        labels.put(AgentCatalog.STAGING, a.files().version());
+        a.labels().forEach(labels::put);
+        n.putPOJO("variables", a.files().template().variables());
+        return n;
+    }
+
+    private AgentStore store() {
+        return new AgentStore(context.config().dataDir());
+    }
+
+    private JsonNode parse(byte[] body) {
+        try {
+            JsonNode n = json.readTree(body);
+            return n != null && n.isObject() ? n : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private AdminKeys.Reply notFound(String name) {
+        return error(404, "not_found", "no agent '" + name + "'");
+    }
+
+    private AdminKeys.Reply error(int status, String code, String message) {
+        ObjectNode out = json.createObjectNode();
+        ObjectNode e = out.putObject("error");
+        e.put("code", code);
+        e.put("message", message);
+        return reply(status, out);
+    }
+
+    private AdminKeys.Reply reply(int status, JsonNode body) {
+        try {
+            return new AdminKeys.Reply(status, json.writeValueAsString(body));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
