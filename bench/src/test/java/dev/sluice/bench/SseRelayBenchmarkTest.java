@@ -74,9 +74,10 @@ class SseRelayBenchmarkTest {
      * gc profiler counts every thread of the JVM, so it shows that thread's signing too). Measured with the thread's
      * own allocation counter on a Netty thread (as the gateway's event loops, whose buffers Netty recycles), over
      * three rounds after a warm-up: the smallest round with capture full allocates what capture off does (the
-     * harness's own objects, about 40 bytes per stream, none per event) plus at most one byte per ten events (a
-     * single object per event would be 16 bytes or more): the appender now and then allocates a few objects when it
-     * maps the next chunk of its file or writes an index, about 0.03 bytes per event measured.
+     * harness's own objects, about 40 bytes per stream, none per event) plus at most one byte per event (a single
+     * object per event would be 16 bytes or more, 384,000 bytes here): the appender now and then allocates a few
+     * objects when it maps the next chunk of its file or writes an index, 0 to 0.12 bytes per event in CI runs (one
+     * byte per ten events was once passed by 20% on a fresh machine, with no object per event).
      */
     @Test
     void shouldAllocateNothingMorePerEventWithCaptureOn() throws Exception {
@@ -84,7 +85,7 @@ class SseRelayBenchmarkTest {
         long full = leastAllocatedPerThousandStreams("full");
         System.out.printf("relay, least of three rounds of 1,000 streams (%d events) on the relay thread: capture off"
             + " %d bytes, capture full %d bytes%n", 1_000 * SseStreams.OPENAI_EVENTS, off, full);
-        assertThat(full - off).isLessThanOrEqualTo(1_000L * SseStreams.OPENAI_EVENTS / 10);
+        assertThat(full - off).isLessThanOrEqualTo(1_000L * SseStreams.OPENAI_EVENTS);
     }
 
     private static long leastAllocatedPerThousandStreams(String capture) throws Exception {

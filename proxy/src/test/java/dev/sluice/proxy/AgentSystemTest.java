@@ -11,7 +11,6 @@ import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.RecordVisitor;
 import dev.sluice.journal.RequestIds;
-import dev.sluice.journal.cli.SpendCommand;
 import dev.sluice.mock.MockRecord;
 import dev.sluice.proxy.cli.AgentsCommand;
 import dev.sluice.routing.agents.AgentCatalog;
@@ -84,7 +83,7 @@ class AgentSystemTest {
                     + "teams:\n  t: {}\n  other: {agents: [helper]}\n"
                     + "keys:\n"
                     + GovernanceSystemTest.keyLine("caller", CALLER, "models: [], agents: [helper, claude-helper, "
-                    + "reviewed]")
+                    + "reviewed, limited, budgeted]")
                     + GovernanceSystemTest.keyLine("stranger", STRANGER, "models: [m-openai]")
                     + GovernanceSystemTest.keyLine("otherteam", OTHER_TEAM, "").replace("team: t", "team: other"));
             agent("helper", "owners: [ann]\nmodel: m-openai\nparameters: {temperature: 0.3, max_tokens: 100}\n"
@@ -93,6 +92,9 @@ class AgentSystemTest {
             agent("claude-helper", "owners: [ann]\nmodel: m-claude\n", "CLAUDE-PROMPT for {{customer}}\n", Map.of());
             agent("reviewed", "owners: [alice, bob]\nmodel: m-openai\nreview: required\ngate: eval-x\n",
                     "REVIEWED-ONE\n", Map.of());
+            agent("limited", "owners: [ann]\nmodel: m-openai\nlimits: {requests_per_minute: 2}\n", "L\n", Map.of());
+            agent("budgeted", "owners: [ann]\nmodel: m-openai\nparameters: {max_tokens: 20}\n"
+                    + "budget: {period: day, hard: 0.00004}\n", "B\n", Map.of());
             gw = TestGateway.startFrom(dir.resolve("sluice.yaml"), dir);
         } catch (Throwable e) {
             TempDirs.deleteRecursively(dir);
@@ -327,7 +329,7 @@ class AgentSystemTest {
                     sum[1] += Math.max(0, e.end().costMicros());
                 }
             }
-            JsonNode spend = spend("agent-version");
+            JsonNode spend = SpendSystemTest.spend(gw.dataDir(), "agent-version");
             Map<String, long[]> fromSpend = new HashMap<>();
             for (JsonNode g : spend.path("groups")) {
                 fromSpend.put(g.path("key").asText(), new long[] {g.path("requests").asLong(),
@@ -391,6 +393,47 @@ class AgentSystemTest {
     }
 
     @Test
+    void anAgentIsAnAdmissionScopeWithItsOwnLimitsAndBudget() throws Exception {
+        String body = "{\"model\":\"agent/%s\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+        List<Integer> limited = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            limited.add(openAi(CALLER, String.format(body, "limited")).statusCode());
+        }
+        assertThat(limited).containsExactly(200, 200, 429);
+        HttpResponse<String> refused = openAi(CALLER, String.format(body, "limited"));
+        assertThat(refused.body()).contains("rate_limit_exceeded").contains("agent 'limited'");
+        assertThat(refused.headers().firstValue("retry-after")).isPresent();
+
+        // Spending is reserved and settled against the agent's budget: refused before it could be overshot.
+        List<HttpResponse<String>> spent = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            spent.add(openAi(CALLER, String.format(body, "budgeted")));
+        }
+        assertThat(spent).extracting(HttpResponse::statusCode).contains(200, 429).startsWith(200);
+        assertThat(spent).filteredOn(r -> r.statusCode() == 429).allSatisfy(r ->
+                assertThat(r.body()).contains("budget_exceeded").contains("agent 'budgeted'"));
+        long cost = 0;
+        for (HttpResponse<String> r : spent) {
+            if (r.statusCode() == 200) {
+                cost += gw.awaitEnd(TestGateway.requestId(r)).end().costMicros();
+            }
+        }
+        assertThat(cost).as("settled spend stays within the hard budget").isLessThanOrEqualTo(40);
+        // The journal is the ledger: a restarted gateway carries the agent's spend on.
+        reloader.close();
+        reloader = null;
+        gw.gateway().close();
+        try (TestGateway again = TestGateway.startFrom(dir.resolve("sluice.yaml"), null)) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(again.baseUrl() + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + CALLER)
+                    .POST(HttpRequest.BodyPublishers.ofString(String.format(body, "budgeted")));
+            HttpResponse<String> after = send(b.build());
+            assertThat(after.statusCode()).as(after.body()).isEqualTo(429);
+            assertThat(after.body()).contains("budget_exceeded");
+        }
+    }
+
+    @Test
     void theCommandLineListsShowsDiffsRendersPromotesAndRollsBack() throws Exception {
         String v1 = version("helper", AgentCatalog.PRODUCTION);
         Files.writeString(dir.resolve("agents/helper/prompt.md"), "PROMPT-TWO You help {{customer}}.\n");
@@ -430,15 +473,6 @@ class AgentSystemTest {
         int rc = cmd.execute(all.toArray(new String[0]));
         assertThat(rc).as(String.join(" ", args) + ": " + out).isEqualTo(expectedExit);
         return out.toString();
-    }
-
-    private JsonNode spend(String by) throws Exception {
-        StringWriter out = new StringWriter();
-        CommandLine cmd = new CommandLine(new SpendCommand());
-        cmd.setOut(new PrintWriter(out));
-        int rc = cmd.execute("--data-dir", gw.dataDir().toString(), "--by", by, "--since", "2000-01-01", "--json");
-        assertThat(rc).as(out.toString()).isZero();
-        return JSON.readTree(out.toString());
     }
 
     private String version(String agent, String label) {

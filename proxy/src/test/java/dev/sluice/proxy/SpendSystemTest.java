@@ -24,6 +24,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -149,10 +150,15 @@ class SpendSystemTest {
     }
 
     private JsonNode spend(String by) throws Exception {
+        return spend(gw.dataDir(), by);
+    }
+
+    /** {@code sluice spend --by BY --json} over everything in {@code dataDir}'s journal; fails unless it exits 0. */
+    static JsonNode spend(Path dataDir, String by) throws Exception {
         StringWriter out = new StringWriter();
         CommandLine cmd = new CommandLine(new SpendCommand());
         cmd.setOut(new PrintWriter(out));
-        int rc = cmd.execute("--data-dir", gw.dataDir().toString(), "--by", by, "--since", "2000-01-01", "--json");
+        int rc = cmd.execute("--data-dir", dataDir.toString(), "--by", by, "--since", "2000-01-01", "--json");
         assertThat(rc).as(out.toString()).isZero();
         return JSON.readTree(out.toString());
     }

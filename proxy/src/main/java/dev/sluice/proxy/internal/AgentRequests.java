@@ -87,6 +87,8 @@ final class AgentRequests {
         info.agent = v.name();
         info.agentVersion = v.version();
         info.agentLabel = r.label();
+        // Limits and budget are the agent's, whichever version serves: they come from its files as they are now.
+        info.agentScope = r.agent().files().scope();
         ObjectNode doc;
         try (InputStream in = new ByteBufInputStream(b.duplicate())) {
             doc = (ObjectNode) JSON.readTree(in);

@@ -4,6 +4,7 @@ import dev.sluice.journal.SpendEntry;
 import dev.sluice.journal.SpendLedger;
 import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.BudgetPeriod;
+import dev.sluice.routing.agents.AgentCatalog;
 import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.Project;
@@ -51,6 +52,8 @@ public final class BudgetSeeds {
             add(out, "team:", e.team(), t == null ? null : t.budget(), e, day, week, month);
             Project p = e.project() == null ? null : config.projects().get(e.project());
             add(out, "project:", e.project(), p == null ? null : p.budget(), e, day, week, month);
+            AgentCatalog.Agent a = e.agent() == null ? null : config.agents().agent(e.agent());
+            add(out, "agent:", e.agent(), a == null ? null : a.files().settings().budget(), e, day, week, month);
         });
         return out;
     }

@@ -70,6 +70,9 @@ final class RequestAdmission {
         info.includeUsage = f.includeUsage == 1;
         List<Scope> scopes = AdmissionRequests.scopes(config, info.key, info.project, r,
                 gateway.admissionForEveryRequest());
+        if (info.agentScope != null) {
+            scopes = AdmissionRequests.with(scopes, info.agentScope);
+        }
         if (scopes.isEmpty()) {
             ex.admitted(r);
             return;

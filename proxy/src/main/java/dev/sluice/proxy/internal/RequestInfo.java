@@ -4,6 +4,7 @@ import dev.sluice.codec.Dialect;
 import dev.sluice.codec.Endpoint;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
+import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.config.ApiKey;
 
 import io.netty.handler.codec.http.HttpHeaders;
@@ -36,6 +37,8 @@ final class RequestInfo {
     String agent;
     String agentVersion;
     String agentLabel;
+    /** The agent's admission scope (its limits and budget, all its versions together), or null. */
+    Scope agentScope;
     /**
      * The client spoke HTTP/1.0, which has no chunked coding: a body of unknown length is delimited by the close
      * of the connection (RFC 9112 section 6.3), and the connection never stays open.

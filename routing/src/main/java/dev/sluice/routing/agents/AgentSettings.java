@@ -2,13 +2,17 @@ package dev.sluice.routing.agents;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.routing.admission.Budget;
+import dev.sluice.routing.admission.Limits;
+import dev.sluice.routing.admission.Scope;
+
 import java.util.List;
 import java.util.Map;
 
 /**
  * What an agent's {@code agent.yaml} says: who owns it, which model alias serves it and with which parameters, which
  * teams may use it, whether a promotion needs a second owner's approval, which evaluation gate a promotion must pass,
- * and the owner of each context file.
+ * the owner of each context file, and the limits and budget of all the agent's requests together.
  *
  * @param name          the agent's name (its directory under {@code conf/agents/})
  * @param description   free text, or null
@@ -21,15 +25,26 @@ import java.util.Map;
  * @param reviewRequired whether a promotion needs the approval of a second owner
  * @param gate          the evaluation gate a promotion must pass, or null
  * @param contextOwners each context file's owner, by file name
+ * @param limits        requests and tokens per minute and concurrency of all the agent's requests together
+ * @param budget        the agent's budget, or null
  */
 public record AgentSettings(String name, String description, List<String> owners, String model, Double temperature,
                             int maxTokens, Double topP, List<String> teams, boolean reviewRequired, String gate,
-                            Map<String, String> contextOwners) {
+                            Map<String, String> contextOwners, Limits limits, Budget budget) {
     public AgentSettings {
+        requireNonNull(limits, "limits");
         requireNonNull(name, "name");
         owners = List.copyOf(owners);
         requireNonNull(model, "model");
         teams = List.copyOf(teams);
         contextOwners = Map.copyOf(contextOwners);
+    }
+
+    /**
+     * A new admission scope ({@code agent:NAME}) of these limits and budget, or null when there are none; an
+     * {@link AgentVersion} makes it once.
+     */
+    public Scope scope() {
+        return limits.isNone() && budget == null ? null : new Scope("agent", name, limits, budget);
     }
 }

@@ -2,6 +2,8 @@ package dev.sluice.routing.agents;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.routing.admission.Scope;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,6 +34,7 @@ public final class AgentVersion {
     private final String prompt;
     private final Map<String, String> contexts;
     private final AgentTemplate template;
+    private final Scope scope;
 
     /**
      * @param settingsText the text of {@code agent.yaml}, as read
@@ -45,6 +48,7 @@ public final class AgentVersion {
         this.contexts = Collections.unmodifiableMap(new LinkedHashMap<>(contexts));
         this.template = AgentTemplate.compile(settings.name() + "/" + PROMPT_FILE, prompt);
         this.version = hash(settingsText, prompt, this.contexts);
+        this.scope = settings.scope();
     }
 
     /** The content hash of these files: what the version store and the journal call this version. */
@@ -104,6 +108,11 @@ public final class AgentVersion {
 
     public AgentTemplate template() {
         return template;
+    }
+
+    /** The admission scope of these settings' limits and budget ({@code agent:NAME}), or null when none. */
+    public Scope scope() {
+        return scope;
     }
 
     /**

@@ -138,21 +138,13 @@ final class AgentSection extends ConfigSection {
     }
 
     private static AgentSection section(String file, String text, String name) throws ConfigException {
-        LocatedYaml yaml;
-        try {
-            yaml = LocatedYaml.parse(text);
-        } catch (LocatedYaml.SyntaxError e) {
-            throw new ConfigException(file, e.line(), null, "YAML syntax error: " + e.getMessage());
-        }
-        if (!yaml.root().isObject()) {
-            throw new ConfigException(file, 1, null, "expected a mapping at the top level");
-        }
-        return new AgentSection(file, yaml, name);
+        return new AgentSection(file, mapping(file, text, "a mapping at the top level"), name);
     }
 
     private AgentSettings settings(Set<String> contextFiles) throws ConfigException {
         JsonNode root = yaml.root();
-        checkKeys(root, "", "description", "owners", "model", "parameters", "teams", "review", "gate", "context");
+        checkKeys(root, "", "description", "owners", "model", "parameters", "teams", "review", "gate", "context",
+                "limits", "budget");
         List<String> owners = names(root.path("owners"), "owners");
         if (owners.isEmpty()) {
             throw error("owners", "missing (expected: a list of at least one owner, who may promote the agent)");
@@ -188,7 +180,8 @@ final class AgentSection extends ConfigSection {
             contextOwners.put(f, owner);
         }
         return new AgentSettings(name, str(root, "description", null), owners, model, temperature, maxTokens, topP,
-                names(root.path("teams"), "teams"), review.equals("required"), gate, contextOwners);
+                names(root.path("teams"), "teams"), review.equals("required"), gate, contextOwners,
+                limits(root.path("limits"), "limits"), budget(root.path("budget"), "budget"));
     }
 
     private List<String> names(JsonNode n, String path) throws ConfigException {

@@ -51,8 +51,6 @@ public final class ConfigLoader extends ConfigSection {
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
     /** The price table read when {@code pricing:} names none and the file exists beside the configuration. */
     public static final String DEFAULT_PRICING_FILE = "prices.yaml";
-    /** $100M: budget counters keep micros in 48 bits. */
-    private static final long MAX_BUDGET_MICROS = 100_000_000L * 1_000_000L;
     private static final long MAX_OUTPUT_TOKENS = 100_000_000L;
 
     /** The directory of agents, beside the configuration file. */
@@ -107,29 +105,13 @@ public final class ConfigLoader extends ConfigSection {
      */
     public static GatewayConfig parse(String file, String text, Map<String, String> env, Path dir, long nowMs)
             throws ConfigException {
-        LocatedYaml yaml;
-        try {
-            yaml = LocatedYaml.parse(text);
-        } catch (LocatedYaml.SyntaxError e) {
-            throw new ConfigException(file, e.line(), null, "YAML syntax error: " + e.getMessage());
-        }
-        if (!yaml.root().isObject()) {
-            throw new ConfigException(file, 1, null, "expected a mapping at the top level");
-        }
+        LocatedYaml yaml = mapping(file, text, "a mapping at the top level");
         return new ConfigLoader(file, yaml, env, dir, nowMs).build(text);
     }
 
     /** Reads a price table file ({@code prices:} list); {@code file} names it in errors. */
     public static PriceTable parsePrices(String file, String text) throws ConfigException {
-        LocatedYaml yaml;
-        try {
-            yaml = LocatedYaml.parse(text);
-        } catch (LocatedYaml.SyntaxError e) {
-            throw new ConfigException(file, e.line(), null, "YAML syntax error: " + e.getMessage());
-        }
-        if (!yaml.root().isObject()) {
-            throw new ConfigException(file, 1, null, "expected a mapping with prices: at the top level");
-        }
+        LocatedYaml yaml = mapping(file, text, "a mapping with prices: at the top level");
         return new ConfigLoader(file, yaml, Map.of(), null, 0).prices();
     }
 
@@ -360,35 +342,6 @@ public final class ConfigLoader extends ConfigSection {
             out.add(new PriceTable.Entry(kind, model, effective, price));
         }
         return new PriceTable(file, out);
-    }
-
-    private Budget budget(JsonNode n, String path) throws ConfigException {
-        if (n.isMissingNode() || n.isNull()) {
-            return null;
-        }
-        checkKeys(n, path, "period", "hard", "soft");
-        String periodText = str(n, path + ".period", BudgetPeriod.MONTH.configName());
-        BudgetPeriod period = null;
-        for (BudgetPeriod p : BudgetPeriod.values()) {
-            if (p.configName().equals(periodText.trim().toLowerCase(Locale.ROOT))) {
-                period = p;
-            }
-        }
-        if (period == null) {
-            throw error(path + ".period", "'" + periodText + "' (expected: day, week or month)");
-        }
-        long hard = micros(n, path + ".hard", -1);
-        long soft = micros(n, path + ".soft", -1);
-        if (hard < 0 && soft < 0) {
-            throw error(path, "needs hard (refuse past it) or soft (alert past it), in currency");
-        }
-        if (hard > MAX_BUDGET_MICROS || soft > MAX_BUDGET_MICROS) {
-            throw error(path + (hard > MAX_BUDGET_MICROS ? ".hard" : ".soft"), "above 100000000 (the largest budget)");
-        }
-        if (hard >= 0 && soft > hard) {
-            throw error(path + ".soft", "is above hard (expected: soft <= hard)");
-        }
-        return new Budget(period, hard, soft);
     }
 
     /** Reads the allowed aliases at {@code path}: a list, or "*" (all, also the default when absent). */

@@ -2,6 +2,8 @@ package dev.sluice.routing.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.sluice.routing.admission.Budget;
+import dev.sluice.routing.admission.BudgetPeriod;
 import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.internal.LocatedYaml;
 
@@ -10,6 +12,7 @@ import java.math.RoundingMode;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +27,8 @@ import java.util.regex.Pattern;
  */
 abstract class ConfigSection {
     static final long MAX_LIMIT = 1_000_000_000_000L;
+    /** $100M: budget counters keep micros in 48 bits. */
+    static final long MAX_BUDGET_MICROS = 100_000_000L * 1_000_000L;
     static final long MAX_CONNECT_MS = 600_000;
     static final long MAX_PHASE_MS = 3_600_000;
     static final long MAX_TOTAL_MS = 86_400_000;
@@ -40,6 +45,23 @@ abstract class ConfigSection {
         this.file = file;
         this.yaml = yaml;
         this.env = env;
+    }
+
+    /**
+     * Parses {@code text}, a file whose top level must be a mapping ({@code expected} says of what); {@code file}
+     * names it in errors.
+     */
+    static LocatedYaml mapping(String file, String text, String expected) throws ConfigException {
+        LocatedYaml yaml;
+        try {
+            yaml = LocatedYaml.parse(text);
+        } catch (LocatedYaml.SyntaxError e) {
+            throw new ConfigException(file, e.line(), null, "YAML syntax error: " + e.getMessage());
+        }
+        if (!yaml.root().isObject()) {
+            throw new ConfigException(file, 1, null, "expected " + expected);
+        }
+        return yaml;
     }
 
     void checkKeys(JsonNode node, String path, String... allowed) throws ConfigException {
@@ -171,6 +193,36 @@ abstract class ConfigSection {
 
     ConfigException error(String field, String message) {
         return new ConfigException(file, yaml.lineOf(field), field, message);
+    }
+
+    /** Reads {@code budget: {period, hard, soft}} at {@code path}; null when absent. */
+    Budget budget(JsonNode n, String path) throws ConfigException {
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        checkKeys(n, path, "period", "hard", "soft");
+        String periodText = str(n, path + ".period", BudgetPeriod.MONTH.configName());
+        BudgetPeriod period = null;
+        for (BudgetPeriod p : BudgetPeriod.values()) {
+            if (p.configName().equals(periodText.trim().toLowerCase(Locale.ROOT))) {
+                period = p;
+            }
+        }
+        if (period == null) {
+            throw error(path + ".period", "'" + periodText + "' (expected: day, week or month)");
+        }
+        long hard = micros(n, path + ".hard", -1);
+        long soft = micros(n, path + ".soft", -1);
+        if (hard < 0 && soft < 0) {
+            throw error(path, "needs hard (refuse past it) or soft (alert past it), in currency");
+        }
+        if (hard > MAX_BUDGET_MICROS || soft > MAX_BUDGET_MICROS) {
+            throw error(path + (hard > MAX_BUDGET_MICROS ? ".hard" : ".soft"), "above 100000000 (the largest budget)");
+        }
+        if (hard >= 0 && soft > hard) {
+            throw error(path + ".soft", "is above hard (expected: soft <= hard)");
+        }
+        return new Budget(period, hard, soft);
     }
 
     /** Reads {input, output, cached_input, cache_write} at {@code path}; cached and write default to input. */

@@ -39,6 +39,14 @@ public final class AdmissionRequests {
         return withKey;
     }
 
+    /** {@code scopes} and {@code extra} after them (an agent's scope). */
+    public static List<Scope> with(List<Scope> scopes, Scope extra) {
+        List<Scope> out = new ArrayList<>(scopes.size() + 1);
+        out.addAll(scopes);
+        out.add(extra);
+        return out;
+    }
+
     /**
      * Whether the request cannot be admitted at all: a budget caps one of {@code scopes} but {@code route} has no
      * price, so its spending could not be counted.
