@@ -167,7 +167,10 @@ public final class Gateway implements AutoCloseable {
             if (config.mockEnabled() && usesMock(config)) {
                 mock = MockProvider.start("127.0.0.1", 0);
             }
-            GatewayConfig bound = withAgents(config.bind(mock == null ? 0 : mock.port(), -1, -1), clock);
+            GatewayConfig unbound = config.bind(mock == null ? 0 : mock.port(), -1, -1);
+            // The data directory is restart-only: one store serves this gateway's life, its reads cached.
+            AgentStore agentStore = new AgentStore(unbound.dataDir());
+            GatewayConfig bound = withAgents(unbound, agentStore, clock);
             journal = Journal.open(JournalSettings.builder(bound.dataDir().resolve("journal"))
                     .ringCapacityBytes(bound.server().journalRingBytes()).version(Version.VERSION)
                     .mode(ServerSettings.JOURNAL_HANDOFF.equals(bound.server().journalMode()) ? JournalMode.HANDOFF
@@ -225,7 +228,7 @@ public final class Gateway implements AutoCloseable {
                     clock::wallMs);
             keyStore.watch(adminKeys::refresh);
             AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
-            AgentAdmin agentAdmin = new AgentAdmin(context, adminKeys.liveAudit(), clock);
+            AgentAdmin agentAdmin = new AgentAdmin(context, agentStore, adminKeys.liveAudit(), clock);
             ServerSettings s = bound.server();
             ChannelGroup clients = new DefaultChannelGroup("sluice-clients", GlobalEventExecutor.INSTANCE);
             Channel client = listen(new ServerBootstrap().group(group).channel(serverType)
@@ -354,7 +357,7 @@ public final class Gateway implements AutoCloseable {
         List<String> kept = next.restartOnlyChanges(running);
         GatewayConfig bound = next.keepRuntimeOf(running).bind(mock == null ? 0 : mock.port(), -1, -1);
         try {
-            bound = withAgents(bound, context.clock());
+            bound = withAgents(bound, agentAdmin.store(), context.clock());
         } catch (IOException e) {
             throw new IllegalArgumentException("the agents' version store under " + bound.dataDir() + " cannot be "
                     + "written: " + e.getMessage(), e);
@@ -373,11 +376,11 @@ public final class Gateway implements AutoCloseable {
      * {@code config} serving its agents: each agent's files stored as a version (once), the labels read, a new
      * agent's production label started at its files' version. Reads and writes files: off the event loops.
      */
-    private static GatewayConfig withAgents(GatewayConfig config, Clock clock) throws IOException {
+    private static GatewayConfig withAgents(GatewayConfig config, AgentStore store, Clock clock) throws IOException {
         if (config.agentFiles().isEmpty()) {
             return config;
         }
-        return config.withAgents(new AgentStore(config.dataDir()).sync(config.agentFiles(), clock.wallMs()));
+        return config.withAgents(store.sync(config.agentFiles(), clock.wallMs()));
     }
 
     /** Puts the running configuration's connection cap in force, saying so when the descriptors cannot hold it. */
@@ -437,12 +440,12 @@ public final class Gateway implements AutoCloseable {
         return context.config();
     }
 
-    /** What the client listener holds against its caps: connections, requests in flight, memory. */
     /** The agents' admin API: where an evaluation gate is put in place ({@link AgentAdmin#gate}). */
     public AgentAdmin agentAdmin() {
         return agentAdmin;
     }
 
+    /** What the client listener holds against its caps: connections, requests in flight, memory. */
     public LoadControl load() {
         return context.load();
     }

@@ -58,6 +58,7 @@ class AgentSystemTest {
     private static final String CALLER = "sk-agents-caller-0001";
     private static final String STRANGER = "sk-agents-stranger-01";
     private static final String OTHER_TEAM = "sk-agents-otherteam-1";
+    private static final String NARROWED = "sk-agents-narrowed-01";
     private static final String ADMIN_TOKEN = "sluice-admin-canary-agents";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -80,12 +81,14 @@ class AgentSystemTest {
                     + "models:\n"
                     + "  m-openai: {provider: mock, model: mock-gpt, price: {input: 0.15, output: 0.60}}\n"
                     + "  m-claude: {provider: mock-anthropic, model: mock-claude, price: {input: 3, output: 15}}\n"
-                    + "teams:\n  t: {}\n  other: {agents: [helper]}\n"
+                    + "teams:\n  t: {}\n  other: {agents: [helper]}\n  narrow: {agents: [claude-helper]}\n"
                     + "keys:\n"
                     + GovernanceSystemTest.keyLine("caller", CALLER, "models: [], agents: [helper, claude-helper, "
                     + "reviewed, limited, budgeted]")
                     + GovernanceSystemTest.keyLine("stranger", STRANGER, "models: [m-openai]")
-                    + GovernanceSystemTest.keyLine("otherteam", OTHER_TEAM, "").replace("team: t", "team: other"));
+                    + GovernanceSystemTest.keyLine("otherteam", OTHER_TEAM, "").replace("team: t", "team: other")
+                    + GovernanceSystemTest.keyLine("narrowed", NARROWED, "agents: [limited, claude-helper]")
+                    .replace("team: t", "team: narrow"));
             agent("helper", "owners: [ann]\nmodel: m-openai\nparameters: {temperature: 0.3, max_tokens: 100}\n"
                     + "teams: [t]\ncontext:\n  faq.md: {owner: ann}\n", "PROMPT-ONE You help {{customer}}.\n",
                     Map.of("faq.md", "FAQ-MARKER: the gateway journals every request.\n"));
@@ -213,6 +216,8 @@ class AgentSystemTest {
         attempts.put("other team: agent/helper (team grants it; the agent's teams do not)",
                 new String[] {OTHER_TEAM, String.format(hidden, "agent/helper")});
         attempts.put("caller: m-openai directly", new String[] {CALLER, String.format(hidden, "m-openai")});
+        attempts.put("narrowed: agent/limited (the key grants it, its team does not)",
+                new String[] {NARROWED, String.format(hidden, "agent/limited")});
         for (Map.Entry<String, String[]> a : attempts.entrySet()) {
             HttpResponse<String> r = openAi(a.getValue()[0], a.getValue()[1]);
             assertThat(r.statusCode()).as(a.getKey() + ": " + r.body()).isIn(400, 403, 404);
@@ -229,11 +234,16 @@ class AgentSystemTest {
             assertThat(e.end().costMicros()).isLessThanOrEqualTo(0);
             assertThat(e.end().status()).isIn(400, 403, 404);
         });
+        System.out.printf("agents access matrix (E3): %d attempts (names, labels, versions, case and encoding tricks, "
+                + "agents not granted, the model directly) and 4 malformed: 0 served, %d upstream requests, %d "
+                + "billed%n", attempts.size(), gw.upstreamRecords().size(),
+                journal.stream().filter(e -> e.end().costMicros() > 0).count());
         // GET /v1/models lists the agents a key may call, and no other.
         assertThat(models(CALLER)).contains("agent/helper", "agent/claude-helper", "agent/reviewed")
                 .doesNotContain("m-openai");
         assertThat(models(STRANGER)).contains("m-openai").noneMatch(m -> m.startsWith("agent/"));
         assertThat(models(OTHER_TEAM)).noneMatch(m -> m.startsWith("agent/"));
+        assertThat(models(NARROWED)).filteredOn(m -> m.startsWith("agent/")).containsExactly("agent/claude-helper");
     }
 
     @Test
@@ -260,8 +270,11 @@ class AgentSystemTest {
                 }));
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> seq.get() > 40);
+            long editedNs = System.nanoTime();
             Files.writeString(dir.resolve("agents/helper/prompt.md"), "PROMPT-TWO You help {{customer}}.\n");
-            await().atMost(Duration.ofSeconds(30)).until(() -> !version("helper", AgentCatalog.STAGING).equals(v1));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> !version("helper", AgentCatalog.STAGING).equals(v1));
+            long followedMs = (System.nanoTime() - editedNs) / 1_000_000;
             String v2 = version("helper", AgentCatalog.STAGING);
             assertThat(version("helper", AgentCatalog.PRODUCTION)).isEqualTo(v1);
             int before = seq.get();
@@ -312,8 +325,9 @@ class AgentSystemTest {
                 }
                 byLabelVersion.merge(e.request().agentLabel() + "@" + e.request().agentVersion(), 1, Integer::sum);
             }
-            System.out.printf("agents under load: %d requests from 4 clients checked, %d mismatches between the "
-                    + "journal's version and the prompt the provider got; by label@version %s%n", checked, mismatches,
+            System.out.printf("agents under load: staging served the edited prompt %d ms after the write (reported,"
+                    + " not asserted); %d requests from 4 clients checked, %d mismatches between the journal's version"
+                    + " and the prompt the provider got; by label@version %s%n", followedMs, checked, mismatches,
                     byLabelVersion);
             assertThat(checked).isEqualTo(requestIdByContent.size());
             assertThat(mismatches).isZero();

@@ -15,7 +15,9 @@ public final class RecordLayout {
      * The schema version this code writes. Version 2 added the attempts list at the end of the end record, version
      * 3 the configuration version after it; every other record is laid out as in version 1. Version 4 puts every
      * record in a chained envelope ({@link ChainLayout}: meta, body, trailer with the chain hash); the metas are
-     * laid out as in version 3.
+     * laid out as in version 3. Within version 4, a request record of a request that called an agent carries three
+     * more strings after the client address (agent, version, label): the meta's length says whether they are there,
+     * and a reader that predates them stops before them.
      */
     public static final byte VERSION = 4;
     /** The oldest schema version this code still reads. */

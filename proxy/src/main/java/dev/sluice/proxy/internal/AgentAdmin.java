@@ -43,13 +43,16 @@ public final class AgentAdmin {
     }
 
     private final GatewayContext context;
+    private final AgentStore store;
     private final AdminAudit audit;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Gate> gates = new ConcurrentHashMap<>();
 
-    public AgentAdmin(GatewayContext context, AdminAudit audit, Clock clock) {
+    /** @param store the gateway's version store, used on the configuration agent only (as here) */
+    public AgentAdmin(GatewayContext context, AgentStore store, AdminAudit audit, Clock clock) {
         this.context = requireNonNull(context, "context");
+        this.store = requireNonNull(store, "store");
         this.audit = requireNonNull(audit, "audit");
         this.clock = requireNonNull(clock, "clock");
     }
@@ -83,10 +86,6 @@ public final class AgentAdmin {
             AgentStore store = store();
             ObjectNode out = summary(a);
             List<AgentStore.Move> history = store.history(name);
-            Map<String, Long> firstSeen = new LinkedHashMap<>();
-            for (AgentStore.Move m : history) {
-                firstSeen.putIfAbsent(m.version(), m.wallMs());
-            }
             ArrayNode versions = out.putArray("versions");
             for (AgentVersion v : a.versions().values()) {
                 ObjectNode n = versions.addObject();
@@ -396,8 +395,9 @@ public final class AgentAdmin {
         return n;
     }
 
-    private AgentStore store() {
-        return new AgentStore(context.config().dataDir());
+    /** The gateway's version store; call it on the configuration agent only. */
+    public AgentStore store() {
+        return store;
     }
 
     private JsonNode parse(byte[] body) {

@@ -113,12 +113,17 @@ public final class ApiKey {
 
     /** Returns whether this key and its team may call the given route. Allocation-free. */
     /**
-     * Returns whether this key may call agent {@code name}: the key's {@code agents:} (or, without one, its team's)
-     * names it, and the agent's {@code teams:} (when it has any) holds the key's team.
+     * Returns whether this key may call agent {@code name}: the key's {@code agents:} and its team's, each where
+     * declared, name it (at least one must be declared: without either, a key calls no agent), and the agent's
+     * {@code teams:} (when it has any) holds the key's team. As with models, a key gets what both allow.
      */
     public boolean allowsAgent(String name, List<String> agentTeams) {
-        Set<String> granted = agents != null ? agents : team != null ? team.agents() : Set.of();
-        return granted.contains(name) && (agentTeams.isEmpty() || agentTeams.contains(teamName));
+        Set<String> teamAgents = team == null ? null : team.agents();
+        if (agents == null && teamAgents == null) {
+            return false;
+        }
+        return (agents == null || agents.contains(name)) && (teamAgents == null || teamAgents.contains(name))
+                && (agentTeams.isEmpty() || agentTeams.contains(teamName));
     }
 
     public boolean allows(Route route) {

@@ -198,9 +198,9 @@ public final class ConfigLoader extends ConfigSection {
                 unpriced);
         RouteTable routeTable = new RouteTable(routes);
         boolean teamsDeclared = root.has("teams") && !root.get("teams").isNull();
-        Map<String, AgentVersion> agents = dir == null ? Map.of() : AgentSection.readAll(dir.resolve(AGENTS_DIR),
-                aliases(routes), teamsDeclared ? root.path("teams").isObject()
-                        ? fieldNames(root.path("teams")) : Set.of() : null);
+        Set<String> teamNames = teamsDeclared ? fieldNames(root.path("teams")) : null;
+        Map<String, AgentVersion> agents = dir == null ? Map.of()
+                : AgentSection.readAll(dir.resolve(AGENTS_DIR), aliases(routes), teamNames);
         this.agentNames = agents.keySet();
         Map<String, Team> teams = teams(root.path("teams"), routeTable);
         Map<String, Project> projects = projects(root.path("projects"));
@@ -420,7 +420,7 @@ public final class ConfigLoader extends ConfigSection {
                     endpoints(t.path("endpoints"), path + ".endpoints"), limits(t.path("limits"), path + ".limits"),
                     budget(t.path("budget"), path + ".budget"),
                     adminToken(t, path, "admin_token", "admin_token_hash"),
-                    agentGrants(t.path("agents"), path + ".agents", Set.of())));
+                    agentGrants(t.path("agents"), path + ".agents", null)));
         }
         return out;
     }

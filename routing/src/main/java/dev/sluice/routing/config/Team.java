@@ -36,13 +36,16 @@ public final class Team {
      */
     public Team(String name, boolean disabled, boolean allRoutes, BitSet allowedRoutes, int endpointMask,
                 Limits limits, Budget budget, byte[] adminTokenDigest) {
-        this(name, disabled, allRoutes, allowedRoutes, endpointMask, limits, budget, adminTokenDigest, Set.of());
+        this(name, disabled, allRoutes, allowedRoutes, endpointMask, limits, budget, adminTokenDigest, null);
     }
 
-    /** As above; {@code agents}: the agents the team's keys may call (a key's own {@code agents:} replaces it). */
+    /**
+     * As above; {@code agents}: the agents the team's keys may call (a key's own {@code agents:} narrows it), or
+     * null when the team says nothing of agents.
+     */
     public Team(String name, boolean disabled, boolean allRoutes, BitSet allowedRoutes, int endpointMask,
                 Limits limits, Budget budget, byte[] adminTokenDigest, Set<String> agents) {
-        this.agents = Set.copyOf(agents);
+        this.agents = agents == null ? null : Set.copyOf(agents);
         this.name = requireNonNull(name, "name");
         this.disabled = disabled;
         this.allRoutes = allRoutes;
@@ -76,7 +79,7 @@ public final class Team {
         return allRoutes || Endpoints.bit(allowed, route.index());
     }
 
-    /** The agents the team's keys may call, unless a key names its own. */
+    /** The agents the team's keys may call, or null when the team says nothing of agents. */
     public Set<String> agents() {
         return agents;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.routing.agents.AgentCatalog;
+import dev.sluice.routing.agents.AgentTemplate;
 import dev.sluice.routing.agents.AgentVersion;
 
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,9 @@ class AgentConfigTest {
         assertThat(c4.agentFiles().get("helper").systemText(Map.of("who", "Ada")))
                 .isEqualTo("Hello Ada.\n\n<context file=\"faq.md\">\nfacts, amended\n</context>");
         assertThatThrownBy(() -> c4.agentFiles().get("helper").systemText(Map.of())).hasMessage("who");
+        // Names reach the variables only: no method or field of a value, no section over a value's members.
+        assertThat(AgentTemplate.compile("t", "[{{who}}|{{who.class}}|{{who.bytes}}|{{#who.empty}}x{{/who.empty}}]")
+                .render(Map.of("who", "Ada"))).isEqualTo("[Ada|||]");
     }
 
     @Test
