@@ -14,6 +14,7 @@ import dev.sluice.journal.RequestIds;
 import dev.sluice.mock.MockRecord;
 import dev.sluice.proxy.cli.AgentsCommand;
 import dev.sluice.routing.agents.AgentCatalog;
+import dev.sluice.routing.agents.AgentVersion;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -393,8 +394,25 @@ class AgentSystemTest {
         assertThat(gated.body()).contains("gate_refused").contains("score 0.41");
         assertThat(version("reviewed", AgentCatalog.PRODUCTION)).isEqualTo(v2);
 
+        // An edit of the files cannot make its author an owner, nor drop the review its own promotion needs: owners
+        // and review are production's.
+        Files.writeString(dir.resolve("agents/reviewed/agent.yaml"), "owners: [alice, bob, mallory]\nmodel: m-openai\n");
+        Files.writeString(dir.resolve("agents/reviewed/prompt.md"), "REVIEWED-FOUR\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            AgentVersion files = gw.gateway().config().agents().agent("reviewed").files();
+            return files.prompt().equals("REVIEWED-FOUR\n") && files.settings().owners().contains("mallory");
+        });
+        HttpResponse<String> selfMade = admin("POST", "/admin/agents/reviewed/promote", "{\"version\":\"staging\","
+                + "\"actor\":\"mallory\"}");
+        assertThat(selfMade.statusCode()).as(selfMade.body()).isEqualTo(403);
+        HttpResponse<String> stillReviewed = admin("POST", "/admin/agents/reviewed/promote",
+                "{\"version\":\"staging\",\"actor\":\"alice\"}");
+        assertThat(stillReviewed.statusCode()).as(stillReviewed.body()).isEqualTo(202);
+        assertThat(version("reviewed", AgentCatalog.PRODUCTION)).isEqualTo(v2);
+
         assertThat(adminRecords()).contains("agents.promote ok admin as alice", "agents.approve denied admin as alice",
-                "agents.approve ok admin as bob", "agents.promote denied admin as bob");
+                "agents.approve ok admin as bob", "agents.promote denied admin as bob",
+                "agents.promote denied admin as mallory");
         // A restart serves production from the version store, whatever the files say now.
         String stored = version("reviewed", AgentCatalog.PRODUCTION);
         reloader.close();

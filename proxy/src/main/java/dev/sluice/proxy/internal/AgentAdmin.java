@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,7 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * waiting promotion, roll a label back to where it pointed before. A move is written to the version store's labels
  * and published as a new snapshot at once: the next request is served by the new version. Each move and each
  * refusal is an ADMIN record in the journal. Owners name themselves ({@code actor}); the admin token is the
- * credential.
+ * credential. Owners, review and gate are those of the production version, review and gate the candidate's too.
  * <p>
  * Thread-safe: every operation runs on the configuration agent, the one owner of the running snapshot.
  */
@@ -225,7 +226,7 @@ public final class AgentAdmin {
             if (gateRefusal != null) {
                 return refuse(who, actor, "agents.promote", name, "denied", 409, "gate_refused", gateRefusal);
             }
-            if (a.files().settings().reviewRequired()) {
+            if (governing(a).settings().reviewRequired() || v.settings().reviewRequired()) {
                 AgentStore.Pending p = store().request(name, to, v.version(), actor, clock.wallMs());
                 audit.record(who(who, actor), "agents.promote", name, "ok", "review requested: " + p.id() + ", "
                         + to + " -> " + v.version());
@@ -339,15 +340,35 @@ public final class AgentAdmin {
             audit.record(who(who, actor), action, name, "not_found", null);
             return notFound(name);
         }
-        if (actor == null || !a.files().settings().owners().contains(actor)) {
+        List<String> owners = governing(a).settings().owners();
+        if (actor == null || !owners.contains(actor)) {
             return refuse(who, actor, action, name, "denied", 403, "not_an_owner", "\"actor\" must name one of the"
-                    + " agent's owners (" + String.join(", ", a.files().settings().owners()) + ")");
+                    + " agent's owners (" + String.join(", ", owners) + ")");
         }
         return null;
     }
 
+    /**
+     * The version whose settings govern a move: production's (falling back to the files' before there is one).
+     * Owners, review and gate are read from it, and review and gate from the candidate too, so that an edit of the
+     * files cannot make its author an owner or drop the review or the gate its own promotion would need.
+     */
+    private static AgentVersion governing(AgentCatalog.Agent a) {
+        AgentVersion production = a.labelled(AgentCatalog.PRODUCTION);
+        return production != null ? production : a.files();
+    }
+
+    /** Why the gates of production and of the candidate {@code v} refuse it, or null when they pass it. */
     private String gate(AgentCatalog.Agent a, AgentVersion v, String label) {
-        String name = a.files().settings().gate();
+        String governingGate = governing(a).settings().gate();
+        String no = gate(governingGate, v, label);
+        if (no == null && !Objects.equals(v.settings().gate(), governingGate)) {
+            no = gate(v.settings().gate(), v, label);
+        }
+        return no;
+    }
+
+    private String gate(String name, AgentVersion v, String label) {
         if (name == null) {
             return null;
         }
