@@ -4,29 +4,22 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.sluice.cluster.internal.ChangeFeed;
 import dev.sluice.cluster.internal.RedisClients;
 import dev.sluice.cluster.internal.RedisKeys;
 import dev.sluice.routing.admission.KeyStore;
 import dev.sluice.routing.admission.StoredKey;
-import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.SocketAddress;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
@@ -47,27 +40,14 @@ public final class RedisKeyStore implements KeyStore {
 
     private final RedisClient client;
     private final RedisKeys names;
-    private final String nodeId;
     private final StatefulRedisConnection<String, String> connection;
-    private final List<Runnable> watchers = new CopyOnWriteArrayList<>();
-    private volatile StatefulRedisPubSubConnection<String, String> subscription;
+    private final ChangeFeed changes;
 
     private RedisKeyStore(RedisClient client, RedisKeys names, StatefulRedisConnection<String, String> connection) {
         this.client = client;
         this.names = names;
         this.connection = connection;
-        byte[] random = new byte[6];
-        new SecureRandom().nextBytes(random);
-        this.nodeId = HexFormat.of().formatHex(random);
-        client.addListener(new RedisConnectionStateListener() {
-            @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-                // Changes announced while the subscription was down were missed: have the watchers reload.
-                if (handler == subscription) {
-                    notifyWatchers();
-                }
-            }
-        });
+        this.changes = new ChangeFeed(client, names.keysChanged(), "key");
     }
 
     /**
@@ -124,7 +104,7 @@ public final class RedisKeyStore implements KeyStore {
                 } else {
                     sync.srem(names.revoked(), key.id());
                 }
-                sync.publish(names.keysChanged(), nodeId + ' ' + key.id());
+                sync.publish(changes.channel(), changes.message(key.id()));
                 return sync.exec();
             });
             if (result.wasDiscarded()) {
@@ -137,47 +117,12 @@ public final class RedisKeyStore implements KeyStore {
     @Override
     public void watch(Runnable onChange) {
         requireNonNull(onChange, "onChange");
-        watchers.add(onChange);
-        synchronized (watchers) {
-            if (subscription != null) {
-                return;
-            }
-            StatefulRedisPubSubConnection<String, String> pubSub =
-                    call("subscribe to key changes", client::connectPubSub);
-            pubSub.addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, String message) {
-                    if (!message.startsWith(nodeId + ' ')) {
-                        notifyWatchers();
-                    }
-                }
-            });
-            call("subscribe to key changes", () -> {
-                pubSub.sync().subscribe(names.keysChanged());
-                return null;
-            });
-            subscription = pubSub;
-        }
-    }
-
-    private void notifyWatchers() {
-        for (Runnable watcher : watchers) {
-            try {
-                watcher.run();
-            } catch (RuntimeException e) {
-                LOG.warn("key store watcher failed", e);
-            }
-        }
+        changes.listen(keyId -> onChange.run());
     }
 
     @Override
     public void close() {
-        synchronized (watchers) {
-            if (subscription != null) {
-                subscription.close();
-                subscription = null;
-            }
-        }
+        changes.close();
         connection.close();
         RedisClients.shutdown(client);
     }

@@ -3,6 +3,7 @@ package dev.sluice.proxy;
 import dev.sluice.cluster.RedisAdmission;
 import dev.sluice.codec.Clock;
 import dev.sluice.cluster.RedisKeyStore;
+import dev.sluice.cluster.RedisSharedAgents;
 import dev.sluice.routing.admission.KeyStore;
 import dev.sluice.routing.config.RedisSettings;
 import dev.sluice.proxy.internal.BudgetSeeds;
@@ -163,13 +164,16 @@ public final class Gateway implements AutoCloseable {
         EventLoopGroup group = null;
         Journal journal = null;
         ConfigAgent agent = null;
+        AgentStore agentStore = null;
         try {
             if (config.mockEnabled() && usesMock(config)) {
                 mock = MockProvider.start("127.0.0.1", 0);
             }
             GatewayConfig unbound = config.bind(mock == null ? 0 : mock.port(), -1, -1);
-            // The data directory is restart-only: one store serves this gateway's life, its reads cached.
-            AgentStore agentStore = new AgentStore(unbound.dataDir());
+            // The data directory is restart-only: one store serves this gateway's life, its reads cached. With Redis,
+            // the gateways share the agents' labels and versions: a promotion through one is served by all.
+            agentStore = new AgentStore(unbound.dataDir(), unbound.redis() == null ? null
+                    : RedisSharedAgents.connect(unbound.redis().uri(), unbound.redis().prefix()));
             GatewayConfig bound = withAgents(unbound, agentStore, clock);
             journal = Journal.open(JournalSettings.builder(bound.dataDir().resolve("journal"))
                     .ringCapacityBytes(bound.server().journalRingBytes()).version(Version.VERSION)
@@ -229,6 +233,10 @@ public final class Gateway implements AutoCloseable {
             keyStore.watch(adminKeys::refresh);
             AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
             AgentAdmin agentAdmin = new AgentAdmin(context, agentStore, adminKeys.liveAudit(), clock);
+            if (agentStore.shared() != null) {
+                agentStore.shared().watch(agentAdmin::refresh);
+                agentAdmin.refresh(null);   // a move between the first read and the subscription
+            }
             ServerSettings s = bound.server();
             ChannelGroup clients = new DefaultChannelGroup("sluice-clients", GlobalEventExecutor.INSTANCE);
             Channel client = listen(new ServerBootstrap().group(group).channel(serverType)
@@ -274,10 +282,10 @@ public final class Gateway implements AutoCloseable {
             return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests,
                     clients, memoryGuard, clientTls, agentAdmin);
         } catch (SSLException e) {
-            closeQuietly(group, journal, mock, agent);
+            closeQuietly(group, journal, mock, agent, agentStore);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
         } catch (RuntimeException | IOException e) {
-            closeQuietly(group, journal, mock, agent);
+            closeQuietly(group, journal, mock, agent, agentStore);
             throw e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
         }
     }
@@ -529,6 +537,7 @@ public final class Gateway implements AutoCloseable {
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         context.agent().close();
+        agentAdmin.store().close();
         context.admission().close();
         journal.close();
         if (mock != null) {
@@ -552,9 +561,13 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(EventLoopGroup group, Journal journal, MockProvider mock, ConfigAgent agent) {
+    private static void closeQuietly(EventLoopGroup group, Journal journal, MockProvider mock, ConfigAgent agent,
+                                     AgentStore agentStore) {
         if (agent != null) {
             agent.close();
+        }
+        if (agentStore != null) {
+            agentStore.close();
         }
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

@@ -7,14 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.sluice.journal.AdminRecord;
+import dev.sluice.journal.Capture;
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.RecordVisitor;
+import dev.sluice.journal.RequestHistory;
 import dev.sluice.journal.RequestIds;
+import dev.sluice.journal.cli.JournalCommand;
 import dev.sluice.mock.MockRecord;
 import dev.sluice.proxy.cli.AgentsCommand;
 import dev.sluice.routing.agents.AgentCatalog;
 import dev.sluice.routing.agents.AgentVersion;
+import dev.sluice.routing.config.KeyDigester;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,7 +97,7 @@ class AgentSystemTest {
             agent("helper", "owners: [ann]\nmodel: m-openai\nparameters: {temperature: 0.3, max_tokens: 100}\n"
                     + "teams: [t]\ncontext:\n  faq.md: {owner: ann}\n", "PROMPT-ONE You help {{customer}}.\n",
                     Map.of("faq.md", "FAQ-MARKER: the gateway journals every request.\n"));
-            agent("claude-helper", "owners: [ann]\nmodel: m-claude\n", "CLAUDE-PROMPT for {{customer}}\n", Map.of());
+            agent("claude-helper", "owners: [ann]\nmodel: m-claude\ncapture: metadata\n", "CLAUDE-PROMPT for {{customer}}\n", Map.of());
             agent("reviewed", "owners: [alice, bob]\nmodel: m-openai\nreview: required\ngate: eval-x\n",
                     "REVIEWED-ONE\n", Map.of());
             agent("limited", "owners: [ann]\nmodel: m-openai\nlimits: {requests_per_minute: 2}\n", "L\n", Map.of());
@@ -184,7 +188,32 @@ class AgentSystemTest {
                     : version("claude-helper", AgentCatalog.PRODUCTION));
             assertThat(e.request().requestedModel()).startsWith("agent/");
             assertThat(e.end().status()).isEqualTo(200);
+            // The journal keeps the request as it went upstream (journal.capture: full), but only its digest for
+            // the agent whose agent.yaml says capture: metadata.
+            RequestHistory h = RequestHistory.find(List.of(gw.gateway().journalDir()), e.requestId());
+            if (e.request().agent().equals("helper")) {
+                assertThat(e.end().capture()).isEqualTo(Capture.FULL);
+                assertThat(new String(h.requestBody(), StandardCharsets.UTF_8)).contains("PROMPT-ONE You help Ada.")
+                        .doesNotContain("variables");
+            } else {
+                assertThat(e.end().capture()).isEqualTo(Capture.METADATA);
+                assertThat(h.requestBodyDigestOnly()).isTrue();
+                assertThat(h.answer()).isEmpty();
+            }
         }
+        // journal export --format csv carries the agent, its version and the label, as its last three columns.
+        StringWriter csv = new StringWriter();
+        assertThat(new CommandLine(new JournalCommand()).setOut(new PrintWriter(csv)).execute("export", "--format",
+                "csv", "--data-dir", gw.dataDir().toString())).isZero();
+        List<String> lines = csv.toString().strip().lines().toList();
+        assertThat(lines.get(0)).endsWith(",request,answer,agent,agent_version,agent_label");
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", -1);
+            assertThat(f[f.length - 3] + "@" + f[f.length - 2] + " " + f[f.length - 1]).as(line)
+                    .isIn("helper@" + production + " production", "claude-helper@"
+                            + version("claude-helper", AgentCatalog.PRODUCTION) + " production");
+        }
+        assertThat(lines).hasSize(1 + ids.size());
         // The version store keeps what was served, under the data directory.
         assertThat(gw.dataDir().resolve("agents/helper/versions").resolve(production).resolve("prompt.md"))
                 .hasContent("PROMPT-ONE You help {{customer}}.\n");
@@ -493,15 +522,75 @@ class AgentSystemTest {
         assertThat(cli(0, "approve", request, "--as", "bob")).contains("reviewed: production");
     }
 
+    /**
+     * With owners' own tokens ({@code admin.owners}): the admin token no longer acts for an owner, an owner's token
+     * acts as that owner only and reaches nothing but the agents, a non-owner's token moves nothing, and review
+     * needs a second owner's own token. Each refusal and move is an ADMIN record naming the token's owner.
+     */
+    @Test
+    void ownersWithTokensOfTheirOwnMoveLabelsAsThemselvesOnly() throws Exception {
+        String alice = "sk-owner-alice-canary-1";
+        String bob = "sk-owner-bob-canary-22";
+        String carol = "sk-owner-carol-canary-3";
+        Path conf = dir.resolve("sluice.yaml");
+        Files.writeString(conf, Files.readString(conf).replace("admin: {token: " + ADMIN_TOKEN + "}", "admin: {token: "
+                + ADMIN_TOKEN + ", owners: {alice: {token: " + alice + "}, bob: {token: " + bob + "}, carol: "
+                + "{token_hash: \"sha256:" + KeyDigester.sha256Hex(carol) + "\"}}}"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> gw.gateway().config().ownerTokensDeclared());
+        gw.gateway().agentAdmin().gate("eval-x", (v, label) -> null);
+        String v1 = version("reviewed", AgentCatalog.PRODUCTION);
+        Files.writeString(dir.resolve("agents/reviewed/prompt.md"), "REVIEWED-TWO\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !version("reviewed", AgentCatalog.STAGING).equals(v1));
+        String v2 = version("reviewed", AgentCatalog.STAGING);
+        String promote = "/admin/agents/reviewed/promote";
+        String body = "{\"version\":\"" + v2 + "\",\"to\":\"production\"";
+
+        HttpResponse<String> r = adminWith(ADMIN_TOKEN, "POST", promote, body + ",\"actor\":\"alice\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        assertThat(r.body()).contains("owner_token_required");
+        r = adminWith(alice, "POST", promote, body + ",\"actor\":\"bob\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        assertThat(r.body()).contains("not_yourself");
+        r = adminWith(carol, "POST", promote, body + "}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        assertThat(r.body()).contains("not_an_owner");
+        for (String path : List.of("/admin/keys", "/admin/requests", "/admin/config", "/admin/routes")) {
+            assertThat(adminWith(alice, "GET", path, null).statusCode()).as(path).isEqualTo(403);
+        }
+        assertThat(adminWith(alice, "GET", "/admin/agents/reviewed", null).statusCode()).isEqualTo(200);
+
+        r = adminWith(alice, "POST", promote, body + "}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String request = JSON.readTree(r.body()).path("request").asText();
+        r = adminWith(alice, "POST", "/admin/agents/_approvals/" + request, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        assertThat(r.body()).contains("second_owner_required");
+        assertThat(version("reviewed", AgentCatalog.PRODUCTION)).isEqualTo(v1);
+        // Bob approves with the command line and his own token, naming no one.
+        assertThat(cliWith(bob, 0, "approve", request)).contains("reviewed: production " + v1 + " -> " + v2);
+        assertThat(version("reviewed", AgentCatalog.PRODUCTION)).isEqualTo(v2);
+        assertThat(cliWith(bob, 0, "rollback", "reviewed")).contains("production " + v2 + " -> " + v1);
+        assertThat(version("reviewed", AgentCatalog.PRODUCTION)).isEqualTo(v1);
+        assertThat(adminRecords()).contains("agents.promote denied admin as alice",
+                "agents.promote denied owner:alice as bob", "agents.promote denied owner:carol",
+                "agents.promote ok owner:alice", "agents.approve denied owner:alice", "agents.approve ok owner:bob",
+                "agents.rollback ok owner:bob");
+    }
+
     /** Runs {@code sluice agents ARGS} against the gateway's admin API; returns its output and error text. */
     private String cli(int expectedExit, String... args) {
+        return cliWith(ADMIN_TOKEN, expectedExit, args);
+    }
+
+    /** Runs {@code sluice agents ARGS} with admin token {@code token}; returns its output and error text. */
+    private String cliWith(String token, int expectedExit, String... args) {
         StringWriter out = new StringWriter();
         CommandLine cmd = new CommandLine(new AgentsCommand());
         cmd.setOut(new PrintWriter(out));
         cmd.setErr(new PrintWriter(out));
         List<String> all = new ArrayList<>(List.of(args));
         all.add(1, "--admin-url=http://127.0.0.1:" + gw.gateway().adminPort());
-        all.add(2, "--admin-token=" + ADMIN_TOKEN);
+        all.add(2, "--admin-token=" + token);
         int rc = cmd.execute(all.toArray(new String[0]));
         assertThat(rc).as(String.join(" ", args) + ": " + out).isEqualTo(expectedExit);
         return out.toString();

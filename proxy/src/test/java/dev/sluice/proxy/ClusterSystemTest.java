@@ -3,8 +3,12 @@ package dev.sluice.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
+import dev.sluice.journal.RequestIds;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,12 +40,14 @@ import java.util.function.IntFunction;
 
 /**
  * Three gateway processes sharing one Redis (started by the test): budgets and rate limits hold across them
- * (RELIABILITY.md B6 with several instances; a shared 60 requests/minute admits 60, not 180), a key revoked
- * through one node is refused by the others on the very next request, and losing Redis fails closed.
+ * (RELIABILITY.md B6 with several instances; a shared 60 requests/minute admits 60, not 180), a key's and an
+ * agent's, a key revoked through one node is refused by the others on the very next request, an agent's labels
+ * and versions are the same on every node, and losing Redis fails closed.
  */
 @Timeout(600)
 class ClusterSystemTest {
     static final String ADMIN_TOKEN = "sluice-admin-canary-3b9d71e0c4";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final ExecutorService httpThreads = Executors.newFixedThreadPool(8);
     private final HttpClient http = HttpClient.newBuilder().executor(httpThreads).build();
     private final List<ChildGateway> nodes = new ArrayList<>();
@@ -86,14 +92,58 @@ class ClusterSystemTest {
     }
 
     private void startNodes(String keys) throws Exception {
-        Path conf = dir.resolve("sluice.yaml");
-        Files.writeString(conf, GovernanceSystemTest.config(keys, "admin: {token: " + ADMIN_TOKEN + "}\n"
-                + "redis: {uri: \"redis://127.0.0.1:" + redisPort + "\", on_failure: closed}\n"));
+        writeConfig(keys);
         for (int i = 0; i < 3; i++) {
-            Path data = dir.resolve("data-" + i);
-            dataDirs.add(data);
-            nodes.add(ChildGateway.start(conf, data, "--no-watch"));
+            startNode();
         }
+    }
+
+    private void writeConfig(String keys) throws IOException {
+        Files.writeString(dir.resolve("sluice.yaml"), GovernanceSystemTest.config(keys, "admin: {token: " + ADMIN_TOKEN
+                + "}\nredis: {uri: \"redis://127.0.0.1:" + redisPort + "\", on_failure: closed}\n"));
+    }
+
+    /** Starts one more gateway on the configuration file, with a data directory of its own. */
+    private ChildGateway startNode() throws IOException {
+        Path data = dir.resolve("data-" + nodes.size());
+        dataDirs.add(data);
+        ChildGateway n = ChildGateway.start(dir.resolve("sluice.yaml"), data, "--no-watch");
+        nodes.add(n);
+        return n;
+    }
+
+    private HttpResponse<String> admin(ChildGateway node, String path, String postBody) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminPort() + path))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + ADMIN_TOKEN);
+        return http.send(postBody == null ? b.build() : b.POST(HttpRequest.BodyPublishers.ofString(postBody)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String label(ChildGateway node, String agent, String label) throws Exception {
+        HttpResponse<String> r = admin(node, "/admin/agents/" + agent, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("labels").path(label).asText();
+    }
+
+    /** Calls agent helper through gateway {@code i}; returns the version its journal says served the request. */
+    private String servedVersion(int i, String secret) throws Exception {
+        HttpResponse<String> r = chat(nodes.get(i), secret, "{\"model\":\"agent/helper\",\"max_tokens\":10,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}").get();
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String id = TestGateway.requestId(r);
+        String[] version = new String[1];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            try (JournalReader reader = JournalReader.open(dataDirs.get(i).resolve("journal"))) {
+                for (JournalEntry e : reader.last(Integer.MAX_VALUE, 0)) {
+                    if (RequestIds.format(e.requestId()).equals(id)) {
+                        version[0] = e.request().agentVersion();
+                        return true;
+                    }
+                }
+            }
+            return false;
+        });
+        return version[0];
     }
 
     private CompletableFuture<HttpResponse<String>> chat(ChildGateway node, String secret, String body) {
@@ -217,6 +267,71 @@ class ClusterSystemTest {
         assertThat(byAgent).as("every admitted request's record names its agent").hasSize(trials);
         assertThat(worst).isLessThanOrEqualTo(reservation);
         assertThat(admitted).isGreaterThanOrEqualTo(trials * 10);
+    }
+
+    /**
+     * An agent's labels and versions are the cluster's, not a gateway's: production is one version on every gateway,
+     * also on one that never had its files; a promotion through one gateway and a rollback through another are
+     * served by all three.
+     */
+    @Test
+    void shouldServeOneAgentVersionPerLabelOnEveryGateway() throws Exception {
+        Path agent = Files.createDirectories(dir.resolve("agents").resolve("helper"));
+        Files.writeString(agent.resolve("agent.yaml"), "owners: [ann, bob]\nmodel: demo\n");
+        Files.writeString(agent.resolve("prompt.md"), "PROMPT-A\n");
+        writeConfig(GovernanceSystemTest.keyLine("caller", "sk-cluster-agents-01", "agents: [helper]"));
+        startNode();
+        String a = label(nodes.get(0), "helper", "production");
+        // The files change; the two gateways started now load them as staging, and serve the cluster's production.
+        Files.writeString(agent.resolve("prompt.md"), "PROMPT-B\n");
+        startNode();
+        startNode();
+        String b = label(nodes.get(1), "helper", "staging");
+        assertThat(b).isNotEqualTo(a);
+        for (int i = 0; i < 3; i++) {
+            assertThat(label(nodes.get(i), "helper", "production")).as("node %d", i).isEqualTo(a);
+            assertThat(servedVersion(i, "sk-cluster-agents-01")).as("node %d", i).isEqualTo(a);
+        }
+
+        // Promoted through node 1: nodes 0 and 2 serve it too; node 0 never had its files.
+        HttpResponse<String> promote = admin(nodes.get(1), "/admin/agents/helper/promote",
+                "{\"version\":\"" + b + "\",\"to\":\"production\",\"actor\":\"ann\"}");
+        assertThat(promote.statusCode()).as(promote.body()).isEqualTo(200);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            ChildGateway n = nodes.get(i);
+            await().atMost(Duration.ofSeconds(30)).until(() -> label(n, "helper", "production").equals(b));
+        }
+        double promotedMs = (System.nanoTime() - t0) / 1e6;
+        for (int i = 0; i < 3; i++) {
+            assertThat(servedVersion(i, "sk-cluster-agents-01")).as("node %d", i).isEqualTo(b);
+        }
+        assertThat(dataDirs.get(0).resolve("agents/helper/versions").resolve(b).resolve("prompt.md"))
+                .as("copied from the shared store, checked against its hash").hasContent("PROMPT-B\n");
+
+        // Rolled back through node 2: every gateway serves the first version again.
+        HttpResponse<String> rollback = admin(nodes.get(2), "/admin/agents/helper/rollback",
+                "{\"label\":\"production\",\"actor\":\"bob\"}");
+        assertThat(rollback.statusCode()).as(rollback.body()).isEqualTo(200);
+        t0 = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            ChildGateway n = nodes.get(i);
+            await().atMost(Duration.ofSeconds(30)).until(() -> label(n, "helper", "production").equals(a));
+        }
+        double rolledBackMs = (System.nanoTime() - t0) / 1e6;
+        for (int i = 0; i < 3; i++) {
+            assertThat(servedVersion(i, "sk-cluster-agents-01")).as("node %d", i).isEqualTo(a);
+        }
+        JsonNode history = JSON.readTree(admin(nodes.get(0), "/admin/agents/helper", null).body()).path("history");
+        List<String> moves = new ArrayList<>();
+        for (JsonNode m : history) {
+            moves.add(m.path("action").asText() + " " + m.path("version").asText() + " by " + m.path("actor").asText());
+        }
+        System.out.printf("agents over 3 gateways, one Redis: production %s on all (node 0 alone had its files), "
+                + "promoted to %s through node 1: on all 3 within %.0f ms; rolled back through node 2: on all 3 within "
+                + "%.0f ms; history as node 0 reads it: %s%n", a, b, promotedMs, rolledBackMs, moves);
+        assertThat(moves).containsExactly("initial " + a + " by gateway", "promote " + b + " by ann",
+                "rollback " + a + " by bob");
     }
 
     @Test

@@ -29,6 +29,21 @@ public final class RedisKeys {
         return prefix + ":keys:changed";
     }
 
+    /** String: the labels document of agent {@code name} (labels, their history, waiting promotions). */
+    public String agentLabels(String name) {
+        return prefix + ":agent:" + name + ":labels";
+    }
+
+    /** Hash of the stored versions of agent {@code name}: field = version, value = its files as JSON. */
+    public String agentVersions(String name) {
+        return prefix + ":agent:" + name + ":versions";
+    }
+
+    /** Pub/sub channel announcing label moves: the message is the node id and the agent's name. */
+    public String agentsChanged() {
+        return prefix + ":agents:changed";
+    }
+
     /** Marker of an admitted, not yet settled request. */
     public String ticket(String ticketId) {
         return prefix + ":ticket:" + ticketId;

@@ -33,7 +33,8 @@ public final class ExportCommand implements Callable<Integer> {
     static final int PROGRESS_EVERY = 10_000;
     private static final String[] CSV_COLUMNS = {"request_id", "time", "key_id", "user", "team", "project",
         "use_case", "endpoint", "model", "stream", "provider", "served_model", "status", "outcome", "ttft_ms",
-        "total_ms", "tokens_in", "tokens_out", "tokens_cached", "cost", "capture", "redactions", "request", "answer"};
+        "total_ms", "tokens_in", "tokens_out", "tokens_cached", "cost", "capture", "redactions", "request", "answer",
+        "agent", "agent_version", "agent_label"};
 
     @Spec
     CommandSpec spec;
@@ -131,7 +132,8 @@ public final class ExportCommand implements Callable<Integer> {
             e == null || e.tokensOut() < 0 ? null : Long.toString(e.tokensOut()),
             e == null || e.tokensCached() < 0 ? null : Long.toString(e.tokensCached()),
             e == null || e.costMicros() < 0 ? null : EntryFormatter.cost(e.costMicros()).toPlainString(),
-            e == null ? null : e.capture().wireName(), red.toString(), request, answer};
+            e == null ? null : e.capture().wireName(), red.toString(), request, answer, r.agent(), r.agentVersion(),
+            r.agentLabel()};
         StringBuilder sb = new StringBuilder(256);
         for (int i = 0; i < values.length; i++) {
             if (i > 0) {

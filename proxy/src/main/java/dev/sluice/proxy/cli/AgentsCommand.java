@@ -123,6 +123,8 @@ public final class AgentsCommand implements Runnable {
                     out.println("review:      " + text(a, "review") + (a.path("gate").isTextual()
                             ? ", gate " + a.path("gate").asText() : ""));
                     out.println("teams:       " + names(a.path("teams")));
+                    out.println("capture:     " + (a.path("capture").isTextual() ? a.path("capture").asText()
+                            : "(the journal's setting)"));
                     out.println("variables:   " + names(a.path("variables")));
                     StringBuilder labels = new StringBuilder();
                     for (Iterator<Map.Entry<String, JsonNode>> it = a.path("labels").fields(); it.hasNext(); ) {
@@ -266,20 +268,26 @@ public final class AgentsCommand implements Runnable {
         }
     }
 
-    /** The verbs that move a label: they need the admin token and the acting owner. */
+    /**
+     * The verbs that move a label: they need the acting owner's own token (with {@code admin.owners}), or the admin
+     * token and the owner named with {@code --as}.
+     */
     abstract static class Move implements Callable<Integer> {
         @Mixin
         KeysCommand.AdminOptions admin;
 
-        @Option(names = "--as", paramLabel = "OWNER", required = true,
-                description = "The owner who acts (one of the agent's owners).")
+        @Option(names = "--as", paramLabel = "OWNER",
+                description = "The owner who acts (one of the agent's owners), with the gateway admin token; an owner's "
+                        + "own token (admin.owners) acts as that owner without it.")
         String actor;
 
         @Spec
         CommandSpec spec;
 
         int send(String path, ObjectNode req) {
-            req.put("actor", actor);
+            if (actor != null) {
+                req.put("actor", actor);
+            }
             try {
                 return KeysCommand.print(spec, admin, admin.client().post(path, JSON.writeValueAsString(req)),
                         (r, out) -> {

@@ -112,6 +112,13 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             send(ctx, r, keepAlive);
             return;
         }
+        boolean agentsPath = path.equals(AGENTS) || path.startsWith(AGENTS + "/");
+        if (who != null && who.isOwner() && !agentsPath) {
+            keys.denied(who.actor(), action, null, "forbidden");
+            send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json",
+                    error("forbidden", "an agent owner's token moves the labels of their agents only")), keepAlive);
+            return;
+        }
         if (path.equals(KEYS) || path.startsWith(KEYS + "/")) {
             if (who == null) {
                 keys.denied("anonymous", action, null, "admin_token_not_configured");
@@ -128,14 +135,14 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             journalRequests(ctx, req, path, who, keepAlive);
             return;
         }
-        if (who != null && !who.isAdmin()) {
+        if (who != null && !who.isAdmin() && !who.isOwner()) {
             keys.denied(who.actor(), action, null, "forbidden");
             send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json",
                     error("forbidden", "a team admin token manages its team's keys only")), keepAlive);
             return;
         }
         String actor = who == null ? "loopback" : who.actor();
-        if (path.equals(AGENTS) || path.startsWith(AGENTS + "/")) {
+        if (agentsPath) {
             agents(ctx, req, path, who, keepAlive);
             return;
         }
@@ -304,7 +311,11 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return AdminPrincipal.ADMIN;
         }
         Team team = config.teamForAdminToken(digest);
-        return team == null ? null : new AdminPrincipal(team.name());
+        if (team != null) {
+            return AdminPrincipal.teamAdmin(team.name());
+        }
+        String owner = config.ownerForAdminToken(digest);
+        return owner == null ? null : AdminPrincipal.owner(owner);
     }
 
     /** Returns the token of the one {@code Authorization: Bearer} header, or {@code null}. */

@@ -14,6 +14,9 @@ import dev.sluice.routing.agents.AgentVersion;
 import dev.sluice.routing.config.AgentStore;
 import dev.sluice.routing.config.GatewayConfig;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Iterator;
@@ -43,6 +46,8 @@ public final class AgentAdmin {
         String refusal(AgentVersion version, String label);
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(AgentAdmin.class);
+
     private final GatewayContext context;
     private final AgentStore store;
     private final AdminAudit audit;
@@ -64,6 +69,27 @@ public final class AgentAdmin {
      */
     public void gate(String name, Gate gate) {
         gates.put(requireNonNull(name, "name"), requireNonNull(gate, "gate"));
+    }
+
+    /**
+     * Serves the labels and versions of agent {@code name} (every agent when null) as the store holds them now: what
+     * a move through another gateway changed. Runs on the configuration agent; a failure is logged there.
+     */
+    public CompletableFuture<Void> refresh(String name) {
+        CompletableFuture<Void> done = context.agent().submit(() -> {
+            GatewayConfig running = context.config();
+            if (!running.agents().agents().isEmpty()) {
+                context.config(running.withAgents(store.refresh(running.agents(), name)));
+            }
+            return null;
+        });
+        done.whenComplete((x, e) -> {
+            if (e != null) {
+                LOG.warn("agents: cannot read {} again after a move through another gateway: {}",
+                        name == null ? "every agent" : "'" + name + "'", e.getMessage());
+            }
+        });
+        return done;
     }
 
     /** {@code GET /admin/agents}. */
@@ -212,6 +238,7 @@ public final class AgentAdmin {
             if (refused != null) {
                 return refused;
             }
+            actor = acting(who, actor);
             String to = req.path("to").asText(AgentCatalog.PRODUCTION);
             if (!AgentCatalog.LABEL.matcher(to).matches() || to.equals(AgentCatalog.STAGING)) {
                 return refuse(who, actor, "agents.promote", name, "invalid", 400, "invalid_label", "'" + to
@@ -271,6 +298,7 @@ public final class AgentAdmin {
             if (refused != null) {
                 return refused;
             }
+            actor = acting(who, actor);
             if (p.requestedBy().equals(actor)) {
                 return refuse(who, actor, "agents.approve", name, "denied", 403, "second_owner_required",
                         "a promotion is approved by another owner than the one who asked (" + actor + ")");
@@ -296,6 +324,7 @@ public final class AgentAdmin {
             if (refused != null) {
                 return refused;
             }
+            actor = acting(who, actor);
             String label = req.path("label").asText(AgentCatalog.PRODUCTION);
             String current = a.labels().get(label);
             String previous = null;
@@ -329,21 +358,37 @@ public final class AgentAdmin {
         return reply(200, out);
     }
 
-    /** A refusal when the caller is no gateway admin, the agent is unknown, or the actor is not one of its owners. */
+    /**
+     * A refusal when the caller may not move agent {@code name}'s labels as {@code actor}, or null when it may. With
+     * owner tokens ({@code admin.owners}) only an owner's own token moves labels, as that owner; without them the
+     * gateway admin token does, for the owner named. Either way the actor must be one of the agent's owners.
+     */
     private AdminKeys.Reply checkOwner(AdminPrincipal who, String action, String name, AgentCatalog.Agent a,
                                        String actor) {
-        if (who == null || !who.isAdmin()) {
+        boolean ownerTokens = context.config().ownerTokensDeclared();
+        if (who != null && who.isOwner()) {
+            if (actor != null && !actor.equals(who.owner())) {
+                return refuse(who, actor, action, name, "denied", 403, "not_yourself", "an owner's token acts as "
+                        + who.owner() + " only, not as " + actor);
+            }
+        } else if (who == null || !who.isAdmin()) {
             return refuse(who, actor, action, name, "denied", 403, "forbidden",
-                    "moving an agent's labels needs the gateway admin token (admin.token)");
+                    "moving an agent's labels needs the gateway admin token (admin.token) or an owner's own token");
+        } else if (ownerTokens) {
+            return refuse(who, actor, action, name, "denied", 403, "owner_token_required", "owners have tokens of "
+                    + "their own (admin.owners): an agent's labels move with the acting owner's token, not the gateway "
+                    + "admin token");
         }
         if (a == null) {
             audit.record(who(who, actor), action, name, "not_found", null);
             return notFound(name);
         }
+        String acting = who.isOwner() ? who.owner() : actor;
         List<String> owners = governing(a).settings().owners();
-        if (actor == null || !owners.contains(actor)) {
-            return refuse(who, actor, action, name, "denied", 403, "not_an_owner", "\"actor\" must name one of the"
-                    + " agent's owners (" + String.join(", ", owners) + ")");
+        if (acting == null || !owners.contains(acting)) {
+            return refuse(who, actor, action, name, "denied", 403, "not_an_owner", (who.isOwner() ? who.owner()
+                    + " is not" : "\"actor\" must name") + " one of the agent's owners (" + String.join(", ", owners)
+                    + ")");
         }
         return null;
     }
@@ -393,10 +438,15 @@ public final class AgentAdmin {
         return error(status, code, message);
     }
 
-    /** The audit's actor: the credential's role, and the owner named. */
+    /** The owner who acts: the owner token's, else the one named. */
+    private static String acting(AdminPrincipal who, String actor) {
+        return who != null && who.isOwner() ? who.owner() : actor;
+    }
+
+    /** The audit's actor: the credential's role, and the owner named (an owner token names itself). */
     private static String who(AdminPrincipal who, String actor) {
         String role = who == null ? "anonymous" : who.actor();
-        return actor == null ? role : role + " as " + actor;
+        return actor == null || who != null && who.isOwner() && actor.equals(who.owner()) ? role : role + " as " + actor;
     }
 
     private ObjectNode summary(AgentCatalog.Agent a) {
@@ -409,6 +459,7 @@ public final class AgentAdmin {
         n.put("review", s.reviewRequired() ? "required" : "none");
         n.put("gate", s.gate());
         n.putPOJO("teams", s.teams());
+        n.put("capture", s.capture() == null ? null : s.capture().configName());
         ObjectNode labels = n.putObject("labels");
         labels.put(AgentCatalog.STAGING, a.files().version());
         a.labels().forEach(labels::put);
@@ -422,6 +473,9 @@ public final class AgentAdmin {
     }
 
     private JsonNode parse(byte[] body) {
+        if (body.length == 0) {
+            return json.createObjectNode();
+        }
         try {
             JsonNode n = json.readTree(body);
             return n != null && n.isObject() ? n : null;

@@ -87,8 +87,10 @@ final class AgentRequests {
         info.agent = v.name();
         info.agentVersion = v.version();
         info.agentLabel = r.label();
-        // Limits and budget are the agent's, whichever version serves: they come from its files as they are now.
+        // Limits, budget and capture are the agent's, whichever version serves: they come from its files as they are
+        // now, so tightening them needs no promotion.
         info.agentScope = r.agent().files().scope();
+        info.agentCapture = r.agent().files().settings().capture();
         ObjectNode doc;
         try (InputStream in = new ByteBufInputStream(b.duplicate())) {
             doc = (ObjectNode) JSON.readTree(in);

@@ -9,6 +9,7 @@ import dev.sluice.journal.Outcome;
 import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.config.ApiKey;
+import dev.sluice.routing.config.CaptureLevel;
 import dev.sluice.routing.config.Deployment;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.JournalPolicy;
@@ -284,9 +285,9 @@ final class Exchange {
         RequestRecord record = info.toRecord(res.requestRecord);
         JournalPolicy policy = config.journal();
         ApiKey key = info.key;
-        capture = res.captures.capture(policy, policy.captureFor(key == null ? null : key.id(),
-                key == null ? null : key.team(), route == null ? null : route.name()), info.requestId,
-                info.startWallMicros, info.startNs);
+        CaptureLevel level = policy.captureFor(key == null ? null : key.id(), key == null ? null : key.team(),
+                route == null ? null : route.name(), info.agentCapture);
+        capture = res.captures.capture(policy, level, info.requestId, info.startWallMicros, info.startNs);
         if (capture != null) {
             capture.captureRequest(record, body);
             out.capture(capture);

@@ -6,6 +6,7 @@ import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.config.ApiKey;
+import dev.sluice.routing.config.CaptureLevel;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
@@ -39,6 +40,8 @@ final class RequestInfo {
     String agentLabel;
     /** The agent's admission scope (its limits and budget, all its versions together), or null. */
     Scope agentScope;
+    /** What the agent's {@code agent.yaml} says the journal keeps of its requests' content, or null. */
+    CaptureLevel agentCapture;
     /**
      * The client spoke HTTP/1.0, which has no chunked coding: a body of unknown length is delimited by the close
      * of the connection (RFC 9112 section 6.3), and the connection never stays open.

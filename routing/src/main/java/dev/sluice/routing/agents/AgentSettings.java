@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.Scope;
+import dev.sluice.routing.config.CaptureLevel;
 
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,8 @@ import java.util.Map;
 /**
  * What an agent's {@code agent.yaml} says: who owns it, which model alias serves it and with which parameters, which
  * teams may use it, whether a promotion needs a second owner's approval, which evaluation gate a promotion must pass,
- * the owner of each context file, and the limits and budget of all the agent's requests together.
+ * the owner of each context file, what the journal keeps of its requests' content, and the limits and budget of all
+ * the agent's requests together.
  *
  * @param name          the agent's name (its directory under {@code conf/agents/})
  * @param description   free text, or null
@@ -25,12 +27,15 @@ import java.util.Map;
  * @param reviewRequired whether a promotion needs the approval of a second owner
  * @param gate          the evaluation gate a promotion must pass, or null
  * @param contextOwners each context file's owner, by file name
+ * @param capture       what the journal keeps of its requests' content (under the team's ceiling), or null (the
+ *                      alias's, the key's, the team's or the global setting)
  * @param limits        requests and tokens per minute and concurrency of all the agent's requests together
  * @param budget        the agent's budget, or null
  */
 public record AgentSettings(String name, String description, List<String> owners, String model, Double temperature,
                             int maxTokens, Double topP, List<String> teams, boolean reviewRequired, String gate,
-                            Map<String, String> contextOwners, Limits limits, Budget budget) {
+                            Map<String, String> contextOwners, CaptureLevel capture, Limits limits,
+                            Budget budget) {
     public AgentSettings {
         requireNonNull(limits, "limits");
         requireNonNull(name, "name");

@@ -144,7 +144,7 @@ final class AgentSection extends ConfigSection {
     private AgentSettings settings(Set<String> contextFiles) throws ConfigException {
         JsonNode root = yaml.root();
         checkKeys(root, "", "description", "owners", "model", "parameters", "teams", "review", "gate", "context",
-                "limits", "budget");
+                "capture", "limits", "budget");
         List<String> owners = names(root.path("owners"), "owners");
         if (owners.isEmpty()) {
             throw error("owners", "missing (expected: a list of at least one owner, who may promote the agent)");
@@ -181,6 +181,7 @@ final class AgentSection extends ConfigSection {
         }
         return new AgentSettings(name, str(root, "description", null), owners, model, temperature, maxTokens, topP,
                 names(root.path("teams"), "teams"), review.equals("required"), gate, contextOwners,
+                captureLevel(root, "capture", null),
                 limits(root.path("limits"), "limits"), budget(root.path("budget"), "budget"));
     }
 

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -205,6 +207,7 @@ public final class ConfigLoader extends ConfigSection {
         Map<String, Team> teams = teams(root.path("teams"), routeTable);
         Map<String, Project> projects = projects(root.path("projects"));
         byte[] adminDigest = adminToken(root.path("admin"), "admin", "token", "token_hash");
+        Map<String, byte[]> ownerDigests = ownerTokens(root.path("admin").path("owners"));
         RedisSettings redis = redis(root.path("redis"));
         List<ApiKey> keyList = keys(root.path("keys"), routeTable, teamsDeclared, teams, settings);
         KeyTable keys;
@@ -214,8 +217,8 @@ public final class ConfigLoader extends ConfigSection {
             throw error("keys", ex.getMessage());
         }
         JournalPolicy journal = new JournalSection(file, yaml, env, dir).journal(root);
-        Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest, redis,
-                prices, unpriced, journal, agents, AgentCatalog.EMPTY, agentWarnings);
+        Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest,
+                ownerDigests, redis, prices, unpriced, journal, agents, AgentCatalog.EMPTY, agentWarnings);
         // The files the configuration names are part of what it is: a new price table, a certificate replaced
         // under the same name or an agent's files edited is a new version, which a reload applies.
         StringBuilder agentVersions = new StringBuilder();
@@ -451,7 +454,7 @@ public final class ConfigLoader extends ConfigSection {
             return null;
         }
         if (path.equals("admin")) {
-            checkKeys(n, path, plainKey, hashKey);
+            checkKeys(n, path, plainKey, hashKey, "owners");
         }
         String plain = str(n, path + '.' + plainKey, null);
         String hash = str(n, path + '.' + hashKey, null);
@@ -465,6 +468,38 @@ public final class ConfigLoader extends ConfigSection {
             return digest(hash, path + '.' + hashKey);
         }
         return null;
+    }
+
+    /**
+     * Reads {@code admin.owners}: each agent owner's own admin token ({@code token} or {@code token_hash}), with
+     * which the owner moves an agent's labels as themself. Empty when absent.
+     */
+    private Map<String, byte[]> ownerTokens(JsonNode n) throws ConfigException {
+        Map<String, byte[]> out = new TreeMap<>();
+        if (n.isMissingNode() || n.isNull()) {
+            return out;
+        }
+        if (!n.isObject()) {
+            throw error("admin.owners", "expected a mapping of owner name to {token: ...} or {token_hash: ...}");
+        }
+        for (Map.Entry<String, JsonNode> e : n.properties()) {
+            String path = "admin.owners." + e.getKey();
+            if (!e.getValue().isObject()) {
+                throw error(path, "expected {token: ...} or {token_hash: sha256:<hex>}");
+            }
+            checkKeys(e.getValue(), path, "token", "token_hash");
+            byte[] digest = adminToken(e.getValue(), path, "token", "token_hash");
+            if (digest == null) {
+                throw error(path, "missing token (expected token: ${VARIABLE} or token_hash: sha256:<hex>)");
+            }
+            for (Map.Entry<String, byte[]> other : out.entrySet()) {
+                if (MessageDigest.isEqual(other.getValue(), digest)) {
+                    throw error(path, "the same token as owner '" + other.getKey() + "': each owner needs their own");
+                }
+            }
+            out.put(e.getKey(), digest);
+        }
+        return out;
     }
 
     private byte[] digest(String hash, String path) throws ConfigException {

@@ -186,6 +186,30 @@ abstract class ConfigSection {
         return b.toString();
     }
 
+    /** A {@code capture:} setting ({@link CaptureLevel}) under {@code parent}, or {@code dflt} when absent. */
+    CaptureLevel captureLevel(JsonNode parent, String path, CaptureLevel dflt) throws ConfigException {
+        if (!parent.isObject()) {
+            return dflt;
+        }
+        JsonNode v = parent.path(path.substring(path.lastIndexOf('.') + 1));
+        if (v.isBoolean() && !v.booleanValue()) {
+            // YAML 1.1 reads a bare off as false: capture: off means what it says.
+            return CaptureLevel.OFF;
+        }
+        if (v.isBoolean()) {
+            throw error(path, "'" + v.asText() + "' (expected: off, metadata or full)");
+        }
+        String text = str(parent, path, null);
+        if (text == null) {
+            return dflt;
+        }
+        CaptureLevel level = CaptureLevel.parse(text);
+        if (level == null) {
+            throw error(path, "'" + text + "' (expected: off, metadata or full)");
+        }
+        return level;
+    }
+
     static String leaf(String path) {
         int dot = path.lastIndexOf('.');
         return dot < 0 ? path : path.substring(dot + 1);

@@ -278,6 +278,31 @@ public final class GatewayConfig {
     }
 
     /**
+     * Returns the agent owner whose own admin token ({@code admin.owners}) has this digest, or {@code null}. Every
+     * owner's token is compared, each in constant time.
+     */
+    public String ownerForAdminToken(byte[] digest) {
+        if (digest == null) {
+            return null;
+        }
+        String found = null;
+        for (Map.Entry<String, byte[]> e : gov.ownerTokenDigests.entrySet()) {
+            if (MessageDigest.isEqual(e.getValue(), digest)) {
+                found = e.getKey();
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Whether agent owners have tokens of their own ({@code admin.owners}): then only an owner's own token moves an
+     * agent's labels, and the gateway admin token no longer acts for an owner.
+     */
+    public boolean ownerTokensDeclared() {
+        return !gov.ownerTokenDigests.isEmpty();
+    }
+
+    /**
      * Returns the team whose team admin token has this digest, or {@code null}. Every team's token is compared,
      * each in constant time, so the time taken does not tell which team (or none) matched.
      */

@@ -11,11 +11,12 @@ import java.util.Map;
 
 /**
  * The governance part of a snapshot as read from the configuration: settings, teams, projects, per-alias limits,
- * admin token, Redis, prices, the journal's capture policy. Thread-safe (immutable).
+ * admin token and agent owners' tokens, Redis, prices, the journal's capture policy. Thread-safe (immutable).
  */
 final class Governance {
     static final Governance NONE = new Governance(GovernanceSettings.DEFAULTS, false, Map.of(), Map.of(), Map.of(),
-            null, null, PriceTable.EMPTY, List.of(), JournalPolicy.DEFAULTS, Map.of(), AgentCatalog.EMPTY, List.of());
+            null, Map.of(), null, PriceTable.EMPTY, List.of(), JournalPolicy.DEFAULTS, Map.of(), AgentCatalog.EMPTY,
+            List.of());
 
     final GovernanceSettings settings;
     /** Whether {@code teams:} is present: then a key's team must name one of them. */
@@ -24,6 +25,8 @@ final class Governance {
     final Map<String, Project> projects;
     final Map<String, Limits> modelLimits;
     final byte[] adminTokenDigest;
+    /** The SHA-256 of each agent owner's own admin token ({@code admin.owners}), by owner. */
+    final Map<String, byte[]> ownerTokenDigests;
     final RedisSettings redis;
     final PriceTable pricing;
     final List<String> unpriced;
@@ -37,7 +40,7 @@ final class Governance {
 
     Governance(GovernanceSettings settings, boolean teamsDeclared, Map<String, Team> teams,
                Map<String, Project> projects, Map<String, Limits> modelLimits, byte[] adminTokenDigest,
-               RedisSettings redis, PriceTable pricing, List<String> unpriced, JournalPolicy journal,
+               Map<String, byte[]> ownerTokenDigests, RedisSettings redis, PriceTable pricing, List<String> unpriced, JournalPolicy journal,
                Map<String, AgentVersion> agentFiles, AgentCatalog agents, List<String> agentWarnings) {
         this.settings = requireNonNull(settings, "settings");
         this.teamsDeclared = teamsDeclared;
@@ -45,6 +48,7 @@ final class Governance {
         this.projects = Map.copyOf(projects);
         this.modelLimits = Map.copyOf(modelLimits);
         this.adminTokenDigest = adminTokenDigest == null ? null : adminTokenDigest.clone();
+        this.ownerTokenDigests = Map.copyOf(ownerTokenDigests);
         this.redis = redis;
         this.pricing = requireNonNull(pricing, "pricing");
         this.unpriced = List.copyOf(unpriced);
@@ -56,7 +60,7 @@ final class Governance {
 
     /** A copy serving {@code catalog}. */
     Governance withAgents(AgentCatalog catalog) {
-        return new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminTokenDigest, redis, pricing,
-                unpriced, journal, agentFiles, catalog, agentWarnings);
+        return new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminTokenDigest,
+                ownerTokenDigests, redis, pricing, unpriced, journal, agentFiles, catalog, agentWarnings);
     }
 }

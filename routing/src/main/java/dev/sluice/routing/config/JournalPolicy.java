@@ -85,8 +85,20 @@ public final class JournalPolicy {
      * {@code alias} (null before routing).
      */
     public CaptureLevel captureFor(String keyId, String team, String alias) {
+        return captureFor(keyId, team, alias, null);
+    }
+
+    /**
+     * What to capture of a request by key {@code keyId} of team {@code team} (either may be null) to alias
+     * {@code alias} (null before routing) through an agent whose {@code agent.yaml} says {@code agentLevel} (null:
+     * no agent, or it says nothing). The agent's setting is the most specific; the team's is still its ceiling.
+     */
+    public CaptureLevel captureFor(String keyId, String team, String alias, CaptureLevel agentLevel) {
         CaptureLevel teamLevel = team == null ? null : teamCapture.get(team);
-        CaptureLevel level = alias == null ? null : aliasCapture.get(alias);
+        CaptureLevel level = agentLevel;
+        if (level == null && alias != null) {
+            level = aliasCapture.get(alias);
+        }
         if (level == null && keyId != null) {
             level = keyCapture.get(keyId);
         }

@@ -41,7 +41,7 @@ final class JournalSection extends ConfigSection {
             throw error("journal.roll_cycle", "'" + rollCycle + "' (expected: DAILY, HOURLY or a Chronicle roll cycle"
                     + " name such as FIVE_MINUTELY)");
         }
-        CaptureLevel capture = level(j, "journal.capture", JournalPolicy.DEFAULT_CAPTURE);
+        CaptureLevel capture = captureLevel(j, "journal.capture", JournalPolicy.DEFAULT_CAPTURE);
         int maxCaptureBytes = (int) num(j, "journal.max_capture_bytes", JournalPolicy.DEFAULT_MAX_CAPTURE_BYTES, 0,
                 64 << 20);
         Path keyFile = path(j, "journal.signing_key_file", null, dir);
@@ -92,7 +92,7 @@ final class JournalSection extends ConfigSection {
             return out;
         }
         for (Map.Entry<String, JsonNode> e : node.properties()) {
-            CaptureLevel level = level(e.getValue(), section + "." + e.getKey() + ".capture", null);
+            CaptureLevel level = captureLevel(e.getValue(), section + "." + e.getKey() + ".capture", null);
             if (level != null) {
                 out.put(e.getKey(), level);
             }
@@ -107,35 +107,12 @@ final class JournalSection extends ConfigSection {
         }
         for (int i = 0; i < node.size(); i++) {
             JsonNode k = node.get(i);
-            CaptureLevel level = level(k, "keys[" + i + "].capture", null);
+            CaptureLevel level = captureLevel(k, "keys[" + i + "].capture", null);
             if (level != null && k.hasNonNull("id")) {
                 out.put(k.get("id").asText(), level);
             }
         }
         return out;
-    }
-
-    private CaptureLevel level(JsonNode parent, String path, CaptureLevel dflt) throws ConfigException {
-        if (!parent.isObject()) {
-            return dflt;
-        }
-        JsonNode v = parent.path(path.substring(path.lastIndexOf('.') + 1));
-        if (v.isBoolean() && !v.booleanValue()) {
-            // YAML 1.1 reads a bare off as false: capture: off means what it says.
-            return CaptureLevel.OFF;
-        }
-        if (v.isBoolean()) {
-            throw error(path, "'" + v.asText() + "' (expected: off, metadata or full)");
-        }
-        String text = str(parent, path, null);
-        if (text == null) {
-            return dflt;
-        }
-        CaptureLevel level = CaptureLevel.parse(text);
-        if (level == null) {
-            throw error(path, "'" + text + "' (expected: off, metadata or full)");
-        }
-        return level;
     }
 
     /** A duration in days: a number of days, or {@code <n>d}. */

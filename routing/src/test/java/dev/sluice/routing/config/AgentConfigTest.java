@@ -1,5 +1,6 @@
 package dev.sluice.routing.config;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
@@ -77,6 +80,28 @@ class AgentConfigTest {
     }
 
     @Test
+    void ownersTokensAreTheirOwnAndNamedInEachMistake() throws Exception {
+        Path conf = dir.resolve("sluice.yaml");
+        Files.writeString(conf, CONFIG + "admin: {token: t0, owners: {ann: {token: t1}, bo: {token_hash: \"sha256:"
+                + "cd".repeat(32) + "\"}}}\n");
+        GatewayConfig c = ConfigLoader.load(conf, Map.of());
+        assertThat(c.ownerTokensDeclared()).isTrue();
+        assertThat(c.ownerForAdminToken(MessageDigest.getInstance("SHA-256").digest("t1".getBytes(UTF_8))))
+                .isEqualTo("ann");
+        assertThat(c.ownerForAdminToken(HexFormat.of().parseHex("cd".repeat(32)))).isEqualTo("bo");
+        assertThat(c.ownerForAdminToken(MessageDigest.getInstance("SHA-256").digest("t0".getBytes(UTF_8))))
+                .as("the admin token is no owner's").isNull();
+        Files.writeString(conf, CONFIG + "admin: {owners: {ann: {}}}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(conf, Map.of())).hasMessageContaining("admin.owners.ann")
+                .hasMessageContaining("missing token");
+        Files.writeString(conf, CONFIG + "admin: {owners: {ann: {token: same}, bo: {token: same}}}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(conf, Map.of())).hasMessageContaining("admin.owners.bo")
+                .hasMessageContaining("each owner needs their own");
+        Files.writeString(conf, CONFIG + "admin: {owners: {ann: {pasword: x}}}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(conf, Map.of())).hasMessageContaining("pasword");
+    }
+
+    @Test
     void eachMistakeIsNamedWithItsFile() throws Exception {
         Path a = agent("helper", "model: m\n", "x");
         assertThatThrownBy(this::load).hasMessageContaining("agent.yaml").hasMessageContaining("owners");
@@ -86,6 +111,11 @@ class AgentConfigTest {
         assertThatThrownBy(this::load).hasMessageContaining("temprature").hasMessageContaining("unknown setting");
         Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\nparameters: {temperature: 9}\n");
         assertThatThrownBy(this::load).hasMessageContaining("parameters.temperature");
+        Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\ncapture: everything\n");
+        assertThatThrownBy(this::load).hasMessageContaining("capture").hasMessageContaining("off, metadata or full");
+        // YAML 1.1 reads a bare off as false: it still means off.
+        Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\ncapture: off\n");
+        assertThat(load().agentFiles().get("helper").settings().capture()).isEqualTo(CaptureLevel.OFF);
         Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\n");
         Files.createDirectories(a.resolve("context"));
         Files.writeString(a.resolve("context/faq.md"), "facts");

@@ -56,6 +56,12 @@ class JournalPolicyTest {
         JournalPolicy strictAlias = policy(config(global, null, "full", "off"));
         assertThat(strictAlias.captureFor("red-key", "red", "audited")).isEqualTo(CaptureLevel.OFF);
         assertThat(strictAlias.captureFor("red-key", "red", "open")).isEqualTo(CaptureLevel.FULL);
+        // An agent's setting is the most specific, under its team's ceiling.
+        assertThat(strictAlias.captureFor("red-key", "red", "audited", CaptureLevel.METADATA))
+                .isEqualTo(CaptureLevel.METADATA);
+        assertThat(strictAlias.captureFor("red-key", "red", "open", CaptureLevel.OFF)).isEqualTo(CaptureLevel.OFF);
+        assertThat(strictTeam.captureFor("red-key", "red", "open", CaptureLevel.FULL))
+                .isEqualTo(CaptureLevel.METADATA);
         // Before routing (no alias) and without a key: the team's, else the global setting.
         assertThat(strictTeam.captureFor(null, null, null)).isEqualTo(CaptureLevel.FULL);
     }
