@@ -379,6 +379,12 @@ class AgentSystemTest {
                 fromSpend.put(g.path("key").asText(), new long[] {g.path("requests").asLong(),
                         g.path("cost_micros").asLong()});
             }
+            StringBuilder totals = new StringBuilder();
+            fromJournal.forEach((k, v) -> totals.append(totals.length() == 0 ? "" : "; ").append(k).append(": ")
+                    .append(v[0]).append(" requests, ").append(v[1]).append(" micros in END records, spend says ")
+                    .append(fromSpend.containsKey(k) ? fromSpend.get(k)[0] + " requests, " + fromSpend.get(k)[1]
+                            + " micros" : "nothing"));
+            System.out.println("spend --by agent-version against the journal's END records: " + totals);
             assertThat(fromSpend.keySet()).isEqualTo(fromJournal.keySet());
             fromJournal.forEach((k, v) -> assertThat(fromSpend.get(k)).as(k).containsExactly(v[0], v[1]));
             assertThat(fromJournal.get("helper@" + v2)[1]).as("priced: the totals are not all zero").isPositive();
@@ -503,6 +509,7 @@ class AgentSystemTest {
 
         assertThat(cli(0, "list")).contains("helper").contains(v1).contains(v2).contains("claude-helper");
         assertThat(cli(0, "show", "helper")).contains("owners:      ann").contains("variables:   customer")
+                .contains("capture:     (the journal's setting)")
                 .contains(v1 + "   m-openai");
         assertThat(cli(0, "diff", "helper", "production", "staging")).contains("-PROMPT-ONE You help {{customer}}.")
                 .contains("+PROMPT-TWO You help {{customer}}.").contains("+++ " + v2 + "/prompt.md");
@@ -516,6 +523,12 @@ class AgentSystemTest {
         JsonNode listed = JSON.readTree(cli(0, "list", "--json"));
         assertThat(listed.get(listed.size() - 1).path("name").asText()).isEqualTo("reviewed");
         gw.gateway().agentAdmin().gate("eval-x", (v, label) -> null);
+        // A promotion to where the label already points is no move: it would make a rollback undo nothing.
+        assertThat(cli(1, "promote", "reviewed", "staging", "--as", "alice")).contains("already_there");
+        String reviewed = version("reviewed", AgentCatalog.PRODUCTION);
+        Files.writeString(dir.resolve("agents/reviewed/prompt.md"), "REVIEWED-THREE\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !version("reviewed", AgentCatalog.STAGING)
+                .equals(reviewed));
         assertThat(cli(0, "promote", "reviewed", "staging", "--as", "alice")).contains("waiting for approval: pr-");
         String request = JSON.readTree(cli(0, "show", "reviewed", "--json")).path("pending").get(0)
                 .path("request").asText();

@@ -33,8 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * approval when the agent's {@code review: required}, and past its evaluation gate when it names one), approve a
  * waiting promotion, roll a label back to where it pointed before. A move is written to the version store's labels
  * and published as a new snapshot at once: the next request is served by the new version. Each move and each
- * refusal is an ADMIN record in the journal. Owners name themselves ({@code actor}); the admin token is the
- * credential. Owners, review and gate are those of the production version, review and gate the candidate's too.
+ * refusal is an ADMIN record in the journal. Owners act with their own tokens ({@code admin.owners}), or, without
+ * them, name themselves ({@code actor}) under the gateway admin token. Owners, review and gate are those of the production version, review and gate the candidate's too.
  * <p>
  * Thread-safe: every operation runs on the configuration agent, the one owner of the running snapshot.
  */
@@ -249,6 +249,11 @@ public final class AgentAdmin {
                 return refuse(who, actor, "agents.promote", name, "not_found", 404, "not_found", "agent '" + name
                         + "' has no version or label '" + req.path("version").asText("") + "'");
             }
+            if (v.version().equals(a.labels().get(to))) {
+                // A move to where the label is would stand in its history as one, and a rollback would undo nothing.
+                return refuse(who, actor, "agents.promote", name, "invalid", 409, "already_there", "label '" + to
+                        + "' of agent '" + name + "' already points at " + v.version());
+            }
             String gateRefusal = gate(a, v, to);
             if (gateRefusal != null) {
                 return refuse(who, actor, "agents.promote", name, "denied", 409, "gate_refused", gateRefusal);
@@ -309,6 +314,12 @@ public final class AgentAdmin {
                 return refuse(who, actor, "agents.approve", name, "denied", 409, "gate_refused", gateRefusal);
             }
             store.takePending(name, id);
+            if (p.version().equals(a.labels().get(p.label()))) {
+                // Moved there meanwhile (by another promotion): approved, with nothing left to move.
+                return refuse(who, actor, "agents.approve", name, "invalid", 409, "already_there", "label '"
+                        + p.label() + "' of agent '" + name + "' already points at " + p.version()
+                        + "; the request is closed");
+            }
             return move(who, actor, "agents.approve", name, p.label(), p.version(),
                     "promote " + id + " (asked by " + p.requestedBy() + ", approved by " + actor + ")");
         });
