@@ -4,6 +4,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +57,14 @@ import java.util.regex.Pattern;
  *       events of N characters each (JSON: the whole text), so a test chooses what the answer says and where
  *       it is split. Chat, completions, responses and messages.</li>
  *   <li>{@code content_encoding=NAME} labels the answer {@code Content-Encoding: NAME} without encoding it.</li>
+ *   <li>{@code answers=A|B|C} the answer's whole text is one of these (each percent-encoded), drawn with the
+ *       probabilities {@code p=0.8|0.15|0.05} [equal] from one random sequence per {@code seed=N} [unseeded]
+ *       and directive, kept for the server's life: N requests with the same directive draw N successive values, so
+ *       how many got each answer does not depend on the order they arrived in. Streamed in pieces of 4
+ *       characters. Chat, completions, responses and messages.</li>
+ *   <li>{@code judge=1} the mock judges: its answer is {@code {"pass":true,"reason":...}} when the text of the
+ *       first {@code <expected>...</expected>} of the last user message occurs in its first
+ *       {@code <answer>...</answer>} (ignoring case), else {@code {"pass":false,...}}.</li>
  *   <li>{@code error_message=TEXT} (percent-encoded) the message of an injected error status.</li>
  * </ul>
  *
@@ -85,6 +95,12 @@ import java.util.regex.Pattern;
  * @param echoChunk       characters per content event of an echoed answer, or 0: the generated words
  * @param contentEncoding a {@code Content-Encoding} label to send (the body is not encoded), or null
  * @param errorMessage    the message of an injected error status instead of the default, or null
+ * @param answers         the alternatives the answer's text is drawn from, or null
+ * @param probabilities   the probability of each alternative (as many as {@code answers}), or null
+ * @param answersKey      what identifies the draw's random sequence ({@code answers}, {@code p} and {@code seed} as
+ *                        written), or null
+ * @param seed            the seed of that sequence, or null: unseeded
+ * @param judge           answer as a judge of the last user message's {@code <answer>}
  */
 public record Behaviour(
     int tokens,
@@ -111,11 +127,17 @@ public record Behaviour(
     boolean stopSequence,
     int echoChunk,
     String contentEncoding,
-    String errorMessage) {
+    String errorMessage,
+    List<String> answers,
+    double[] probabilities,
+    String answersKey,
+    Long seed,
+    boolean judge) {
 
     /** The settings when nothing is asked for. */
     public static final Behaviour DEFAULT = new Behaviour(12, 0, 0, 200, -1, -1, TruncateMode.FIN, 0, -1, 0,
-        0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null, null);
+        0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null, null, null, null, null,
+        null, false);
 
     /** The prefix of every behaviour header. */
     public static final String HEADER_PREFIX = "x-mock-";
@@ -127,7 +149,8 @@ public record Behaviour(
     public static final List<String> PARAMETERS = List.of("tokens", "first_token_ms", "token_ms", "status",
         "retry_after", "truncate_after", "truncate_mode", "stall_ms", "malformed_after", "cached", "head_delay_ms",
         "reset_before_head", "location", "set_cookie", "hop_headers", "content_type", "usage", "huge_line",
-        "error_event_after", "tool_call", "thinking", "stop", "echo", "content_encoding", "error_message");
+        "error_event_after", "tool_call", "thinking", "stop", "echo", "content_encoding", "error_message", "answers",
+        "p", "seed", "judge");
 
     private static final String PAIR_TEXT = "[A-Za-z_-]+=[^\\s\\]]*";
     private static final Pattern DIRECTIVE = Pattern.compile("\\[\\[mock((?:\\s+" + PAIR_TEXT + ")*)\\s*]]");
@@ -238,6 +261,15 @@ public record Behaviour(
         if (status != 200 && status < 300) {
             throw new IllegalArgumentException("status: " + status + " (expected: 200 or 300..599)");
         }
+        final List<String> answers = answers(v);
+        final double[] probabilities = probabilities(v, answers);
+        final boolean judge = flag(v, "judge");
+        if (judge && (answers != null || v.containsKey("echo"))) {
+            throw new IllegalArgumentException("judge: not with answers or echo (the judge's answer is its verdict)");
+        }
+        if (answers != null && v.containsKey("echo")) {
+            throw new IllegalArgumentException("answers: not with echo (one or the other makes the answer's text)");
+        }
         return new Behaviour(
             (int) number(v, "tokens", d.tokens, 0, 1_000_000),
             number(v, "first_token_ms", d.firstTokenMs, 0, Integer.MAX_VALUE),
@@ -263,7 +295,64 @@ public record Behaviour(
             flag(v, "stop"),
             (int) number(v, "echo", d.echoChunk, 0, 1_000_000),
             text(v, "content_encoding"),
-            v.containsKey("error_message") ? URLDecoder.decode(v.get("error_message"), StandardCharsets.UTF_8) : null);
+            v.containsKey("error_message") ? URLDecoder.decode(v.get("error_message"), StandardCharsets.UTF_8) : null,
+            answers,
+            probabilities,
+            answers == null ? null : v.get("answers") + " p=" + v.get("p") + " seed=" + v.get("seed"),
+            v.containsKey("seed") ? number(v, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE) : null,
+            judge);
+    }
+
+    private static List<String> answers(final Map<String, String> v) {
+        final String s = v.get("answers");
+        if (s == null) {
+            if (v.containsKey("p") || v.containsKey("seed")) {
+                throw new IllegalArgumentException((v.containsKey("p") ? "p" : "seed")
+                    + ": only with answers=A|B (the alternatives it draws from)");
+            }
+            return null;
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("answers: empty (expected: A|B|..., each percent-encoded)");
+        }
+        final List<String> out = new ArrayList<>();
+        for (final String a : s.split("\\|", -1)) {
+            out.add(URLDecoder.decode(a, StandardCharsets.UTF_8));
+        }
+        return List.copyOf(out);
+    }
+
+    private static double[] probabilities(final Map<String, String> v, final List<String> answers) {
+        if (answers == null) {
+            return null;
+        }
+        final double[] p = new double[answers.size()];
+        final String s = v.get("p");
+        if (s == null) {
+            Arrays.fill(p, 1.0 / p.length);
+            return p;
+        }
+        final String[] parts = s.split("\\|", -1);
+        if (parts.length != p.length) {
+            throw new IllegalArgumentException("p: " + parts.length + " probabilities for " + p.length
+                + " answers (expected: one per answer)");
+        }
+        double sum = 0;
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                p[i] = Double.parseDouble(parts[i]);
+            } catch (final NumberFormatException e) {
+                throw new IllegalArgumentException("p: " + parts[i] + " (expected: a number from 0 to 1)", e);
+            }
+            if (!(p[i] >= 0 && p[i] <= 1)) {
+                throw new IllegalArgumentException("p: " + parts[i] + " (expected: a number from 0 to 1)");
+            }
+            sum += p[i];
+        }
+        if (Math.abs(sum - 1) > 1e-6) {
+            throw new IllegalArgumentException("p: " + s + " sums to " + sum + " (expected: 1)");
+        }
+        return p;
     }
 
     private static long number(final Map<String, String> v, final String name, final long dflt, final long min,

@@ -14,12 +14,15 @@ import static java.util.Objects.requireNonNull;
  * <p>Immutable after construction; used on the channel's event loop.
  */
 public final class MockRequest {
+    /** Characters per content event of a fixed answer. */
+    static final int FIXED_CHUNK = 4;
     private final String path;
     private final HttpHeaders headers;
     private final int bodyBytes;
     private final JsonNode json;
     private final Behaviour behaviour;
     private final String requestId;
+    private final String fixedText;
 
     /**
      * @param path      the request path without query
@@ -31,12 +34,22 @@ public final class MockRequest {
      */
     public MockRequest(final String path, final HttpHeaders headers, final int bodyBytes, final JsonNode json,
         final Behaviour behaviour, final String requestId) {
+        this(path, headers, bodyBytes, json, behaviour, requestId, null);
+    }
+
+    /**
+     * @param fixedText the answer's whole text (drawn from {@code answers}, or a judge's verdict), or null: the
+     *                  behaviour's echo or generated words
+     */
+    public MockRequest(final String path, final HttpHeaders headers, final int bodyBytes, final JsonNode json,
+        final Behaviour behaviour, final String requestId, final String fixedText) {
         this.path = requireNonNull(path, "path");
         this.headers = requireNonNull(headers, "headers");
         this.bodyBytes = bodyBytes;
         this.json = requireNonNull(json, "json");
         this.behaviour = requireNonNull(behaviour, "behaviour");
         this.requestId = requireNonNull(requestId, "requestId");
+        this.fixedText = fixedText;
     }
 
     /** Returns the request path without the query string. */
@@ -114,13 +127,22 @@ public final class MockRequest {
         return new TokenPlan(wanted, false, echo);
     }
 
-    /** The last user text cut into {@code echo=N} pieces, or null when the answer is generated words. */
+    /**
+     * The answer's fixed text ({@code answers}, {@code judge}) in pieces of {@value #FIXED_CHUNK} characters, or the
+     * last user text cut into {@code echo=N} pieces, or null when the answer is generated words.
+     */
     private List<String> echoChunks() {
+        if (fixedText != null) {
+            return chunks(fixedText, FIXED_CHUNK);
+        }
         final int size = behaviour.echoChunk();
         if (size <= 0) {
             return null;
         }
-        final String text = Behaviour.withoutDirective(LastUserText.of(path, json));
+        return chunks(Behaviour.withoutDirective(LastUserText.of(path, json)), size);
+    }
+
+    private static List<String> chunks(final String text, final int size) {
         final List<String> chunks = new ArrayList<>();
         for (int i = 0; i < text.length(); i += size) {
             int end = Math.min(text.length(), i + size);

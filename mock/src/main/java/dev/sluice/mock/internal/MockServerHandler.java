@@ -180,7 +180,11 @@ public final class MockServerHandler extends ChannelInboundHandlerAdapter {
                 throw new MockException(400, e.getMessage(), "invalid_value");
             }
             exchange.behaviour(behaviour);
-            final MockRequest request = new MockRequest(path, headers, body.length, json, behaviour, requestId);
+            final String fixedText = behaviour.answers() != null
+                ? behaviour.answers().get(behaviours.drawAnswer(behaviour))
+                : behaviour.judge() ? Judgement.of(LastUserText.of(path, json)) : null;
+            final MockRequest request = new MockRequest(path, headers, body.length, json, behaviour, requestId,
+                fixedText);
             if (behaviour.headDelayMs() < 0) {
                 // A stall before the response head: nothing is sent until the peer gives up.
                 return;

@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
@@ -18,6 +20,8 @@ import static java.util.Objects.requireNonNull;
  */
 public final class ModelBehaviours {
     private final Map<String, Programme> byModel = new ConcurrentHashMap<>();
+    /** One random sequence per {@code answers=... p=... seed=...} directive, for the server's life. */
+    private final Map<String, SplittableRandom> draws = new ConcurrentHashMap<>();
 
     /**
      * Programs {@code model}, replacing any earlier programme for it.
@@ -45,6 +49,37 @@ public final class ModelBehaviours {
         // Validate now, so a bad programme fails where it is set rather than on every later request.
         Behaviour.of(values);
         byModel.put(model, new Programme(Map.copyOf(values), remaining, directive.trim()));
+    }
+
+    /**
+     * Draws which of {@code behaviour}'s answers this request gets: the next value of the directive's own random
+     * sequence, so that N requests with one directive get each answer as many times whatever their order.
+     */
+    public int drawAnswer(final Behaviour behaviour) {
+        final double[] p = behaviour.probabilities();
+        final double u;
+        if (behaviour.seed() == null) {
+            u = ThreadLocalRandom.current().nextDouble();
+        } else {
+            final SplittableRandom random = draws.computeIfAbsent(behaviour.answersKey(),
+                k -> new SplittableRandom(behaviour.seed()));
+            synchronized (random) {
+                u = random.nextDouble();
+            }
+        }
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) {
+            sum += p[i];
+            if (u < sum) {
+                return i;
+            }
+        }
+        for (int i = p.length - 1; i >= 0; i--) {
+            if (p[i] > 0) {
+                return i;
+            }
+        }
+        return 0;
     }
 
     /** Forgets every programme. */

@@ -23,7 +23,8 @@ class BehaviourTest {
             + "retry_after=2]] after");
 
         assertThat(b).isEqualTo(new Behaviour(40, 300, 20, 200, 2, 10, Behaviour.TruncateMode.RST, -1, 3, 7,
-            0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null, null));
+            0, false, null, false, false, null, UsageMode.NORMAL, -1, -1, 0, false, false, 0, null, null, null, null,
+            null, null, false));
     }
 
     @Test
@@ -35,7 +36,7 @@ class BehaviourTest {
 
         assertThat(b).isEqualTo(new Behaviour(12, 0, 0, 307, -1, -1, Behaviour.TruncateMode.FIN, 0, -1, 0,
             -1, true, "http://127.0.0.9/steal", true, true, "text/html; q=1", UsageMode.IN_CHOICES, 1_048_576, 3, 2,
-            true, true, 3, "gzip", "at io.x"));
+            true, true, 3, "gzip", "at io.x", null, null, null, null, false));
         assertThat(b.isRedirect()).isTrue();
         assertThat(b.isError()).isFalse();
     }
@@ -62,6 +63,21 @@ class BehaviourTest {
             .hasMessageStartingWith("head_delay_ms: -2");
         assertThatThrownBy(() -> Behaviour.parse(new DefaultHttpHeaders(), "[[mock status=250]]"))
             .hasMessageStartingWith("status: 250");
+        assertThatThrownBy(() -> Behaviour.parse(new DefaultHttpHeaders(), "[[mock answers=a|b p=0.5|0.6]]"))
+            .hasMessageStartingWith("p: 0.5|0.6 sums to");
+        assertThatThrownBy(() -> Behaviour.parse(new DefaultHttpHeaders(), "[[mock answers=a|b p=1]]"))
+            .hasMessageStartingWith("p: 1 probabilities for 2 answers");
+        assertThatThrownBy(() -> Behaviour.parse(new DefaultHttpHeaders(), "[[mock seed=3]]"))
+            .hasMessageStartingWith("seed: only with answers");
+        assertThatThrownBy(() -> Behaviour.parse(new DefaultHttpHeaders(), "[[mock answers=a echo=2]]"))
+            .hasMessageStartingWith("answers: not with echo");
+        assertThatThrownBy(() -> Behaviour.parse(new DefaultHttpHeaders(), "[[mock judge=1 answers=a]]"))
+            .hasMessageStartingWith("judge: not with answers");
+        final Behaviour drawn = Behaviour.parse(new DefaultHttpHeaders(), "[[mock answers=Paris|Lyon%20city "
+            + "p=0.25|0.75 seed=9]]");
+        assertThat(drawn.answers()).containsExactly("Paris", "Lyon city");
+        assertThat(drawn.probabilities()).containsExactly(0.25, 0.75);
+        assertThat(drawn.seed()).isEqualTo(9L);
         assertThatThrownBy(() -> Behaviour.pairs("status=503 oops"))
             .hasMessageStartingWith("directive: status=503 oops");
         assertThat(Behaviour.pairs("[[mock status=503 times=2]]")).containsExactly(

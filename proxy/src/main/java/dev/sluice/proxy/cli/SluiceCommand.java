@@ -11,12 +11,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code sluice} command: {@code serve}, {@code journal}, {@code keys}, {@code spend}, {@code mock-provider}.
+ * The {@code sluice} command: {@code serve}, {@code journal}, {@code keys}, {@code agents}, {@code eval},
+ * {@code spend}, {@code mock-provider}.
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice " + Version.VERSION,
         description = "A self-hosted LLM gateway: OpenAI- and Anthropic-compatible, streaming, journaled.",
         subcommands = {ServeCommand.class, JournalCommand.class, KeysCommand.class, AgentsCommand.class,
-                SpendCommand.class, MockProviderCommand.class})
+                EvalCommand.class, SpendCommand.class, MockProviderCommand.class})
 public final class SluiceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,31 @@
+package dev.sluice.mock.internal;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The mock as a judge ({@code judge=1}): passes an answer when the text of the first {@code <expected>} element of
+ * the judge's prompt occurs in its first {@code <answer>} element, ignoring case, and says so as the JSON verdict an
+ * evaluation's LLM judge gives. Thread-safe (stateless).
+ */
+final class Judgement {
+    private static final Pattern ANSWER = Pattern.compile("<answer>(.*?)</answer>", Pattern.DOTALL);
+    private static final Pattern EXPECTED = Pattern.compile("<expected>(.*?)</expected>", Pattern.DOTALL);
+
+    private Judgement() {
+    }
+
+    /** The verdict on the prompt {@code text} (the last user message), as JSON text. */
+    static String of(final String text) {
+        final Matcher answer = ANSWER.matcher(text == null ? "" : text);
+        final Matcher expected = EXPECTED.matcher(text == null ? "" : text);
+        if (!answer.find() || !expected.find()) {
+            return "{\"pass\":false,\"reason\":\"no <answer> or <expected> element\"}";
+        }
+        final String want = expected.group(1).strip().toLowerCase(Locale.ROOT);
+        return answer.group(1).toLowerCase(Locale.ROOT).contains(want)
+            ? "{\"pass\":true,\"reason\":\"the answer contains the expected text\"}"
+            : "{\"pass\":false,\"reason\":\"the answer does not contain the expected text\"}";
+    }
+}
