@@ -347,6 +347,18 @@ public final class Journal implements AutoCloseable {
         appendRare(scratch, record.encode(scratch, 0));
     }
 
+    /**
+     * Appends an evaluation run from the calling thread (the admin API's), which must not be an event loop. Thread-safe.
+     *
+     * @throws IllegalStateException when the journal is closed
+     */
+    public synchronized void appendEval(EvalRecord record) {
+        requireNonNull(record, "record");
+        checkOpen();
+        UnsafeBuffer scratch = new UnsafeBuffer(new byte[record.maxEncodedBytes()]);
+        appendRare(scratch, record.encode(scratch, 0));
+    }
+
     private void checkOpen() {
         if (isClosed()) {
             throw new IllegalStateException("journal: " + dir + " is closed");

@@ -99,6 +99,9 @@ public final class JournalReader implements AutoCloseable {
                 case RecordLayout.TYPE_ADMIN:
                     visitor.onAdmin(decoder.admin());
                     break;
+                case RecordLayout.TYPE_EVAL:
+                    visitor.onEval(decoder.eval());
+                    break;
                 case RecordLayout.TYPE_SEAL:
                 case RecordLayout.TYPE_RESPONSE_PART:
                     // Tamper evidence and captured content: read by verify and show, not delivered here.
@@ -219,6 +222,7 @@ public final class JournalReader implements AutoCloseable {
                     break;
                 case RecordLayout.TYPE_CONFIG:
                 case RecordLayout.TYPE_ADMIN:
+                case RecordLayout.TYPE_EVAL:
                 case RecordLayout.TYPE_SEAL:
                 case RecordLayout.TYPE_RESPONSE_PART:
                     // Not a request or its end: nothing to join.

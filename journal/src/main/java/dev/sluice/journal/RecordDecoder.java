@@ -54,6 +54,9 @@ final class RecordDecoder {
                 case TYPE_ADMIN:
                     decoded = AdminRecord.decodeBody(record, HEADER_BYTES);
                     return type;
+                case RecordLayout.TYPE_EVAL:
+                    decoded = EvalRecord.decodeBody(record, HEADER_BYTES);
+                    return type;
                 case RecordLayout.TYPE_RESPONSE_PART:
                     decoded = new ResponsePartRecord().decodeMeta(record, HEADER_BYTES);
                     return type;
@@ -92,5 +95,9 @@ final class RecordDecoder {
 
     AdminRecord admin() {
         return (AdminRecord) decoded;
+    }
+
+    EvalRecord eval() {
+        return (EvalRecord) decoded;
     }
 }

@@ -19,6 +19,9 @@ public interface RecordVisitor {
     default void onConfig(ConfigRecord config) {
     }
 
+    default void onEval(EvalRecord eval) {
+    }
+
     default void onAdmin(AdminRecord admin) {
     }
 }

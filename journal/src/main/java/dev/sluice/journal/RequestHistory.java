@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,12 +25,15 @@ import org.agrona.DirectBuffer;
 public final class RequestHistory {
     /** Records read at the start of a cycle to find its first request's time. */
     private static final int PEEK_LIMIT = 1024;
+    /** The use case of an evaluation's samples: their runs are recorded after them. */
+    private static final String EVAL_USE_CASE = "eval";
 
     private final JournalEntry entry;
     private final byte[] requestBody;
     private final boolean requestBodyDigestOnly;
     private final byte[] answer;
     private final int parts;
+    private List<EvalRecord> evalRuns = List.of();
 
     RequestHistory(JournalEntry entry, byte[] requestBody, boolean requestBodyDigestOnly, byte[] answer,
                            int parts) {
@@ -81,6 +85,7 @@ public final class RequestHistory {
         boolean bootAfterRequest;
         byte[] body;
         boolean digestOnly;
+        final List<EvalRecord> evalRuns = new ArrayList<>();
 
         Search(long requestId) {
             this.requestId = requestId;
@@ -99,9 +104,12 @@ public final class RequestHistory {
                     parts.put(decoder.responsePart().sequence(), copy(tailer.body()));
                 } else if (type == RecordLayout.TYPE_END && decoder.end().requestId() == requestId) {
                     end = decoder.end();
-                    if (request != null) {
+                    if (request != null && !EVAL_USE_CASE.equals(request.useCase())) {
                         return;
                     }
+                } else if (type == RecordLayout.TYPE_EVAL && decoder.eval().holds(requestId)) {
+                    // A sample of an evaluation: the runs it was recorded in come after its end.
+                    evalRuns.add(decoder.eval());
                 } else if (type == RecordLayout.TYPE_BOOT && request != null && end == null) {
                     bootAfterRequest = true;
                 }
@@ -122,8 +130,10 @@ public final class RequestHistory {
             for (byte[] part : parts.values()) {
                 joined.writeBytes(part);
             }
-            return new RequestHistory(entry, body == null || body.length == 0 ? null : body, digestOnly,
+            RequestHistory h = new RequestHistory(entry, body == null || body.length == 0 ? null : body, digestOnly,
                 joined.toByteArray(), parts.size());
+            h.evalRuns = List.copyOf(evalRuns);
+            return h;
         }
     }
 
@@ -131,6 +141,11 @@ public final class RequestHistory {
         byte[] bytes = new byte[buffer.capacity()];
         buffer.getBytes(0, bytes);
         return bytes;
+    }
+
+    /** The evaluation runs this request was recorded in as a sample (EVAL records), oldest first. */
+    public List<EvalRecord> evalRuns() {
+        return evalRuns;
     }
 
     /** The request and its end record (when written). */

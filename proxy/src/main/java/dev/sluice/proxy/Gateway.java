@@ -8,6 +8,7 @@ import dev.sluice.routing.admission.KeyStore;
 import dev.sluice.routing.config.RedisSettings;
 import dev.sluice.proxy.internal.BudgetSeeds;
 import dev.sluice.proxy.internal.ConfigAgent;
+import dev.sluice.proxy.internal.EvalAdmin;
 import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.LocalAdmission;
 import static java.util.Objects.requireNonNull;
@@ -116,6 +117,7 @@ public final class Gateway implements AutoCloseable {
     private final AdminKeys adminKeys;
     private final AdminRequests adminRequests;
     private final AgentAdmin agentAdmin;
+    private final EvalAdmin evalAdmin;
     /** The open client connections (a closed one leaves by itself). */
     private final ChannelGroup clients;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -126,9 +128,10 @@ public final class Gateway implements AutoCloseable {
     private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
                     Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer,
                     AdminKeys adminKeys, AdminRequests adminRequests, ChannelGroup clients, AgentRunner memoryGuard,
-                    ClientTls clientTls, AgentAdmin agentAdmin) {
+                    ClientTls clientTls, AgentAdmin agentAdmin, EvalAdmin evalAdmin) {
         this.context = context;
         this.agentAdmin = agentAdmin;
+        this.evalAdmin = evalAdmin;
         this.clientTls = clientTls;
         this.memoryGuard = memoryGuard;
         this.clients = clients;
@@ -232,7 +235,8 @@ public final class Gateway implements AutoCloseable {
                     clock::wallMs);
             keyStore.watch(adminKeys::refresh);
             AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
-            AgentAdmin agentAdmin = new AgentAdmin(context, agentStore, adminKeys.liveAudit(), clock);
+            AgentAdmin agentAdmin = new AgentAdmin(context, agentStore, adminKeys.liveAudit(), clock, journal.dir());
+            EvalAdmin evalAdmin = new EvalAdmin(context, journal, adminKeys.liveAudit(), clock);
             if (agentStore.shared() != null) {
                 agentStore.shared().watch(agentAdmin::refresh);
                 agentAdmin.refresh(null);   // a move between the first read and the subscription
@@ -265,7 +269,8 @@ public final class Gateway implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(ClientHandler.decoderConfig(s)));
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
-                            ch.pipeline().addLast(new AdminHandler(context, adminKeys, adminRequests, agentAdmin));
+                            ch.pipeline().addLast(new AdminHandler(context, adminKeys, adminRequests, agentAdmin,
+                                    evalAdmin));
                         }
                     }),
                     // The admin API is loopback-only whatever the client API's host is.
@@ -280,7 +285,7 @@ public final class Gateway implements AutoCloseable {
             AgentRunner memoryGuard = context.load().watchMemory(
                     () -> context.config().server().limits().memoryGuardPercent());
             return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests,
-                    clients, memoryGuard, clientTls, agentAdmin);
+                    clients, memoryGuard, clientTls, agentAdmin, evalAdmin);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock, agent, agentStore);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
@@ -531,6 +536,7 @@ public final class Gateway implements AutoCloseable {
         adminServer.close().syncUninterruptibly();
         adminKeys.close();
         adminRequests.close();
+        evalAdmin.close();
         memoryGuard.close();
         for (LoopResources r : loops.values()) {
             r.loop().submit(r::closeIdle).syncUninterruptibly();

@@ -57,7 +57,7 @@ class EvalSystemTest {
         StringWriter o = new StringWriter();
         StringWriter e = new StringWriter();
         List<String> all = new ArrayList<>(List.of(args));
-        if (args[0].equals("run")) {
+        if (args[0].equals("run") || args[0].equals("compare")) {
             all.addAll(List.of("--url", gw.baseUrl(), "--data-dir", gw.dataDir().toString()));
             if (!all.contains("--key")) {
                 all.addAll(List.of("--key", TestGateway.DEMO_KEY));
@@ -131,6 +131,50 @@ class EvalSystemTest {
         }
         assertThat(evalRequests).as("every sample is a request journaled with use case eval")
                 .isEqualTo((runs + 2) * 500L);
+    }
+
+    @Test
+    void compareSaysNotDistinguishableForEqualRatesAndWorseForALowerOne() throws Exception {
+        // The two aliases' mock models answer from their own sequences: demo (OpenAI dialect) right at 0.8, and
+        // demo-claude (Anthropic, translated) right at 0.8, then at 0.6.
+        gw.mock().behave("mock-gpt", "answers=Paris|Lyon p=0.8|0.2 seed=11");
+        gw.mock().behave("mock-claude", "answers=Paris|Lyon p=0.8|0.2 seed=12");
+        StringBuilder cases = new StringBuilder("samples: 10\nconcurrency: 8\ngraders: [{contains: true}]\ncases:\n");
+        for (int i = 0; i < 50; i++) {
+            cases.append("  - {id: q").append(i).append(", expected: Paris, input: \"capital, ").append(i)
+                    .append("?\"}\n");
+        }
+        writeSet("swap", cases.toString());
+        String[] out = new String[2];
+        assertThat(eval(out, "compare", "swap", "--baseline", "demo", "--candidate", "demo-claude", "--json"))
+                .as(out[1]).isZero();
+        JsonNode same = JSON.readTree(out[0]);
+        gw.mock().behave("mock-claude", "answers=Paris|Lyon p=0.6|0.4 seed=13");
+        int rc = eval(out, "compare", "swap", "--baseline", "demo", "--candidate", "demo-claude");
+        String people = out[0];
+        assertThat(eval(out, "compare", "swap", "--baseline", "demo", "--candidate", "demo-claude", "--json"))
+                .isEqualTo(1);
+        JsonNode lower = JSON.readTree(out[0]);
+        System.out.printf("eval compare, 50 cases x 10 samples: 0.8 against 0.8: %s, difference %s [%s, %s]; 0.6 "
+                        + "against 0.8: %s, difference %s [%s, %s] (exit %d)%n",
+                same.at("/overall/verdict").asText(), same.at("/overall/difference").asText(),
+                same.at("/overall/ci95_low").asText(), same.at("/overall/ci95_high").asText(),
+                lower.at("/overall/verdict").asText(), lower.at("/overall/difference").asText(),
+                lower.at("/overall/ci95_low").asText(), lower.at("/overall/ci95_high").asText(), rc);
+        assertThat(same.at("/overall/verdict").asText()).isEqualTo("not distinguishable");
+        assertThat(lower.at("/overall/verdict").asText()).isEqualTo("worse");
+        assertThat(rc).isEqualTo(1);
+        assertThat(people).contains("overall: WORSE").contains("by case:").contains("paired t interval over cases");
+        assertThat(lower.at("/baseline/samples").asInt()).isEqualTo(500);
+        assertThat(lower.at("/candidate/samples").asInt()).isEqualTo(500);
+        assertThat(lower.at("/candidate/cost_per_request_micros").asDouble()).isPositive();
+        long evalRequests = 0;
+        for (JournalEntry e : gw.journal()) {
+            if ("eval".equals(e.request().useCase())) {
+                evalRequests++;
+            }
+        }
+        assertThat(evalRequests).as("every sample of both sides is journaled with use case eval").isEqualTo(3000);
     }
 
     @Test

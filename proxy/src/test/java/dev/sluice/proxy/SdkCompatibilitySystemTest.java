@@ -289,6 +289,9 @@ class SdkCompatibilitySystemTest {
                         .doesNotContain("\"variables\"");
             }
         }
+        System.out.printf("SDK agents: %d calls of agent/demo-agent (OpenAI and Anthropic SDKs, create and stream) "
+                + "reached the mock with the rendered prompt (\"You are talking to Ada.\") and the context file, "
+                + "none with \"variables\"%n", agentCalls);
         assertThat(agentCalls).isEqualTo(4);
         assertThat(byPath).containsOnly(Map.entry("/v1/chat/completions", 12), Map.entry("/v1/embeddings", 1),
                 Map.entry("/v1/responses", 3), Map.entry("/v1/messages", 8));

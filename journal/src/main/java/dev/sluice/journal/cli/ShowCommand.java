@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.journal.Attempt;
 import dev.sluice.journal.CapturedAnswer;
 import dev.sluice.journal.EndRecord;
+import dev.sluice.journal.EvalRecord;
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.RequestHistory;
 import dev.sluice.journal.RequestIds;
@@ -119,6 +120,20 @@ public final class ShowCommand implements Callable<Integer> {
             g.writeNumberField("parts", history.parts());
             g.writeNumberField("bytes", history.answer().length);
             g.writeEndObject();
+            g.writeArrayFieldStart("eval_runs");
+            for (EvalRecord run : history.evalRuns()) {
+                g.writeStartObject();
+                g.writeStringField("time", EntryFormatter.toInstant(run.wallTimeMicros()).toString());
+                g.writeStringField("set", run.set());
+                g.writeStringField("set_version", run.setVersion());
+                g.writeStringField("target", run.target());
+                g.writeStringField("agent_version", run.agentVersion());
+                g.writeNumberField("samples", run.samples());
+                g.writeNumberField("passes", run.passes());
+                g.writeStringField("recorded_by", run.actor());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             g.writeObjectFieldStart("redactions");
             if (e != null) {
                 for (int i = 0; i < e.redactionTypes(); i++) {
@@ -155,6 +170,11 @@ public final class ShowCommand implements Callable<Integer> {
         line(sb, "model", orDash(r.requestedModel()) + (e == null ? "" : " -> " + orDash(e.provider()) + "/"
             + orDash(e.servedModel())));
         line(sb, "outcome", entry.outcome() + (e == null ? "" : ", status " + e.status()));
+        for (EvalRecord run : history.evalRuns()) {
+            line(sb, "eval run", run.set() + "@" + run.setVersion() + " on " + run.target() + ", "
+                + run.passes() + "/" + run.samples() + " passed, recorded "
+                + EntryFormatter.toInstant(run.wallTimeMicros()) + " by " + run.actor());
+        }
         if (e != null) {
             line(sb, "timings", "ttft " + EntryFormatter.millis(e.ttftMicros()) + " ms, total "
                 + EntryFormatter.millis(e.totalMicros()) + " ms");

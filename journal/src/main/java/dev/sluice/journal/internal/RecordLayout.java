@@ -39,6 +39,8 @@ public final class RecordLayout {
     public static final byte TYPE_SEAL = 6;
     /** Part of an answer as relayed to the client, captured under the capture policy. Schema version 4. */
     public static final byte TYPE_RESPONSE_PART = 7;
+    /** An evaluation run the gateway accepted ({@code EvalRecord}). Schema version 4. */
+    public static final byte TYPE_EVAL = 8;
     /** Bytes of the version and type header. */
     public static final int HEADER_BYTES = 2;
     /** Byte order of every multi-byte field. */
@@ -71,6 +73,7 @@ public final class RecordLayout {
             case TYPE_CONFIG:
             case TYPE_ADMIN:
             case TYPE_SEAL:
+            case TYPE_EVAL:
                 offset = PLAIN_WALL_TIME_OFFSET;
                 break;
             default:

@@ -120,8 +120,12 @@ public final class AgentsCommand implements Runnable {
                     out.println("description: " + text(a, "description"));
                     out.println("owners:      " + names(a.path("owners")));
                     out.println("model:       " + text(a, "model"));
+                    JsonNode evalGate = a.path("eval_gate");
                     out.println("review:      " + text(a, "review") + (a.path("gate").isTextual()
-                            ? ", gate " + a.path("gate").asText() : ""));
+                            ? ", gate " + a.path("gate").asText() : "") + (evalGate.isObject()
+                            ? ", gate: eval " + evalGate.path("eval").asText() + " at least "
+                            + evalGate.path("min_pass_rate").asText()
+                            + (evalGate.path("no_regression").asBoolean() ? ", no regression" : "") : ""));
                     out.println("teams:       " + names(a.path("teams")));
                     out.println("capture:     " + (a.path("capture").isTextual() ? a.path("capture").asText()
                             : "(the journal's setting)"));

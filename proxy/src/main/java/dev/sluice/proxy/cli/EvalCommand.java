@@ -1,13 +1,19 @@
 package dev.sluice.proxy.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.sluice.codec.Clock;
+import dev.sluice.journal.EvalRecord;
+import dev.sluice.journal.JournalReader;
+import dev.sluice.journal.RecordVisitor;
 import dev.sluice.journal.cli.Installation;
+import dev.sluice.proxy.eval.EvalComparison;
 import dev.sluice.proxy.eval.EvalReport;
 import dev.sluice.proxy.eval.EvalRunner;
 import dev.sluice.proxy.eval.JournalFacts;
 import dev.sluice.proxy.eval.Sample;
+import dev.sluice.proxy.eval.Wilson;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.ConfigLoader;
 import dev.sluice.routing.config.EvalSection;
@@ -27,8 +33,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -43,7 +52,8 @@ import java.util.concurrent.Executors;
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluation sets: run them through the gateway and report pass rates, cost and latency.",
-        subcommands = {EvalCommand.Run.class, EvalCommand.ListSets.class})
+        subcommands = {EvalCommand.Run.class, EvalCommand.Compare.class, EvalCommand.History.class,
+                EvalCommand.ListSets.class})
 public final class EvalCommand implements Runnable {
     /** The environment variable holding the API key evaluation requests are sent with. */
     public static final String KEY_ENV = "SLUICE_API_KEY";
@@ -101,18 +111,20 @@ public final class EvalCommand implements Runnable {
         }
     }
 
-    /** {@code sluice eval run SET --target T}. */
-    @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Send every case of a set through the gateway and grade the answers.")
-    static final class Run extends Installed implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "SET", description = "The set: conf/evals/SET.yaml.")
-        String set;
+    /** A usage, configuration or connection error: the command exits 2 with its message. */
+    static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
 
-        @Option(names = "--target", paramLabel = "TARGET",
-                description = "agent/NAME, agent/NAME@LABEL, agent/NAME@VERSION or a model alias (default: the "
-                        + "set's target).")
-        String target;
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
 
+    /**
+     * What the verbs that send a set through the gateway share: where the gateway is, the key, how many samples at
+     * what concurrency, where its journal is; and the sending itself.
+     */
+    abstract static class Sending extends Installed {
         @Option(names = "--samples", paramLabel = "N", description = "Times each case is sent (default: the set's).")
         Integer samples;
 
@@ -120,69 +132,64 @@ public final class EvalCommand implements Runnable {
                 description = "Requests in flight at most (default: the set's).")
         Integer concurrency;
 
-        @Option(names = "--min-pass-rate", paramLabel = "RATE",
-                description = "Exit 1 when the overall pass rate is below RATE (0 to 1).")
-        Double minPassRate;
-
         @Option(names = "--json", description = "Print the report as JSON.")
         boolean json;
-
-        @Option(names = "--html", paramLabel = "FILE", description = "Also write the report as one HTML file.")
-        Path html;
 
         @Option(names = "--url", paramLabel = "URL",
                 description = "The gateway's client API (default: from the configuration file's server: section).")
         String url;
+
+        @Option(names = "--key", paramLabel = "KEY",
+                description = "The API key the requests are sent with (default: $" + KEY_ENV + ").")
+        String key;
 
         @Option(names = "--data-dir", paramLabel = "PATH",
                 description = "The gateway's data directory, whose journal gives cost, tokens and time to first "
                         + "token (default: the configuration file's data_dir).")
         Path dataDir;
 
-        @Option(names = "--key", paramLabel = "KEY",
-                description = "The API key the requests are sent with (default: $" + KEY_ENV + ").")
-        String key;
-
         @Spec
         CommandSpec spec;
 
-        @Override
-        public Integer call() throws Exception {
-            PrintWriter err = spec.commandLine().getErr();
-            if (minPassRate != null && (minPassRate < 0 || minPassRate > 1)) {
-                return usage(err, "--min-pass-rate: " + minPassRate + " (expected: 0 to 1)");
-            }
+        private GatewayConfig config;
+
+        /** The samples of one target, and what the journal recorded of them. */
+        record Sent(String target, int samplesPerCase, List<Sample> samples, Map<String, JournalFacts> facts) {
+        }
+
+        /** Reads set {@code name} (and the configuration file, when there is one). */
+        EvalSet readSet(String name) throws Refused {
             if (samples != null && samples < 1 || concurrency != null && concurrency < 1) {
-                return usage(err, "--samples and --concurrency: at least 1");
+                throw new Refused("--samples and --concurrency: at least 1");
             }
+            try {
+                EvalSet s = EvalSection.read(evalsDir(), name);
+                config = Files.isRegularFile(configFile()) ? ConfigLoader.load(configFile(), System.getenv()) : null;
+                int n = samples != null ? samples : s.samples();
+                if ((long) n * s.cases().size() > EvalSection.MAX_REQUESTS) {
+                    throw new Refused("--samples: " + n + " x " + s.cases().size() + " cases is more than "
+                            + EvalSection.MAX_REQUESTS + " requests");
+                }
+                return s;
+            } catch (ConfigException e) {
+                throw new Refused(e.getMessage());
+            }
+        }
+
+        /** Sends every case of {@code s} to {@code target} and reads back what the journal recorded. */
+        Sent send(EvalSet s, String target) throws Refused, InterruptedException {
+            PrintWriter err = spec.commandLine().getErr();
             String apiKey = key != null ? key : System.getenv(KEY_ENV);
             if (apiKey == null || apiKey.isEmpty()) {
-                return usage(err, "no API key: pass --key KEY or set " + KEY_ENV + " (a key of the gateway's "
+                throw new Refused("no API key: pass --key KEY or set " + KEY_ENV + " (a key of the gateway's "
                         + "configuration; the shipped one has sk-sluice-demo)");
-            }
-            EvalSet s;
-            GatewayConfig config;
-            try {
-                s = EvalSection.read(evalsDir(), set);
-                config = Files.isRegularFile(configFile()) ? ConfigLoader.load(configFile(), System.getenv()) : null;
-            } catch (ConfigException e) {
-                return usage(err, e.getMessage());
-            }
-            String t = target != null ? target : s.target();
-            if (t == null) {
-                return usage(err, "no target: pass --target agent/NAME[@LABEL] or a model alias, or give the set a "
-                        + "target:");
             }
             String base = url != null ? url : config != null ? baseUrl(config) : null;
             if (base == null) {
-                return usage(err, "no gateway: pass --url, or --config with the gateway's configuration file");
+                throw new Refused("no gateway: pass --url, or --config with the gateway's configuration file");
             }
             int n = samples != null ? samples : s.samples();
             int c = concurrency != null ? concurrency : s.concurrency();
-            if ((long) n * s.cases().size() > EvalSection.MAX_REQUESTS) {
-                return usage(err, "--samples: " + n + " x " + s.cases().size() + " cases is more than "
-                        + EvalSection.MAX_REQUESTS + " requests");
-            }
             int total = n * s.cases().size();
             ExecutorService threads = Executors.newFixedThreadPool(Math.min(16, Math.max(2, c)), r -> {
                 Thread th = new Thread(r, "sluice-eval");
@@ -195,19 +202,20 @@ public final class EvalCommand implements Runnable {
             try {
                 HttpClient http = HttpClient.newBuilder().executor(threads).connectTimeout(Duration.ofSeconds(10))
                         .build();
+                err.println(target + ":");
                 Progress progress = new Progress(err, total, Clock.SYSTEM);
-                result = new EvalRunner(http, Clock.SYSTEM, base, apiKey).run(s, t, n, c, progress::update);
+                result = new EvalRunner(http, Clock.SYSTEM, base, apiKey).run(s, target, n, c, progress::update);
                 progress.done();
             } finally {
                 threads.shutdownNow();
             }
-            long unreachable = result.stream().filter(x -> x.status() == 0).count();
-            if (unreachable == total) {
-                return usage(err, "cannot reach the gateway at " + base + " (is it running? ./sluice serve): "
+            if (result.stream().allMatch(x -> x.status() == 0)) {
+                throw new Refused("cannot reach the gateway at " + base + " (is it running? ./sluice serve): "
                         + result.get(0).error());
             }
             if (result.stream().allMatch(x -> x.answer() == null)) {
-                return usage(err, "the gateway refused every request, the first with " + result.get(0).error());
+                throw new Refused("the gateway refused every request to " + target + ", the first with "
+                        + result.get(0).error());
             }
             Set<String> ids = new HashSet<>();
             result.forEach(x -> {
@@ -223,22 +231,13 @@ public final class EvalCommand implements Runnable {
                 err.println("eval: no journal found (--data-dir): cost, tokens and time to first token are left out");
                 err.flush();
             }
-            EvalReport report = EvalReport.of(s, t, n, result, facts, minPassRate);
+            return new Sent(target, n, result, facts);
+        }
+
+        void printJson(ObjectNode report) throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report.json()));
-                out.flush();
-            } else {
-                report.print(out);
-            }
-            if (html != null) {
-                try {
-                    Files.writeString(html, report.html(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    return usage(err, "--html " + html + ": " + e.getMessage());
-                }
-            }
-            return report.gateHolds() ? 0 : GATE_FAILS;
+            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            out.flush();
         }
 
         private static String baseUrl(GatewayConfig config) {
@@ -249,6 +248,241 @@ public final class EvalCommand implements Runnable {
                 host = "[" + host + "]";
             }
             return (config.server().tls() == null ? "http" : "https") + "://" + host + ":" + config.server().port();
+        }
+    }
+
+    /** {@code sluice eval run SET --target T}. */
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Send every case of a set through the gateway and grade the answers.")
+    static final class Run extends Sending implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SET", description = "The set: conf/evals/SET.yaml.")
+        String set;
+
+        @Option(names = "--target", paramLabel = "TARGET",
+                description = "agent/NAME, agent/NAME@LABEL, agent/NAME@VERSION or a model alias (default: the "
+                        + "set's target).")
+        String target;
+
+        @Option(names = "--min-pass-rate", paramLabel = "RATE",
+                description = "Exit 1 when the overall pass rate is below RATE (0 to 1).")
+        Double minPassRate;
+
+        @Option(names = "--html", paramLabel = "FILE", description = "Also write the report as one HTML file.")
+        Path html;
+
+        @Option(names = "--record", description = "Record the run in the gateway's journal (an EVAL record) through "
+                + "its admin API, after it found every sample among its requests: what agents' evaluation gates "
+                + "read. Needs the admin token or an owner's token of the agent.")
+        boolean record;
+
+        @Option(names = "--admin-url", paramLabel = "URL",
+                description = "Admin API base URL, for --record (default: $" + AdminClient.URL_ENV + ", else "
+                        + AdminClient.DEFAULT_URL + ").")
+        String adminUrl;
+
+        @Option(names = "--admin-token", paramLabel = "TOKEN",
+                description = "Admin or owner token, for --record (default: $" + AdminClient.TOKEN_ENV + ").")
+        String adminToken;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                if (minPassRate != null && (minPassRate < 0 || minPassRate > 1)) {
+                    throw new Refused("--min-pass-rate: " + minPassRate + " (expected: 0 to 1)");
+                }
+                EvalSet s = readSet(set);
+                String t = target != null ? target : s.target();
+                if (t == null) {
+                    throw new Refused("no target: pass --target agent/NAME[@LABEL] or a model alias, or give the set a "
+                            + "target:");
+                }
+                Sent sent = send(s, t);
+                EvalReport report = EvalReport.of(s, t, sent.samplesPerCase(), sent.samples(), sent.facts(),
+                        minPassRate);
+                if (json) {
+                    printJson(report.json());
+                } else {
+                    report.print(spec.commandLine().getOut());
+                }
+                if (html != null) {
+                    try {
+                        Files.writeString(html, report.html(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw new Refused("--html " + html + ": " + e.getMessage());
+                    }
+                }
+                if (record) {
+                    record(s, t, sent.samples());
+                }
+                return report.gateHolds() ? 0 : GATE_FAILS;
+            } catch (Refused e) {
+                return usage(err, e.getMessage());
+            }
+        }
+
+        /** Asks the gateway to record the run: every sample that reached it, by its request id. */
+        private void record(EvalSet s, String t, List<Sample> samples) throws Refused {
+            ObjectNode req = new ObjectMapper().createObjectNode();
+            req.put("set", s.name());
+            req.put("set_version", s.version());
+            req.put("target", t);
+            int n = 0;
+            int passes = 0;
+            var ids = req.putArray("request_ids");
+            for (Sample x : samples) {
+                if (x.requestId() != null) {
+                    ids.add(x.requestId());
+                    n++;
+                    passes += x.pass() ? 1 : 0;
+                }
+            }
+            req.put("samples", n);
+            req.put("passes", passes);
+            if (minPassRate != null) {
+                req.put("min_pass_rate", minPassRate);
+            }
+            String u = adminUrl != null ? adminUrl : System.getenv(AdminClient.URL_ENV);
+            String token = adminToken != null ? adminToken : System.getenv(AdminClient.TOKEN_ENV);
+            AdminClient.Response r;
+            try {
+                r = new AdminClient(u == null || u.isEmpty() ? AdminClient.DEFAULT_URL : u, token)
+                        .post("/admin/evals", req.toString());
+            } catch (IOException e) {
+                throw new Refused("--record: the admin API cannot be reached: " + e.getMessage());
+            }
+            PrintWriter err = spec.commandLine().getErr();
+            if (!r.ok()) {
+                throw new Refused("--record: the gateway did not record the run: " + r.status() + " " + r.body());
+            }
+            err.println("recorded in the journal: " + r.body());
+            err.flush();
+        }
+    }
+
+    /** {@code sluice eval history [TARGET]}. */
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = "The recorded runs (EVAL records of the journal), oldest first: scores over versions.")
+    static final class History extends Installed implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "TARGET",
+                description = "agent/NAME (any of its versions), or a target as recorded; all when absent.")
+        String target;
+
+        @Option(names = "--data-dir", paramLabel = "PATH",
+                description = "The gateway's data directory (default: the configuration file's data_dir).")
+        Path dataDir;
+
+        @Option(names = "--json", description = "One JSON object per run.")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            Path data = dataDir;
+            if (data == null) {
+                try {
+                    data = Files.isRegularFile(configFile())
+                            ? ConfigLoader.load(configFile(), System.getenv()).dataDir() : null;
+                } catch (ConfigException e) {
+                    return usage(err, e.getMessage() + " (or name the data directory with --data-dir)");
+                }
+            }
+            if (data == null || !Files.isDirectory(data.resolve("journal"))) {
+                return usage(err, "no journal: name the gateway's data directory with --data-dir");
+            }
+            String agent = target != null && target.startsWith("agent/") && target.indexOf('@') < 0
+                    ? target.substring("agent/".length()) : null;
+            List<EvalRecord> runs = new ArrayList<>();
+            try (JournalReader r = JournalReader.open(data.resolve("journal"))) {
+                while (r.poll(new RecordVisitor() {
+                    @Override
+                    public void onEval(EvalRecord e) {
+                        if (target == null || target.equals(e.target()) || agent != null && agent.equals(e.agent())) {
+                            runs.add(e);
+                        }
+                    }
+                }, 1000) > 0) {
+                    // read on
+                }
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            ObjectMapper mapper = new ObjectMapper();
+            for (EvalRecord e : runs) {
+                double[] ci = Wilson.interval95(e.passes(), e.samples());
+                String when = Instant.ofEpochMilli(e.wallTimeMicros() / 1000).toString();
+                if (json) {
+                    ObjectNode n = mapper.createObjectNode();
+                    n.put("time", when);
+                    n.put("set", e.set());
+                    n.put("set_version", e.setVersion());
+                    n.put("target", e.target());
+                    n.put("agent", e.agent());
+                    n.put("agent_version", e.agentVersion());
+                    n.put("samples", e.samples());
+                    n.put("passes", e.passes());
+                    n.put("pass_rate", e.passRate());
+                    n.put("ci95_low", ci[0]);
+                    n.put("ci95_high", ci[1]);
+                    if (!Double.isNaN(e.minPassRate())) {
+                        n.put("min_pass_rate", e.minPassRate());
+                    }
+                    n.put("actor", e.actor());
+                    out.println(n);
+                } else {
+                    out.printf(Locale.ROOT, "%s  %s@%s  %s%s  %.4f (%d/%d) [%.4f, %.4f]%s  by %s%n", when, e.set(),
+                            e.setVersion(), e.target(), e.agentVersion() != null && !e.target().endsWith(
+                                    "@" + e.agentVersion()) ? " = " + e.agent() + "@" + e.agentVersion() : "",
+                            e.passRate(), e.passes(), e.samples(), ci[0], ci[1], Double.isNaN(e.minPassRate()) ? ""
+                                    : String.format(Locale.ROOT, "  gate %.2f %s", e.minPassRate(),
+                                    e.passRate() >= e.minPassRate() ? "held" : "failed"), e.actor());
+                }
+            }
+            if (runs.isEmpty() && !json) {
+                out.println("no recorded runs" + (target == null ? "" : " of " + target)
+                        + " (sluice eval run ... --record records one)");
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code sluice eval compare SET --baseline X --candidate Y}. */
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Run a set on a baseline and a candidate and say, per case and overall, whether the "
+                    + "candidate is better, worse or not distinguishable; exit 1 when it is worse overall.")
+    static final class Compare extends Sending implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SET", description = "The set: conf/evals/SET.yaml.")
+        String set;
+
+        @Option(names = "--baseline", paramLabel = "TARGET", required = true,
+                description = "What is compared against: agent/NAME[@LABEL|@VERSION] or a model alias.")
+        String baseline;
+
+        @Option(names = "--candidate", paramLabel = "TARGET", required = true,
+                description = "What may replace it.")
+        String candidate;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                EvalSet s = readSet(set);
+                Sent base = send(s, baseline);
+                Sent cand = send(s, candidate);
+                EvalComparison cmp = EvalComparison.of(s, base.target(), base.samples(), base.facts(), cand.target(),
+                        cand.samples(), cand.facts());
+                if (json) {
+                    printJson(cmp.json());
+                } else {
+                    cmp.print(spec.commandLine().getOut());
+                }
+                return cmp.worse() ? GATE_FAILS : 0;
+            } catch (Refused e) {
+                return usage(err, e.getMessage());
+            }
         }
     }
 

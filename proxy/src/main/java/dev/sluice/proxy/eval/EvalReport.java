@@ -166,6 +166,16 @@ public final class EvalReport {
         into.put("max", round(v[v.length - 1], 2));
     }
 
+    /** The nearest-rank percentile {@code q} of {@code values} (0 when there are none). */
+    static double percentile(List<Double> values, double q) {
+        if (values.isEmpty()) {
+            return 0;
+        }
+        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(v);
+        return at(v, q);
+    }
+
     /** The nearest-rank percentile. */
     private static double at(double[] sorted, double q) {
         int rank = (int) Math.ceil(q * sorted.length);

@@ -11,6 +11,24 @@ public final class Wilson {
     private Wilson() {
     }
 
+    /**
+     * The 95% interval {low, high} of the difference of two pass rates, {@code a} minus {@code b} (Newcombe's
+     * hybrid score interval, from the two Wilson intervals).
+     */
+    public static double[] difference95(long passesA, long nA, long passesB, long nB) {
+        double pa = nA == 0 ? 0 : (double) passesA / nA;
+        double pb = nB == 0 ? 0 : (double) passesB / nB;
+        double[] wa = interval95(passesA, nA);
+        double[] wb = interval95(passesB, nB);
+        double d = pa - pb;
+        return new double[] {d - Math.sqrt(sq(pa - wa[0]) + sq(wb[1] - pb)),
+            d + Math.sqrt(sq(wa[1] - pa) + sq(pb - wb[0]))};
+    }
+
+    private static double sq(double x) {
+        return x * x;
+    }
+
     /** The 95% interval {low, high} of {@code passes} out of {@code n} ({0, 1} when {@code n} is 0). */
     public static double[] interval95(long passes, long n) {
         if (n <= 0) {

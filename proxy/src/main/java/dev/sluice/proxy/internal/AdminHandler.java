@@ -51,6 +51,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     private static final String REQUESTS = "/admin/requests";
     private static final String AGENTS = "/admin/agents";
+    private static final String EVALS = "/admin/evals";
     /** Under {@link #AGENTS}: the waiting promotions ({@code POST .../_approvals/ID}); no agent's name starts so. */
     private static final String APPROVALS = "_approvals";
 
@@ -58,9 +59,12 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private final AdminKeys keys;
     private final AdminRequests requests;
     private final AgentAdmin agents;
+    private final EvalAdmin evals;
 
-    public AdminHandler(GatewayContext context, AdminKeys keys, AdminRequests requests, AgentAdmin agents) {
+    public AdminHandler(GatewayContext context, AdminKeys keys, AdminRequests requests, AgentAdmin agents,
+                        EvalAdmin evals) {
         this.agents = requireNonNull(agents, "agents");
+        this.evals = requireNonNull(evals, "evals");
         this.context = requireNonNull(context, "context");
         this.keys = requireNonNull(keys, "keys");
         this.requests = requireNonNull(requests, "requests");
@@ -113,10 +117,11 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         boolean agentsPath = path.equals(AGENTS) || path.startsWith(AGENTS + "/");
-        if (who != null && who.isOwner() && !agentsPath) {
+        if (who != null && who.isOwner() && !agentsPath && !path.equals(EVALS)) {
             keys.denied(who.actor(), action, null, "forbidden");
             send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json",
-                    error("forbidden", "an agent owner's token moves the labels of their agents only")), keepAlive);
+                    error("forbidden", "an agent owner's token moves the labels of their agents and records "
+                            + "their evaluations, nothing else")), keepAlive);
             return;
         }
         if (path.equals(KEYS) || path.startsWith(KEYS + "/")) {
@@ -142,6 +147,15 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         String actor = who == null ? "loopback" : who.actor();
+        if (path.equals(EVALS)) {
+            if (!req.method().equals(HttpMethod.POST)) {
+                send(ctx, methodNotAllowed("POST records an evaluation run"), keepAlive);
+                return;
+            }
+            evals.record(who, ByteBufUtil.getBytes(req.content())).whenComplete((r, e) ->
+                    send(ctx, replyOrError(r, e), keepAlive));
+            return;
+        }
         if (agentsPath) {
             agents(ctx, req, path, who, keepAlive);
             return;

@@ -8,20 +8,30 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.sluice.codec.Clock;
+import dev.sluice.journal.EvalRecord;
+import dev.sluice.journal.JournalReader;
+import dev.sluice.journal.RecordVisitor;
+import dev.sluice.proxy.eval.Wilson;
 import dev.sluice.routing.agents.AgentCatalog;
 import dev.sluice.routing.agents.AgentSettings;
 import dev.sluice.routing.agents.AgentVersion;
 import dev.sluice.routing.config.AgentStore;
+import dev.sluice.routing.config.ConfigException;
+import dev.sluice.routing.config.EvalSection;
 import dev.sluice.routing.config.GatewayConfig;
+import dev.sluice.routing.evals.EvalSet;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +59,7 @@ public final class AgentAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(AgentAdmin.class);
 
     private final GatewayContext context;
+    private final Path journalDir;
     private final AgentStore store;
     private final AdminAudit audit;
     private final Clock clock;
@@ -56,7 +67,8 @@ public final class AgentAdmin {
     private final Map<String, Gate> gates = new ConcurrentHashMap<>();
 
     /** @param store the gateway's version store, used on the configuration agent only (as here) */
-    public AgentAdmin(GatewayContext context, AgentStore store, AdminAudit audit, Clock clock) {
+    public AgentAdmin(GatewayContext context, AgentStore store, AdminAudit audit, Clock clock, Path journalDir) {
+        this.journalDir = requireNonNull(journalDir, "journalDir");
         this.context = requireNonNull(context, "context");
         this.store = requireNonNull(store, "store");
         this.audit = requireNonNull(audit, "audit");
@@ -421,7 +433,69 @@ public final class AgentAdmin {
         if (no == null && !Objects.equals(v.settings().gate(), governingGate)) {
             no = gate(v.settings().gate(), v, label);
         }
+        AgentSettings.EvalGate governingEval = governing(a).settings().evalGate();
+        if (no == null && governingEval != null) {
+            no = evalGate(a, governingEval, v);
+        }
+        if (no == null && v.settings().evalGate() != null && !v.settings().evalGate().equals(governingEval)) {
+            no = evalGate(a, v.settings().evalGate(), v);
+        }
         return no;
+    }
+
+    /**
+     * Why evaluation gate {@code g} refuses version {@code v} of agent {@code a}, or null: it needs a recorded run
+     * (an EVAL record) of the set, as its file is now, on that very version, passing at least the minimum, and with
+     * {@code no_regression} not significantly worse than production's latest recorded run of the same set.
+     */
+    private String evalGate(AgentCatalog.Agent a, AgentSettings.EvalGate g, AgentVersion v) {
+        EvalSet set;
+        try {
+            set = EvalSection.read(Path.of(context.config().source()).toAbsolutePath().getParent()
+                    .resolve(EvalSet.DIR), g.set());
+        } catch (ConfigException e) {
+            return "the evaluation gate's set cannot be read: " + e.getMessage();
+        }
+        Map<String, EvalRecord> latest = new HashMap<>();
+        try (JournalReader r = JournalReader.open(List.of(journalDir))) {
+            while (r.poll(new RecordVisitor() {
+                @Override
+                public void onEval(EvalRecord e) {
+                    if (e.set().equals(set.name()) && e.setVersion().equals(set.version())
+                            && a.name().equals(e.agent()) && e.agentVersion() != null) {
+                        latest.put(e.agentVersion(), e);
+                    }
+                }
+            }, 1000) > 0) {
+                // read on
+            }
+        }
+        String how = "sluice eval run " + set.name() + " --target agent/" + a.name() + "@" + v.version() + " --record";
+        EvalRecord run = latest.get(v.version());
+        if (run == null) {
+            return "no recorded run of eval " + set.name() + "@" + set.version() + " on " + v.version() + " (" + how
+                    + ")";
+        }
+        String report = String.format(Locale.ROOT, "eval %s@%s on %s: pass rate %.4f (%d/%d)", set.name(),
+                set.version(), v.version(), run.passRate(), run.passes(), run.samples());
+        if (run.passRate() < g.minPassRate()) {
+            return report + " is below the gate's " + g.minPassRate();
+        }
+        String production = a.labels().get(AgentCatalog.PRODUCTION);
+        if (g.noRegression() && production != null && !production.equals(v.version())) {
+            EvalRecord base = latest.get(production);
+            if (base == null) {
+                return report + "; no recorded run of production " + production + " to compare with (sluice eval run "
+                        + set.name() + " --target agent/" + a.name() + "@" + production + " --record)";
+            }
+            double[] ci = Wilson.difference95(run.passes(), run.samples(), base.passes(), base.samples());
+            if (ci[1] < 0) {
+                return String.format(Locale.ROOT, "%s is significantly worse than production %s's %.4f (%d/%d): "
+                        + "difference %+.4f, 95%% interval [%+.4f, %+.4f]", report, production, base.passRate(),
+                        base.passes(), base.samples(), run.passRate() - base.passRate(), ci[0], ci[1]);
+            }
+        }
+        return null;
     }
 
     private String gate(String name, AgentVersion v, String label) {
@@ -469,6 +543,12 @@ public final class AgentAdmin {
         n.put("model", s.model());
         n.put("review", s.reviewRequired() ? "required" : "none");
         n.put("gate", s.gate());
+        if (s.evalGate() != null) {
+            ObjectNode g = n.putObject("eval_gate");
+            g.put("eval", s.evalGate().set());
+            g.put("min_pass_rate", s.evalGate().minPassRate());
+            g.put("no_regression", s.evalGate().noRegression());
+        }
         n.putPOJO("teams", s.teams());
         n.put("capture", s.capture() == null ? null : s.capture().configName());
         ObjectNode labels = n.putObject("labels");

@@ -25,7 +25,8 @@ import java.util.Map;
  * @param topP          the top_p every request is sent with, or null (the caller's)
  * @param teams         the teams whose keys may use it; empty: any key the agent is granted to
  * @param reviewRequired whether a promotion needs the approval of a second owner
- * @param gate          the evaluation gate a promotion must pass, or null
+ * @param gate          the named evaluation gate a promotion must pass (a hook in place in the gateway), or null
+ * @param evalGate      the evaluation set a version must have passed (a recorded run) to be promoted, or null
  * @param contextOwners each context file's owner, by file name
  * @param capture       what the journal keeps of its requests' content (under the team's ceiling), or null (the
  *                      alias's, the key's, the team's or the global setting)
@@ -34,8 +35,23 @@ import java.util.Map;
  */
 public record AgentSettings(String name, String description, List<String> owners, String model, Double temperature,
                             int maxTokens, Double topP, List<String> teams, boolean reviewRequired, String gate,
-                            Map<String, String> contextOwners, CaptureLevel capture, Limits limits,
+                            EvalGate evalGate, Map<String, String> contextOwners, CaptureLevel capture, Limits limits,
                             Budget budget) {
+    /**
+     * {@code gate: {eval: SET, min_pass_rate: R, no_regression: true}}: a version is promoted only after a recorded
+     * run of evaluation set {@code SET} (as its file is now) on that very version passed at least {@code R}, and,
+     * with {@code noRegression}, was not significantly worse than the production version's recorded run.
+     *
+     * @param set          the evaluation set's name
+     * @param minPassRate  the least pass rate
+     * @param noRegression whether a significant drop against production refuses the promotion
+     */
+    public record EvalGate(String set, double minPassRate, boolean noRegression) {
+        public EvalGate {
+            requireNonNull(set, "set");
+        }
+    }
+
     public AgentSettings {
         requireNonNull(limits, "limits");
         requireNonNull(name, "name");

@@ -162,7 +162,21 @@ final class AgentSection extends ConfigSection {
         if (!review.equals("none") && !review.equals("required")) {
             throw error("review", "'" + review + "' (expected: none or required)");
         }
-        String gate = str(root, "gate", null);
+        String gate = null;
+        AgentSettings.EvalGate evalGate = null;
+        JsonNode g = root.path("gate");
+        if (g.isObject()) {
+            checkKeys(g, "gate", "eval", "min_pass_rate", "no_regression");
+            String set = str(g, "gate.eval", null);
+            if (set == null || set.isEmpty()) {
+                throw error("gate.eval", "missing (expected: the evaluation set a version must pass, "
+                        + "conf/evals/SET.yaml)");
+            }
+            Double min = decimal(g, "gate.min_pass_rate", 0, 1);
+            evalGate = new AgentSettings.EvalGate(set, min == null ? 0 : min, bool(g, "gate.no_regression", false));
+        } else {
+            gate = str(root, "gate", null);
+        }
         JsonNode ctx = root.path("context");
         checkKeys(ctx, "context", contextFiles.toArray(new String[0]));
         Map<String, String> contextOwners = new LinkedHashMap<>();
@@ -180,7 +194,7 @@ final class AgentSection extends ConfigSection {
             contextOwners.put(f, owner);
         }
         return new AgentSettings(name, str(root, "description", null), owners, model, temperature, maxTokens, topP,
-                names(root.path("teams"), "teams"), review.equals("required"), gate, contextOwners,
+                names(root.path("teams"), "teams"), review.equals("required"), gate, evalGate, contextOwners,
                 captureLevel(root, "capture", null),
                 limits(root.path("limits"), "limits"), budget(root.path("budget"), "budget"));
     }
