@@ -11,6 +11,7 @@ import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.RecordVisitor;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.cli.JournalCommand;
+import dev.sluice.proxy.cli.AgentsCommand;
 import dev.sluice.proxy.cli.EvalCommand;
 import dev.sluice.routing.agents.AgentCatalog;
 
@@ -165,13 +166,26 @@ class EvalGateSystemTest {
                 + JSON.readTree(r.body()).at("/error/message").asText());
         assertThat(r.statusCode()).isEqualTo(409);
         assertThat(r.body()).contains("significantly worse than production " + v2);
+        // Asked to, the command line runs and records the gate's set itself, then promotes.
+        String v4 = newVersion("PROMPT-FOUR\n");
+        gw.mock().behave("mock-gpt", "answers=Paris|Lyon p=0.9|0.1 seed=5");
+        StringWriter promoted = new StringWriter();
+        int rc = new CommandLine(new AgentsCommand()).setOut(new PrintWriter(promoted))
+                .setErr(new PrintWriter(promoted)).execute("promote", "gated", "staging", "--as", "ann", "--run-eval",
+                        "--key", KEY, "--config", dir.resolve("sluice.yaml").toString(), "--url", gw.baseUrl(),
+                        "--admin-url",
+                        "http://127.0.0.1:" + gw.gateway().adminPort(), "--admin-token", ADMIN_TOKEN);
+        said.add("v4 at 0.9 with --run-eval: exit " + rc);
+        assertThat(rc).as(promoted.toString()).isZero();
+        assertThat(promoted.toString()).contains("recorded in the journal").contains("production " + v2 + " -> " + v4);
+        assertThat(version(AgentCatalog.PRODUCTION)).isEqualTo(v4);
         System.out.println("eval gate (min 0.7, no regression), 50 cases x 10 samples per run: " + said);
 
         // The history of runs, and the journal's ADMIN records of the gate's answers and of the recordings.
         StringWriter h = new StringWriter();
         assertThat(new CommandLine(new EvalCommand()).setOut(new PrintWriter(h)).execute("history", "agent/gated",
                 "--data-dir", gw.dataDir().toString(), "--config", dir.resolve("sluice.yaml").toString())).isZero();
-        assertThat(h.toString().strip().lines()).hasSize(4);
+        assertThat(h.toString().strip().lines()).hasSize(5);
         // journal show of a sample names the run it was recorded in.
         String sample = null;
         for (JournalEntry e : gw.journal()) {

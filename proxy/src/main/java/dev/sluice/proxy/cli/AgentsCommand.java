@@ -7,6 +7,7 @@ import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.Patch;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -324,12 +326,77 @@ public final class AgentsCommand implements Runnable {
         @Option(names = "--to", paramLabel = "LABEL", description = "The label to move (default: production).")
         String to = "production";
 
+        @Option(names = "--run-eval", description = "First run the agent's evaluation gate set on the version through "
+                + "the gateway and record it (sluice eval run SET --target agent/NAME@VERSION --record), with the API "
+                + "key of --key or $" + EvalCommand.KEY_ENV + ".")
+        boolean runEval;
+
+        @Option(names = "--key", paramLabel = "KEY", description = "With --run-eval: the API key the evaluation's "
+                + "requests are sent with.")
+        String key;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "With --run-eval: the gateway's configuration "
+                + "file, beside which evals/ holds the set (default: the installation's).")
+        String config;
+
+        @Option(names = "--url", paramLabel = "URL", description = "With --run-eval: the gateway's client API "
+                + "(default: from the configuration file's server: section).")
+        String url;
+
         @Override
         public Integer call() {
+            if (runEval) {
+                Integer failed = runGateEval();
+                if (failed != null) {
+                    return failed;
+                }
+            }
             ObjectNode req = JSON.createObjectNode();
             req.put("version", version);
             req.put("to", to);
             return send(path(name, "promote"), req);
+        }
+
+        /** Runs and records the agent's gate set on the version; null when it ran, else the exit code. */
+        private Integer runGateEval() {
+            PrintWriter err = spec.commandLine().getErr();
+            JsonNode agent;
+            try {
+                AdminClient.Response r = admin.client().get(path(name));
+                if (!r.ok()) {
+                    err.println("agents: " + r.status() + " " + r.body());
+                    err.flush();
+                    return 1;
+                }
+                agent = JSON.readTree(r.body());
+            } catch (IOException e) {
+                return KeysCommand.unreachable(spec, e);
+            }
+            JsonNode gate = agent.path("eval_gate");
+            if (!gate.isObject()) {
+                err.println("agents: --run-eval: agent '" + name + "' has no evaluation gate (gate: {eval: SET})");
+                err.flush();
+                return EvalCommand.USAGE;
+            }
+            String v = agent.path("labels").path(version).asText(version);
+            List<String> args = new ArrayList<>(List.of("run", gate.path("eval").asText(), "--target",
+                    "agent/" + name + "@" + v, "--record", "--admin-url", admin.url()));
+            if (admin.token() != null) {
+                args.addAll(List.of("--admin-token", admin.token()));
+            }
+            if (key != null) {
+                args.addAll(List.of("--key", key));
+            }
+            if (config != null) {
+                args.addAll(List.of("--config", config));
+            }
+            if (url != null) {
+                args.addAll(List.of("--url", url));
+            }
+            int rc = new CommandLine(new EvalCommand()).setOut(spec.commandLine().getOut()).setErr(err)
+                    .execute(args.toArray(new String[0]));
+            // 1 is a gate of the run itself; the promotion's gate says what it thinks of the recorded run.
+            return rc == EvalCommand.USAGE ? rc : null;
         }
     }
 

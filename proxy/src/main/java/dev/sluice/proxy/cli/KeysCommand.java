@@ -96,9 +96,18 @@ public final class KeysCommand implements Runnable {
         boolean json;
 
         AdminClient client() {
+            return new AdminClient(url(), token());
+        }
+
+        /** The admin API's base URL: the option, else the environment's, else the default. */
+        String url() {
             String u = url != null ? url : System.getenv(AdminClient.URL_ENV);
-            String t = token != null ? token : System.getenv(AdminClient.TOKEN_ENV);
-            return new AdminClient(u == null || u.isEmpty() ? AdminClient.DEFAULT_URL : u, t);
+            return u == null || u.isEmpty() ? AdminClient.DEFAULT_URL : u;
+        }
+
+        /** The admin or owner token: the option, else the environment's, or null. */
+        String token() {
+            return token != null ? token : System.getenv(AdminClient.TOKEN_ENV);
         }
     }
 
