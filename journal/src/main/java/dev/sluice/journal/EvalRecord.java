@@ -17,9 +17,9 @@ import org.agrona.MutableDirectBuffer;
  * sample's request leads back to its run and a run to its requests. Written by {@link Journal#appendEval} from the
  * admin API's thread. Each string keeps at most 1 KiB of UTF-8.
  * <p>
- * Layout after the header: wall time (i64), samples (i32), passes (i32), minimum pass rate (f64, NaN: none), then
- * actor, set, set version, target, agent, agent version as {@link Utf8Field}s, then the number of request ids (i32)
- * and each (i64).
+ * Layout after the header: wall time (i64), passes (i32), minimum pass rate (f64, NaN: none), then actor, set, set
+ * version, target, agent, agent version as {@link Utf8Field}s, then the number of samples (i32) and each one's
+ * request id (i64).
  * <p>
  * Thread-safe (immutable).
  */
@@ -35,7 +35,6 @@ public final class EvalRecord {
     private final String target;
     private final String agent;
     private final String agentVersion;
-    private final int samples;
     private final int passes;
     private final double minPassRate;
     private final long[] requestIds;
@@ -44,14 +43,15 @@ public final class EvalRecord {
      * @param actor        who recorded it (the admin API's principal)
      * @param agent        the agent the target names, or null (a model alias)
      * @param agentVersion the version that answered every sample, or null
+     * @param passes       how many of the samples passed
      * @param minPassRate  the gate asked for, or NaN for none
-     * @param requestIds   every sample's request id
+     * @param requestIds   every sample's request id (one per sample)
      */
     public EvalRecord(long wallTimeMicros, String actor, String set, String setVersion, String target, String agent,
-                      String agentVersion, int samples, int passes, double minPassRate, long[] requestIds) {
-        if (samples < 0 || passes < 0 || passes > samples || requestIds.length > MAX_SAMPLES) {
-            throw new IllegalArgumentException("samples " + samples + ", passes " + passes + ", request ids "
-                    + requestIds.length + " (expected: 0 <= passes <= samples, at most " + MAX_SAMPLES + " ids)");
+                      String agentVersion, int passes, double minPassRate, long[] requestIds) {
+        if (passes < 0 || passes > requestIds.length || requestIds.length > MAX_SAMPLES) {
+            throw new IllegalArgumentException("passes " + passes + " of " + requestIds.length + " samples (expected: "
+                    + "0 <= passes <= samples <= " + MAX_SAMPLES + ")");
         }
         this.wallTimeMicros = wallTimeMicros;
         this.actor = requireNonNull(actor, "actor");
@@ -60,7 +60,6 @@ public final class EvalRecord {
         this.target = requireNonNull(target, "target");
         this.agent = agent;
         this.agentVersion = agentVersion;
-        this.samples = samples;
         this.passes = passes;
         this.minPassRate = minPassRate;
         this.requestIds = requestIds.clone();
@@ -96,8 +95,9 @@ public final class EvalRecord {
         return agentVersion;
     }
 
+    /** How many samples the run had: one request id each. */
     public int samples() {
-        return samples;
+        return requestIds.length;
     }
 
     public int passes() {
@@ -106,7 +106,7 @@ public final class EvalRecord {
 
     /** The pass rate, 0 without samples. */
     public double passRate() {
-        return samples == 0 ? 0 : (double) passes / samples;
+        return requestIds.length == 0 ? 0 : (double) passes / requestIds.length;
     }
 
     /** The gate asked for, or NaN. */
@@ -131,7 +131,7 @@ public final class EvalRecord {
 
     /** The bytes this record takes encoded, at most. */
     public int maxEncodedBytes() {
-        return HEADER_BYTES + 8 + 4 + 4 + 8 + STRINGS * (Utf8Field.PREFIX_BYTES + Utf8Field.MAX_BYTES) + 4
+        return HEADER_BYTES + 8 + 4 + 8 + STRINGS * (Utf8Field.PREFIX_BYTES + Utf8Field.MAX_BYTES) + 4
                 + 8 * requestIds.length;
     }
 
@@ -142,10 +142,9 @@ public final class EvalRecord {
         int pos = index + HEADER_BYTES;
         dst.putLong(pos, wallTimeMicros, ORDER);
         pos += 8;
-        dst.putInt(pos, samples, ORDER);
-        dst.putInt(pos + 4, passes, ORDER);
-        dst.putDouble(pos + 8, minPassRate, ORDER);
-        pos += 16;
+        dst.putInt(pos, passes, ORDER);
+        dst.putDouble(pos + 4, minPassRate, ORDER);
+        pos += 12;
         for (String s : new String[] {actor, set, setVersion, target, agent, agentVersion}) {
             field.set(s);
             pos += field.encode(dst, pos);
@@ -163,10 +162,9 @@ public final class EvalRecord {
         Utf8Field field = new Utf8Field();
         long wall = src.getLong(index, ORDER);
         int pos = index + 8;
-        int samples = src.getInt(pos, ORDER);
-        int passes = src.getInt(pos + 4, ORDER);
-        double min = src.getDouble(pos + 8, ORDER);
-        pos += 16;
+        int passes = src.getInt(pos, ORDER);
+        double min = src.getDouble(pos + 4, ORDER);
+        pos += 12;
         String[] strings = new String[STRINGS];
         for (int i = 0; i < STRINGS; i++) {
             pos += field.decode(src, pos);
@@ -183,7 +181,7 @@ public final class EvalRecord {
             pos += 8;
         }
         return new EvalRecord(wall, nonNull(strings[0]), nonNull(strings[1]), nonNull(strings[2]),
-                nonNull(strings[3]), strings[4], strings[5], samples, passes, min, ids);
+                nonNull(strings[3]), strings[4], strings[5], passes, min, ids);
     }
 
     private static String nonNull(String s) {
@@ -193,6 +191,6 @@ public final class EvalRecord {
     @Override
     public String toString() {
         return "EvalRecord{set=" + set + "@" + setVersion + ", target=" + target + ", agent=" + agent + "@"
-                + agentVersion + ", passes=" + passes + "/" + samples + ", actor=" + actor + '}';
+                + agentVersion + ", passes=" + passes + "/" + requestIds.length + ", actor=" + actor + '}';
     }
 }

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.sluice.codec.Clock;
+import dev.sluice.journal.EndRecord;
 import dev.sluice.journal.EvalRecord;
 import dev.sluice.journal.Journal;
-import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
+import dev.sluice.journal.RecordVisitor;
 import dev.sluice.journal.RequestIds;
+import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.agents.AgentCatalog;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.EvalSection;
@@ -107,40 +109,55 @@ public final class EvalAdmin implements AutoCloseable {
         if (wanted.size() != samples) {
             return refuse(who, target, 400, "invalid_request", "a request id is given twice");
         }
-        Map<Long, JournalEntry> found = new HashMap<>();
+        // Only the samples' records are kept: the journal may hold millions of other requests.
+        Map<Long, RequestRecord> found = new HashMap<>();
+        Set<Long> finished = new HashSet<>();
+        long since = clock.wallMicros() - LOOK_BACK_MICROS;
         try (JournalReader r = JournalReader.open(List.of(journal.dir()))) {
-            for (JournalEntry e : r.last(Integer.MAX_VALUE, clock.wallMicros() - LOOK_BACK_MICROS)) {
-                if (wanted.contains(e.requestId())) {
-                    found.put(e.requestId(), e);
+            while (r.poll(new RecordVisitor() {
+                @Override
+                public void onRequest(RequestRecord request) {
+                    if (request.wallTimeMicros() >= since && wanted.contains(request.requestId())) {
+                        found.put(request.requestId(), request);
+                    }
                 }
+
+                @Override
+                public void onEnd(EndRecord end) {
+                    if (wanted.contains(end.requestId())) {
+                        finished.add(end.requestId());
+                    }
+                }
+            }, 4096) > 0) {
+                // read on
             }
         }
         String version = null;
         for (long id : wanted) {
-            JournalEntry e = found.get(id);
+            RequestRecord e = found.get(id);
             String idText = RequestIds.format(id);
-            if (e == null || !e.isFinished()) {
+            if (e == null || !finished.contains(id)) {
                 return refuse(who, target, 409, "unknown_sample", idText + " is not a finished request of this "
                         + "gateway (in the last day)");
             }
-            if (!"eval".equals(e.request().useCase())) {
+            if (!"eval".equals(e.useCase())) {
                 return refuse(who, target, 409, "not_an_eval", idText + " was not sent with use case eval");
             }
             if (agent != null) {
-                if (!agent.equals(e.request().agent())) {
+                if (!agent.equals(e.agent())) {
                     return refuse(who, target, 409, "wrong_target", idText + " did not call agent " + agent);
                 }
-                if (version != null && !version.equals(e.request().agentVersion())) {
+                if (version != null && !version.equals(e.agentVersion())) {
                     return refuse(who, target, 409, "mixed_versions", "the samples were answered by more than one "
-                            + "version of " + agent + " (" + version + ", " + e.request().agentVersion() + ")");
+                            + "version of " + agent + " (" + version + ", " + e.agentVersion() + ")");
                 }
-                version = e.request().agentVersion();
+                version = e.agentVersion();
             }
         }
         double min = req.path("min_pass_rate").isNumber() ? req.path("min_pass_rate").asDouble() : Double.NaN;
         long[] idArray = wanted.stream().mapToLong(Long::longValue).sorted().toArray();
         EvalRecord record = new EvalRecord(clock.wallMicros(), who.actor(), setName, set.version(), target, agent,
-                version, samples, passes, min, idArray);
+                version, passes, min, idArray);
         journal.appendEval(record);
         audit.record(who.actor(), "evals.record", target, "ok", setName + "@" + set.version() + ": " + passes + "/"
                 + samples + (agent != null ? " on " + agent + "@" + version : ""));
