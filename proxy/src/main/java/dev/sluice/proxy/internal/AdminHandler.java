@@ -38,7 +38,8 @@ import java.util.concurrent.RejectedExecutionException;
  * Sits after {@code HttpServerCodec -> HttpObjectAggregator}.
  *
  * <p>Authentication: {@code Authorization: Bearer <token>}, whose SHA-256 is compared in constant time with the
- * configuration's admin token or mapped to a team admin token. When an admin token is configured, every
+ * configuration's admin token or mapped to a team admin token or to an agent owner's token ({@code admin.owners},
+ * which reaches {@code /admin/agents} and {@code /admin/evals} only). When an admin token is configured, every
  * {@code /admin/*} path needs a valid token (401 with one uniform body otherwise) and only the gateway admin may
  * read the configuration, reload it or read the routes; {@code /healthz} and {@code /metrics} stay open. When none
  * is configured, the configuration endpoints stay open on loopback and the key endpoints answer 403
