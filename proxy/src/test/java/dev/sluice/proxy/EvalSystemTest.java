@@ -236,6 +236,9 @@ class EvalSystemTest {
         assertThat(eval(out, "run", "demo", "--key", "sk-not-a-key")).isEqualTo(2);
         assertThat(out[1]).contains("refused every request").contains("401");
         assertThat(eval(out, "run", "demo", "--min-pass-rate", "1.5")).isEqualTo(2);
+        assertThat(new CommandLine(new EvalCommand()).setErr(new PrintWriter(new StringWriter())).execute("run",
+                "demo", "--url", "localhost:8080", "--key", TestGateway.DEMO_KEY, "--config",
+                dir.resolve("sluice.yaml").toString())).isEqualTo(2);
         writeSet("broken", "cases:\n  - {id: a, input: x, graders: [{contanis: x}]}\n");
         assertThat(eval(out, "run", "broken")).isEqualTo(2);
         assertThat(out[1]).contains("broken.yaml").contains("contanis").contains("unknown grader");

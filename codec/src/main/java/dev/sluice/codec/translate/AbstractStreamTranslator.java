@@ -3,6 +3,7 @@ package dev.sluice.codec.translate;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.codec.Clock;
+import dev.sluice.codec.JacksonWarmUp;
 import dev.sluice.codec.Usage;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -23,8 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * parsed event at a time. Confined to one thread (the client connection's event loop).
  */
 abstract class AbstractStreamTranslator implements StreamTranslator, StreamEventReader.Listener {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = JacksonWarmUp.warmed(new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
     // Returned by onEvent once the stream has ended: stops the reader; onBytes drops what follows.
     private static final int ENDED = -1;
     private static final String ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.sluice.codec.JacksonWarmUp;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
@@ -30,11 +32,11 @@ final class Trees {
 
     // The gateway caps body sizes before translation, so Jackson's own 20 MB string cap would only refuse large
     // base64 images that the provider accepts.
-    static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+    static final ObjectMapper MAPPER = JacksonWarmUp.warmed(JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
                     .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+            .build());
 
     private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
             .toCharArray();
@@ -42,6 +44,7 @@ final class Trees {
 
     private Trees() {
     }
+
 
     /** Parses the readable bytes of {@code body}; its indices and reference count are left as they were. */
     static JsonNode read(ByteBuf body) throws IOException {

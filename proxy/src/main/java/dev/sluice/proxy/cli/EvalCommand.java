@@ -188,6 +188,9 @@ public final class EvalCommand implements Runnable {
             if (base == null) {
                 throw new Refused("no gateway: pass --url, or --config with the gateway's configuration file");
             }
+            if (!base.startsWith("http://") && !base.startsWith("https://")) {
+                throw new Refused("--url: " + base + " (expected: http://HOST:PORT or https://HOST:PORT)");
+            }
             int n = samples != null ? samples : s.samples();
             int c = concurrency != null ? concurrency : s.concurrency();
             int total = n * s.cases().size();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.sluice.codec.Dialect;
 import dev.sluice.codec.Endpoint;
+import dev.sluice.codec.JacksonWarmUp;
 import dev.sluice.codec.RequestFacts;
 import dev.sluice.codec.RequestScanner;
 import dev.sluice.journal.Outcome;
@@ -37,7 +38,7 @@ import java.util.Map;
  * Thread-safe (stateless); runs on the exchange's event loop.
  */
 final class AgentRequests {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JacksonWarmUp.warmed(new ObjectMapper());
     private static final byte[] PREFIX = AgentCatalog.MODEL_PREFIX.getBytes(StandardCharsets.US_ASCII);
 
     private AgentRequests() {
