@@ -97,18 +97,28 @@ class SeededAnswersSystemTest extends MockSystemTestSupport {
 
     @Test
     void shouldJudgeWhetherTheAnswerHoldsTheExpectedText() throws IOException {
-        final String pass = post("/v1/chat/completions", chat("Rubric [[mock judge=1]] <answer>It is in the "
-            + "Journal.</answer> <expected>journal</expected>"), "authorization", "Bearer sk-test").body();
-        final String fail = post("/v1/chat/completions", chat("Rubric [[mock judge=1]] <answer>Nowhere</answer> "
-            + "<expected>journal</expected>"), "authorization", "Bearer sk-test").body();
-        assertThat(json(json(pass).at("/choices/0/message/content").asText()).get("pass").asBoolean()).isTrue();
-        assertThat(json(json(fail).at("/choices/0/message/content").asText()).get("pass").asBoolean()).isFalse();
+        final String[][] cases = {
+            {"<answer>It is in the\\nJournal.</answer> <expected> journal </expected>",
+                "{\"pass\":true,\"reason\":\"the answer contains the expected text\"}"},
+            {"<answer>Nowhere</answer> <expected>journal</expected>",
+                "{\"pass\":false,\"reason\":\"the answer does not contain the expected text\"}"},
+            {"<answer>journal</answer> and nothing expected",
+                "{\"pass\":false,\"reason\":\"no <answer> or <expected> element\"}"}};
+        for (final String[] c : cases) {
+            final RawHttp.Response r = post("/v1/chat/completions", chat("Rubric [[mock judge=1]] " + c[0]),
+                "authorization", "Bearer sk-test");
+            assertThat(r.status).as(c[0]).isEqualTo(200);
+            final String verdict = json(r.body()).at("/choices/0/message/content").asText();
+            assertThat(verdict).as(c[0]).isEqualTo(c[1]);
+            assertThat(json(verdict).get("pass").asBoolean()).as(c[0]).isEqualTo(c[1].contains("true"));
+        }
     }
 
     @Test
     void shouldRefuseABadDistributionNamingTheParameter() throws IOException {
         for (final String[] bad : new String[][] {{"answers=a|b p=0.5|0.6", "p: "}, {"answers=a|b p=1", "p: "},
-            {"p=0.5|0.5", "p: "}, {"answers=a echo=2", "answers: "}}) {
+            {"p=0.5|0.5", "p: "}, {"answers=a echo=2", "answers: "}, {"answers=a|%zz", "answers: "},
+            {"judge=1 echo=2", "judge: "}}) {
             final RawHttp.Response r = post("/v1/chat/completions", chat("x [[mock " + bad[0] + "]]"),
                 "authorization", "Bearer sk-test");
             assertThat(r.status).as(bad[0]).isEqualTo(400);

@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +65,8 @@ import java.util.regex.Pattern;
  *       characters. Chat, completions, responses and messages.</li>
  *   <li>{@code judge=1} the mock judges: its answer is {@code {"pass":true,"reason":...}} when the text of the
  *       first {@code <expected>...</expected>} of the last user message occurs in its first
- *       {@code <answer>...</answer>} (ignoring case), else {@code {"pass":false,...}}.</li>
+ *       {@code <answer>...</answer>} (ignoring case), else {@code {"pass":false,...}} (also when either element is
+ *       missing). Streamed like {@code answers}; not with {@code answers} or {@code echo}.</li>
  *   <li>{@code error_message=TEXT} (percent-encoded) the message of an injected error status.</li>
  * </ul>
  *
@@ -129,7 +131,7 @@ public record Behaviour(
     String contentEncoding,
     String errorMessage,
     List<String> answers,
-    double[] probabilities,
+    List<Double> probabilities,
     String answersKey,
     Long seed,
     boolean judge) {
@@ -262,7 +264,7 @@ public record Behaviour(
             throw new IllegalArgumentException("status: " + status + " (expected: 200 or 300..599)");
         }
         final List<String> answers = answers(v);
-        final double[] probabilities = probabilities(v, answers);
+        final List<Double> probabilities = probabilities(v, answers);
         final boolean judge = flag(v, "judge");
         if (judge && (answers != null || v.containsKey("echo"))) {
             throw new IllegalArgumentException("judge: not with answers or echo (the judge's answer is its verdict)");
@@ -317,20 +319,23 @@ public record Behaviour(
         }
         final List<String> out = new ArrayList<>();
         for (final String a : s.split("\\|", -1)) {
-            out.add(URLDecoder.decode(a, StandardCharsets.UTF_8));
+            try {
+                out.add(URLDecoder.decode(a, StandardCharsets.UTF_8));
+            } catch (final IllegalArgumentException e) {
+                throw new IllegalArgumentException("answers: " + a + " (expected: percent-encoded text)", e);
+            }
         }
         return List.copyOf(out);
     }
 
-    private static double[] probabilities(final Map<String, String> v, final List<String> answers) {
+    private static List<Double> probabilities(final Map<String, String> v, final List<String> answers) {
         if (answers == null) {
             return null;
         }
         final double[] p = new double[answers.size()];
         final String s = v.get("p");
         if (s == null) {
-            Arrays.fill(p, 1.0 / p.length);
-            return p;
+            return Collections.nCopies(p.length, 1.0 / p.length);
         }
         final String[] parts = s.split("\\|", -1);
         if (parts.length != p.length) {
@@ -352,7 +357,7 @@ public record Behaviour(
         if (Math.abs(sum - 1) > 1e-6) {
             throw new IllegalArgumentException("p: " + s + " sums to " + sum + " (expected: 1)");
         }
-        return p;
+        return Arrays.stream(p).boxed().toList();
     }
 
     private static long number(final Map<String, String> v, final String name, final long dflt, final long min,

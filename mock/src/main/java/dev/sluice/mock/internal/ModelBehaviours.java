@@ -56,7 +56,7 @@ public final class ModelBehaviours {
      * sequence, so that N requests with one directive get each answer as many times whatever their order.
      */
     public int drawAnswer(final Behaviour behaviour) {
-        final double[] p = behaviour.probabilities();
+        final List<Double> p = behaviour.probabilities();
         final double u;
         if (behaviour.seed() == null) {
             u = ThreadLocalRandom.current().nextDouble();
@@ -68,14 +68,14 @@ public final class ModelBehaviours {
             }
         }
         double sum = 0;
-        for (int i = 0; i < p.length; i++) {
-            sum += p[i];
+        for (int i = 0; i < p.size(); i++) {
+            sum += p.get(i);
             if (u < sum) {
                 return i;
             }
         }
-        for (int i = p.length - 1; i >= 0; i--) {
-            if (p[i] > 0) {
+        for (int i = p.size() - 1; i >= 0; i--) {
+            if (p.get(i) > 0) {
                 return i;
             }
         }

@@ -73,6 +73,10 @@ class BehaviourTest {
             .hasMessageStartingWith("answers: not with echo");
         assertThatThrownBy(() -> Behaviour.parse(new DefaultHttpHeaders(), "[[mock judge=1 answers=a]]"))
             .hasMessageStartingWith("judge: not with answers");
+        assertThatThrownBy(() -> Behaviour.parse(new DefaultHttpHeaders(), "[[mock answers=a|%zz]]"))
+            .hasMessageStartingWith("answers: %zz");
+        assertThat(Behaviour.parse(new DefaultHttpHeaders(), "[[mock answers=a|b|c|d]]").probabilities())
+            .containsExactly(0.25, 0.25, 0.25, 0.25);
         final Behaviour drawn = Behaviour.parse(new DefaultHttpHeaders(), "[[mock answers=Paris|Lyon%20city "
             + "p=0.25|0.75 seed=9]]");
         assertThat(drawn.answers()).containsExactly("Paris", "Lyon city");
