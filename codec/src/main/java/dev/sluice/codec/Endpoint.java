@@ -12,10 +12,12 @@ public enum Endpoint {
     EMBEDDINGS("/v1/embeddings", Dialect.OPENAI, "embeddings", 3),
     RESPONSES("/v1/responses", Dialect.OPENAI, "responses", 4),
     MESSAGES("/v1/messages", Dialect.ANTHROPIC, "messages", 5),
-    MODELS("/v1/models", Dialect.OPENAI, "models", 6);
+    MODELS("/v1/models", Dialect.OPENAI, "models", 6),
+    /** Sluice's own: feedback on an answer. Errors come in the OpenAI shape unless the caller sends anthropic-version. */
+    FEEDBACK("/v1/feedback", Dialect.OPENAI, "feedback", 7);
 
     private static final Endpoint[] VALUES = values();
-    private static final Endpoint[] BY_ID = new Endpoint[8];
+    private static final Endpoint[] BY_ID = new Endpoint[9];
 
     static {
         for (Endpoint e : VALUES) {

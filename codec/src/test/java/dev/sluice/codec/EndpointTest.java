@@ -29,13 +29,13 @@ class EndpointTest {
     void shouldKeepStableJournalIdsAndNames() {
         assertThat(Arrays.stream(Endpoint.values()).map(e -> e.id() + ":" + e.wireName() + ":" + e.dialect()))
                 .containsExactly("1:chat.completions:OPENAI", "2:completions:OPENAI", "3:embeddings:OPENAI",
-                        "4:responses:OPENAI", "5:messages:ANTHROPIC", "6:models:OPENAI");
+                        "4:responses:OPENAI", "5:messages:ANTHROPIC", "6:models:OPENAI", "7:feedback:OPENAI");
         for (Endpoint e : Endpoint.values()) {
             assertThat(Endpoint.fromId(e.id())).isEqualTo(e);
             assertThat(Endpoint.forPath(e.path())).isEqualTo(e);
         }
         assertThatThrownBy(() -> Endpoint.fromId((byte) 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Endpoint.fromId((byte) 7)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Endpoint.fromId((byte) 8)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Endpoint.fromId((byte) -1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

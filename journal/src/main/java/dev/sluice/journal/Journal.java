@@ -359,6 +359,18 @@ public final class Journal implements AutoCloseable {
         appendRare(scratch, record.encode(scratch, 0));
     }
 
+    /**
+     * Appends feedback on an answer from the calling thread, which must not be an event loop. Thread-safe.
+     *
+     * @throws IllegalStateException when the journal is closed
+     */
+    public synchronized void appendFeedback(FeedbackRecord record) {
+        requireNonNull(record, "record");
+        checkOpen();
+        UnsafeBuffer scratch = new UnsafeBuffer(new byte[FeedbackRecord.maxEncodedBytes()]);
+        appendRare(scratch, record.encode(scratch, 0));
+    }
+
     private void checkOpen() {
         if (isClosed()) {
             throw new IllegalStateException("journal: " + dir + " is closed");

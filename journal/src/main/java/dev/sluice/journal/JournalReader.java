@@ -102,6 +102,9 @@ public final class JournalReader implements AutoCloseable {
                 case RecordLayout.TYPE_EVAL:
                     visitor.onEval(decoder.eval());
                     break;
+                case RecordLayout.TYPE_FEEDBACK:
+                    visitor.onFeedback(decoder.feedback());
+                    break;
                 case RecordLayout.TYPE_SEAL:
                 case RecordLayout.TYPE_RESPONSE_PART:
                     // Tamper evidence and captured content: read by verify and show, not delivered here.
@@ -223,6 +226,7 @@ public final class JournalReader implements AutoCloseable {
                 case RecordLayout.TYPE_CONFIG:
                 case RecordLayout.TYPE_ADMIN:
                 case RecordLayout.TYPE_EVAL:
+                case RecordLayout.TYPE_FEEDBACK:
                 case RecordLayout.TYPE_SEAL:
                 case RecordLayout.TYPE_RESPONSE_PART:
                     // Not a request or its end: nothing to join.

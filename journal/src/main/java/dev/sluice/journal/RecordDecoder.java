@@ -57,6 +57,9 @@ final class RecordDecoder {
                 case RecordLayout.TYPE_EVAL:
                     decoded = EvalRecord.decodeBody(record, HEADER_BYTES);
                     return type;
+                case RecordLayout.TYPE_FEEDBACK:
+                    decoded = FeedbackRecord.decodeBody(record, HEADER_BYTES);
+                    return type;
                 case RecordLayout.TYPE_RESPONSE_PART:
                     decoded = new ResponsePartRecord().decodeMeta(record, HEADER_BYTES);
                     return type;
@@ -99,5 +102,9 @@ final class RecordDecoder {
 
     EvalRecord eval() {
         return (EvalRecord) decoded;
+    }
+
+    FeedbackRecord feedback() {
+        return (FeedbackRecord) decoded;
     }
 }

@@ -24,4 +24,7 @@ public interface RecordVisitor {
 
     default void onAdmin(AdminRecord admin) {
     }
+
+    default void onFeedback(FeedbackRecord feedback) {
+    }
 }

@@ -45,6 +45,10 @@ public final class RequestRecord extends EncodedRecord {
     private final Utf8Field agent = new Utf8Field();
     private final Utf8Field agentVersion = new Utf8Field();
     private final Utf8Field agentLabel = new Utf8Field();
+    // Written after the agent fields (present, maybe absent-valued, whenever these are): a shadow request's primary
+    // and the alias or agent whose shadow declaration sent it. A reader that predates them stops before them.
+    private long shadowOf;
+    private final Utf8Field shadowSource = new Utf8Field();
     private byte[] body;
     private int bodyOffset;
     private int bodyLength;
@@ -66,6 +70,8 @@ public final class RequestRecord extends EncodedRecord {
         agent.clear();
         agentVersion.clear();
         agentLabel.clear();
+        shadowOf = 0;
+        shadowSource.clear();
         body = null;
         bodyOffset = 0;
         bodyLength = 0;
@@ -172,6 +178,26 @@ public final class RequestRecord extends EncodedRecord {
         return this;
     }
 
+    /**
+     * Marks a shadow request: a copy of request {@code primaryId} sent to a shadow target by the declaration of
+     * {@code source} (a model alias or an agent).
+     */
+    public RequestRecord shadow(long primaryId, CharSequence source) {
+        this.shadowOf = primaryId;
+        this.shadowSource.set(source);
+        return this;
+    }
+
+    /** The primary request this one shadows, or 0 for a request a client sent. */
+    public long shadowOf() {
+        return shadowOf;
+    }
+
+    /** The alias or agent whose shadow declaration sent this request, or null. */
+    public String shadowSource() {
+        return shadowSource.get();
+    }
+
     public String agent() {
         return agent.get();
     }
@@ -221,7 +247,7 @@ public final class RequestRecord extends EncodedRecord {
      * endpoint ids are checked against this table by its tests.
      */
     private static final String[] ENDPOINT_NAMES = {null, "chat.completions", "completions", "embeddings",
-        "responses", "messages", "models"};
+        "responses", "messages", "models", "feedback"};
 
     /** Returns the name of an endpoint id ("chat.completions", "messages", ...), or "unknown". */
     public static String endpointName(byte id) {
@@ -244,7 +270,7 @@ public final class RequestRecord extends EncodedRecord {
     int encodedLength() {
         return HEADER_BYTES + FIXED_BYTES + keyId.encodedLength() + user.encodedLength() + team.encodedLength()
             + project.encodedLength() + useCase.encodedLength() + requestedModel.encodedLength()
-            + clientAddress.encodedLength() + agentBytes() + bodyLength;
+            + clientAddress.encodedLength() + agentBytes() + shadowBytes() + bodyLength;
     }
 
     @Override
@@ -269,6 +295,11 @@ public final class RequestRecord extends EncodedRecord {
             pos += agent.encode(dst, pos);
             pos += agentVersion.encode(dst, pos);
             pos += agentLabel.encode(dst, pos);
+        }
+        if (shadowOf != 0) {
+            dst.putLong(pos, shadowOf, ORDER);
+            pos += 8;
+            pos += shadowSource.encode(dst, pos);
         }
         if (bodyLength > 0) {
             dst.putBytes(pos, body, bodyOffset, bodyLength);
@@ -296,15 +327,25 @@ public final class RequestRecord extends EncodedRecord {
         if (pos < src.capacity()) {
             pos += agent.decode(src, pos);
             pos += agentVersion.decode(src, pos);
-            agentLabel.decode(src, pos);
+            pos += agentLabel.decode(src, pos);
+        }
+        if (pos + 8 <= src.capacity()) {
+            shadowOf = src.getLong(pos, ORDER);
+            pos += 8;
+            shadowSource.decode(src, pos);
         }
         return this;
     }
 
     /** The agent fields' bytes: none at all for a request that called no agent, as in records that predate them. */
     private int agentBytes() {
-        return agent.isNull() ? 0 : agent.encodedLength() + agentVersion.encodedLength()
+        return agent.isNull() && shadowOf == 0 ? 0 : agent.encodedLength() + agentVersion.encodedLength()
             + agentLabel.encodedLength();
+    }
+
+    /** The shadow fields' bytes: none for a request a client sent. */
+    private int shadowBytes() {
+        return shadowOf == 0 ? 0 : 8 + shadowSource.encodedLength();
     }
 
     @Override

@@ -28,7 +28,7 @@ public final class SpendLedger {
         try (SpendScanner scanner = SpendScanner.open(journalDir)) {
             scanner.scan(toMicros(sinceMs), row -> sink.accept(new SpendEntry(
                 Math.floorDiv(row.wallTimeMicros, 1000L), row.keyId, row.team, row.project, row.useCase, row.model,
-                row.agent, row.costMicros, row.tokensIn, row.tokensOut)));
+                row.agent, row.costMicros, row.tokensIn, row.tokensOut, row.shadowSource)));
         }
     }
 

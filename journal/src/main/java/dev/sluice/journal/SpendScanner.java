@@ -51,6 +51,8 @@ final class SpendScanner implements AutoCloseable {
         String model;
         String agent;
         String agentVersion;
+        /** The alias or agent whose shadow declaration sent this request; null for a client's request. */
+        String shadowSource;
         Outcome outcome;
         boolean tokensEstimated;
         long tokensIn;
@@ -181,6 +183,13 @@ final class SpendScanner implements AutoCloseable {
             agent = string(pos);
             pos = skip(pos);
             agentVersion = string(pos);
+            pos = skip(pos);
+            pos = skip(pos); // agent label
+        }
+        String shadowSource = null;
+        if (pos + 8 < view.capacity()) {
+            // A shadow request's primary (i64) and the declaration that sent it, after the agent fields.
+            shadowSource = string(pos + 8);
         }
         Row row = free.pollFirst();
         if (row == null) {
@@ -195,6 +204,7 @@ final class SpendScanner implements AutoCloseable {
         row.model = model;
         row.agent = agent;
         row.agentVersion = agentVersion;
+        row.shadowSource = shadowSource;
         Row previous = pending.put(requestId, row);
         if (previous != null) {
             // The same id twice: the later request is the one an end can still belong to.
@@ -225,6 +235,7 @@ final class SpendScanner implements AutoCloseable {
             sink.onFinished(row);
         } finally {
             row.keyId = row.team = row.project = row.useCase = row.model = row.agent = row.agentVersion = null;
+            row.shadowSource = null;
             free.addFirst(row);
         }
     }

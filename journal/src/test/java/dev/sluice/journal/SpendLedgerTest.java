@@ -38,7 +38,8 @@ class SpendLedgerTest {
                 public void onEnd(EndRecord e) {
                     RequestRecord r = requests.remove(e.requestId());
                     expected.add(new SpendEntry(r.wallTimeMicros() / 1000, r.keyId(), r.team(), r.project(),
-                        r.useCase(), r.requestedModel(), r.agent(), e.costMicros(), e.tokensIn(), e.tokensOut()));
+                        r.useCase(), r.requestedModel(), r.agent(), e.costMicros(), e.tokensIn(), e.tokensOut(),
+                        r.shadowSource()));
                 }
             };
             while (reader.poll(visitor, 1000) > 0) {

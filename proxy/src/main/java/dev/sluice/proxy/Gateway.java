@@ -9,6 +9,7 @@ import dev.sluice.routing.config.RedisSettings;
 import dev.sluice.proxy.internal.BudgetSeeds;
 import dev.sluice.proxy.internal.ConfigAgent;
 import dev.sluice.proxy.internal.EvalAdmin;
+import dev.sluice.proxy.internal.FeedbackIntake;
 import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.LocalAdmission;
 import static java.util.Objects.requireNonNull;
@@ -237,6 +238,7 @@ public final class Gateway implements AutoCloseable {
             AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
             AgentAdmin agentAdmin = new AgentAdmin(context, agentStore, adminKeys.liveAudit(), clock, journal.dir());
             EvalAdmin evalAdmin = new EvalAdmin(context, journal, adminKeys.liveAudit(), clock);
+            context.feedback(new FeedbackIntake(journal, clock));
             if (agentStore.shared() != null) {
                 agentStore.shared().watch(agentAdmin::refresh);
                 agentAdmin.refresh(null);   // a move between the first read and the subscription
@@ -262,6 +264,12 @@ public final class Gateway implements AutoCloseable {
                             ch.pipeline().addLast("gateway", new ClientHandler(context, loops.get(ch.eventLoop())));
                         }
                     }), new InetSocketAddress(s.host(), s.port()), "the client listener (server.host, server.port)");
+            // Shadow copies go through the client listener over loopback; not over TLS (the copier speaks plain HTTP).
+            context.shadows().listener(s.tls() == null ? (InetSocketAddress) client.localAddress() : null);
+            if (s.tls() != null && !bound.shadows().isEmpty()) {
+                LOG.warn("shadow traffic is off: the client listener speaks TLS ({} declared)",
+                        bound.shadows().keySet());
+            }
             Channel admin = listen(new ServerBootstrap().group(group).channel(serverType)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childHandler(new ChannelInitializer<Channel>() {
@@ -537,6 +545,7 @@ public final class Gateway implements AutoCloseable {
         adminKeys.close();
         adminRequests.close();
         evalAdmin.close();
+        context.feedback().close();
         memoryGuard.close();
         for (LoopResources r : loops.values()) {
             r.loop().submit(r::closeIdle).syncUninterruptibly();

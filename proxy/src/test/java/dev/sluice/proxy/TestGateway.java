@@ -194,13 +194,30 @@ public final class TestGateway implements AutoCloseable {
 
     /** POSTs {@code body} as it is (it need not be valid UTF-8) with the demo key and returns the whole response. */
     public HttpResponse<String> postBytes(String path, byte[] body) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+        return post(DEMO_KEY, path, body);
+    }
+
+    /**
+     * POSTs {@code body} as JSON with API key {@code key} (none when null) and {@code headers} (name, value, ...);
+     * returns the whole response.
+     */
+    public HttpResponse<String> post(String key, String path, String body, String... headers) {
+        return post(key, path, body.getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    private HttpResponse<String> post(String key, String path, byte[] body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path))
                 .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + DEMO_KEY)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
         try {
-            return http.send(req, HttpResponse.BodyHandlers.ofString());
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -122,6 +122,10 @@ final class EntryFormatter {
         g.writeStringField("agent", r.agent());
         g.writeStringField("agent_version", r.agentVersion());
         g.writeStringField("agent_label", r.agentLabel());
+        if (r.shadowOf() != 0) {
+            g.writeStringField("shadow_of", RequestIds.format(r.shadowOf()));
+            g.writeStringField("shadow_source", r.shadowSource());
+        }
         g.writeStringField("served_model", e == null ? null : e.servedModel());
         g.writeStringField("provider", e == null ? null : e.provider());
         g.writeStringField("deployment", e == null ? null : e.deployment());

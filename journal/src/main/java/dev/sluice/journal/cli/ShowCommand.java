@@ -170,6 +170,10 @@ public final class ShowCommand implements Callable<Integer> {
         line(sb, "model", orDash(r.requestedModel()) + (e == null ? "" : " -> " + orDash(e.provider()) + "/"
             + orDash(e.servedModel())));
         line(sb, "outcome", entry.outcome() + (e == null ? "" : ", status " + e.status()));
+        if (r.shadowOf() != 0) {
+            line(sb, "shadow of", RequestIds.format(r.shadowOf()) + " (declared by " + orDash(r.shadowSource())
+                + ")");
+        }
         for (EvalRecord run : history.evalRuns()) {
             line(sb, "eval run", run.set() + "@" + run.setVersion() + " on " + run.target() + ", "
                 + run.passes() + "/" + run.samples() + " passed, recorded "

@@ -19,10 +19,19 @@ import java.util.regex.Pattern;
  * <p>
  * Thread-safe (stateless).
  */
-final class SinceParser {
+public final class SinceParser {
     private static final Pattern RELATIVE = Pattern.compile("(\\d{1,9})([smhd])");
 
     private SinceParser() {
+    }
+
+    /**
+     * The time as epoch microseconds, a relative age counted back from the system's clock.
+     *
+     * @throws IllegalArgumentException when the text matches none of the forms
+     */
+    public static long parseMicros(String text) {
+        return parseMicros(text, Clock.systemUTC(), ZoneOffset.UTC);
     }
 
     /**
@@ -30,7 +39,7 @@ final class SinceParser {
      *
      * @throws IllegalArgumentException when the text matches none of the forms
      */
-    static long parseMicros(String text, Clock clock) {
+    public static long parseMicros(String text, Clock clock) {
         return parseMicros(text, clock, ZoneOffset.UTC);
     }
 

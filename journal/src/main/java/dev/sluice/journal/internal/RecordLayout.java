@@ -41,6 +41,8 @@ public final class RecordLayout {
     public static final byte TYPE_RESPONSE_PART = 7;
     /** An evaluation run the gateway accepted ({@code EvalRecord}). Schema version 4. */
     public static final byte TYPE_EVAL = 8;
+    /** Feedback on an answer ({@code FeedbackRecord}). Schema version 4. */
+    public static final byte TYPE_FEEDBACK = 9;
     /** Bytes of the version and type header. */
     public static final int HEADER_BYTES = 2;
     /** Byte order of every multi-byte field. */
@@ -74,6 +76,7 @@ public final class RecordLayout {
             case TYPE_ADMIN:
             case TYPE_SEAL:
             case TYPE_EVAL:
+            case TYPE_FEEDBACK:
                 offset = PLAIN_WALL_TIME_OFFSET;
                 break;
             default:

@@ -66,7 +66,9 @@ import java.util.regex.Pattern;
  *   <li>{@code judge=1} the mock judges: its answer is {@code {"pass":true,"reason":...}} when the text of the
  *       first {@code <expected>...</expected>} of the last user message occurs in its first
  *       {@code <answer>...</answer>} (ignoring case), else {@code {"pass":false,...}} (also when either element is
- *       missing). Streamed like {@code answers}; not with {@code answers} or {@code echo}.</li>
+ *       missing). Given {@code <answer_a>} and {@code <answer_b>} instead, it prefers the longer:
+ *       {@code {"better":"A"|"B"|"tie",...}}. Streamed like {@code answers}; not with {@code answers} or
+ *       {@code echo}.</li>
  *   <li>{@code error_message=TEXT} (percent-encoded) the message of an injected error status.</li>
  * </ul>
  *

@@ -1,18 +1,24 @@
 package dev.sluice.proxy.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.sluice.codec.Clock;
 import dev.sluice.journal.EvalRecord;
+import dev.sluice.journal.FeedbackReport;
 import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.RecordVisitor;
+import dev.sluice.journal.ShadowPairs;
 import dev.sluice.journal.cli.Installation;
+import dev.sluice.journal.cli.SinceParser;
 import dev.sluice.proxy.eval.EvalComparison;
 import dev.sluice.proxy.eval.EvalReport;
 import dev.sluice.proxy.eval.EvalRunner;
 import dev.sluice.proxy.eval.JournalFacts;
 import dev.sluice.proxy.eval.Sample;
+import dev.sluice.proxy.eval.ShadowJudge;
+import dev.sluice.proxy.eval.ShadowReport;
 import dev.sluice.proxy.eval.Wilson;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.ConfigLoader;
@@ -53,7 +59,7 @@ import java.util.concurrent.Executors;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluation sets: run them through the gateway and report pass rates, cost and latency.",
         subcommands = {EvalCommand.Run.class, EvalCommand.Compare.class, EvalCommand.History.class,
-                EvalCommand.ListSets.class})
+                EvalCommand.ListSets.class, EvalCommand.Feedback.class, EvalCommand.ShadowReportCommand.class})
 public final class EvalCommand implements Runnable {
     /** The environment variable holding the API key evaluation requests are sent with. */
     public static final String KEY_ENV = "SLUICE_API_KEY";
@@ -179,26 +185,12 @@ public final class EvalCommand implements Runnable {
         /** Sends every case of {@code s} to {@code target} and reads back what the journal recorded. */
         Sent send(EvalSet s, String target) throws Refused, InterruptedException {
             PrintWriter err = spec.commandLine().getErr();
-            String apiKey = key != null ? key : System.getenv(KEY_ENV);
-            if (apiKey == null || apiKey.isEmpty()) {
-                throw new Refused("no API key: pass --key KEY or set " + KEY_ENV + " (a key of the gateway's "
-                        + "configuration; the shipped one has sk-sluice-demo)");
-            }
-            String base = url != null ? url : config != null ? baseUrl(config) : null;
-            if (base == null) {
-                throw new Refused("no gateway: pass --url, or --config with the gateway's configuration file");
-            }
-            if (!base.startsWith("http://") && !base.startsWith("https://")) {
-                throw new Refused("--url: " + base + " (expected: http://HOST:PORT or https://HOST:PORT)");
-            }
+            String apiKey = apiKey(key);
+            String base = gatewayUrl(url, config);
             int n = samples != null ? samples : s.samples();
             int c = concurrency != null ? concurrency : s.concurrency();
             int total = n * s.cases().size();
-            ExecutorService threads = Executors.newFixedThreadPool(Math.min(16, Math.max(2, c)), r -> {
-                Thread th = new Thread(r, "sluice-eval");
-                th.setDaemon(true);
-                return th;
-            });
+            ExecutorService threads = daemonThreads("sluice-eval", c);
             List<Sample> result;
             // A little before the first request: the journal's clock and this one may disagree by a few ms.
             long sinceMicros = (Clock.SYSTEM.wallMs() - 60_000) * 1000;
@@ -241,6 +233,37 @@ public final class EvalCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
             out.flush();
+        }
+
+        /** Daemon threads for an HTTP client sending {@code concurrency} requests at once (2 to 16 of them). */
+        static ExecutorService daemonThreads(String name, int concurrency) {
+            return Executors.newFixedThreadPool(Math.min(16, Math.max(2, concurrency)), r -> {
+                Thread th = new Thread(r, name);
+                th.setDaemon(true);
+                return th;
+            });
+        }
+
+        /** The API key requests are sent with: {@code --key}, else {@value #KEY_ENV}. */
+        static String apiKey(String key) throws Refused {
+            String apiKey = key != null ? key : System.getenv(KEY_ENV);
+            if (apiKey == null || apiKey.isEmpty()) {
+                throw new Refused("no API key: pass --key KEY or set " + KEY_ENV + " (a key of the gateway's "
+                        + "configuration; the shipped one has sk-sluice-demo)");
+            }
+            return apiKey;
+        }
+
+        /** The gateway's client API: {@code --url}, else the configuration's listener. */
+        static String gatewayUrl(String url, GatewayConfig config) throws Refused {
+            String base = url != null ? url : config != null ? baseUrl(config) : null;
+            if (base == null) {
+                throw new Refused("no gateway: pass --url, or --config with the gateway's configuration file");
+            }
+            if (!base.startsWith("http://") && !base.startsWith("https://")) {
+                throw new Refused("--url: " + base + " (expected: http://HOST:PORT or https://HOST:PORT)");
+            }
+            return base;
         }
 
         private static String baseUrl(GatewayConfig config) {
@@ -366,14 +389,10 @@ public final class EvalCommand implements Runnable {
     /** {@code sluice eval history [TARGET]}. */
     @Command(name = "history", mixinStandardHelpOptions = true,
             description = "The recorded runs (EVAL records of the journal), oldest first: scores over versions.")
-    static final class History extends Installed implements Callable<Integer> {
+    static final class History extends Reading implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", paramLabel = "TARGET",
                 description = "agent/NAME (any of its versions), or a target as recorded; all when absent.")
         String target;
-
-        @Option(names = "--data-dir", paramLabel = "PATH",
-                description = "The gateway's data directory (default: the configuration file's data_dir).")
-        Path dataDir;
 
         @Option(names = "--json", description = "One JSON object per run.")
         boolean json;
@@ -384,22 +403,16 @@ public final class EvalCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter err = spec.commandLine().getErr();
-            Path data = dataDir;
-            if (data == null) {
-                try {
-                    data = Files.isRegularFile(configFile())
-                            ? ConfigLoader.load(configFile(), System.getenv()).dataDir() : null;
-                } catch (ConfigException e) {
-                    return usage(err, e.getMessage() + " (or name the data directory with --data-dir)");
-                }
-            }
-            if (data == null || !Files.isDirectory(data.resolve("journal"))) {
-                return usage(err, "no journal: name the gateway's data directory with --data-dir");
+            Path journal;
+            try {
+                journal = journalDir();
+            } catch (Refused e) {
+                return usage(err, e.getMessage());
             }
             String agent = target != null && target.startsWith("agent/") && target.indexOf('@') < 0
                     ? target.substring("agent/".length()) : null;
             List<EvalRecord> runs = new ArrayList<>();
-            try (JournalReader r = JournalReader.open(data.resolve("journal"))) {
+            try (JournalReader r = JournalReader.open(journal)) {
                 while (r.poll(new RecordVisitor() {
                     @Override
                     public void onEval(EvalRecord e) {
@@ -446,6 +459,191 @@ public final class EvalCommand implements Runnable {
             if (runs.isEmpty() && !json) {
                 out.println("no recorded runs" + (target == null ? "" : " of " + target)
                         + " (sluice eval run ... --record records one)");
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** What the verbs that read the gateway's journal share: where its data directory is. */
+    abstract static class Reading extends Installed {
+        @Option(names = "--data-dir", paramLabel = "PATH",
+                description = "The gateway's data directory (default: the configuration file's data_dir).")
+        Path dataDir;
+
+        /** The gateway's journal directory. */
+        Path journalDir() throws Refused {
+            Path data = dataDir;
+            if (data == null) {
+                try {
+                    data = Files.isRegularFile(configFile())
+                            ? ConfigLoader.load(configFile(), System.getenv()).dataDir() : null;
+                } catch (ConfigException e) {
+                    throw new Refused(e.getMessage() + " (or name the data directory with --data-dir)");
+                }
+            }
+            if (data == null || !Files.isDirectory(data.resolve("journal"))) {
+                throw new Refused("no journal: name the gateway's data directory with --data-dir");
+            }
+            return data.resolve("journal");
+        }
+
+        /** {@code since} as epoch microseconds; {@code Long.MIN_VALUE} when absent. */
+        static long sinceMicros(String since) throws Refused {
+            if (since == null) {
+                return Long.MIN_VALUE;
+            }
+            try {
+                return SinceParser.parseMicros(since);
+            } catch (IllegalArgumentException e) {
+                throw new Refused("--since: " + e.getMessage());
+            }
+        }
+    }
+
+    /** {@code sluice eval feedback}. */
+    @Command(name = "feedback", mixinStandardHelpOptions = true,
+            description = "Feedback sent to POST /v1/feedback, rolled up per agent, agent version, model and metric "
+                    + "(the latest value of a key on a request and metric counts).")
+    static final class Feedback extends Reading implements Callable<Integer> {
+        @Option(names = "--since", paramLabel = "TIME",
+                description = "Feedback at or after TIME: ISO-8601 date or instant, or an age such as 7d.")
+        String since;
+
+        @Option(names = "--agent", paramLabel = "NAME", description = "Only feedback on this agent's requests.")
+        String agent;
+
+        @Option(names = "--json", description = "Print the report as one JSON object.")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            FeedbackReport report;
+            try {
+                report = FeedbackReport.read(List.of(journalDir()), sinceMicros(since), agent);
+            } catch (Refused e) {
+                return usage(err, e.getMessage());
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                ObjectMapper mapper = new ObjectMapper();
+                ObjectNode n = mapper.createObjectNode();
+                n.put("records", report.records());
+                n.put("counted", report.counted());
+                ArrayNode rows = n.putArray("rows");
+                for (FeedbackReport.Row r : report.rows()) {
+                    ObjectNode row = rows.addObject();
+                    row.put("agent", r.agent());
+                    row.put("agent_version", r.agentVersion());
+                    row.put("model", r.model());
+                    row.put("metric", r.metric());
+                    row.put("count", r.count());
+                    row.put("booleans", r.booleans());
+                    row.put("true", r.trues());
+                    row.put("sum", r.sum());
+                    row.put("mean", r.mean());
+                }
+                out.println(n);
+            } else if (report.rows().isEmpty()) {
+                out.println("no feedback" + (agent == null ? "" : " on agent/" + agent)
+                        + (since == null ? "" : " since " + since) + " (POST /v1/feedback sends some)");
+            } else {
+                out.printf(Locale.ROOT, "%-24s %-14s %-24s %-16s %8s %10s%n", "AGENT", "VERSION", "MODEL", "METRIC",
+                        "COUNT", "MEAN");
+                for (FeedbackReport.Row r : report.rows()) {
+                    out.printf(Locale.ROOT, "%-24s %-14s %-24s %-16s %8d %10.4f%s%n", orDash(r.agent()),
+                            orDash(r.agentVersion()), orDash(r.model()), r.metric(), r.count(), r.mean(),
+                            r.booleans() == r.count() ? "  (" + r.trues() + " true)" : "");
+                }
+                out.printf(Locale.ROOT, "%d feedback records, %d counted (a later value of the same key on the same "
+                        + "request and metric replaces the earlier)%n", report.records(), report.counted());
+            }
+            out.flush();
+            return 0;
+        }
+
+        private static String orDash(String s) {
+            return s == null || s.isEmpty() ? "-" : s;
+        }
+    }
+
+    /** {@code sluice eval shadow-report}. */
+    @Command(name = "shadow-report", mixinStandardHelpOptions = true,
+            description = "Primary against shadow for each shadow declaration (models.<alias>.shadow): shadows "
+                    + "answered, refused and failed; latency, time to first token, cost and answer length of both "
+                    + "sides; and, where answers were captured, the graders that need no expected answer.")
+    static final class ShadowReportCommand extends Reading implements Callable<Integer> {
+        @Option(names = "--since", paramLabel = "TIME",
+                description = "Shadows at or after TIME: ISO-8601 date or instant, or an age such as 1d.")
+        String since;
+
+        @Option(names = "--json", description = "Print the report as one JSON object.")
+        boolean json;
+
+        @Option(names = "--judge", paramLabel = "ALIAS",
+                description = "Ask this model alias, through the gateway, which answer of each captured pair is "
+                        + "better (needs journal.capture: full on the shadowed alias).")
+        String judge;
+
+        @Option(names = "--url", paramLabel = "URL",
+                description = "With --judge: the gateway's client API (default: from the configuration file).")
+        String url;
+
+        @Option(names = "--key", paramLabel = "KEY",
+                description = "With --judge: the API key to ask with (default: $" + KEY_ENV + ").")
+        String key;
+
+        @Option(names = "--concurrency", paramLabel = "N", defaultValue = "4",
+                description = "With --judge: questions at once (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            PrintWriter err = spec.commandLine().getErr();
+            ShadowReport report;
+            try {
+                List<ShadowPairs.Pair> pairs = ShadowPairs.read(List.of(journalDir()), sinceMicros(since));
+                report = ShadowReport.of(pairs);
+                if (judge != null) {
+                    GatewayConfig config = null;
+                    if (url == null) {
+                        try {
+                            config = Files.isRegularFile(configFile())
+                                    ? ConfigLoader.load(configFile(), System.getenv()) : null;
+                        } catch (ConfigException e) {
+                            throw new Refused(e.getMessage());
+                        }
+                    }
+                    String base = Sending.gatewayUrl(url, config);
+                    String apiKey = Sending.apiKey(key);
+                    ExecutorService threads = Sending.daemonThreads("sluice-eval-judge", concurrency);
+                    try {
+                        HttpClient http = HttpClient.newBuilder().executor(threads)
+                                .connectTimeout(Duration.ofSeconds(10)).build();
+                        int judged = ShadowJudge.judge(report, pairs, new EvalRunner(http, Clock.SYSTEM, base,
+                                apiKey), judge, concurrency);
+                        err.println("judge " + judge + ": " + judged + " of " + pairs.size() + " pairs had their "
+                                + "request and both answers captured");
+                        err.flush();
+                    } finally {
+                        threads.shutdownNow();
+                    }
+                }
+            } catch (Refused e) {
+                return usage(err, e.getMessage());
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(report.toJson());
+            } else {
+                report.print(out);
             }
             out.flush();
             return 0;

@@ -121,6 +121,28 @@ public final class EvalRunner {
                 verdicts, verdicts.stream().allMatch(Verdict::pass), null, ms));
     }
 
+    /**
+     * Sends {@code prompt} as one user message to {@code model} (with use case {@code eval}); completes with the
+     * answer's text, or null when the gateway did not answer 200 with a readable answer.
+     */
+    public CompletableFuture<String> ask(String model, String prompt) {
+        ObjectNode b = JSON.createObjectNode();
+        b.put("model", model);
+        ObjectNode m = b.putArray("messages").addObject();
+        m.put("role", "user");
+        m.put("content", prompt);
+        return send(b.toString()).handle((r, e) -> {
+            if (e != null || r.statusCode() != 200) {
+                return null;
+            }
+            try {
+                return Answer.of(JSON.readTree(r.body())).text();
+            } catch (IOException ex) {
+                return null;
+            }
+        });
+    }
+
     private CompletableFuture<HttpResponse<String>> send(String body) {
         return http.sendAsync(HttpRequest.newBuilder(chat).timeout(TIMEOUT)
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")

@@ -88,10 +88,11 @@ final class AgentRequests {
         info.agent = v.name();
         info.agentVersion = v.version();
         info.agentLabel = r.label();
-        // Limits, budget and capture are the agent's, whichever version serves: they come from its files as they are
+        // Limits, budget, capture and shadow are the agent's, whichever version serves: they come from its files as they are
         // now, so tightening them needs no promotion.
         info.agentScope = r.agent().files().scope();
         info.agentCapture = r.agent().files().settings().capture();
+        info.agentShadow = r.agent().files().settings().shadow();
         ObjectNode doc;
         try (InputStream in = new ByteBufInputStream(b.duplicate())) {
             doc = (ObjectNode) JSON.readTree(in);

@@ -8,6 +8,7 @@ import dev.sluice.routing.agents.AgentCatalog;
 import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.Project;
+import dev.sluice.routing.config.Shadow;
 import dev.sluice.routing.config.Team;
 
 import java.nio.file.Files;
@@ -44,6 +45,13 @@ public final class BudgetSeeds {
         }
         SpendLedger.read(journalDir, Math.min(week, month), e -> {
             if (!e.costKnown() || e.costMicros() <= 0) {
+                return;
+            }
+            if (e.shadowSource() != null) {
+                // A shadow request is billed to its declaration's scope only, as it was admitted.
+                Shadow sh = config.shadowOf(e.shadowSource());
+                add(out, Shadow.SCOPE_KIND + ":", e.shadowSource(), sh == null ? null : sh.budget(), e, day, week,
+                        month);
                 return;
             }
             ApiKey k = e.keyId() == null ? null : keys.get(e.keyId());

@@ -36,6 +36,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -121,6 +122,12 @@ public final class ClientHandler extends ChannelDuplexHandler {
             InetSocketAddress a = (InetSocketAddress) remote;
             clientAddress = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
         }
+    }
+
+    /** The peer's address, or null when it is not an IP socket. */
+    private InetAddress peerAddress() {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        return remote instanceof InetSocketAddress ? ((InetSocketAddress) remote).getAddress() : null;
     }
 
     @Override
@@ -277,7 +284,8 @@ public final class ClientHandler extends ChannelDuplexHandler {
             return;
         }
         Endpoint endpoint = ClientRoutes.endpoint(path);
-        if (endpoint != null && endpoint != Endpoint.MODELS) {
+        // Sluice's own routes keep the dialect the headers suggest (anthropic-version: Anthropic's error shape).
+        if (endpoint != null && endpoint != Endpoint.MODELS && endpoint != Endpoint.FEEDBACK) {
             dialect = endpoint.dialect();
         }
         Exchange ex = new Exchange(this, gateway, res, config, startNs, dialect, endpoint, clientAddress,
@@ -319,6 +327,18 @@ public final class ClientHandler extends ChannelDuplexHandler {
             // A compressed body is refused, never inflated: no decompression bomb (RELIABILITY.md A6).
             refuse(ex, req, 415, "unsupported_content_encoding",
                     "Compressed request bodies (Content-Encoding) are not accepted; send the body uncompressed.");
+            return;
+        }
+        String shadowTicket = h.get(Shadows.HEADER);
+        if (shadowTicket != null) {
+            // A shadow copy from this gateway (loopback, one-time ticket): the primary's principal, no key of its own.
+            Shadows.Ticket t = gateway.shadows().redeem(shadowTicket, peerAddress());
+            if (t == null) {
+                refuse(ex, req, 401, Refusals.INVALID_KEY, Refusals.INVALID_KEY_MESSAGE);
+                return;
+            }
+            ex.shadow(t);
+            ex.startBody(ctx.alloc());
             return;
         }
         ApiKey key = authenticate(h, config);

@@ -15,6 +15,7 @@ import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.JournalPolicy;
 import dev.sluice.routing.config.ProviderConfig;
 import dev.sluice.routing.config.Route;
+import dev.sluice.routing.config.Shadow;
 import dev.sluice.routing.policy.Billing;
 
 import io.netty.buffer.ByteBuf;
@@ -107,7 +108,34 @@ final class Exchange {
     /** The body is whole: scan it (once), route it and ask for its admission. */
     void requestBodyComplete() {
         phase = Phase.ADMISSION;
+        if (info.endpoint == Endpoint.FEEDBACK) {
+            feedback();
+            return;
+        }
         RequestAdmission.admit(this, info, body, config, gateway, res);
+    }
+
+    /** {@code POST /v1/feedback}: journaled like any request; the feedback itself is taken off the event loop. */
+    private void feedback() {
+        if (!journalRequest()) {
+            return;
+        }
+        byte[] bytes = new byte[body.size()];
+        body.bytes().getBytes(0, bytes);
+        gateway.feedback().submit(info.key, bytes, out.ctx().executor(), a -> {
+            if (phase == Phase.DONE) {
+                return; // the client left meanwhile
+            }
+            if (a.status() != 200) {
+                failWithRetryAfter(a.status(), a.code(), a.message(), a.param(), Outcome.REJECTED,
+                        a.status() == 503 ? "1" : null);
+                return;
+            }
+            out.status(200);
+            boolean close = !info.keepAlive;
+            end(Outcome.OK, close, () -> ClientResponses.send(out.ctx(), ClientResponses.json(200, a.body(),
+                    info.requestIdText, close)));
+        });
     }
 
     /** The admission decision for a request to {@code r}, on this exchange's event loop. */
@@ -147,6 +175,26 @@ final class Exchange {
         phase = Phase.UPSTREAM;
         attempts = new Attempts(this, info, body, out, res, config, r);
         attempts.start(d);
+        // The agent's own declaration, else its alias's; a shadow copy is never copied again.
+        Shadow shadow = info.shadow != null ? null : info.agentShadow != null ? info.agentShadow
+                : config.shadow(r.name());
+        if (shadow != null && phase != Phase.DONE && body != null && Shadows.draw(shadow)) {
+            // After the request's own attempt started: the copy never comes before it.
+            gateway.shadows().send(res, gateway.load(), config.server().limits().maxInFlight(), info, body.bytes(),
+                    body.facts(), shadow);
+        }
+    }
+
+    /** This request is a shadow copy of another, sent by {@code t}'s declaration: its principal is the primary's. */
+    void shadow(Shadows.Ticket t) {
+        info.key = t.key();
+        info.project = t.project();
+        info.useCase = Shadow.USE_CASE;
+        info.shadow = t.shadow();
+        info.shadowOf = t.primaryId();
+        info.agent = t.agent();
+        info.agentVersion = t.agentVersion();
+        info.agentLabel = t.agentLabel();
     }
 
     /** Every deployment of the route is disabled, ejected or cooling down: 503 with the time to wait. */

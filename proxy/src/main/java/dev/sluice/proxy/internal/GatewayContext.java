@@ -22,6 +22,8 @@ public final class GatewayContext {
     private volatile Admission admission = new LocalAdmission();
     private volatile boolean admissionForEveryRequest;
     private volatile boolean draining;
+    private volatile FeedbackIntake feedback;
+    private final Shadows shadows = new Shadows(metrics);
 
     /** @param config the first snapshot, its provider addresses resolved ({@link GatewayConfig#withAddresses}) */
     public GatewayContext(GatewayConfig config) {
@@ -114,6 +116,20 @@ public final class GatewayContext {
      */
     public boolean admissionForEveryRequest() {
         return admissionForEveryRequest;
+    }
+
+    /** Shadow copies: their tickets, and where they are sent. */
+    public Shadows shadows() {
+        return shadows;
+    }
+
+    /** Where {@code POST /v1/feedback} is taken; set at start, before any request. */
+    public FeedbackIntake feedback() {
+        return feedback;
+    }
+
+    public void feedback(FeedbackIntake f) {
+        this.feedback = f;
     }
 
     /** Sets the admission control at start, before any request. */

@@ -19,6 +19,8 @@ public final class GatewayMetrics {
     private final LongAdder connectionsRefused = new LongAdder();
     private final LongAdder connectionsDisplaced = new LongAdder();
     private final LongAdder overloaded = new LongAdder();
+    private final LongAdder shadowsSent = new LongAdder();
+    private final LongAdder shadowsSkipped = new LongAdder();
     /** Connections closed because a wait on the client timed out, by {@link ClientTimeouts} wait. */
     private final LongAdder[] timeouts = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
     private static final String[] WAIT_NAMES = {"idle", "header", "body", "send"};
@@ -83,6 +85,16 @@ public final class GatewayMetrics {
         }
     }
 
+    /** A shadow copy was sent ({@code true}), or drawn and not sent (load, no listener, a failed connect). */
+    void shadowCopy(boolean sent) {
+        (sent ? shadowsSent : shadowsSkipped).increment();
+    }
+
+    /** Shadow copies sent ({@code true}) or drawn and not sent. */
+    public long shadowCopies(boolean sent) {
+        return (sent ? shadowsSent : shadowsSkipped).sum();
+    }
+
     /** A request was refused with 503 overloaded (requests in flight or memory). */
     void overloaded() {
         overloaded.increment();
@@ -133,6 +145,9 @@ public final class GatewayMetrics {
                 .append(connectionsRefused.sum()).append('\n');
         b.append("# TYPE sluice_connections_displaced_total counter\nsluice_connections_displaced_total ")
                 .append(connectionsDisplaced.sum()).append('\n');
+        b.append("# TYPE sluice_shadow_copies_total counter\nsluice_shadow_copies_total{result=\"sent\"} ")
+                .append(shadowsSent.sum()).append("\nsluice_shadow_copies_total{result=\"skipped\"} ")
+                .append(shadowsSkipped.sum()).append('\n');
         b.append("# TYPE sluice_client_timeouts_total counter\n");
         for (int i = 0; i < timeouts.length; i++) {
             b.append("sluice_client_timeouts_total{wait=\"").append(WAIT_NAMES[i]).append("\"} ")

@@ -45,6 +45,10 @@ final class RequestAdmission {
             return;
         }
         ByteBuf b = body.bytes();
+        if (info.shadow != null) {
+            admitShadow(ex, info, body, config, gateway, res);
+            return;
+        }
         boolean agent = AgentRequests.namesAgent(b, f);
         if (agent) {
             // The agent's rendered request replaces the body; access to the agent is access to its model through it.
@@ -82,7 +86,39 @@ final class RequestAdmission {
             return;
         }
         long inTokens = TokenEstimator.estimateTokens(b, b.readerIndex(), b.writerIndex());
-        gateway.admission().admit(AdmissionRequests.request(config, scopes, r, inTokens, f.maxTokens,
+        ask(ex, r, scopes, inTokens, f.maxTokens, config, gateway, res);
+    }
+
+    /**
+     * A shadow copy ({@link Shadows}): its body names the declaration's target, which it may use whatever the
+     * primary's key may; it is admitted against the declaration's scope only (its hard budget caps the shadow).
+     */
+    private static void admitShadow(Exchange ex, RequestInfo info, RequestBody body, GatewayConfig config,
+                                    GatewayContext gateway, LoopResources res) {
+        ByteBuf b = body.bytes();
+        RequestFacts f = body.facts();
+        Route r = config.routes().lookup(info.shadow.target());
+        info.requestedModel = info.shadow.target();
+        info.stream = f.hasStream && f.stream;
+        info.includeUsage = f.includeUsage == 1;
+        if (r == null || !r.name().equals(ClientHandler.sanitize(f.model(b)))) {
+            ex.reject(404, "model_not_found", "The shadow target '" + info.shadow.target() + "' is no longer a "
+                    + "model alias.", Outcome.REJECTED);
+            return;
+        }
+        List<Scope> scopes = List.of(info.shadow.scope());
+        if (AdmissionRequests.unpricedUnderBudget(scopes, r)) {
+            ex.reject(403, "model_unpriced", AdmissionRequests.unpricedMessage(r), Outcome.REJECTED);
+            return;
+        }
+        long inTokens = TokenEstimator.estimateTokens(b, b.readerIndex(), b.writerIndex());
+        ask(ex, r, scopes, inTokens, f.maxTokens, config, gateway, res);
+    }
+
+    /** Asks the gateway's admission for {@code scopes}; the decision reaches {@code ex} on its event loop. */
+    private static void ask(Exchange ex, Route r, List<Scope> scopes, long inTokens, long maxTokens,
+                            GatewayConfig config, GatewayContext gateway, LoopResources res) {
+        gateway.admission().admit(AdmissionRequests.request(config, scopes, r, inTokens, maxTokens,
                 res.clock.wallMs()), decision -> {
                     if (res.loop.inEventLoop()) {
                         ex.onAdmission(r, decision);

@@ -7,6 +7,7 @@ import dev.sluice.journal.RequestRecord;
 import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.config.ApiKey;
 import dev.sluice.routing.config.CaptureLevel;
+import dev.sluice.routing.config.Shadow;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
@@ -42,6 +43,12 @@ final class RequestInfo {
     Scope agentScope;
     /** What the agent's {@code agent.yaml} says the journal keeps of its requests' content, or null. */
     CaptureLevel agentCapture;
+    /** The agent's shadow declaration, as its files are now, or null. */
+    Shadow agentShadow;
+    /** For a shadow copy ({@link Shadows}): the declaration that sent it; null for a client's request. */
+    Shadow shadow;
+    /** For a shadow copy: the primary request's id. */
+    long shadowOf;
     /**
      * The client spoke HTTP/1.0, which has no chunked coding: a body of unknown length is delimited by the close
      * of the connection (RFC 9112 section 6.3), and the connection never stays open.
@@ -69,6 +76,9 @@ final class RequestInfo {
                 .project(project).useCase(useCase).agent(agent, agentVersion, agentLabel);
         if (key != null) {
             r.keyId(key.id()).user(key.user()).team(key.team());
+        }
+        if (shadow != null) {
+            r.shadow(shadowOf, shadow.source());
         }
         return r;
     }

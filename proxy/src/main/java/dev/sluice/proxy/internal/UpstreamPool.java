@@ -59,6 +59,11 @@ public final class UpstreamPool {
                 });
     }
 
+    /** A copy of this pool's bootstrap (its event loop, transport and options) for a connection of another kind. */
+    Bootstrap plainBootstrap() {
+        return bootstrap.clone();
+    }
+
     /** Returns an idle connection to the provider's origin, or {@code null} when none is open. */
     Channel pollIdle(ProviderConfig provider) {
         ArrayDeque<Channel> q = idle.get(origin(provider));

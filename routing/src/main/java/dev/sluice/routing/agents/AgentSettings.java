@@ -6,6 +6,7 @@ import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.config.CaptureLevel;
+import dev.sluice.routing.config.Shadow;
 
 import java.util.List;
 import java.util.Map;
@@ -32,11 +33,13 @@ import java.util.Map;
  *                      alias's, the key's, the team's or the global setting)
  * @param limits        requests and tokens per minute and concurrency of all the agent's requests together
  * @param budget        the agent's budget, or null
+ * @param shadow        the agent's shadow declaration ({@code shadow: {target, sample, budget}}), or null: a share
+ *                      of its rendered requests also sent to another model alias
  */
 public record AgentSettings(String name, String description, List<String> owners, String model, Double temperature,
                             int maxTokens, Double topP, List<String> teams, boolean reviewRequired, String gate,
                             EvalGate evalGate, Map<String, String> contextOwners, CaptureLevel capture, Limits limits,
-                            Budget budget) {
+                            Budget budget, Shadow shadow) {
     /**
      * {@code gate: {eval: SET, min_pass_rate: R, no_regression: true}}: a version is promoted only after a recorded
      * run of evaluation set {@code SET} (as its file is now) on that very version passed at least {@code R}, and,

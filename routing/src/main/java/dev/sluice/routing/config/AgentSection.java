@@ -80,6 +80,10 @@ final class AgentSection extends ConfigSection {
                 throw sec.error("model", "'" + s.model() + "' is not a model alias (expected one of: "
                         + String.join(", ", new TreeSet<>(aliases)) + ")");
             }
+            if (s.shadow() != null && !aliases.contains(s.shadow().target())) {
+                throw sec.error("shadow.target", "'" + s.shadow().target() + "' is not a model alias (expected one "
+                        + "of: " + String.join(", ", new TreeSet<>(aliases)) + ")");
+            }
             if (teams != null) {
                 for (int i = 0; i < s.teams().size(); i++) {
                     if (!teams.contains(s.teams().get(i))) {
@@ -144,7 +148,7 @@ final class AgentSection extends ConfigSection {
     private AgentSettings settings(Set<String> contextFiles) throws ConfigException {
         JsonNode root = yaml.root();
         checkKeys(root, "", "description", "owners", "model", "parameters", "teams", "review", "gate", "context",
-                "capture", "limits", "budget");
+                "capture", "limits", "budget", "shadow");
         List<String> owners = names(root.path("owners"), "owners");
         if (owners.isEmpty()) {
             throw error("owners", "missing (expected: a list of at least one owner, who may promote the agent)");
@@ -196,7 +200,9 @@ final class AgentSection extends ConfigSection {
         return new AgentSettings(name, str(root, "description", null), owners, model, temperature, maxTokens, topP,
                 names(root.path("teams"), "teams"), review.equals("required"), gate, evalGate, contextOwners,
                 captureLevel(root, "capture", null),
-                limits(root.path("limits"), "limits"), budget(root.path("budget"), "budget"));
+                limits(root.path("limits"), "limits"), budget(root.path("budget"), "budget"),
+                root.path("shadow").isMissingNode() || root.path("shadow").isNull() ? null
+                        : shadow(root.path("shadow"), "shadow", AgentCatalog.MODEL_PREFIX + name));
     }
 
     private List<String> names(JsonNode n, String path) throws ConfigException {

@@ -218,7 +218,8 @@ public final class ConfigLoader extends ConfigSection {
         }
         JournalPolicy journal = new JournalSection(file, yaml, env, dir).journal(root);
         Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest,
-                ownerDigests, redis, prices, unpriced, journal, agents, AgentCatalog.EMPTY, agentWarnings);
+                ownerDigests, redis, prices, unpriced, journal, agents, AgentCatalog.EMPTY, agentWarnings,
+                routeSection.shadows(root.path("models"), routeTable));
         // The files the configuration names are part of what it is: a new price table, a certificate replaced
         // under the same name or an agent's files edited is a new version, which a reload applies.
         StringBuilder agentVersions = new StringBuilder();

@@ -219,6 +219,33 @@ abstract class ConfigSection {
         return new ConfigException(file, yaml.lineOf(field), field, message);
     }
 
+    /**
+     * Reads a shadow declaration {@code {target, sample, budget}} at {@code path} for {@code source} (an alias, or
+     * {@code agent/NAME}): the sample a share above 0 and at most 1, the budget one with a hard cap (it is what
+     * bounds the shadow's spend). Whether the target is an alias is for the caller to check.
+     */
+    Shadow shadow(JsonNode sh, String path, String source) throws ConfigException {
+        if (!sh.isObject()) {
+            throw error(path, "expected {target: ALIAS, sample: SHARE, budget: {period, hard}}");
+        }
+        checkKeys(sh, path, "target", "sample", "budget");
+        String target = str(sh, path + ".target", null);
+        if (target == null || target.isEmpty()) {
+            throw error(path + ".target", "missing (expected the model alias shadow copies go to)");
+        }
+        JsonNode sample = sh.path("sample");
+        if (!sample.isNumber() || !(sample.asDouble() > 0 && sample.asDouble() <= 1)) {
+            throw error(path + ".sample", "expected the share of requests copied: above 0, at most 1 (0.1 is one in "
+                    + "ten)");
+        }
+        Budget budget = budget(sh.path("budget"), path + ".budget");
+        if (budget == null || budget.hardMicros() < 0) {
+            throw error(path + ".budget", "needs a hard cap (budget: {period: day, hard: 5.00}): it is what bounds "
+                    + "the shadow's spend");
+        }
+        return new Shadow(source, target, sample.asDouble(), budget);
+    }
+
     /** Reads {@code budget: {period, hard, soft}} at {@code path}; null when absent. */
     Budget budget(JsonNode n, String path) throws ConfigException {
         if (n.isMissingNode() || n.isNull()) {

@@ -325,6 +325,28 @@ public final class GatewayConfig {
         return gov.journal;
     }
 
+    /** The shadow declaration of model alias {@code alias}, or null. Allocation-free (every request asks). */
+    public Shadow shadow(String alias) {
+        return gov.shadows.isEmpty() ? null : gov.shadows.get(alias);
+    }
+
+    /**
+     * The shadow declaration a shadow request's source names: a model alias's, or an agent's as its files are now
+     * ({@code agent/NAME}); null when there is none (any more).
+     */
+    public Shadow shadowOf(String source) {
+        if (source != null && source.startsWith(AgentCatalog.MODEL_PREFIX)) {
+            AgentCatalog.Agent a = agents().agent(source.substring(AgentCatalog.MODEL_PREFIX.length()));
+            return a == null ? null : a.files().settings().shadow();
+        }
+        return shadow(source);
+    }
+
+    /** Every shadow declaration, by source alias. */
+    public Map<String, Shadow> shadows() {
+        return gov.shadows;
+    }
+
     public RedisSettings redis() {
         return gov.redis;
     }

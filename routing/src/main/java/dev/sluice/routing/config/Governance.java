@@ -16,7 +16,7 @@ import java.util.Map;
 final class Governance {
     static final Governance NONE = new Governance(GovernanceSettings.DEFAULTS, false, Map.of(), Map.of(), Map.of(),
             null, Map.of(), null, PriceTable.EMPTY, List.of(), JournalPolicy.DEFAULTS, Map.of(), AgentCatalog.EMPTY,
-            List.of());
+            List.of(), Map.of());
 
     final GovernanceSettings settings;
     /** Whether {@code teams:} is present: then a key's team must name one of them. */
@@ -37,11 +37,14 @@ final class Governance {
     final AgentCatalog agents;
     /** Grants of keys and teams that name no agent under {@code conf/agents/}: they allow nothing. */
     final List<String> agentWarnings;
+    /** The aliases' shadow declarations, by source alias. */
+    final Map<String, Shadow> shadows;
 
     Governance(GovernanceSettings settings, boolean teamsDeclared, Map<String, Team> teams,
                Map<String, Project> projects, Map<String, Limits> modelLimits, byte[] adminTokenDigest,
                Map<String, byte[]> ownerTokenDigests, RedisSettings redis, PriceTable pricing, List<String> unpriced, JournalPolicy journal,
-               Map<String, AgentVersion> agentFiles, AgentCatalog agents, List<String> agentWarnings) {
+               Map<String, AgentVersion> agentFiles, AgentCatalog agents, List<String> agentWarnings,
+               Map<String, Shadow> shadows) {
         this.settings = requireNonNull(settings, "settings");
         this.teamsDeclared = teamsDeclared;
         this.teams = Map.copyOf(teams);
@@ -56,11 +59,12 @@ final class Governance {
         this.agentFiles = Map.copyOf(agentFiles);
         this.agents = requireNonNull(agents, "agents");
         this.agentWarnings = List.copyOf(agentWarnings);
+        this.shadows = Map.copyOf(shadows);
     }
 
     /** A copy serving {@code catalog}. */
     Governance withAgents(AgentCatalog catalog) {
         return new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminTokenDigest,
-                ownerTokenDigests, redis, pricing, unpriced, journal, agentFiles, catalog, agentWarnings);
+                ownerTokenDigests, redis, pricing, unpriced, journal, agentFiles, catalog, agentWarnings, shadows);
     }
 }

@@ -118,7 +118,7 @@ final class RouteSection extends ConfigSection {
             JsonNode r = e.getValue();
             checkKeys(r, path, "provider", "model", "price", "deployments", "strategy", "attempts", "backoff_ms",
                     "max_backoff_ms", "max_retry_after_ms", "resend_after_dispatch", "circuit", "timeouts", "limits",
-                    "capture");
+                    "capture", "shadow");
             Limits limits = limits(r.path("limits"), path + ".limits");
             if (!limits.isNone()) {
                 modelLimits.put(alias, limits);
@@ -166,6 +166,35 @@ final class RouteSection extends ConfigSection {
                 }
             }
             out.add(new Route(out.size(), alias, strategy, policy, deployments));
+        }
+        return out;
+    }
+
+    /**
+     * Reads the aliases' {@code shadow:} declarations, by source alias: the target must be another alias, the sample
+     * a share above 0 and at most 1, the budget one with a hard cap (it is what bounds the shadow's spend).
+     */
+    Map<String, Shadow> shadows(JsonNode node, RouteTable routes) throws ConfigException {
+        Map<String, Shadow> out = new LinkedHashMap<>();
+        if (!node.isObject()) {
+            return out;
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            JsonNode sh = e.getValue().path("shadow");
+            if (sh.isMissingNode() || sh.isNull()) {
+                continue;
+            }
+            String alias = e.getKey();
+            String path = "models." + alias + ".shadow";
+            Shadow shadow = shadow(sh, path, alias);
+            if (routes.lookup(shadow.target()) == null) {
+                throw error(path + ".target", "'" + shadow.target() + "' names no model alias (expected another "
+                        + "alias of models:)");
+            }
+            if (shadow.target().equals(alias)) {
+                throw error(path + ".target", "is the alias itself (expected the candidate, another alias)");
+            }
+            out.put(alias, shadow);
         }
         return out;
     }

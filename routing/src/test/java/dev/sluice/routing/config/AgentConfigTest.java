@@ -116,6 +116,16 @@ class AgentConfigTest {
         // YAML 1.1 reads a bare off as false: it still means off.
         Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\ncapture: off\n");
         assertThat(load().agentFiles().get("helper").settings().capture()).isEqualTo(CaptureLevel.OFF);
+        Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\nshadow: {target: nope, sample: 0.5, "
+                + "budget: {hard: 1.00}}\n");
+        assertThatThrownBy(this::load).hasMessageContaining("shadow.target").hasMessageContaining("'nope'");
+        Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\nshadow: {target: m, sample: 0.5}\n");
+        assertThatThrownBy(this::load).hasMessageContaining("shadow.budget").hasMessageContaining("hard cap");
+        Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\nshadow: {target: m, sample: 0.5, "
+                + "budget: {hard: 1.00}}\n");
+        Shadow sh = load().agentFiles().get("helper").settings().shadow();
+        assertThat(sh.source()).isEqualTo("agent/helper");
+        assertThat(sh.target()).isEqualTo("m");
         Files.writeString(a.resolve("agent.yaml"), "owners: [ann]\nmodel: m\n");
         Files.createDirectories(a.resolve("context"));
         Files.writeString(a.resolve("context/faq.md"), "facts");

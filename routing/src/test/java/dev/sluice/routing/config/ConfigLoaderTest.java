@@ -127,6 +127,33 @@ class ConfigLoaderTest {
                 "server.drain_timeout_ms", "");
     }
 
+    @Test
+    void shadowDeclarationsAreReadAndEachMistakeIsNamed() throws Exception {
+        String shadow = "    price: {input: 0.15, output: 0.60}\n    shadow: {target: gpt, sample: 0.25, budget: {period: "
+                + "day, hard: 5.00}}";
+        GatewayConfig c = ConfigLoader.parse("t.yaml", BASE.replace("    price: {input: 0.15, output: 0.60}", shadow),
+                Map.of());
+        Shadow s = c.shadow("demo");
+        assertThat(s.source()).isEqualTo("demo");
+        assertThat(s.target()).isEqualTo("gpt");
+        assertThat(s.sample()).isEqualTo(0.25);
+        assertThat(s.budget().hardMicros()).isEqualTo(5_000_000);
+        assertThat(s.scope().counterKey()).isEqualTo("shadow:demo");
+        assertThat(c.shadowOf("demo")).isEqualTo(s);
+        assertThat(c.shadow("gpt")).isNull();
+
+        assertError(BASE.replace("    price: {input: 0.15, output: 0.60}", shadow.replace("target: gpt",
+                "target: nope")), 19, "models.demo.shadow.target", "'nope' names no model alias");
+        assertError(BASE.replace("    price: {input: 0.15, output: 0.60}", shadow.replace("target: gpt",
+                "target: demo")), 19, "models.demo.shadow.target", "is the alias itself");
+        assertError(BASE.replace("    price: {input: 0.15, output: 0.60}", shadow.replace("sample: 0.25",
+                "sample: 0")), 19, "models.demo.shadow.sample", "above 0, at most 1");
+        assertError(BASE.replace("    price: {input: 0.15, output: 0.60}", shadow.replace("hard: 5.00", "soft: 5.00")),
+                19, "models.demo.shadow.budget", "needs a hard cap");
+        assertError(BASE.replace("    price: {input: 0.15, output: 0.60}", shadow.replace("sample: 0.25",
+                "sampel: 0.25")), 19, null, "sampel");
+    }
+
     private static void assertError(String text, int line, String field, String message) {
         assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", text, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {
