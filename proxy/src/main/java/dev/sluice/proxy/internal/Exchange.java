@@ -120,9 +120,15 @@ final class Exchange {
         if (!journalRequest()) {
             return;
         }
-        byte[] bytes = new byte[body.size()];
-        body.bytes().getBytes(0, bytes);
-        gateway.feedback().submit(info.key, bytes, out.ctx().executor(), a -> {
+        FeedbackIntake intake = gateway.feedback();
+        if (intake == null) {
+            fail(404, "not_found", "no such endpoint: " + info.endpoint.path(), Outcome.REJECTED);
+            return;
+        }
+        ByteBuf b = body.bytes();
+        byte[] bytes = new byte[b.readableBytes()];
+        b.getBytes(b.readerIndex(), bytes);
+        intake.submit(info.key, bytes, out.ctx().executor(), a -> {
             if (phase == Phase.DONE) {
                 return; // the client left meanwhile
             }
