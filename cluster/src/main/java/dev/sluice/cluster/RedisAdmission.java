@@ -10,7 +10,9 @@ import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.AdmissionCallback;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.admission.AdmissionRequest;
+import dev.sluice.routing.admission.BudgetWatch;
 import dev.sluice.routing.admission.Refusals;
+import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.admission.Ticket;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -63,6 +65,7 @@ public final class RedisAdmission implements Admission {
     private final RedisKeys names;
     private final boolean failOpen;
     private final Admission fallback;
+    private final BudgetWatch watch;
     private final Clock clock;
     private final String nodeId;
     private final AtomicLong ticketSequence = new AtomicLong();
@@ -83,6 +86,7 @@ public final class RedisAdmission implements Admission {
         this.names = new RedisKeys(prefix);
         this.failOpen = failOpen;
         this.fallback = fallback;
+        this.watch = fallback != null ? fallback.budgets() : new BudgetWatch();
         this.clock = clock;
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
@@ -163,7 +167,8 @@ public final class RedisAdmission implements Admission {
                         call.args()).toCompletableFuture().get(2, TimeUnit.SECONDS);
                 AdmissionDecision decision = call.decide(reply);
                 RedisTicket ticket = (RedisTicket) decision.ticket();
-                SETTLE.<Long>run(c.async(), ScriptOutputType.INTEGER, ticket.settleKeys(), ticket.settleArgs(0, 0))
+                SETTLE.<List<Object>>run(c.async(), ScriptOutputType.MULTI, ticket.settleKeys(),
+                                ticket.settleArgs(0, 0))
                         .toCompletableFuture().get(2, TimeUnit.SECONDS);
                 return;
             } catch (InterruptedException e) {
@@ -249,7 +254,8 @@ public final class RedisAdmission implements Admission {
     }
 
     private void runSettle(RedisTicket ticket, long realTokens, long realCostMicros) {
-        runSettle(new PendingSettle(ticket.settleKeys(), ticket.settleArgs(realTokens, realCostMicros)));
+        runSettle(new PendingSettle(ticket.settleKeys(), ticket.settleArgs(realTokens, realCostMicros), ticket,
+                Math.max(0, realCostMicros)));
     }
 
     private void runSettle(PendingSettle settle) {
@@ -258,15 +264,29 @@ public final class RedisAdmission implements Admission {
             keepForLater(settle);
             return;
         }
-        SETTLE.<Long>run(c.async(), ScriptOutputType.INTEGER, settle.keys(), settle.args())
-                .whenComplete((settled, error) -> {
+        SETTLE.<List<Object>>run(c.async(), ScriptOutputType.MULTI, settle.keys(), settle.args())
+                .whenComplete((reply, error) -> {
                     if (error != null) {
                         failed(error);
                         keepForLater(settle);
                     } else {
                         succeeded();
+                        reportSpend(settle, reply);
                     }
                 });
+    }
+
+    /** Hands the budgets' spend the settle script returned to the watch (the soft thresholds are checked there). */
+    private void reportSpend(PendingSettle settle, List<Object> reply) {
+        if (reply == null || reply.isEmpty() || !Long.valueOf(1).equals(reply.get(0))) {
+            return;
+        }
+        Scope[] scopes = settle.ticket().budgetScopes();
+        for (int i = 0; i < scopes.length && i + 1 < reply.size(); i++) {
+            if (reply.get(i + 1) instanceof Long spent) {
+                watch.spent(scopes[i], settle.ticket().atMs(), settle.ticket().zone(), spent, settle.costMicros());
+            }
+        }
     }
 
     private void keepForLater(PendingSettle settle) {
@@ -309,6 +329,11 @@ public final class RedisAdmission implements Admission {
     }
 
     /** Returns "ok", or "redis unavailable: &lt;reason&gt;". */
+    @Override
+    public BudgetWatch budgets() {
+        return watch;
+    }
+
     @Override
     public String health() {
         if (closed) {
@@ -414,6 +439,6 @@ public final class RedisAdmission implements Admission {
     private record Seed(Map<String, Long> spentMicros, long atMs) {
     }
 
-    private record PendingSettle(String[] keys, String[] args) {
+    private record PendingSettle(String[] keys, String[] args, RedisTicket ticket, long costMicros) {
     }
 }

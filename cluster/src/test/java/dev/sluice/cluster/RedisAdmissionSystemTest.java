@@ -1,6 +1,6 @@
 package dev.sluice.cluster;
 
-import dev.sluice.cluster.internal.BudgetPeriods;
+import dev.sluice.routing.admission.BudgetPeriods;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.admission.Budget;
 import dev.sluice.routing.admission.BudgetPeriod;

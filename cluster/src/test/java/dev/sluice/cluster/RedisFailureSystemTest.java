@@ -1,10 +1,11 @@
 package dev.sluice.cluster;
 
-import dev.sluice.cluster.internal.BudgetPeriods;
+import dev.sluice.routing.admission.BudgetPeriods;
 import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.AdmissionCallback;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.admission.AdmissionRequest;
+import dev.sluice.routing.admission.BudgetWatch;
 import dev.sluice.routing.admission.BudgetPeriod;
 import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.Ticket;
@@ -181,6 +182,7 @@ class RedisFailureSystemTest {
     private static final class RecordingAdmission implements Admission {
         final List<String> admitted = new CopyOnWriteArrayList<>();
         final List<String> settled = new CopyOnWriteArrayList<>();
+        final BudgetWatch budgets = new BudgetWatch();
 
         @Override
         public void admit(AdmissionRequest request, AdmissionCallback callback) {
@@ -201,6 +203,11 @@ class RedisFailureSystemTest {
         @Override
         public String health() {
             return "ok";
+        }
+
+        @Override
+        public BudgetWatch budgets() {
+            return budgets;
         }
 
         @Override

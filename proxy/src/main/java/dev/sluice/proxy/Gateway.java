@@ -10,6 +10,9 @@ import dev.sluice.proxy.internal.BudgetSeeds;
 import dev.sluice.proxy.internal.ConfigAgent;
 import dev.sluice.proxy.internal.EvalAdmin;
 import dev.sluice.proxy.internal.FeedbackIntake;
+import dev.sluice.proxy.internal.OffLoopExecutor;
+import dev.sluice.proxy.internal.OtlpMetrics;
+import dev.sluice.proxy.internal.Tracing;
 import dev.sluice.routing.admission.Admission;
 import dev.sluice.routing.admission.LocalAdmission;
 import static java.util.Objects.requireNonNull;
@@ -21,6 +24,7 @@ import dev.sluice.journal.JournalSettings;
 import dev.sluice.journal.RecoveryPricer;
 import dev.sluice.mock.MockProvider;
 import dev.sluice.proxy.internal.AdminAudit;
+import dev.sluice.proxy.internal.BudgetMetrics;
 import dev.sluice.proxy.internal.AdminHandler;
 import dev.sluice.proxy.internal.AdminKeys;
 import dev.sluice.proxy.internal.AdminRequests;
@@ -86,6 +90,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -239,6 +244,25 @@ public final class Gateway implements AutoCloseable {
             AgentAdmin agentAdmin = new AgentAdmin(context, agentStore, adminKeys.liveAudit(), clock, journal.dir());
             EvalAdmin evalAdmin = new EvalAdmin(context, journal, adminKeys.liveAudit(), clock);
             context.feedback(new FeedbackIntake(journal, clock));
+            OffLoopExecutor telemetry = new OffLoopExecutor("sluice-telemetry", 1024);
+            if (bound.telemetry() != null) {
+                context.tracing(Tracing.start(bound.telemetry(), clock));
+                context.otlpMetrics(OtlpMetrics.start(bound.telemetry(), context.metrics(), clock));
+                LOG.info("telemetry: every request is a trace exported over OTLP/HTTP to {}, the GenAI metrics go to {}"
+                        + " every {} ms", bound.telemetry().tracesUrl(), bound.telemetry().metricsUrl(),
+                        bound.telemetry().metricsIntervalMs());
+            }
+            context.telemetry(telemetry);
+            AdminAudit alerts = AdminAudit.journaled(journal, clock);
+            admission.budgets().onSoftAlert(a -> {
+                // Settles run on event loops and Redis's thread; the journal's admin appender is not for them.
+                try {
+                    telemetry.execute(() -> alerts.record("sluice", "budget.soft_threshold", a.scope(), "ok",
+                            BudgetMetrics.detail(a)));
+                } catch (RejectedExecutionException full) {
+                    LOG.warn("budget alert of {} not journaled: {}", a.scope(), full.getMessage());
+                }
+            });
             if (agentStore.shared() != null) {
                 agentStore.shared().watch(agentAdmin::refresh);
                 agentAdmin.refresh(null);   // a move between the first read and the subscription
@@ -471,6 +495,11 @@ public final class Gateway implements AutoCloseable {
         return context.load();
     }
 
+    /** Where requests' spans go, {@code null} when traces are off. */
+    public Tracing tracing() {
+        return context.tracing();
+    }
+
     public GatewayMetrics metrics() {
         return context.metrics();
     }
@@ -546,11 +575,17 @@ public final class Gateway implements AutoCloseable {
         adminRequests.close();
         evalAdmin.close();
         context.feedback().close();
+        context.telemetry().close();
         memoryGuard.close();
         for (LoopResources r : loops.values()) {
             r.loop().submit(r::closeIdle).syncUninterruptibly();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (context.tracing() != null) {
+            // After the event loops: the last requests' spans are in the queue, and go with the final batch.
+            context.tracing().close();
+            context.otlpMetrics().close();
+        }
         context.agent().close();
         agentAdmin.store().close();
         context.admission().close();

@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.sluice.journal.AdminRecord;
 import dev.sluice.journal.JournalEntry;
 import dev.sluice.journal.JournalReader;
+import dev.sluice.journal.RecordVisitor;
 import dev.sluice.journal.RequestIds;
 
 import org.junit.jupiter.api.AfterEach;
@@ -237,6 +239,78 @@ class ClusterSystemTest {
                 worst, reservation, (System.nanoTime() - t0) / 1e9);
         assertThat(worst).isLessThanOrEqualTo(reservation);
         assertThat(admitted).isGreaterThanOrEqualTo(trials * 10);
+    }
+
+    /**
+     * A soft threshold in a cluster: the settle script returns each budget's spend, so the one settle that carried
+     * the spend past the threshold, on whichever gateway, raises the alert: one ADMIN record in the three journals,
+     * one count in the three gateways' metrics, and the gauge of the budget's spend on every gateway that settled.
+     */
+    @Test
+    void shouldAlertASoftThresholdOnceAcrossThreeGateways() throws Exception {
+        String secret = "sk-soft-secret-0001";
+        startNodes(GovernanceSystemTest.keyLine("soft-k", secret, "budget: {period: day, soft: 0.002}"));
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            calls.add(chat(nodes.get(i % 3), secret, GovernanceSystemTest.body("demo", 100, "[[mock tokens=100]]")));
+        }
+        for (CompletableFuture<HttpResponse<String>> c : calls) {
+            assertThat(c.get().statusCode()).as("a soft threshold refuses nothing").isEqualTo(200);
+        }
+        long spent = spentBy(e -> e.request().keyId()).getOrDefault("soft-k", 0L);
+        assertThat(spent).as("past the soft threshold").isGreaterThan(2_000);
+        // The last settle to reach Redis returned the whole spend to its gateway.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            double most = 0;
+            for (ChildGateway n : nodes) {
+                most = Math.max(most, metric(n, "sluice_budget_spent{scope=\"key:soft-k\",period=\"day\"}"));
+            }
+            return Math.round(most * 1e6) == spent;
+        });
+        long alerts = 0;
+        int exceeded = 0;
+        for (ChildGateway n : nodes) {
+            alerts += Math.round(metric(n, "sluice_budget_soft_alerts_total"));
+            exceeded += (int) metric(n, "sluice_budget_soft_exceeded{scope=\"key:soft-k\",period=\"day\"}");
+        }
+        List<String> records = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            records.clear();
+            for (Path d : dataDirs) {
+                try (JournalReader r = JournalReader.open(d.resolve("journal"))) {
+                    while (r.poll(new RecordVisitor() {
+                        @Override
+                        public void onAdmin(AdminRecord a) {
+                            if (a.action().equals("budget.soft_threshold")) {
+                                records.add(a.target() + ": " + a.detail());
+                            }
+                        }
+                    }, 1000) > 0) {
+                        // read on
+                    }
+                }
+            }
+            return !records.isEmpty();
+        });
+        System.out.printf("soft threshold over three gateways, one Redis: 30 requests, %d micros spent (soft 2000): "
+                + "%d alert(s) in the gateways' metrics, ADMIN records %s, soft_exceeded on %d of 3 gateways%n",
+                spent, alerts, records, exceeded);
+        assertThat(alerts).isEqualTo(1);
+        assertThat(records).hasSize(1);
+        assertThat(records.get(0)).startsWith("key:soft-k: spent ").contains("of soft 0.002 this day");
+        assertThat(exceeded).isGreaterThanOrEqualTo(1);
+    }
+
+    /** The value of the one sample of {@code /metrics} that starts with {@code series} and a space, or 0. */
+    private double metric(ChildGateway node, String series) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminPort()
+                + "/metrics")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1));
+            }
+        }
+        return 0;
     }
 
     /**

@@ -114,9 +114,7 @@ class FallbackSystemTest {
 
     /** The gateway's count of retries that waited on a timer (a backoff or a provider's Retry-After). */
     private long delayedRetries() {
-        String metrics = gw.gateway().metrics().render();
-        int at = metrics.indexOf("\nsluice_retries_delayed_total ") + "\nsluice_retries_delayed_total ".length();
-        return Long.parseLong(metrics.substring(at, metrics.indexOf('\n', at)));
+        return gw.gateway().metrics().retriesDelayed();
     }
 
     private static long p99(long[] micros) {

@@ -4,6 +4,7 @@ import dev.sluice.cluster.ClusterSettings;
 import dev.sluice.routing.admission.AdmissionDecision;
 import dev.sluice.routing.admission.AdmissionRequest;
 import dev.sluice.routing.admission.Budget;
+import dev.sluice.routing.admission.BudgetPeriods;
 import dev.sluice.routing.admission.Limits;
 import dev.sluice.routing.admission.RateLimitState;
 import dev.sluice.routing.admission.Refusals;
@@ -131,6 +132,7 @@ public final class AdmitCall {
         List<String> tokenWindows = new ArrayList<>();
         List<String> slots = new ArrayList<>();
         List<String> budgets = new ArrayList<>();
+        List<Scope> budgetScopes = new ArrayList<>();
         List<Scope> scopes = request.scopes();
         for (int i = 0; i < scopes.size(); i++) {
             Scope scope = scopes.get(i);
@@ -142,10 +144,12 @@ public final class AdmitCall {
             }
             if (scope.budget() != null) {
                 budgets.add(keys[4 + 3 * i]);
+                budgetScopes.add(scope);
             }
         }
         return new RedisTicket(ticketId, ticketKey, windowIndex, request.tokens(), request.costMicros(),
-                tokenWindows.toArray(NO_KEYS), slots.toArray(NO_KEYS), budgets.toArray(NO_KEYS));
+                tokenWindows.toArray(NO_KEYS), slots.toArray(NO_KEYS), budgets.toArray(NO_KEYS),
+                budgetScopes.toArray(new Scope[0]), request.nowMs(), request.zone());
     }
 
     private static RateLimitState state(List<Object> reply, int at) {

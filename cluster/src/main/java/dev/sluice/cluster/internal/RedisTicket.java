@@ -1,6 +1,9 @@
 package dev.sluice.cluster.internal;
 
+import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.admission.Ticket;
+
+import java.time.ZoneId;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,10 +20,18 @@ public final class RedisTicket implements Ticket {
     private final String[] tokenWindowKeys;
     private final String[] slotKeys;
     private final String[] budgetKeys;
+    private final Scope[] budgetScopes;
+    private final long atMs;
+    private final ZoneId zone;
     private final AtomicBoolean settled = new AtomicBoolean();
 
+    /**
+     * @param budgetScopes the scope of each budget key, in the same order
+     * @param atMs when the request was admitted, in zone {@code zone}: its budget periods contain it
+     */
     public RedisTicket(String id, String ticketKey, long windowIndex, long reservedTokens, long reservedCostMicros,
-                       String[] tokenWindowKeys, String[] slotKeys, String[] budgetKeys) {
+                       String[] tokenWindowKeys, String[] slotKeys, String[] budgetKeys, Scope[] budgetScopes,
+                       long atMs, ZoneId zone) {
         this.id = id;
         this.ticketKey = ticketKey;
         this.windowIndex = windowIndex;
@@ -29,6 +40,9 @@ public final class RedisTicket implements Ticket {
         this.tokenWindowKeys = tokenWindowKeys;
         this.slotKeys = slotKeys;
         this.budgetKeys = budgetKeys;
+        this.budgetScopes = budgetScopes;
+        this.atMs = atMs;
+        this.zone = zone;
     }
 
     /** Returns true the first time only: a ticket is settled once. */
@@ -38,6 +52,19 @@ public final class RedisTicket implements Ticket {
 
     public String id() {
         return id;
+    }
+
+    /** The scopes of the budgets the settle script reports the spend of, in its order. */
+    public Scope[] budgetScopes() {
+        return budgetScopes;
+    }
+
+    public long atMs() {
+        return atMs;
+    }
+
+    public ZoneId zone() {
+        return zone;
     }
 
     /** Returns the settle script's keys: the ticket key, then token windows, slot sets and budget hashes. */

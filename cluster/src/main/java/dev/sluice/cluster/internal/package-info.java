@@ -3,7 +3,7 @@
  * not API: the admission and settle Lua scripts ({@code admit.lua} and {@code settle.lua}, resources of this
  * package) run by their SHA-1 with a fallback to {@code EVAL} ({@link LuaScript}); one admission script run, its
  * keys and arguments and the decision read from its reply ({@link AdmitCall}); the name of every Redis key under the
- * prefix ({@link RedisKeys}); budget period bounds in a time zone ({@link BudgetPeriods}); the tickets a Redis or a
+ * prefix ({@link RedisKeys}); the tickets a Redis or a
  * fallback admission hands out ({@link RedisTicket}, {@link FallbackTicket}); and Lettuce clients with short
  * timeouts and fast reconnect ({@link RedisClients}).
  * <p>

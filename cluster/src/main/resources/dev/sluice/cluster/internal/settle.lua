@@ -1,10 +1,12 @@
 -- Settles one admitted request, at most once (the ticket key is the guard, so a retried settle is harmless).
 -- KEYS[1] ticket key, then ARGV[6] window hashes, ARGV[7] in-flight sets, ARGV[8] budget hashes, in that order.
 -- ARGV[1] ticket id, ARGV[2] window index of the admission, ARGV[3] token delta (real - reserved),
--- ARGV[4] reserved cost, ARGV[5] real cost. Returns 1 when settled now, 0 when it already was (or expired).
+-- ARGV[4] reserved cost, ARGV[5] real cost. Returns {0} when it already was settled (or expired); otherwise {1}
+-- then, per budget hash, its spend after this settle (-1 for a hash gone with its period), for the soft thresholds.
 if redis.call('DEL', KEYS[1]) == 0 then
-  return 0
+  return {0}
 end
+local out = {1}
 local tw, delta = tonumber(ARGV[2]), tonumber(ARGV[3])
 local nw, ns, nb = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local k = 2
@@ -32,8 +34,10 @@ for _ = 1, nb do
     local r = (tonumber(redis.call('HGET', KEYS[k], 'reserved')) or 0) - reservedCost
     if r < 0 then r = 0 end
     redis.call('HSET', KEYS[k], 'reserved', r)
-    redis.call('HINCRBY', KEYS[k], 'spent', ARGV[5])
+    out[#out + 1] = redis.call('HINCRBY', KEYS[k], 'spent', ARGV[5])
+  else
+    out[#out + 1] = -1
   end
   k = k + 1
 end
-return 1
+return out

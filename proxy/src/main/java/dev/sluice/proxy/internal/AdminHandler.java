@@ -26,6 +26,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -47,6 +48,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final String KEYS = "/admin/keys";
+    private static final String METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final String UNAUTHORIZED = error("unauthorized",
             "a valid admin token is required (Authorization: Bearer <token>)");
 
@@ -93,11 +95,23 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     : "degraded") + "\",\"config_version\":\"" + context.config().version() + "\",\"admission\":"
                     + quote(admission) + "}");
         } else if (path.equals("/metrics")) {
-            StringBuilder m = new StringBuilder(context.metrics().render());
-            m.append("# TYPE sluice_admission_healthy gauge\nsluice_admission_healthy ")
-                    .append("ok".equals(context.admission().health()) ? 1 : 0).append('\n');
-            RoutesReport.metrics(context.config(), context.clock().nanoTime(), m);
-            r = text(HttpResponseStatus.OK, "text/plain; version=0.0.4", m.toString());
+            Executor renderer = context.telemetry();
+            if (renderer == null) {
+                r = text(HttpResponseStatus.OK, METRICS_TYPE, Scrape.text(context));
+            } else {
+                // Rendered off the event loop: it reads /proc and adds up every series.
+                try {
+                    renderer.execute(() -> {
+                        String body = Scrape.text(context);
+                        ctx.executor().execute(() -> send(ctx, text(HttpResponseStatus.OK, METRICS_TYPE, body),
+                                keepAlive));
+                    });
+                    return;
+                } catch (RejectedExecutionException e) {
+                    r = text(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json", error("overloaded",
+                            "too many scrapes at once; retry shortly"));
+                }
+            }
         } else {
             r = notFound();
         }

@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.opentelemetry.api.trace.Span;
 
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -71,6 +72,8 @@ final class Attempt {
     private ArrayDeque<Object> held;
     private ResponseRelay relay;
     private Usage usage;
+    /** This attempt's span while traces are on, until it ends. */
+    private Span span;
 
     Attempt(Attempts attempts, Deployment deployment, long startNs, RequestInfo info, ClientOut out,
             LoopResources res) {
@@ -82,6 +85,33 @@ final class Attempt {
         this.res = res;
         this.translated = deployment.provider().kind().dialect() != info.endpoint.dialect();
         this.warnings = translated ? new TranslationWarnings() : null;
+    }
+
+    /** Starts this attempt's span, a child of {@code request}'s (traces on). */
+    void trace(Tracing tracing, Span request) {
+        span = tracing.startAttempt(request, deployment, RequestMetrics.operation(info.endpoint),
+                wallNs(startNs));
+    }
+
+    /** This attempt's span, {@code null} when traces are off or it has ended. */
+    Span span() {
+        return span;
+    }
+
+    /** Ends this attempt's span at {@code nowNs} with what is known of it then (once). */
+    void endSpan(long nowNs, Outcome end) {
+        if (span == null) {
+            return;
+        }
+        AttemptOutcome o = end == null ? (outcome != null ? outcome : status > 0 ? AttemptOutcome.STATUS
+                : AttemptOutcome.RESET) : finalOutcome(end);
+        Tracing.endAttempt(span, o.wireName(), o == AttemptOutcome.OK || o == AttemptOutcome.STATUS && status < 400,
+                status, deployment.upstreamModel(), wallNs(nowNs));
+        span = null;
+    }
+
+    private long wallNs(long ns) {
+        return info.startWallMicros * 1000 + (ns - info.startNs);
     }
 
     // ---------------------------------------------------------------- sending
@@ -606,5 +636,6 @@ final class Attempt {
     /** Keeps this attempt (which failed and is followed by another) in {@code log} for the END record. */
     void logTo(AttemptLog log, long nowNs) {
         log.add(deployment.name(), outcome, status, (nowNs - startNs) / 1000, uncertain);
+        endSpan(nowNs, null);
     }
 }

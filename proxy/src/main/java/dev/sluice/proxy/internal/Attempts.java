@@ -13,6 +13,7 @@ import dev.sluice.routing.config.RoutePolicy;
 import dev.sluice.routing.policy.Retries;
 
 import io.netty.buffer.Unpooled;
+import io.opentelemetry.api.trace.Span;
 
 import java.util.concurrent.TimeUnit;
 
@@ -65,6 +66,10 @@ final class Attempts {
         }
         long now = res.clock.nanoTime();
         current = new Attempt(this, d, now, info, out, res);
+        Span request = exchange.span();
+        if (request != null) {
+            current.trace(exchange.tracing(), request);
+        }
         count++;
         triedMask |= 1L << d.index();
         long leftMs = deadlineNs == Long.MAX_VALUE ? Long.MAX_VALUE

@@ -22,6 +22,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.opentelemetry.api.trace.Span;
 
 /**
  * One request from its head to its END record, phase by phase ({@link Phase}): the body, its admission
@@ -57,6 +58,8 @@ final class Exchange {
     private ContentCapture capture;
     /** Whether this request holds a slot of {@code server.max_in_flight}, given back when it ends. */
     private boolean inFlightSlot;
+    /** The request's span while traces are on (started with the first attempt, or at the end). */
+    private Span span;
 
     Exchange(ClientHandler client, GatewayContext gateway, LoopResources res, GatewayConfig config, long startNs,
              Dialect dialect, Endpoint endpoint, String clientAddress, boolean keepAlive, HttpHeaders clientHeaders) {
@@ -68,6 +71,19 @@ final class Exchange {
         this.info = new RequestInfo(gateway.requestIds().next(), startNs, clock.wallMicros(), dialect, endpoint,
                 clientAddress, keepAlive, clientHeaders);
         this.out = new ClientOut(client.ctx(), this::onCommit);
+    }
+
+    /** The request's span, started at the request's start on first use; {@code null} when traces are off. */
+    Span span() {
+        Tracing t = gateway.tracing();
+        if (span == null && t != null) {
+            span = t.startRequest(info.headers, info.startWallMicros);
+        }
+        return span;
+    }
+
+    Tracing tracing() {
+        return gateway.tracing();
     }
 
     /** The client spoke HTTP/1.0: bodies of unknown length are delimited by the connection's close. */
@@ -392,6 +408,7 @@ final class Exchange {
         }
         Billing.Bill bill = EndRecords.fill(res.endRecord, res.bill, info, config.version(), out.status(), outcome,
                 attempts, route, body, now, clock.wallMicros());
+        observe(outcome, a, bill, now);
         if (capture != null) {
             capture.fillEnd(res.endRecord);
         } else {
@@ -433,6 +450,31 @@ final class Exchange {
         };
         if (durable(done)) {
             done.run();
+        }
+    }
+
+    /** The request as telemetry: its span and its attempt's end (traces on), its metrics series (served ones). */
+    private void observe(Outcome outcome, Attempt a, Billing.Bill bill, long now) {
+        Deployment served = a == null ? null : a.deployment();
+        Span requestSpan = span();
+        if (requestSpan != null) {
+            if (a != null) {
+                a.endSpan(now, outcome);
+            }
+            long endWallNs = info.startWallMicros * 1000 + (now - info.startNs);
+            Tracing.endRequest(requestSpan, info, RequestMetrics.operation(info.endpoint),
+                    route == null ? null : route.name(), served, out.status(), outcome, bill.tokensIn(),
+                    bill.tokensOut(), bill.costMicros(), a == null || a.usage() == null ? null
+                            : a.usage().finishReason(), endWallNs);
+            span = null;
+        }
+        if (served != null && route != null) {
+            long firstToken = info.stream && a.firstTokenNs() != 0 ? a.firstTokenNs() - info.startNs : -1;
+            gateway.metrics().requestMetrics().record(res.metricsKey.set(route.name(), served.name(),
+                    served.provider().kind().configName(), served.upstreamModel(),
+                    RequestMetrics.operation(info.endpoint), info.key == null ? null : info.key.team(), info.agent,
+                    outcome == Outcome.OK ? null : outcome), now - info.startNs, firstToken, bill.tokensIn(),
+                    bill.tokensOut(), bill.tokensCached(), bill.costMicros());
         }
     }
 }

@@ -23,6 +23,9 @@ public final class GatewayContext {
     private volatile boolean admissionForEveryRequest;
     private volatile boolean draining;
     private volatile FeedbackIntake feedback;
+    private volatile OffLoopExecutor telemetry;
+    private volatile Tracing tracing;
+    private volatile OtlpMetrics otlpMetrics;
     private final Shadows shadows = new Shadows(metrics);
 
     /** @param config the first snapshot, its provider addresses resolved ({@link GatewayConfig#withAddresses}) */
@@ -121,6 +124,39 @@ public final class GatewayContext {
     /** Shadow copies: their tickets, and where they are sent. */
     public Shadows shadows() {
         return shadows;
+    }
+
+    /**
+     * The thread that renders {@code /metrics} and journals budget alerts; {@code null} (a gateway in a test without
+     * one) renders on the caller's thread.
+     */
+    public OffLoopExecutor telemetry() {
+        return telemetry;
+    }
+
+    /** Set at start, before the admin listener opens. */
+    public void telemetry(OffLoopExecutor e) {
+        this.telemetry = e;
+    }
+
+    /** Where requests' spans go, {@code null} when traces are off (the default). */
+    public Tracing tracing() {
+        return tracing;
+    }
+
+    /** Set at start, before any request. */
+    public void tracing(Tracing t) {
+        this.tracing = t;
+    }
+
+    /** The GenAI metrics' export over OTLP, {@code null} when off (the default). */
+    public OtlpMetrics otlpMetrics() {
+        return otlpMetrics;
+    }
+
+    /** Set at start. */
+    public void otlpMetrics(OtlpMetrics m) {
+        this.otlpMetrics = m;
     }
 
     /** Where {@code POST /v1/feedback} is taken; set at start, before any request. */

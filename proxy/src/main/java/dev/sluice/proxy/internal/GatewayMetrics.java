@@ -25,6 +25,7 @@ public final class GatewayMetrics {
     private final LongAdder[] timeouts = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
     private static final String[] WAIT_NAMES = {"idle", "header", "body", "send"};
     private final LoadControl load;
+    private final RequestMetrics requestMetrics = new RequestMetrics();
 
     GatewayMetrics(LoadControl load) {
         this.load = load;
@@ -105,55 +106,66 @@ public final class GatewayMetrics {
         timeouts[wait].increment();
     }
 
-    /** Renders the counters in the Prometheus text format. */
-    public String render() {
-        StringBuilder b = new StringBuilder(512);
-        b.append("# TYPE sluice_requests_total counter\nsluice_requests_total ").append(requests.sum()).append('\n');
-        b.append("# TYPE sluice_request_outcomes_total counter\n");
+    /** What requests served by a deployment took and used, per alias, deployment, team, model and agent. */
+    RequestMetrics requestMetrics() {
+        return requestMetrics;
+    }
+
+    /** Appends the counters and gauges to a scrape. */
+    void render(MetricsText m) {
+        m.family("sluice_requests_total", "counter", "Requests received on the client listener.")
+                .sample("sluice_requests_total", requests.sum());
+        m.family("sluice_request_outcomes_total", "counter", "Requests ended, by outcome (as in the journal).");
         for (Outcome o : Outcome.values()) {
-            b.append("sluice_request_outcomes_total{outcome=\"").append(o.wireName()).append("\"} ")
-                    .append(outcomes[o.ordinal()].sum()).append('\n');
+            m.sample("sluice_request_outcomes_total", outcomes[o.ordinal()].sum(), "outcome", o.wireName());
         }
-        b.append("# TYPE sluice_active_streams gauge\nsluice_active_streams ").append(activeStreams.sum()).append('\n');
-        b.append("# TYPE sluice_journal_full_total counter\nsluice_journal_full_total ").append(journalFull.sum())
-                .append('\n');
-        b.append("# TYPE sluice_retries_delayed_total counter\nsluice_retries_delayed_total ").append(retries.sum())
-                .append('\n');
-        b.append("# TYPE sluice_translation_dropped_fields_total counter\nsluice_translation_dropped_fields_total ")
-                .append(translationDropped.sum()).append('\n');
-        b.append("# TYPE sluice_request_body_scans_total counter\nsluice_request_body_scans_total ")
-                .append(bodyScans.sum()).append('\n');
-        b.append("# TYPE sluice_client_connections gauge\nsluice_client_connections ").append(load.connections())
-                .append('\n');
-        b.append("# TYPE sluice_client_connections_cap gauge\nsluice_client_connections_cap ")
-                .append(load.connectionCap()).append('\n');
-        b.append("# TYPE sluice_requests_in_flight gauge\nsluice_requests_in_flight ").append(load.inFlight())
-                .append('\n');
-        b.append("# TYPE sluice_memory_short gauge\nsluice_memory_short ").append(load.memoryShort() == null ? 0 : 1)
-                .append('\n');
-        b.append("# TYPE sluice_heap_live_bytes gauge\nsluice_heap_live_bytes ").append(load.heapLiveBytes())
-                .append('\n');
-        b.append("# TYPE sluice_heap_max_bytes gauge\nsluice_heap_max_bytes ").append(load.heapMaxBytes())
-                .append('\n');
-        b.append("# TYPE sluice_direct_used_bytes gauge\nsluice_direct_used_bytes ").append(load.directUsedBytes())
-                .append('\n');
-        b.append("# TYPE sluice_direct_max_bytes gauge\nsluice_direct_max_bytes ").append(load.directMaxBytes())
-                .append('\n');
-        b.append("# TYPE sluice_overloaded_total counter\nsluice_overloaded_total ").append(overloaded.sum())
-                .append('\n');
-        b.append("# TYPE sluice_connections_refused_total counter\nsluice_connections_refused_total ")
-                .append(connectionsRefused.sum()).append('\n');
-        b.append("# TYPE sluice_connections_displaced_total counter\nsluice_connections_displaced_total ")
-                .append(connectionsDisplaced.sum()).append('\n');
-        b.append("# TYPE sluice_shadow_copies_total counter\nsluice_shadow_copies_total{result=\"sent\"} ")
-                .append(shadowsSent.sum()).append("\nsluice_shadow_copies_total{result=\"skipped\"} ")
-                .append(shadowsSkipped.sum()).append('\n');
-        b.append("# TYPE sluice_client_timeouts_total counter\n");
+        m.family("sluice_active_streams", "gauge", "Streamed answers being relayed now.")
+                .sample("sluice_active_streams", activeStreams.sum());
+        m.family("sluice_journal_full_total", "counter", "Records the journal could not take (the request was "
+                + "refused with 503 when it was its first).").sample("sluice_journal_full_total", journalFull.sum());
+        m.family("sluice_retries_delayed_total", "counter", "Failed attempts followed by another after a backoff.")
+                .sample("sluice_retries_delayed_total", retries.sum());
+        m.family("sluice_translation_dropped_fields_total", "counter", "Fields a translation between the OpenAI and "
+                + "Anthropic formats dropped (the other format has no place for them).")
+                .sample("sluice_translation_dropped_fields_total", translationDropped.sum());
+        m.family("sluice_request_body_scans_total", "counter", "Request bodies scanned (once per request with a "
+                + "body).").sample("sluice_request_body_scans_total", bodyScans.sum());
+        m.family("sluice_client_connections", "gauge", "Client connections open now.")
+                .sample("sluice_client_connections", load.connections());
+        m.family("sluice_client_connections_cap", "gauge", "The most client connections kept open "
+                + "(server.max_connections).").sample("sluice_client_connections_cap", load.connectionCap());
+        m.family("sluice_requests_in_flight", "gauge", "Requests admitted and not yet ended.")
+                .sample("sluice_requests_in_flight", load.inFlight());
+        m.family("sluice_memory_short", "gauge", "1 while memory is short and new requests are refused with 503.")
+                .sample("sluice_memory_short", load.memoryShort() == null ? 0 : 1);
+        m.family("sluice_heap_live_bytes", "gauge", "Heap in use after the last collection.")
+                .sample("sluice_heap_live_bytes", load.heapLiveBytes());
+        m.family("sluice_heap_max_bytes", "gauge", "The most heap the gateway may use.")
+                .sample("sluice_heap_max_bytes", load.heapMaxBytes());
+        m.family("sluice_direct_used_bytes", "gauge", "Direct (network buffer) memory in use.")
+                .sample("sluice_direct_used_bytes", load.directUsedBytes());
+        m.family("sluice_direct_max_bytes", "gauge", "The most direct memory the gateway may use.")
+                .sample("sluice_direct_max_bytes", load.directMaxBytes());
+        m.family("sluice_overloaded_total", "counter", "Requests refused with 503 overloaded (requests in flight "
+                + "or memory).").sample("sluice_overloaded_total", overloaded.sum());
+        m.family("sluice_connections_refused_total", "counter", "Connections past server.max_connections closed at "
+                + "once.").sample("sluice_connections_refused_total", connectionsRefused.sum());
+        m.family("sluice_connections_displaced_total", "counter", "Idle connections closed to make room, or while "
+                + "memory was short.").sample("sluice_connections_displaced_total", connectionsDisplaced.sum());
+        m.family("sluice_shadow_copies_total", "counter", "Shadow copies drawn, by result: sent, or skipped (load, "
+                + "no listener, a failed connect).")
+                .sample("sluice_shadow_copies_total", shadowsSent.sum(), "result", "sent")
+                .sample("sluice_shadow_copies_total", shadowsSkipped.sum(), "result", "skipped");
+        m.family("sluice_client_timeouts_total", "counter", "Client connections closed because a wait timed out, "
+                + "by wait (idle, header, body, send).");
         for (int i = 0; i < timeouts.length; i++) {
-            b.append("sluice_client_timeouts_total{wait=\"").append(WAIT_NAMES[i]).append("\"} ")
-                    .append(timeouts[i].sum()).append('\n');
+            m.sample("sluice_client_timeouts_total", timeouts[i].sum(), "wait", WAIT_NAMES[i]);
         }
-        return b.toString();
+    }
+
+    /** Failed attempts followed by another after a backoff or a provider's Retry-After. */
+    public long retriesDelayed() {
+        return retries.sum();
     }
 
     public long activeStreams() {

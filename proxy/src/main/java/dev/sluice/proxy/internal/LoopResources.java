@@ -32,6 +32,8 @@ public final class LoopResources {
     final RequestRecord requestRecord = new RequestRecord();
     final EndRecord endRecord = new EndRecord();
     final Billing.Bill bill = new Billing.Bill();
+    /** The labels of the request ending now, to find its {@link RequestMetrics} series without allocating. */
+    final RequestMetrics.Key metricsKey = new RequestMetrics.Key();
     /** Most idle stream relays (and usage scanners) a loop keeps for reuse. */
     static final int MAX_POOLED = 1024;
     private final ArrayDeque<SseRelay> relays = new ArrayDeque<>();

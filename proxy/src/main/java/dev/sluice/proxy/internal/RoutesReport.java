@@ -59,27 +59,27 @@ final class RoutesReport {
         return b.append("]}").toString();
     }
 
-    /** Appends one gauge per deployment to a Prometheus text exposition. */
-    static void metrics(GatewayConfig config, long nowNs, StringBuilder b) {
-        b.append("# TYPE sluice_deployment_circuit_open gauge\n");
+    /** Appends each deployment's circuit state and failure counters to a scrape. */
+    static void metrics(GatewayConfig config, long nowNs, MetricsText m) {
+        m.family("sluice_deployment_circuit_open", "gauge", "1 while a deployment is ejected or half open (its "
+                + "circuit is not closed), per model alias and deployment.");
         for (Route r : config.routes().routes()) {
             for (Deployment d : r.deployments()) {
-                b.append("sluice_deployment_circuit_open{alias=").append(quote(r.name())).append(",deployment=")
-                        .append(quote(d.name())).append("} ")
-                        .append(d.health().state(nowNs) == DeploymentHealth.CLOSED ? 0 : 1).append('\n');
+                m.sample("sluice_deployment_circuit_open", d.health().state(nowNs) == DeploymentHealth.CLOSED ? 0 : 1,
+                        "alias", r.name(), "deployment", d.name());
             }
         }
-        b.append("# TYPE sluice_deployment_failures_total counter\n");
+        m.family("sluice_deployment_failures_total", "counter", "Failed attempts per model alias and deployment, by "
+                + "kind: upstream (an error status), connect, timeout.");
         for (Route r : config.routes().routes()) {
             for (Deployment d : r.deployments()) {
                 DeploymentHealth h = d.health();
-                String labels = "{alias=" + quote(r.name()) + ",deployment=" + quote(d.name());
-                b.append("sluice_deployment_failures_total").append(labels).append(",kind=\"upstream\"} ")
-                        .append(h.upstreamFailures()).append('\n');
-                b.append("sluice_deployment_failures_total").append(labels).append(",kind=\"connect\"} ")
-                        .append(h.connectFailures()).append('\n');
-                b.append("sluice_deployment_failures_total").append(labels).append(",kind=\"timeout\"} ")
-                        .append(h.timeouts()).append('\n');
+                m.sample("sluice_deployment_failures_total", h.upstreamFailures(), "alias", r.name(), "deployment",
+                        d.name(), "kind", "upstream");
+                m.sample("sluice_deployment_failures_total", h.connectFailures(), "alias", r.name(), "deployment",
+                        d.name(), "kind", "connect");
+                m.sample("sluice_deployment_failures_total", h.timeouts(), "alias", r.name(), "deployment",
+                        d.name(), "kind", "timeout");
             }
         }
     }

@@ -90,6 +90,10 @@ final class UpstreamRequests {
         } else if (p.apiKey() != null) {
             h.set(HttpHeaderNames.AUTHORIZATION, p.bearer());
         }
+        if (attempt.span() != null) {
+            // The attempt's own context: the provider's spans, if it makes any, are children of this attempt.
+            Tracing.inject(attempt.span(), h);
+        }
         return req;
     }
 }

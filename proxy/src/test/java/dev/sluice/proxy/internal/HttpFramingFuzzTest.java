@@ -54,7 +54,7 @@ class HttpFramingFuzzTest {
             assertThat(again).as("re-framed request").hasSize(1);
             Accepted b = again.get(0);
             assertThat(b.head().method()).isEqualTo(a.head().method());
-            assertThat(b.head().uri()).isEqualTo(a.head().uri());
+            assertThat(b.head().uri()).isEqualTo(asEncoded(a.head().uri()));
             assertThat(b.body()).isEqualTo(a.body());
             assertThat(fields(b.head())).isEqualTo(fields(a.head()));
         }
@@ -123,6 +123,27 @@ class HttpFramingFuzzTest {
         } finally {
             enc.finishAndReleaseAll();
         }
+    }
+
+    /**
+     * {@code uri} as Netty's request encoder writes it: an absolute-form target without a path ({@code http://h} or
+     * {@code http://h?q}) gets the path {@code /}, an empty one becomes {@code /}. The gateway never forwards a
+     * client's target (it writes the provider's path), so this is the encoder's rule, not a change of meaning.
+     */
+    private static String asEncoded(String uri) {
+        if (uri.isEmpty()) {
+            return "/";
+        }
+        int start = uri.indexOf("://");
+        if (start < 0 || uri.charAt(0) == '/') {
+            return uri;
+        }
+        start += 3;
+        int query = uri.indexOf('?', start);
+        if (query < 0) {
+            return uri.lastIndexOf('/') < start ? uri + '/' : uri;
+        }
+        return uri.lastIndexOf('/', query) < start ? uri.substring(0, query) + '/' + uri.substring(query) : uri;
     }
 
     /** The header fields but the framing ones (which the re-framing replaces). */

@@ -33,6 +33,9 @@ public interface Admission extends AutoCloseable {
     /** Returns "ok", or why admission cannot work right now (for health and metrics). */
     String health();
 
+    /** The budgets' spend as settles reported it, and their soft-threshold alerts. */
+    BudgetWatch budgets();
+
     @Override
     void close();
 }

@@ -9,13 +9,9 @@ import dev.sluice.routing.admission.internal.LocalTicket;
 import dev.sluice.routing.admission.internal.ScopeCounters;
 import dev.sluice.routing.admission.internal.SlidingWindow;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -29,7 +25,6 @@ import java.util.function.LongSupplier;
  * the decision per request, nothing else once the counters exist. Thread-safe.
  */
 public final class LocalAdmission implements Admission {
-    private static final Logger LOG = LoggerFactory.getLogger(LocalAdmission.class);
     private static final int OK = 0;
     private static final int REFUSED_REQUESTS = 1;
     private static final int REFUSED_TOKENS = 2;
@@ -51,7 +46,7 @@ public final class LocalAdmission implements Admission {
     private final Function<String, ScopeCounters> modelCounters = id -> new ScopeCounters("model:" + id);
     private final Function<String, ScopeCounters> projectCounters = id -> new ScopeCounters("project:" + id);
     private final Function<String, ScopeCounters> otherCounters = ScopeCounters::new;
-    private final AtomicLong softAlerts = new AtomicLong();
+    private final BudgetWatch watch;
     private volatile Map<String, Long> seeds = Map.of();
     private volatile long seedMs = -1;
 
@@ -62,7 +57,16 @@ public final class LocalAdmission implements Admission {
 
     /** @param clockMs epoch milliseconds, for dating the spend given to {@link #seedSpend} */
     public LocalAdmission(LongSupplier clockMs) {
+        this(clockMs, new BudgetWatch());
+    }
+
+    /**
+     * @param clockMs epoch milliseconds, for dating the spend given to {@link #seedSpend}
+     * @param watch where settled spend is reported (shared with the admission this one stands in for)
+     */
+    public LocalAdmission(LongSupplier clockMs, BudgetWatch watch) {
         this.clockMs = requireNonNull(clockMs, "clockMs");
+        this.watch = requireNonNull(watch, "watch");
     }
 
     @Override
@@ -77,6 +81,7 @@ public final class LocalAdmission implements Admission {
         LocalTicket t = new LocalTicket(Math.max(0, request.tokens()), Math.max(0, request.costMicros()),
                 SlidingWindow.slotOf(now));
         t.scopeCount = n;
+        t.atMs = now;
         for (int i = 0; i < n; i++) {
             Scope s = scopes.get(i);
             ScopeCounters c = counters(s);
@@ -132,7 +137,7 @@ public final class LocalAdmission implements Admission {
                 tag = bc.tagAt(now);
             }
             t.addFlag(i, LocalTicket.TRACKS_SPEND);
-            t.budget(i, tag, b.softMicros());
+            t.budget(i, tag, s);
         }
         return OK;
     }
@@ -183,13 +188,8 @@ public final class LocalAdmission implements Admission {
                 bc.settleReservation(t.tag(i), t.costMicros, realCostMicros);
             }
             if (!rollback && (flags & LocalTicket.TRACKS_SPEND) != 0) {
-                long spent = bc.addSpent(t.tag(i), realCostMicros);
-                long soft = t.softMicros(i);
-                if (soft >= 0 && spent >= soft && bc.markSoftAlert(t.tag(i))) {
-                    softAlerts.incrementAndGet();
-                    LOG.warn("Budget of {} passed its soft threshold: {} spent this {} (soft {})", c.name,
-                            Refusals.money(spent), bc.kind().configName(), Refusals.money(soft));
-                }
+                watch.spent(t.budgetScope(i), t.atMs, bc.zone(), bc.addSpent(t.tag(i), realCostMicros),
+                        realCostMicros);
             }
         }
     }
@@ -324,9 +324,14 @@ public final class LocalAdmission implements Admission {
         }
     }
 
+    @Override
+    public BudgetWatch budgets() {
+        return watch;
+    }
+
     /** Returns how many times a budget passed its soft threshold (once per scope and period). */
     public long softAlerts() {
-        return softAlerts.get();
+        return watch.softAlerts();
     }
 
     /** Returns the settled spend of a scope's budget in the period containing {@code nowMs} (0 when none). */

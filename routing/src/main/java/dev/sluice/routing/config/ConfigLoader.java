@@ -13,6 +13,7 @@ import dev.sluice.routing.internal.LocatedYaml;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -120,7 +121,7 @@ public final class ConfigLoader extends ConfigSection {
     private GatewayConfig build(String text) throws ConfigException {
         JsonNode root = yaml.root();
         checkKeys(root, "", "server", "upstream", "data_dir", "mock_provider", "providers", "models", "keys",
-                "governance", "admin", "teams", "projects", "redis", "pricing", "journal");
+                "governance", "admin", "teams", "projects", "redis", "pricing", "journal", "telemetry");
 
         JsonNode s = root.path("server");
         checkKeys(s, "server", "host", "port", "admin_port", "io_threads", "max_body_bytes", "max_header_bytes",
@@ -209,6 +210,7 @@ public final class ConfigLoader extends ConfigSection {
         byte[] adminDigest = adminToken(root.path("admin"), "admin", "token", "token_hash");
         Map<String, byte[]> ownerDigests = ownerTokens(root.path("admin").path("owners"));
         RedisSettings redis = redis(root.path("redis"));
+        TelemetrySettings telemetry = telemetry(root.path("telemetry"));
         List<ApiKey> keyList = keys(root.path("keys"), routeTable, teamsDeclared, teams, settings);
         KeyTable keys;
         try {
@@ -219,7 +221,7 @@ public final class ConfigLoader extends ConfigSection {
         JournalPolicy journal = new JournalSection(file, yaml, env, dir).journal(root);
         Governance gov = new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminDigest,
                 ownerDigests, redis, prices, unpriced, journal, agents, AgentCatalog.EMPTY, agentWarnings,
-                routeSection.shadows(root.path("models"), routeTable));
+                routeSection.shadows(root.path("models"), routeTable), telemetry);
         // The files the configuration names are part of what it is: a new price table, a certificate replaced
         // under the same name or an agent's files edited is a new version, which a reload applies.
         StringBuilder agentVersions = new StringBuilder();
@@ -534,6 +536,44 @@ public final class ConfigLoader extends ConfigSection {
             throw error("redis.prefix", "is empty");
         }
         return new RedisSettings(uri, onFailure.equals("open"), prefix);
+    }
+
+    /** Reads {@code telemetry:}; {@code null} (off) without {@code otlp.endpoint}, or with an empty one. */
+    private TelemetrySettings telemetry(JsonNode t) throws ConfigException {
+        if (t.isMissingNode() || t.isNull()) {
+            return null;
+        }
+        checkKeys(t, "telemetry", "otlp", "service_name");
+        JsonNode o = t.path("otlp");
+        if (o.isMissingNode() || o.isNull()) {
+            return null;
+        }
+        checkKeys(o, "telemetry.otlp", "endpoint", "queue_size", "timeout_ms", "metrics_interval_ms");
+        String endpoint = str(o, "telemetry.otlp.endpoint", "").trim();
+        if (endpoint.isEmpty()) {
+            // An empty endpoint (say ${OTLP_ENDPOINT:-} unset) leaves telemetry off.
+            return null;
+        }
+        URI uri;
+        try {
+            uri = new URI(endpoint);
+        } catch (URISyntaxException e) {
+            throw error("telemetry.otlp.endpoint", "'" + endpoint + "' is not a URL");
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                || uri.getQuery() != null) {
+            throw error("telemetry.otlp.endpoint", "'" + endpoint + "' (expected: the collector's OTLP/HTTP base URL, "
+                    + "http://host:4318 or https://...; traces go to /v1/traces under it)");
+        }
+        String service = str(t, "telemetry.service_name", TelemetrySettings.DEFAULT_SERVICE_NAME);
+        if (service.isBlank()) {
+            throw error("telemetry.service_name", "is empty");
+        }
+        return new TelemetrySettings(endpoint, service,
+                (int) num(o, "telemetry.otlp.queue_size", TelemetrySettings.DEFAULT_QUEUE_SIZE, 16, 1 << 20),
+                (int) num(o, "telemetry.otlp.timeout_ms", TelemetrySettings.DEFAULT_TIMEOUT_MS, 100, 120_000),
+                (int) num(o, "telemetry.otlp.metrics_interval_ms", TelemetrySettings.DEFAULT_METRICS_INTERVAL_MS, 100,
+                        3_600_000));
     }
 
     private List<ApiKey> keys(JsonNode node, RouteTable routes, boolean teamsDeclared, Map<String, Team> teams,

@@ -351,6 +351,11 @@ public final class GatewayConfig {
         return gov.redis;
     }
 
+    /** Where OpenTelemetry traces and metrics go, {@code null} when nowhere (the default). */
+    public TelemetrySettings telemetry() {
+        return gov.telemetry;
+    }
+
     /** Returns the price table ({@link PriceTable#EMPTY} when none was found). */
     public PriceTable pricing() {
         return gov.pricing;

@@ -11,12 +11,12 @@ import java.util.Map;
 
 /**
  * The governance part of a snapshot as read from the configuration: settings, teams, projects, per-alias limits,
- * admin token and agent owners' tokens, Redis, prices, the journal's capture policy. Thread-safe (immutable).
+ * admin token and agent owners' tokens, Redis, prices, the journal's capture policy, telemetry. Thread-safe (immutable).
  */
 final class Governance {
     static final Governance NONE = new Governance(GovernanceSettings.DEFAULTS, false, Map.of(), Map.of(), Map.of(),
             null, Map.of(), null, PriceTable.EMPTY, List.of(), JournalPolicy.DEFAULTS, Map.of(), AgentCatalog.EMPTY,
-            List.of(), Map.of());
+            List.of(), Map.of(), null);
 
     final GovernanceSettings settings;
     /** Whether {@code teams:} is present: then a key's team must name one of them. */
@@ -39,12 +39,14 @@ final class Governance {
     final List<String> agentWarnings;
     /** The aliases' shadow declarations, by source alias. */
     final Map<String, Shadow> shadows;
+    /** Where traces and metrics go over OTLP, {@code null} for nowhere. */
+    final TelemetrySettings telemetry;
 
     Governance(GovernanceSettings settings, boolean teamsDeclared, Map<String, Team> teams,
                Map<String, Project> projects, Map<String, Limits> modelLimits, byte[] adminTokenDigest,
                Map<String, byte[]> ownerTokenDigests, RedisSettings redis, PriceTable pricing, List<String> unpriced, JournalPolicy journal,
                Map<String, AgentVersion> agentFiles, AgentCatalog agents, List<String> agentWarnings,
-               Map<String, Shadow> shadows) {
+               Map<String, Shadow> shadows, TelemetrySettings telemetry) {
         this.settings = requireNonNull(settings, "settings");
         this.teamsDeclared = teamsDeclared;
         this.teams = Map.copyOf(teams);
@@ -60,11 +62,13 @@ final class Governance {
         this.agents = requireNonNull(agents, "agents");
         this.agentWarnings = List.copyOf(agentWarnings);
         this.shadows = Map.copyOf(shadows);
+        this.telemetry = telemetry;
     }
 
     /** A copy serving {@code catalog}. */
     Governance withAgents(AgentCatalog catalog) {
         return new Governance(settings, teamsDeclared, teams, projects, modelLimits, adminTokenDigest,
-                ownerTokenDigests, redis, pricing, unpriced, journal, agentFiles, catalog, agentWarnings, shadows);
+                ownerTokenDigests, redis, pricing, unpriced, journal, agentFiles, catalog, agentWarnings, shadows,
+                telemetry);
     }
 }

@@ -348,6 +348,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldLeaveTelemetryOffUnlessAnOtlpEndpointIsSetAndRefuseABadOne() throws Exception {
+        Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-a");
+        assertThat(ConfigLoader.parse("t.yaml", BASE, env).telemetry()).as("the default").isNull();
+        assertThat(ConfigLoader.parse("t.yaml", BASE + "\ntelemetry: {otlp: {endpoint: \"${OTLP:-}\"}}\n", env)
+                .telemetry()).as("an unset variable").isNull();
+        TelemetrySettings t = ConfigLoader.parse("t.yaml", BASE + "\ntelemetry:\n  service_name: gw-eu\n"
+                + "  otlp: {endpoint: \"http://127.0.0.1:4318/\", queue_size: 64, timeout_ms: 500}\n", env).telemetry();
+        assertThat(t.tracesUrl()).isEqualTo("http://127.0.0.1:4318/v1/traces");
+        assertThat(t.metricsUrl()).isEqualTo("http://127.0.0.1:4318/v1/metrics");
+        assertThat(t.serviceName()).isEqualTo("gw-eu");
+        assertThat(t.queueSize()).isEqualTo(64);
+        assertThat(t.timeoutMs()).isEqualTo(500);
+        assertThat(t.metricsIntervalMs()).isEqualTo(TelemetrySettings.DEFAULT_METRICS_INTERVAL_MS);
+        assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", BASE + "\ntelemetry: {otlp: {endpoint: "
+                + "\"grpc://collector:4317\"}}\n", env)).isInstanceOfSatisfying(ConfigException.class,
+                        e -> assertThat(e.field()).isEqualTo("telemetry.otlp.endpoint"));
+        assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", BASE + "\ntelemetry: {otlp: {endpiont: "
+                + "\"http://c:4318\"}}\n", env)).isInstanceOfSatisfying(ConfigException.class,
+                        e -> assertThat(e.getMessage()).contains("endpiont").contains("endpoint"));
+    }
+
+    @Test
     void shouldRefuseProviderKeysThatCouldInjectHeadersWithoutShowingThem() {
         assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", BASE, Map.of("OPENAI_API_KEY", "sk-a\r\nX-Evil: 1")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {

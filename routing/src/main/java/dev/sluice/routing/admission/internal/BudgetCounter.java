@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.temporal.TemporalAdjusters;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -21,8 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BudgetCounter {
     /** The largest value a counter holds (micro-units), about 281 million in currency. */
     public static final long MAX_MICROS = (1L << 48) - 1;
-    private static final AtomicIntegerFieldUpdater<BudgetCounter> ALERTED =
-            AtomicIntegerFieldUpdater.newUpdater(BudgetCounter.class, "alertedTag");
 
     private final BudgetPeriod kind;
     private final ZoneId zone;
@@ -31,7 +28,6 @@ public final class BudgetCounter {
     private final AtomicLong committed;
     private final AtomicLong spent;
     private volatile Period period;
-    private volatile int alertedTag = -1;
 
     /**
      * @param seedMicros spend to start the period containing {@code seedMs} at (from the journal)
@@ -129,12 +125,6 @@ public final class BudgetCounter {
                 return nv;
             }
         }
-    }
-
-    /** Returns true exactly once per period: the first time its spend is reported past the soft threshold. */
-    public boolean markSoftAlert(int tag) {
-        int a = alertedTag;
-        return a != tag && ALERTED.compareAndSet(this, a, tag);
     }
 
     /** Returns the settled spend of the period containing {@code nowMs}. */

@@ -1,5 +1,6 @@
 package dev.sluice.routing.admission.internal;
 
+import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.admission.Ticket;
 
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -26,6 +27,8 @@ public final class LocalTicket implements Ticket {
     public final long windowSlot;
     /** How many scopes the request was admitted over (slots in use). */
     public int scopeCount;
+    /** When the request was admitted (epoch milliseconds): the budget periods it was charged to contain it. */
+    public long atMs;
     private ScopeCounters c0;
     private ScopeCounters c1;
     private ScopeCounters c2;
@@ -38,10 +41,10 @@ public final class LocalTicket implements Ticket {
     private int tag1;
     private int tag2;
     private int tag3;
-    private long soft0 = -1;
-    private long soft1 = -1;
-    private long soft2 = -1;
-    private long soft3 = -1;
+    private Scope budget0;
+    private Scope budget1;
+    private Scope budget2;
+    private Scope budget3;
     private LocalTicket next;
     private volatile int settled;
 
@@ -106,17 +109,17 @@ public final class LocalTicket implements Ticket {
         }
     }
 
-    /** Records the budget period tag and soft threshold (-1 for none) of scope {@code i}. */
-    public void budget(int i, int tag, long softMicros) {
+    /** Records the budget period tag of scope {@code i}, the scope with the budget it was charged to. */
+    public void budget(int i, int tag, Scope scope) {
         if (i >= SLOTS) {
-            chained().budget(i - SLOTS, tag, softMicros);
+            chained().budget(i - SLOTS, tag, scope);
             return;
         }
         switch (i) {
-            case 0: tag0 = tag; soft0 = softMicros; break;
-            case 1: tag1 = tag; soft1 = softMicros; break;
-            case 2: tag2 = tag; soft2 = softMicros; break;
-            default: tag3 = tag; soft3 = softMicros; break;
+            case 0: tag0 = tag; budget0 = scope; break;
+            case 1: tag1 = tag; budget1 = scope; break;
+            case 2: tag2 = tag; budget2 = scope; break;
+            default: tag3 = tag; budget3 = scope; break;
         }
     }
 
@@ -132,15 +135,16 @@ public final class LocalTicket implements Ticket {
         }
     }
 
-    public long softMicros(int i) {
+    /** The scope whose budget scope {@code i} charged, {@code null} when it has none. */
+    public Scope budgetScope(int i) {
         if (i >= SLOTS) {
-            return next.softMicros(i - SLOTS);
+            return next.budgetScope(i - SLOTS);
         }
         switch (i) {
-            case 0: return soft0;
-            case 1: return soft1;
-            case 2: return soft2;
-            default: return soft3;
+            case 0: return budget0;
+            case 1: return budget1;
+            case 2: return budget2;
+            default: return budget3;
         }
     }
 

@@ -1,6 +1,4 @@
-package dev.sluice.cluster.internal;
-
-import dev.sluice.routing.admission.BudgetPeriod;
+package dev.sluice.routing.admission;
 
 import java.time.DayOfWeek;
 import java.time.Instant;

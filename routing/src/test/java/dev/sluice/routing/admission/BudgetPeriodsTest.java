@@ -1,7 +1,5 @@
-package dev.sluice.cluster;
+package dev.sluice.routing.admission;
 
-import dev.sluice.cluster.internal.BudgetPeriods;
-import dev.sluice.routing.admission.BudgetPeriod;
 import org.junit.jupiter.api.Test;
 
 import java.time.ZoneId;
