@@ -8,10 +8,13 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,15 +37,20 @@ public final class SpendReport {
     private final List<SpendRow> rows;
     private final SpendRow total;
     private final long unfinishedRequests;
+    /** Cost per group and calendar day (in the report's zone), in micro-units. */
+    private final Map<String, SortedMap<String, Long>> daily;
 
     private SpendReport(SpendDimension dimension, long sinceMs, ZoneId zone, List<SpendRow> rows, SpendRow total,
-                        long unfinishedRequests) {
+                        long unfinishedRequests, Map<String, SortedMap<String, Long>> daily) {
         this.dimension = dimension;
         this.sinceMs = sinceMs;
         this.zone = zone;
         this.rows = rows;
         this.total = total;
         this.unfinishedRequests = unfinishedRequests;
+        Map<String, SortedMap<String, Long>> days = new HashMap<>();
+        daily.forEach((k, v) -> days.put(k, Collections.unmodifiableSortedMap(v)));
+        this.daily = Map.copyOf(days);
     }
 
     /** {@link #read(Path, SpendDimension, long, ZoneId)} with days in UTC. */
@@ -67,10 +75,19 @@ public final class SpendReport {
      * cluster's spend).
      */
     public static SpendReport read(List<Path> journalDirs, SpendDimension by, long sinceMs, ZoneId zone) {
+        return read(journalDirs, by, sinceMs, zone, null);
+    }
+
+    /**
+     * As {@link #read(List, SpendDimension, long, ZoneId)}, of the requests of team {@code team} only ({@code null}:
+     * every request): what a team admin may see.
+     */
+    public static SpendReport read(List<Path> journalDirs, SpendDimension by, long sinceMs, ZoneId zone,
+                                   String team) {
         requireNonNull(journalDirs, "journalDirs");
         requireNonNull(by, "by");
         requireNonNull(zone, "zone");
-        Grouper grouper = new Grouper(by, zone);
+        Grouper grouper = new Grouper(by, zone, team);
         long unfinished;
         try (SpendScanner scanner = SpendScanner.open(journalDirs)) {
             scanner.scan(SpendLedger.toMicros(sinceMs), grouper::add);
@@ -83,7 +100,8 @@ public final class SpendReport {
         Comparator<SpendRow> byKey = Comparator.comparing(SpendRow::key);
         rows.sort(by == SpendDimension.DAY ? byKey
             : Comparator.comparingLong(SpendRow::costMicros).reversed().thenComparing(byKey));
-        return new SpendReport(by, sinceMs, zone, List.copyOf(rows), grouper.total.toRow("total"), unfinished);
+        return new SpendReport(by, sinceMs, zone, List.copyOf(rows), grouper.total.toRow("total"), unfinished,
+                grouper.daily);
     }
 
     public SpendDimension dimension() {
@@ -110,6 +128,14 @@ public final class SpendReport {
         return total;
     }
 
+    /**
+     * The cost of each group by calendar day (in the report's zone), in micro-units: what a chart of spend over
+     * time draws; each group's days add up to its row's cost.
+     */
+    public Map<String, SortedMap<String, Long>> daily() {
+        return daily;
+    }
+
     /** Requests since the start without an end record: in flight, or lost to a crash not yet recovered. */
     public long unfinishedRequests() {
         return unfinishedRequests;
@@ -126,14 +152,26 @@ public final class SpendReport {
         long dayEndMicros = Long.MIN_VALUE;
         String dayKey;
 
-        Grouper(SpendDimension by, ZoneId zone) {
+        final String team;
+        final Map<String, SortedMap<String, Long>> daily = new HashMap<>();
+
+        Grouper(SpendDimension by, ZoneId zone, String team) {
             this.by = by;
             this.zone = zone;
+            this.team = team;
         }
 
         void add(SpendScanner.Row row) {
-            groups.computeIfAbsent(key(row), k -> new Sum()).add(row);
+            if (team != null && !team.equals(row.team)) {
+                return;
+            }
+            String key = key(row);
+            groups.computeIfAbsent(key, k -> new Sum()).add(row);
             total.add(row);
+            if (row.costMicros > 0) {
+                daily.computeIfAbsent(key, k -> new TreeMap<>()).merge(day(row.wallTimeMicros), row.costMicros,
+                        Math::addExact);
+            }
         }
 
         private String key(SpendScanner.Row row) {

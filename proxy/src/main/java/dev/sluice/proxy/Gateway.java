@@ -25,6 +25,7 @@ import dev.sluice.journal.RecoveryPricer;
 import dev.sluice.mock.MockProvider;
 import dev.sluice.proxy.internal.AdminAudit;
 import dev.sluice.proxy.internal.BudgetMetrics;
+import dev.sluice.proxy.internal.Console;
 import dev.sluice.proxy.internal.AdminHandler;
 import dev.sluice.proxy.internal.AdminKeys;
 import dev.sluice.proxy.internal.AdminRequests;
@@ -245,6 +246,7 @@ public final class Gateway implements AutoCloseable {
             EvalAdmin evalAdmin = new EvalAdmin(context, journal, adminKeys.liveAudit(), clock);
             context.feedback(new FeedbackIntake(journal, clock));
             OffLoopExecutor telemetry = new OffLoopExecutor("sluice-telemetry", 1024);
+            Console.preload();
             if (bound.telemetry() != null) {
                 context.tracing(Tracing.start(bound.telemetry(), clock));
                 context.otlpMetrics(OtlpMetrics.start(bound.telemetry(), context.metrics(), clock));

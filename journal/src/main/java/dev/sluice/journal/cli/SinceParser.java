@@ -48,7 +48,7 @@ public final class SinceParser {
      *
      * @throws IllegalArgumentException when the text matches none of the forms
      */
-    static long parseMicros(String text, Clock clock, ZoneId zone) {
+    public static long parseMicros(String text, Clock clock, ZoneId zone) {
         String t = text.trim();
         Matcher m = RELATIVE.matcher(t);
         if (m.matches()) {

@@ -6,8 +6,11 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -22,7 +25,7 @@ import dev.sluice.journal.SpendRow;
  * <p>
  * Confined to the command-line thread.
  */
-final class SpendFormatter {
+public final class SpendFormatter {
     private static final String[] COLUMNS = {"REQUESTS", "COST", "UNPRICED", "TOKENS_IN", "TOKENS_OUT",
         "TOKENS_CACHED", "ESTIMATED"};
     private static final String CSV_COLUMNS =
@@ -75,7 +78,17 @@ final class SpendFormatter {
             Long.toString(row.tokensCached()), Long.toString(row.estimatedRequests())};
     }
 
+    private static final SortedMap<String, Long> EMPTY_DAYS = Collections.emptySortedMap();
+
     static String json(SpendReport report) {
+        return json(report, false);
+    }
+
+    /**
+     * The report as {@code sluice spend --json} prints it; with {@code days}, each group also carries
+     * {@code "days": {"2026-12-01": cost, ...}} (what the console's chart draws).
+     */
+    public static String json(SpendReport report, boolean days) {
         StringWriter out = new StringWriter(1024);
         try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -87,6 +100,13 @@ final class SpendFormatter {
                 g.writeStartObject();
                 g.writeStringField("key", row.key());
                 writeSums(g, row);
+                if (days) {
+                    g.writeObjectFieldStart("days");
+                    for (Map.Entry<String, Long> d : report.daily().getOrDefault(row.key(), EMPTY_DAYS).entrySet()) {
+                        g.writeNumberField(d.getKey(), cost(d.getValue()));
+                    }
+                    g.writeEndObject();
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

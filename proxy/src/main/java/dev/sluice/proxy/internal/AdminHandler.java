@@ -53,6 +53,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             "a valid admin token is required (Authorization: Bearer <token>)");
 
     private static final String REQUESTS = "/admin/requests";
+    private static final String SPEND = "/admin/spend";
     private static final String AGENTS = "/admin/agents";
     private static final String EVALS = "/admin/evals";
     /** Under {@link #AGENTS}: the waiting promotions ({@code POST .../_approvals/ID}); no agent's name starts so. */
@@ -63,6 +64,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private final AdminRequests requests;
     private final AgentAdmin agents;
     private final EvalAdmin evals;
+    private final Console console;
 
     public AdminHandler(GatewayContext context, AdminKeys keys, AdminRequests requests, AgentAdmin agents,
                         EvalAdmin evals) {
@@ -71,6 +73,8 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         this.context = requireNonNull(context, "context");
         this.keys = requireNonNull(keys, "keys");
         this.requests = requireNonNull(requests, "requests");
+        this.console = new Console(context.consoleSessions(), keys, context,
+                t -> authenticate(context.config(), context.config().adminTokenDigest(), t));
     }
 
     @Override
@@ -81,6 +85,12 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             path = path.substring(0, q);
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (path.equals(Console.PREFIX) || path.startsWith(Console.PREFIX + "/")) {
+            console.handle(req, path).whenComplete((r, e) -> ctx.executor().execute(() -> send(ctx, r != null ? r
+                    : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json", error("admin_busy",
+                    "the admin thread is busy; retry shortly")), keepAlive)));
+            return;
+        }
         if (path.equals("/admin") || path.startsWith("/admin/")) {
             admin(ctx, req, path, keepAlive);
             return;
@@ -124,6 +134,19 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         String token = bearer(req);
         AdminPrincipal who = authenticate(config, adminDigest, token);
         String action = action(req.method(), path);
+        ConsoleSessions.Session session = token == null ? console.session(req) : null;
+        if (session != null) {
+            // A console page: the session's principal, and for a change its CSRF token (a page of this origin
+            // has it; another site's form or script does not).
+            boolean changes = !req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD);
+            if (changes && !session.csrfMatches(req.headers().get(ConsoleSessions.CSRF_HEADER))) {
+                keys.denied(session.who.actor(), action, null, "csrf");
+                send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json", error("csrf", "a change from the "
+                        + "console must carry the session's " + ConsoleSessions.CSRF_HEADER + " header")), keepAlive);
+                return;
+            }
+            who = session.who;
+        }
         if (who == null && (adminDigest != null || token != null)) {
             keys.denied(token == null ? "anonymous" : "invalid-token", action, null, "unauthorized");
             FullHttpResponse r = text(HttpResponseStatus.UNAUTHORIZED, "application/json", UNAUTHORIZED);
@@ -153,6 +176,25 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
         if (path.equals(REQUESTS) || path.startsWith(REQUESTS + "/")) {
             journalRequests(ctx, req, path, who, keepAlive);
+            return;
+        }
+        if (path.equals(SPEND)) {
+            if (who == null || who.isOwner()) {
+                send(ctx, text(HttpResponseStatus.FORBIDDEN, "application/json", error("forbidden", "spend is read "
+                        + "with an admin or team admin token")), keepAlive);
+                return;
+            }
+            if (!req.method().equals(HttpMethod.GET)) {
+                send(ctx, methodNotAllowed("GET reads the spend"), keepAlive);
+                return;
+            }
+            CompletableFuture<AdminKeys.Reply> reply;
+            try {
+                reply = requests.spend(who, req.uri(), config.governance().zone(), context.clock().wallMs());
+            } catch (RejectedExecutionException e) {
+                reply = CompletableFuture.failedFuture(e);
+            }
+            reply.whenComplete((r, e) -> ctx.executor().execute(() -> send(ctx, replyOrError(r, e), keepAlive)));
             return;
         }
         if (who != null && !who.isAdmin() && !who.isOwner()) {
@@ -188,7 +230,8 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     + "\",\"source\":" + quote(config.source()) + ",\"last_reload_error\":"
                     + quote(reloads == null ? null : reloads.lastError()) + "}");
         } else if (path.equals("/admin/routes")) {
-            r = text(HttpResponseStatus.OK, "application/json", RoutesReport.json(config, context.clock().nanoTime()));
+            r = text(HttpResponseStatus.OK, "application/json", RoutesReport.json(config, context.clock().nanoTime(),
+                    context.metrics().requestMetrics()));
         } else {
             r = notFound();
         }

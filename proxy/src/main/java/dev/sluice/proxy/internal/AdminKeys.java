@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -128,6 +129,11 @@ public final class AdminKeys implements AutoCloseable {
             audit.record(actor, action, target, "denied", detail);
             return null;
         });
+    }
+
+    /** Runs {@code task} on the admin thread, after the operations queued before it (the console's sign-in). */
+    <T> CompletableFuture<T> onAdminThread(Callable<T> task) {
+        return submit(task::call);
     }
 
     /** Records an admin action that is not a key operation (a reload), off the caller's thread. */

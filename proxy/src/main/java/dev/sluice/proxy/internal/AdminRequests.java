@@ -6,11 +6,18 @@ import dev.sluice.journal.ContentScan;
 import dev.sluice.journal.RequestHistory;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
+import dev.sluice.journal.SpendDimension;
+import dev.sluice.journal.SpendReport;
 import dev.sluice.journal.cli.RequestJson;
+import dev.sluice.journal.cli.SinceParser;
+import dev.sluice.journal.cli.SpendFormatter;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
@@ -69,6 +76,30 @@ public final class AdminRequests implements AutoCloseable {
     }
 
     /** The requests matching the query's filters, for {@code who} (a team admin: its team's only). */
+    /**
+     * {@code GET /admin/spend?by=team&since=7d}: {@code sluice spend --json} with each group's cost per day, over this
+     * gateway's journal; a team admin's of its own team only.
+     */
+    CompletableFuture<AdminKeys.Reply> spend(AdminPrincipal who, String uri, ZoneId zone, long nowMs) {
+        return CompletableFuture.supplyAsync(() -> {
+            Map<String, List<String>> q = new QueryStringDecoder(uri).parameters();
+            SpendDimension by;
+            long sinceMs;
+            try {
+                by = SpendDimension.fromName(first(q, "by") == null ? "team" : first(q, "by"));
+                sinceMs = first(q, "since") == null ? 0
+                        : SinceParser.parseMicros(first(q, "since"), Clock.fixed(Instant.ofEpochMilli(nowMs), zone),
+                                zone) / 1000;
+            } catch (IllegalArgumentException e) {
+                return new AdminKeys.Reply(400, AdminHandler.error("invalid_query", e.getMessage()));
+            }
+            audit.record(who.actor(), "spend.read", null, "ok", "by=" + by.cliName() + " since=" + sinceMs);
+            SpendReport report = SpendReport.read(List.of(journalDir), by, sinceMs, zone,
+                    who.isAdmin() ? null : who.team());
+            return new AdminKeys.Reply(200, SpendFormatter.json(report, true));
+        }, executor);
+    }
+
     CompletableFuture<AdminKeys.Reply> search(AdminPrincipal who, String uri) {
         return CompletableFuture.supplyAsync(() -> {
             Map<String, List<String>> q = new QueryStringDecoder(uri).parameters();

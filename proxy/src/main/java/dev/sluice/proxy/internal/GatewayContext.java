@@ -27,6 +27,7 @@ public final class GatewayContext {
     private volatile Tracing tracing;
     private volatile OtlpMetrics otlpMetrics;
     private final Shadows shadows = new Shadows(metrics);
+    private final ConsoleSessions consoleSessions = new ConsoleSessions();
 
     /** @param config the first snapshot, its provider addresses resolved ({@link GatewayConfig#withAddresses}) */
     public GatewayContext(GatewayConfig config) {
@@ -137,6 +138,11 @@ public final class GatewayContext {
     /** Set at start, before the admin listener opens. */
     public void telemetry(OffLoopExecutor e) {
         this.telemetry = e;
+    }
+
+    /** The web console's signed-in sessions. */
+    ConsoleSessions consoleSessions() {
+        return consoleSessions;
     }
 
     /** Where requests' spans go, {@code null} when traces are off (the default). */

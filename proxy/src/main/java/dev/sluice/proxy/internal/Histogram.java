@@ -89,6 +89,30 @@ final class Histogram {
             }
             return n;
         }
+
+        /**
+         * An estimate of the {@code q} quantile (0 to 1): linear within the bucket that holds it; the last bound
+         * for the values past it. 0 without counts.
+         */
+        double quantile(double q) {
+            long n = count();
+            if (n == 0) {
+                return 0;
+            }
+            double rank = q * n;
+            long seen = 0;
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] > 0 && seen + counts[i] >= rank) {
+                    if (i == bounds.length) {
+                        return bounds[bounds.length - 1];
+                    }
+                    double lower = i == 0 ? 0 : bounds[i - 1];
+                    return lower + (bounds[i] - lower) * ((rank - seen) / counts[i]);
+                }
+                seen += counts[i];
+            }
+            return bounds[bounds.length - 1];
+        }
     }
 
     private static long[] seconds(double... s) {

@@ -7,8 +7,11 @@ import dev.sluice.routing.config.DeploymentHealth;
 import dev.sluice.routing.config.GatewayConfig;
 import dev.sluice.routing.config.Route;
 
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The routes of a configuration snapshot with the live health of each deployment: circuit state, the time left
@@ -19,7 +22,11 @@ final class RoutesReport {
     private RoutesReport() {
     }
 
-    static String json(GatewayConfig config, long nowNs) {
+    static String json(GatewayConfig config, long nowNs, RequestMetrics metrics) {
+        Function<RequestMetrics.Key, List<String>> route = k -> List.of(k.alias, k.deployment);
+        Map<List<String>, Histogram.Snapshot> durations = metrics.group(RequestMetrics.Measure.DURATION, route);
+        Map<List<String>, Histogram.Snapshot> ttfts = metrics.group(RequestMetrics.Measure.TIME_TO_FIRST_TOKEN,
+                route);
         StringBuilder b = new StringBuilder(1024).append("{\"config_version\":\"").append(config.version())
                 .append("\",\"routes\":[");
         boolean firstRoute = true;
@@ -52,7 +59,13 @@ final class RoutesReport {
                         .append(",\"successes\":").append(h.successes())
                         .append(",\"upstream_failures\":").append(h.upstreamFailures())
                         .append(",\"connect_failures\":").append(h.connectFailures())
-                        .append(",\"timeouts\":").append(h.timeouts()).append('}');
+                        .append(",\"timeouts\":").append(h.timeouts());
+                Histogram.Snapshot dur = durations.get(List.of(r.name(), d.name()));
+                Histogram.Snapshot ttft = ttfts.get(List.of(r.name(), d.name()));
+                b.append(",\"latency\":{\"requests\":").append(dur == null ? 0 : dur.count())
+                        .append(",\"p50_ms\":").append(ms(dur, 0.50)).append(",\"p99_ms\":").append(ms(dur, 0.99))
+                        .append(",\"ttft_p50_ms\":").append(ms(ttft, 0.50))
+                        .append(",\"ttft_p99_ms\":").append(ms(ttft, 0.99)).append("}}");
             }
             b.append("]}");
         }
@@ -82,6 +95,15 @@ final class RoutesReport {
                         d.name(), "kind", "timeout");
             }
         }
+    }
+
+    /** The {@code q} quantile in milliseconds, interpolated within its bucket; {@code null} without counts. */
+    private static String ms(Histogram.Snapshot h, double q) {
+        if (h == null || h.count() == 0) {
+            return "null";
+        }
+        double ns = h.quantile(q);
+        return String.format(Locale.ROOT, "%.1f", ns / 1e6);
     }
 
     private static String stateName(int state) {

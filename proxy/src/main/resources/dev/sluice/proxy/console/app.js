@@ -1,0 +1,294 @@
+// The Sluice console: pages over the admin API, signed in with an HttpOnly session cookie; every change sends the
+// session's CSRF token. No build step, no framework: the DOM, fetch and uPlot for charts.
+'use strict';
+
+const state = { session: null, tail: null };
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined) continue;
+    if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+async function api(path, options) {
+  const o = Object.assign({ credentials: 'same-origin', headers: {} }, options || {});
+  if (o.method && o.method !== 'GET') {
+    o.headers['x-csrf-token'] = state.session ? state.session.csrf : '';
+    o.headers['content-type'] = 'application/json';
+  }
+  const r = await fetch(path, o);
+  let body = null;
+  try { body = await r.json(); } catch (e) { body = null; }
+  return { status: r.status, body };
+}
+
+function money(n) { return Number(n).toFixed(6).replace(/0+$/, '').replace(/\.$/, ''); }
+function micros(n) { return Math.round(Number(n) * 1e6); }
+
+function page(title) {
+  const p = $('#page');
+  p.replaceChildren(el('h2', { id: 'page-title', text: title }));
+  p.hidden = false;
+  return p;
+}
+
+function errorLine(p, r) {
+  const msg = r.body && r.body.error ? r.body.error.message : 'HTTP ' + r.status;
+  p.append(el('p', { class: 'error', role: 'alert', text: msg }));
+}
+
+// ------------------------------------------------------------------ sign-in
+
+async function loadSession() {
+  const r = await api('/console/session');
+  state.session = r.status === 200 ? r.body : null;
+  const signedIn = state.session !== null;
+  $('#sign-in-page').hidden = signedIn;
+  $('#nav').hidden = !signedIn;
+  $('#page').hidden = !signedIn;
+  if (signedIn) {
+    $('#who').textContent = state.session.actor;
+    for (const a of document.querySelectorAll('[data-admin]')) a.hidden = !state.session.admin;
+    if (!location.hash) history.replaceState(null, '', '#/spend');
+    route();
+  } else {
+    $('#token').focus();
+  }
+}
+
+$('#sign-in').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const r = await api('/console/login', { method: 'POST', body: JSON.stringify({ token: $('#token').value }) });
+  $('#token').value = '';
+  if (r.status !== 200) {
+    $('#sign-in-error').textContent = r.body && r.body.error ? r.body.error.message : 'sign-in refused';
+    return;
+  }
+  $('#sign-in-error').textContent = '';
+  await loadSession();
+});
+
+$('#sign-out').addEventListener('click', async () => {
+  await api('/console/logout', { method: 'POST', body: '{}' });
+  stopTail();
+  state.session = null;
+  location.hash = '';
+  await loadSession();
+});
+
+// ------------------------------------------------------------------ pages
+
+const pages = {
+  spend: spendPage,
+  tail: tailPage,
+  keys: keysPage,
+  latency: latencyPage,
+  agents: agentsPage,
+  requests: requestPage,
+};
+
+function route() {
+  if (!state.session) return;
+  stopTail();
+  const parts = (location.hash || '#/spend').slice(2).split('/');
+  const name = parts[0] || 'spend';
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.getAttribute('href') === '#/' + name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  (pages[name] || spendPage)(parts.slice(1).map(decodeURIComponent));
+}
+window.addEventListener('hashchange', route);
+
+async function spendPage() {
+  const p = page('Spend');
+  const by = el('select', { id: 'spend-by' });
+  for (const d of ['team', 'project', 'key', 'model', 'agent', 'day']) by.append(el('option', { value: d, text: d }));
+  const since = el('select', { id: 'spend-since' });
+  for (const [v, t] of [['', 'all'], ['1d', 'last day'], ['7d', 'last 7 days'], ['30d', 'last 30 days']]) {
+    since.append(el('option', { value: v, text: t }));
+  }
+  p.append(el('form', { class: 'inline', id: 'spend-form' },
+    el('label', {}, 'Group by ', by), el('label', {}, 'Since ', since)));
+  const chart = el('div', { id: 'spend-chart', role: 'img', 'aria-label': 'Spend per day, one line per group' });
+  const out = el('div', { id: 'spend-table' });
+  p.append(chart, out);
+  async function load() {
+    const q = '/admin/spend?by=' + by.value + (since.value ? '&since=' + since.value : '');
+    const r = await api(q);
+    chart.replaceChildren();
+    out.replaceChildren();
+    if (r.status !== 200) { errorLine(out, r); return; }
+    drawSpend(chart, r.body);
+    const table = el('table', { id: 'spend', 'data-by': r.body.by },
+      el('thead', {}, el('tr', {}, el('th', { text: r.body.by }), el('th', { class: 'num', text: 'requests' }),
+        el('th', { class: 'num', text: 'cost' }), el('th', { class: 'num', text: 'tokens in' }),
+        el('th', { class: 'num', text: 'tokens out' }))));
+    const body = el('tbody');
+    for (const g of r.body.groups) {
+      body.append(el('tr', { 'data-key': g.key, 'data-cost-micros': g.cost_micros },
+        el('td', { text: g.key }), el('td', { class: 'num', text: g.requests }),
+        el('td', { class: 'num', text: money(g.cost) }), el('td', { class: 'num', text: g.tokens_in }),
+        el('td', { class: 'num', text: g.tokens_out })));
+    }
+    const t = r.body.total;
+    table.append(body, el('tfoot', {}, el('tr', { id: 'spend-total', 'data-cost-micros': t.cost_micros,
+      'data-requests': t.requests }, el('td', { text: 'total' }), el('td', { class: 'num', text: t.requests }),
+    el('td', { class: 'num', text: money(t.cost) }), el('td', { class: 'num', text: t.tokens_in }),
+    el('td', { class: 'num', text: t.tokens_out }))));
+    out.append(table);
+  }
+  by.addEventListener('change', load);
+  since.addEventListener('change', load);
+  await load();
+}
+
+function drawSpend(target, report) {
+  const days = new Set();
+  for (const g of report.groups) for (const d of Object.keys(g.days || {})) days.add(d);
+  const xs = [...days].sort();
+  if (xs.length === 0 || typeof uPlot === 'undefined') {
+    target.append(el('p', { text: 'No priced requests in this period.' }));
+    return;
+  }
+  const groups = report.groups.slice(0, 8);
+  const data = [xs.map((d) => Date.parse(d + 'T00:00:00Z') / 1000)];
+  const series = [{}];
+  const colours = ['#12344d', '#e8a33d', '#2e7d32', '#b3261e', '#6a4c93', '#1982c4', '#8ac926', '#ff595e'];
+  groups.forEach((g, i) => {
+    data.push(xs.map((d) => (g.days && g.days[d]) || 0));
+    series.push({ label: g.key, stroke: colours[i % colours.length], width: 2, points: { show: true } });
+  });
+  // eslint-disable-next-line no-new
+  const day = 86400;
+  new uPlot({ width: Math.min(900, window.innerWidth - 60), height: 260, series,
+    scales: { x: { time: true, auto: false, range: [data[0][0] - day, data[0][data[0].length - 1] + day] },
+      y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
+    axes: [{ space: 80 }, { label: 'cost per day', size: 90,
+      values: (u, vals) => vals.map((v) => (v === 0 ? '0' : Number(v).toPrecision(2))) }] }, data, target);
+}
+
+async function keysPage() {
+  const p = page('Keys');
+  const team = el('input', { id: 'key-team', name: 'team', value: state.session.team || '', required: '' });
+  if (state.session.team) team.setAttribute('readonly', '');
+  const user = el('input', { id: 'key-user', name: 'user' });
+  const models = el('input', { id: 'key-models', name: 'models', placeholder: 'demo, demo-claude' });
+  const form = el('form', { class: 'inline', id: 'key-create' },
+    el('label', {}, 'Team ', team), el('label', {}, 'User ', user), el('label', {}, 'Models ', models),
+    el('button', { type: 'submit', id: 'key-create-button', text: 'Create key' }));
+  const secret = el('output', { id: 'new-secret', 'aria-live': 'polite', hidden: '' });
+  const list = el('div', { id: 'keys-list' });
+  p.append(form, secret, list);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { team: team.value };
+    if (user.value) body.user = user.value;
+    if (models.value) body.models = models.value.split(',').map((s) => s.trim()).filter((s) => s);
+    const r = await api('/admin/keys', { method: 'POST', body: JSON.stringify(body) });
+    if (r.status !== 201) { secret.hidden = true; errorLine(list, r); return; }
+    secret.hidden = false;
+    secret.setAttribute('data-key-id', r.body.id);
+    secret.textContent = r.body.secret;
+    await loadKeys();
+  });
+  async function loadKeys() {
+    const r = await api('/admin/keys');
+    list.replaceChildren();
+    if (r.status !== 200) { errorLine(list, r); return; }
+    const table = el('table', { id: 'keys' }, el('thead', {}, el('tr', {}, el('th', { text: 'id' }),
+      el('th', { text: 'team' }), el('th', { text: 'user' }), el('th', { text: 'state' }), el('th', { text: '' }))));
+    const tbody = el('tbody');
+    for (const k of r.body.keys) {
+      const actions = el('td');
+      if (k.source === 'runtime' && k.state === 'active') {
+        const revoke = el('button', { type: 'button', 'data-revoke': k.id, text: 'Revoke' });
+        revoke.addEventListener('click', async () => {
+          const rr = await api('/admin/keys/' + encodeURIComponent(k.id) + '/revoke', { method: 'POST', body: '{}' });
+          if (rr.status !== 200) errorLine(list, rr); else await loadKeys();
+        });
+        actions.append(revoke);
+      }
+      tbody.append(el('tr', { 'data-key-id': k.id, 'data-state': k.state }, el('td', { text: k.id }),
+        el('td', { text: k.team }), el('td', { text: k.user || '' }), el('td', { text: k.state }), actions));
+    }
+    table.append(tbody);
+    list.append(table);
+  }
+  await loadKeys();
+}
+
+function stopTail() {
+  if (state.tail) { clearInterval(state.tail); state.tail = null; }
+}
+
+async function tailPage() {
+  const p = page('Live tail');
+  const table = el('table', { id: 'tail' }, el('thead', {}, el('tr', {}, el('th', { text: 'time' }),
+    el('th', { text: 'request' }), el('th', { text: 'key' }), el('th', { text: 'team' }),
+    el('th', { text: 'model' }), el('th', { text: 'outcome' }), el('th', { class: 'num', text: 'ms' }))));
+  const body = el('tbody', { 'aria-live': 'polite' });
+  table.append(body);
+  p.append(table);
+  const seen = new Set();
+  let since = Date.now() - 5 * 60_000;
+  async function poll() {
+    const r = await api('/admin/requests?limit=50&since=' + since);
+    if (r.status !== 200) return;
+    for (const q of r.body.requests) {
+      const id = q.request_id || q.id;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const link = el('a', { href: '#/requests/' + encodeURIComponent(id), text: id });
+      body.prepend(el('tr', { 'data-request-id': id }, el('td', { text: q.time || '' }), el('td', {}, link),
+        el('td', { text: q.key_id || '' }), el('td', { text: q.team || '' }), el('td', { text: q.model || '' }),
+        el('td', { text: q.outcome || 'in flight' }), el('td', { class: 'num', text: q.total_ms == null ? '' : q.total_ms })));
+    }
+  }
+  await poll();
+  state.tail = setInterval(() => { poll().catch(() => {}); }, 500);
+}
+
+async function requestPage(args) {
+  const id = args[0] || '';
+  const p = page('Request ' + id);
+  const r = await api('/admin/requests/' + encodeURIComponent(id));
+  if (r.status !== 200) { errorLine(p, r); return; }
+  p.append(el('pre', { id: 'request-json', text: JSON.stringify(r.body, null, 2) }));
+}
+
+async function latencyPage() {
+  const p = page('Latency and circuits');
+  const r = await api('/admin/routes');
+  if (r.status !== 200) { errorLine(p, r); return; }
+  const table = el('table', { id: 'latency' }, el('thead', {}, el('tr', {}, el('th', { text: 'alias' }),
+    el('th', { text: 'deployment' }), el('th', { text: 'circuit' }), el('th', { class: 'num', text: 'p50 ms' }),
+    el('th', { class: 'num', text: 'p99 ms' }), el('th', { class: 'num', text: 'TTFT p50 ms' }),
+    el('th', { class: 'num', text: 'TTFT p99 ms' }))));
+  const body = el('tbody');
+  for (const route of r.body.routes) {
+    for (const d of route.deployments) {
+      const l = d.latency || {};
+      body.append(el('tr', {}, el('td', { text: route.alias }), el('td', { text: d.deployment }),
+        el('td', { text: d.circuit }), el('td', { class: 'num', text: l.p50_ms ?? '' }),
+        el('td', { class: 'num', text: l.p99_ms ?? '' }), el('td', { class: 'num', text: l.ttft_p50_ms ?? '' }),
+        el('td', { class: 'num', text: l.ttft_p99_ms ?? '' })));
+    }
+  }
+  table.append(body);
+  p.append(table);
+}
+
+async function agentsPage() {
+  const p = page('Agents');
+  const r = await api('/admin/agents');
+  if (r.status !== 200) { errorLine(p, r); return; }
+  p.append(el('pre', { id: 'agents-json', text: JSON.stringify(r.body, null, 2) }));
+}
+
+loadSession();
