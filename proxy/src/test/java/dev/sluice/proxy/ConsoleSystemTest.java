@@ -72,10 +72,12 @@ class ConsoleSystemTest {
                 + "admin: {token: " + ADMIN + "}\n"
                 + "providers:\n  mock: {kind: openai, base_url: mock}\n"
                 + "models:\n  demo: {provider: mock, model: mock-gpt, " + GovernanceSystemTest.PRICE + "}\n"
-                + "teams:\n  a: {}\n  b: {admin_token_hash: \"sha256:" + KeyDigester.sha256Hex(TEAM_B_ADMIN)
+                + "teams:\n  a: {}\n  demo: {}\n  b: {admin_token_hash: \"sha256:" + KeyDigester.sha256Hex(TEAM_B_ADMIN)
                 + "\"}\n"
                 + "keys:\n" + GovernanceSystemTest.keyLine("ka", KEY_A, "").replace("team: t", "team: a")
-                + GovernanceSystemTest.keyLine("kb", KEY_B, "").replace("team: t", "team: b"));
+                + GovernanceSystemTest.keyLine("kb", KEY_B, "").replace("team: t", "team: b")
+                + GovernanceSystemTest.keyLine("kd", "sk-console-d-000000001", "agents: [demo-agent]")
+                        .replace("team: t", "team: demo"));
         List<String> teamA = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             teamA.add(TestGateway.requestId(chat(KEY_A, 10 + i)));
@@ -144,11 +146,17 @@ class ConsoleSystemTest {
         assertThat(newSecret).startsWith("sk-");
         assertThat(chat(newSecret, 3).statusCode()).isEqualTo(200);
         shot("keys");
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-rotate='" + newId + "']")))
+                .click();
+        wait.until(d -> !d.findElement(By.id("new-secret")).getText().equals(newSecret));
+        String rotated = browser.findElement(By.id("new-secret")).getText();
+        assertThat(chat(rotated, 3).statusCode()).as("the rotated secret").isEqualTo(200);
+        assertThat(chat(newSecret, 3).statusCode()).as("the secret before rotation").isEqualTo(401);
         wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-revoke='" + newId + "']")))
                 .click();
         wait.until(ExpectedConditions.attributeToBe(By.cssSelector("tr[data-key-id='" + newId + "']"), "data-state",
                 "revoked"));
-        assertThat(chat(newSecret, 3).statusCode()).isEqualTo(401);
+        assertThat(chat(rotated, 3).statusCode()).isEqualTo(401);
 
         // A change without the session's CSRF token is refused, with it accepted.
         Object noToken = ((JavascriptExecutor) browser).executeAsyncScript("const done = arguments[0];"
@@ -158,6 +166,20 @@ class ConsoleSystemTest {
         browser.get(console + "#/latency");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("latency")));
         shot("latency");
+
+        // Agents: a version promoted to a label from the console; the evaluation runs listed.
+        browser.get(console + "#/agents");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-agent='demo-agent'] a")))
+                .sendKeys(Keys.ENTER);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("promote-actor"))).sendKeys("demo");
+        new Select(browser.findElement(By.id("promote-to"))).selectByValue("canary");
+        browser.findElement(By.id("promote-button")).click();
+        wait.until(ExpectedConditions.attributeContains(By.cssSelector("#agent-versions tbody tr"), "data-labels",
+                "canary"));
+        shot("agent");
+        browser.get(console + "#/evals");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("evals")));
+        shot("evals");
 
         // Sign out; the team b admin sees team b only, also when it asks for team a's request by URL.
         browser.findElement(By.id("sign-out")).click();
@@ -187,7 +209,8 @@ class ConsoleSystemTest {
 
         System.out.printf("console in headless Chromium: spend totals equal sluice spend --json for team, key and "
                 + "model; a new request in the live tail after %.0f ms (reported, not asserted); a console-made key "
-                + "served 200 then 401 once revoked; a change without the CSRF token: 403; team admin b saw only "
+                + "served 200, its rotated secret 200 and the old one 401, then 401 once revoked; demo-agent promoted "
+                + "to canary; a change without the CSRF token: 403; team admin b saw only "
                 + "team b and not team a's request; screenshots in %s%n", tailMs, SHOTS.toAbsolutePath());
     }
 

@@ -205,8 +205,13 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
         String actor = who == null ? "loopback" : who.actor();
         if (path.equals(EVALS)) {
+            if (req.method().equals(HttpMethod.GET)) {
+                evals.list(who).whenComplete((r, e) -> ctx.executor().execute(() -> send(ctx, replyOrError(r, e),
+                        keepAlive)));
+                return;
+            }
             if (!req.method().equals(HttpMethod.POST)) {
-                send(ctx, methodNotAllowed("POST records an evaluation run"), keepAlive);
+                send(ctx, methodNotAllowed("GET lists the recorded evaluation runs, POST records one"), keepAlive);
                 return;
             }
             evals.record(who, ByteBufUtil.getBytes(req.content())).whenComplete((r, e) ->

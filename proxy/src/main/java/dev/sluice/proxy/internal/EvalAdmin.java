@@ -20,13 +20,16 @@ import dev.sluice.routing.config.EvalSection;
 import dev.sluice.routing.evals.EvalSet;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * {@code POST /admin/evals}: records an evaluation run in the journal (an EVAL record) once the gateway has found
@@ -54,6 +57,56 @@ public final class EvalAdmin implements AutoCloseable {
         this.journal = requireNonNull(journal, "journal");
         this.audit = requireNonNull(audit, "audit");
         this.clock = requireNonNull(clock, "clock");
+    }
+
+    /** Runs a listing shows at most (the most recent). */
+    static final int MAX_LISTED = 500;
+
+    /**
+     * {@code GET /admin/evals}: the recorded evaluation runs, newest first (at most {@value #MAX_LISTED}): set and its
+     * version, target, agent version, samples, passes, pass rate and the gate's minimum. Read off the event loops.
+     */
+    CompletableFuture<AdminKeys.Reply> list(AdminPrincipal who) {
+        CompletableFuture<AdminKeys.Reply> f = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                ArrayDeque<EvalRecord> runs = new ArrayDeque<>();
+                try (JournalReader r = JournalReader.open(List.of(journal.dir()))) {
+                    while (r.poll(new RecordVisitor() {
+                        @Override
+                        public void onEval(EvalRecord e) {
+                            runs.addFirst(e);
+                            if (runs.size() > MAX_LISTED) {
+                                runs.removeLast();
+                            }
+                        }
+                    }, 1000) > 0) {
+                        // read on
+                    }
+                }
+                ObjectNode out = JSON.createObjectNode();
+                var list = out.putArray("runs");
+                for (EvalRecord e : runs) {
+                    ObjectNode n = list.addObject();
+                    n.put("time", Instant.ofEpochSecond(0, e.wallTimeMicros() * 1000).toString());
+                    n.put("actor", e.actor());
+                    n.put("set", e.set());
+                    n.put("set_version", e.setVersion());
+                    n.put("target", e.target());
+                    n.put("agent", e.agent());
+                    n.put("agent_version", e.agentVersion());
+                    n.put("samples", e.samples());
+                    n.put("passes", e.passes());
+                    n.put("pass_rate", e.passRate());
+                    n.put("min_pass_rate", e.minPassRate());
+                }
+                audit.record(who == null ? "loopback" : who.actor(), "evals.list", null, "ok", runs.size() + " runs");
+                f.complete(new AdminKeys.Reply(200, out.toString()));
+            });
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
     }
 
     /** Records the run {@code body} describes, for {@code who}. */

@@ -89,6 +89,7 @@ const pages = {
   keys: keysPage,
   latency: latencyPage,
   agents: agentsPage,
+  evals: evalsPage,
   requests: requestPage,
 };
 
@@ -212,7 +213,15 @@ async function keysPage() {
           const rr = await api('/admin/keys/' + encodeURIComponent(k.id) + '/revoke', { method: 'POST', body: '{}' });
           if (rr.status !== 200) errorLine(list, rr); else await loadKeys();
         });
-        actions.append(revoke);
+        const rotate = el('button', { type: 'button', 'data-rotate': k.id, text: 'Rotate' });
+        rotate.addEventListener('click', async () => {
+          const rr = await api('/admin/keys/' + encodeURIComponent(k.id) + '/rotate', { method: 'POST', body: '{}' });
+          if (rr.status !== 200) { errorLine(list, rr); return; }
+          secret.hidden = false;
+          secret.setAttribute('data-key-id', k.id);
+          secret.textContent = rr.body.secret;
+        });
+        actions.append(revoke, ' ', rotate);
       }
       tbody.append(el('tr', { 'data-key-id': k.id, 'data-state': k.state }, el('td', { text: k.id }),
         el('td', { text: k.team }), el('td', { text: k.user || '' }), el('td', { text: k.state }), actions));
@@ -284,11 +293,87 @@ async function latencyPage() {
   p.append(table);
 }
 
-async function agentsPage() {
+async function agentsPage(args) {
+  if (args[0]) { await agentPage(args[0]); return; }
   const p = page('Agents');
   const r = await api('/admin/agents');
   if (r.status !== 200) { errorLine(p, r); return; }
-  p.append(el('pre', { id: 'agents-json', text: JSON.stringify(r.body, null, 2) }));
+  const table = el('table', { id: 'agents' }, el('thead', {}, el('tr', {}, el('th', { text: 'agent' }),
+    el('th', { text: 'model' }), el('th', { text: 'owners' }), el('th', { text: 'review' }),
+    el('th', { text: 'gate' }))));
+  const body = el('tbody');
+  for (const a of r.body) {
+    body.append(el('tr', { 'data-agent': a.name }, el('td', {}, el('a', { href: '#/agents/' + encodeURIComponent(a.name),
+      text: a.name })), el('td', { text: a.model }), el('td', { text: (a.owners || []).join(', ') }),
+    el('td', { text: a.review }), el('td', { text: a.eval_gate ? a.eval_gate.eval + ' >= ' + a.eval_gate.min_pass_rate
+      : (a.gate || 'none') })));
+  }
+  table.append(body);
+  p.append(table);
+}
+
+async function agentPage(name) {
+  const p = page('Agent ' + name);
+  const r = await api('/admin/agents/' + encodeURIComponent(name));
+  if (r.status !== 200) { errorLine(p, r); return; }
+  const a = r.body;
+  const versions = el('table', { id: 'agent-versions' }, el('thead', {}, el('tr', {}, el('th', { text: 'version' }),
+    el('th', { text: 'model' }), el('th', { text: 'labels' }))));
+  const vb = el('tbody');
+  for (const v of a.versions) {
+    vb.append(el('tr', { 'data-version': v.version, 'data-labels': v.labels.join(' ') }, el('td', { text: v.version }),
+      el('td', { text: v.model }), el('td', { text: v.labels.join(', ') })));
+  }
+  versions.append(vb);
+  const version = el('select', { id: 'promote-version' });
+  for (const v of a.versions) version.append(el('option', { value: v.version, text: v.version }));
+  const to = el('select', { id: 'promote-to' });
+  for (const l of ['production', 'canary']) to.append(el('option', { value: l, text: l }));
+  const actor = el('input', { id: 'promote-actor', placeholder: (a.owners || [])[0] || '' });
+  const form = el('form', { class: 'inline', id: 'promote' }, el('label', {}, 'Version ', version),
+    el('label', {}, 'To ', to), el('label', {}, 'As owner ', actor),
+    el('button', { type: 'submit', id: 'promote-button', text: 'Promote' }));
+  const result = el('output', { id: 'promote-result', 'aria-live': 'polite' });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { version: version.value, to: to.value };
+    if (actor.value) body.actor = actor.value;
+    const rr = await api('/admin/agents/' + encodeURIComponent(name) + '/promote', { method: 'POST',
+      body: JSON.stringify(body) });
+    if (rr.status === 200) { await agentPage(name); $('#promote-result').textContent = 'promoted'; return; }
+    result.textContent = rr.status === 202 ? 'waiting for a second owner\'s review'
+      : (rr.body && rr.body.error ? rr.body.error.message : 'HTTP ' + rr.status);
+  });
+  const history = el('table', { id: 'agent-history' }, el('thead', {}, el('tr', {}, el('th', { text: 'time' }),
+    el('th', { text: 'action' }), el('th', { text: 'label' }), el('th', { text: 'version' }),
+    el('th', { text: 'by' }))));
+  const hb = el('tbody');
+  for (const m of a.history || []) {
+    hb.append(el('tr', {}, el('td', { text: m.time }), el('td', { text: m.action }), el('td', { text: m.label }),
+      el('td', { text: m.version }), el('td', { text: m.actor })));
+  }
+  history.append(hb);
+  p.append(el('p', { text: a.description || '' }), versions, form, result, el('h3', { text: 'History' }), history);
+}
+
+async function evalsPage() {
+  const p = page('Evaluation runs');
+  const r = await api('/admin/evals');
+  if (r.status !== 200) { errorLine(p, r); return; }
+  const table = el('table', { id: 'evals' }, el('thead', {}, el('tr', {}, el('th', { text: 'time' }),
+    el('th', { text: 'set' }), el('th', { text: 'target' }), el('th', { text: 'agent version' }),
+    el('th', { class: 'num', text: 'passes' }), el('th', { class: 'num', text: 'pass rate' }),
+    el('th', { class: 'num', text: 'gate' }))));
+  const body = el('tbody');
+  for (const e of r.body.runs) {
+    body.append(el('tr', {}, el('td', { text: e.time }), el('td', { text: e.set + '@' + e.set_version }),
+      el('td', { text: e.target }), el('td', { text: e.agent_version || '' }),
+      el('td', { class: 'num', text: e.passes + '/' + e.samples }),
+      el('td', { class: 'num', text: Number(e.pass_rate).toFixed(4) }),
+      el('td', { class: 'num', text: e.min_pass_rate > 0 ? Number(e.min_pass_rate).toFixed(2) : '' })));
+  }
+  table.append(body);
+  p.append(table);
 }
 
 loadSession();
