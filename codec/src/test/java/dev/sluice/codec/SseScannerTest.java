@@ -299,6 +299,27 @@ class SseScannerTest {
         assertThat(scanner.usage().outputTokens).isEqualTo(16);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "data: {\"choices\":[{\"x\":{\"finish_reason\":null,}\"stop\"}]}",
+        "data: {\"choices\":[{\"finish_reason\":null,{}\"stop\"}]}",
+        "data: {\"choices\":[{\"x\":[[{\"finish_reason\":null}],\"y\"]\"stop\"}]}",
+        "event: message_delta\ndata: {\"delta\":{\"stop_reason\":null,[\"end_turn\"]}}"})
+    void shouldNotTakeAStringWithoutANameAsTheValueOfAnEndedMember(String event) {
+        // Malformed JSON the fast path judges whole (a null reason, then a comma or brackets): the string after them
+        // has no name of its own and is not a second value of the reason, when the event is lexed byte by byte too.
+        Endpoint e = event.startsWith("event:") ? Endpoint.MESSAGES : Endpoint.CHAT_COMPLETIONS;
+        Case c = new Case("malformed", e, new int[] {0}, -1, -1, -1, -1, FinishReason.NONE);
+        byte[] data = (event + "\n\n").getBytes(StandardCharsets.UTF_8);
+        String want = describe(expected(data, c.flags(), "\n\n"));
+        SseScanner scanner = new SseScanner(1024);
+        Usage usage = new Usage();
+        for (int cut = 0; cut <= data.length; cut++) {
+            assertThat(describe(scan(scanner, c, usage, data, new int[] {cut}))).as("cut at %d", cut).isEqualTo(want);
+            assertUsage(c, usage);
+        }
+    }
+
     @Test
     void shouldStopWithFrameTooLargeOnAnOversizedEvent() {
         SseScanner scanner = new SseScanner(64);

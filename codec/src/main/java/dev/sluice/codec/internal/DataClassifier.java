@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
  * the extractor acts on ends with its exact word followed by a quote byte. Every quote of the line is checked for
  * such a word before it, which holds however the JSON is nested, escaped or malformed. A {@code null} (or an empty
  * string where that means nothing) after such a key is accepted only when a comma, closing brackets or the end
- * of the line follow, so no later string value can inherit the key.
+ * of the line follow, so no later string value can inherit the key: the lexer ends a member's name at the first
+ * comma or closing bracket, even where malformed JSON puts a string without a name after them.
  *
  * <p>The one thing decided positively is generated content on chat and completions: a key that is the first
  * member of {@code "delta":{}} ({@code content}, {@code refusal}), of {@code "function":{}} ({@code arguments}) or

@@ -7,6 +7,12 @@ import static java.util.Objects.requireNonNull;
  * It does not validate: it tracks strings, escapes, nesting and member names well enough to tell a
  * {@link JsonSink} where each scalar value sits, and ignores bytes it does not understand. Keys and short
  * string values are identified against {@link Words}; nothing is allocated per byte or per value.
+ *
+ * <p>A member name is given to the values that follow it only until the next comma or closing bracket, which end
+ * the member: on malformed JSON a string that comes later without a name of its own (after a trailing comma or a
+ * stray bracket) is reported with no key rather than as a second value of a member already ended, possibly of an
+ * object already closed. On well-formed JSON nothing changes, as a value always follows its name directly; the
+ * {@link DataClassifier} relies on it to accept {@code "finish_reason":null} followed by a comma or brackets.
  * Confined to one thread.
  */
 public final class JsonLexer {
@@ -146,6 +152,8 @@ public final class JsonLexer {
                 pop();
                 return;
             case ',':
+                // The comma ends the member: its name must not reach a value that follows without one.
+                memberKey = Words.NONE;
                 expectKey = inObject();
                 return;
             case '"':
@@ -224,6 +232,8 @@ public final class JsonLexer {
         if (depth > 0) {
             depth--;
         }
+        // A closing bracket ends the member holding the container, and any member of the container itself.
+        memberKey = Words.NONE;
         expectKey = false;
     }
 
