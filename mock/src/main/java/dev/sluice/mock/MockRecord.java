@@ -10,8 +10,8 @@ import java.util.Objects;
  * The provider replaces a request's snapshot atomically as the answer progresses, so a test reads
  * {@link MockProvider#records()} again (for example with Awaitility) to see later states.
  *
- * <p>{@code status} is 0 until a status line was chosen; {@code eventsSent} counts SSE events written
- * (including an injected malformed one); {@code completed} is true once the whole answer was sent (a
+ * <p>{@code status} is 0 until a status line was chosen; {@code eventsSent} counts SSE events handed to the
+ * connection, each before it is written (including an injected malformed one); {@code completed} is true once the whole answer was sent (a
  * truncated answer never completes); {@code cancelled} is true when the peer closed the connection
  * before that; {@code closedAtNs} is the {@link System#nanoTime()} of the peer's close, or -1.
  *
@@ -24,7 +24,7 @@ import java.util.Objects;
  * @param body            the request body bytes
  * @param receivedAtNs {@link System#nanoTime()} when the full request was received
  * @param status          the response status sent, 0 before one was sent
- * @param eventsSent      SSE events written so far
+ * @param eventsSent      SSE events handed to the connection so far (counted before each is written)
  * @param completed       the full response was sent
  * @param cancelled       the peer closed the connection before the response was complete
  * @param closedAtNs   {@link System#nanoTime()} when the peer's close was seen, or -1

@@ -95,11 +95,12 @@ public final class StreamDriver {
         } else {
             frame = events.get(next++);
         }
+        // Counted before it is written: whoever reads the event from the connection then sees it counted.
+        exchange.eventSent();
         exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(frame))).addListener(f -> {
             if (!f.isSuccess() || exchange.isFinished()) {
                 return;
             }
-            exchange.eventSent();
             if (next == events.size()) {
                 exchange.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(done -> {
                     if (done.isSuccess()) {
@@ -113,11 +114,11 @@ public final class StreamDriver {
     }
 
     private void endWithError() {
+        exchange.eventSent();
         exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(errorEvent))).addListener(f -> {
             if (!f.isSuccess() || exchange.isFinished()) {
                 return;
             }
-            exchange.eventSent();
             exchange.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(done -> {
                 if (done.isSuccess()) {
                     exchange.endIncomplete();
