@@ -96,6 +96,7 @@ class ConsoleSystemTest {
         // Sign in with the keyboard: the token, then Enter.
         browser.get(console);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        assertThat(browser.findElement(By.id("nav")).isDisplayed()).as("no navigation before sign-in").isFalse();
         shot("sign-in");
         browser.switchTo().activeElement().sendKeys(ADMIN, Keys.ENTER);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));

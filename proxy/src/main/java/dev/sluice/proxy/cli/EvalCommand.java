@@ -7,13 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.codec.Clock;
 import dev.sluice.journal.EvalRecord;
 import dev.sluice.journal.FeedbackReport;
-import dev.sluice.journal.JournalReader;
-import dev.sluice.journal.RecordVisitor;
 import dev.sluice.journal.ShadowPairs;
 import dev.sluice.journal.cli.Installation;
 import dev.sluice.journal.cli.SinceParser;
 import dev.sluice.proxy.eval.EvalComparison;
 import dev.sluice.proxy.eval.EvalReport;
+import dev.sluice.proxy.eval.EvalRuns;
 import dev.sluice.proxy.eval.EvalRunner;
 import dev.sluice.proxy.eval.JournalFacts;
 import dev.sluice.proxy.eval.Sample;
@@ -40,7 +39,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -411,42 +409,15 @@ public final class EvalCommand implements Runnable {
             }
             String agent = target != null && target.startsWith("agent/") && target.indexOf('@') < 0
                     ? target.substring("agent/".length()) : null;
-            List<EvalRecord> runs = new ArrayList<>();
-            try (JournalReader r = JournalReader.open(journal)) {
-                while (r.poll(new RecordVisitor() {
-                    @Override
-                    public void onEval(EvalRecord e) {
-                        if (target == null || target.equals(e.target()) || agent != null && agent.equals(e.agent())) {
-                            runs.add(e);
-                        }
-                    }
-                }, 1000) > 0) {
-                    // read on
-                }
-            }
+            List<EvalRecord> runs = EvalRuns.read(List.of(journal), e -> target == null || target.equals(e.target())
+                    || agent != null && agent.equals(e.agent()));
             PrintWriter out = spec.commandLine().getOut();
             ObjectMapper mapper = new ObjectMapper();
             for (EvalRecord e : runs) {
                 double[] ci = Wilson.interval95(e.passes(), e.samples());
                 String when = Instant.ofEpochMilli(e.wallTimeMicros() / 1000).toString();
                 if (json) {
-                    ObjectNode n = mapper.createObjectNode();
-                    n.put("time", when);
-                    n.put("set", e.set());
-                    n.put("set_version", e.setVersion());
-                    n.put("target", e.target());
-                    n.put("agent", e.agent());
-                    n.put("agent_version", e.agentVersion());
-                    n.put("samples", e.samples());
-                    n.put("passes", e.passes());
-                    n.put("pass_rate", e.passRate());
-                    n.put("ci95_low", ci[0]);
-                    n.put("ci95_high", ci[1]);
-                    if (!Double.isNaN(e.minPassRate())) {
-                        n.put("min_pass_rate", e.minPassRate());
-                    }
-                    n.put("actor", e.actor());
-                    out.println(n);
+                    out.println(EvalRuns.json(mapper, e));
                 } else {
                     out.printf(Locale.ROOT, "%s  %s@%s  %s%s  %.4f (%d/%d) [%.4f, %.4f]%s  by %s%n", when, e.set(),
                             e.setVersion(), e.target(), e.agentVersion() != null && !e.target().endsWith(

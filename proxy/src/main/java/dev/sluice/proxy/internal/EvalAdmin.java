@@ -14,15 +14,14 @@ import dev.sluice.journal.JournalReader;
 import dev.sluice.journal.RecordVisitor;
 import dev.sluice.journal.RequestIds;
 import dev.sluice.journal.RequestRecord;
+import dev.sluice.proxy.eval.EvalRuns;
 import dev.sluice.routing.agents.AgentCatalog;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.EvalSection;
 import dev.sluice.routing.evals.EvalSet;
 
 import java.io.IOException;
-import java.time.Instant;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -70,37 +69,13 @@ public final class EvalAdmin implements AutoCloseable {
         CompletableFuture<AdminKeys.Reply> f = new CompletableFuture<>();
         try {
             executor.execute(() -> {
-                ArrayDeque<EvalRecord> runs = new ArrayDeque<>();
-                try (JournalReader r = JournalReader.open(List.of(journal.dir()))) {
-                    while (r.poll(new RecordVisitor() {
-                        @Override
-                        public void onEval(EvalRecord e) {
-                            runs.addFirst(e);
-                            if (runs.size() > MAX_LISTED) {
-                                runs.removeLast();
-                            }
-                        }
-                    }, 1000) > 0) {
-                        // read on
-                    }
-                }
+                List<EvalRecord> runs = EvalRuns.read(List.of(journal.dir()), e -> true);
                 ObjectNode out = JSON.createObjectNode();
                 var list = out.putArray("runs");
-                for (EvalRecord e : runs) {
-                    ObjectNode n = list.addObject();
-                    n.put("time", Instant.ofEpochSecond(0, e.wallTimeMicros() * 1000).toString());
-                    n.put("actor", e.actor());
-                    n.put("set", e.set());
-                    n.put("set_version", e.setVersion());
-                    n.put("target", e.target());
-                    n.put("agent", e.agent());
-                    n.put("agent_version", e.agentVersion());
-                    n.put("samples", e.samples());
-                    n.put("passes", e.passes());
-                    n.put("pass_rate", e.passRate());
-                    n.put("min_pass_rate", e.minPassRate());
+                for (int i = runs.size() - 1; i >= Math.max(0, runs.size() - MAX_LISTED); i--) {
+                    list.add(EvalRuns.json(JSON, runs.get(i)));
                 }
-                audit.record(who == null ? "loopback" : who.actor(), "evals.list", null, "ok", runs.size() + " runs");
+                audit.record(who == null ? "loopback" : who.actor(), "evals.list", null, "ok", list.size() + " runs");
                 f.complete(new AdminKeys.Reply(200, out.toString()));
             });
         } catch (RejectedExecutionException e) {
