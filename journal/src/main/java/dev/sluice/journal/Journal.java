@@ -138,7 +138,7 @@ public final class Journal implements AutoCloseable {
                 : JournalSigner.loadOrCreate(settings.signingKeyFile());
             FreeSpaceWatchdog space = new FreeSpaceWatchdog(dir, settings.minFreeBytes(), settings.minFreePercent());
             Map<Long, Interrupted> open = findRequestsWithoutEnd(dir);
-            control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle);
+            control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle, settings.rollClock());
             // A journal keeps the roll cycle it was created with (Chronicle's metadata): every partition opens with
             // it, and a configuration naming another one is told so in its own words.
             RollCycle stored = control.rollCycle();
@@ -150,7 +150,8 @@ public final class Journal implements AutoCloseable {
             Chain controlChain = Chain.recover(control, signer, settings.clock());
             appendRecoveryAndBoot(control, controlChain, open, settings);
             if (settings.mode() == JournalMode.HANDOFF) {
-                handoff = Partitions.openForWriting(dir, Partitions.HANDOFF, rollCycle);
+                handoff = Partitions.openForWriting(dir, Partitions.HANDOFF, rollCycle,
+                    settings.rollClock());
             }
             GatewayPidFile.writeCurrent(dir);
             Journal journal = new Journal(dir, settings, rollCycle, control, controlChain, handoff, signer,
@@ -309,7 +310,8 @@ public final class Journal implements AutoCloseable {
         checkOpen();
         SingleChronicleQueue queue;
         try {
-            queue = Partitions.openForWriting(dir, Partitions.producer(producerQueues.size()), rollCycle);
+            queue = Partitions.openForWriting(dir, Partitions.producer(producerQueues.size()), rollCycle,
+                settings.rollClock());
         } catch (IOException e) {
             throw new UncheckedIOException("journal: cannot create a partition in " + dir, e);
         }

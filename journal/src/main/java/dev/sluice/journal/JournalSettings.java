@@ -33,6 +33,7 @@ public final class JournalSettings {
     private final int ringCapacityBytes;
     private final String rollCycle;
     private final Clock clock;
+    private final Clock rollClock;
     private final String version;
     private final JournalMode mode;
     private final Path signingKeyFile;
@@ -50,6 +51,7 @@ public final class JournalSettings {
         this.rollCycle = b.rollCycle;
         this.mode = b.mode;
         this.clock = b.clock;
+        this.rollClock = b.rollClock;
         this.version = b.version;
         this.signingKeyFile = b.signingKeyFile;
         this.recoveryPricer = b.recoveryPricer;
@@ -80,6 +82,14 @@ public final class JournalSettings {
 
     public Clock clock() {
         return clock;
+    }
+
+    /**
+     * The clock that picks the cycle a record is appended to: the system's, except for a tool that writes a past
+     * period (each day's records then land in that day's cycle, as a gateway running then would have put them).
+     */
+    public Clock rollClock() {
+        return rollClock;
     }
 
     public String version() {
@@ -125,6 +135,7 @@ public final class JournalSettings {
         private int ringCapacityBytes = DEFAULT_RING_CAPACITY_BYTES;
         private String rollCycle = DEFAULT_ROLL_CYCLE;
         private Clock clock = Clock.systemUTC();
+        private Clock rollClock = Clock.systemUTC();
         private String version = DEFAULT_VERSION;
         private JournalMode mode = JournalMode.HANDOFF;
         private Path signingKeyFile;
@@ -161,6 +172,12 @@ public final class JournalSettings {
 
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** See {@link JournalSettings#rollClock()}. */
+        public Builder rollClock(Clock rollClock) {
+            this.rollClock = Objects.requireNonNull(rollClock, "rollClock");
             return this;
         }
 

@@ -50,17 +50,28 @@ public final class RequestHistory {
      * @return the request's history, or null when no journal holds its request record
      */
     public static RequestHistory find(List<Path> journalDirs, long requestId) {
+        return find(journalDirs, requestId, Long.MIN_VALUE);
+    }
+
+    /**
+     * As {@link #find(List, long)}, told that the request started at or after {@code notBeforeMicros} (a
+     * {@link JournalIndex}'s {@linkplain JournalIndex#requestTimeHint hint}): the cycles before are skipped. When
+     * that finds nothing, the whole journal is read.
+     */
+    public static RequestHistory find(List<Path> journalDirs, long requestId, long notBeforeMicros) {
         requireNonNull(journalDirs, "journalDirs");
         Search search = new Search(requestId);
+        long from = Math.max(notBeforeMicros, RequestIds.notBeforeMs(requestId) * 1_000L);
         for (Path dir : journalDirs) {
             if (!JournalReader.isJournal(dir)) {
                 continue;
             }
-            // First from the cycle the id's time points to (the cycles before hold only older requests); from the
-            // start when that finds nothing (an id of another form, a clock set back) and cycles were skipped.
+            // First from the cycle the id's time (or the hint) points to (the cycles before hold only older
+            // requests); from the start when that finds nothing (an id of another form, a clock set back) and cycles
+            // were skipped.
             boolean skipped;
             try (MergedTailer tailer = MergedTailer.open(dir)) {
-                skipped = tailer.skipCyclesOlderThan(RequestIds.notBeforeMs(requestId) * 1_000L, PEEK_LIMIT) > 0;
+                skipped = tailer.skipCyclesOlderThan(from, PEEK_LIMIT) > 0;
                 search.scan(tailer);
             }
             if (search.request == null && skipped) {
@@ -94,7 +105,11 @@ public final class RequestHistory {
         /** Reads on until the request's end (its parts come before it), or to the end of the journal. */
         void scan(MergedTailer tailer) {
             while (tailer.next()) {
-                int type = decoder.load(tailer.record());
+                DirectBuffer record = tailer.record();
+                if (!worthDecoding(record)) {
+                    continue;
+                }
+                int type = decoder.load(record);
                 if (type == RecordLayout.TYPE_REQUEST && decoder.request().requestId() == requestId) {
                     request = decoder.request();
                     body = copy(tailer.body());
@@ -114,6 +129,26 @@ public final class RequestHistory {
                     bootAfterRequest = true;
                 }
             }
+        }
+
+        /**
+         * Whether the record can matter, judged from its type and request id without decoding it: most of a
+         * journal is other requests' records.
+         */
+        private boolean worthDecoding(DirectBuffer record) {
+            if (record.capacity() < RecordLayout.HEADER_BYTES) {
+                return false;
+            }
+            byte type = record.getByte(1);
+            if (type == RecordLayout.TYPE_REQUEST || type == RecordLayout.TYPE_RESPONSE_PART
+                || type == RecordLayout.TYPE_END) {
+                return record.capacity() >= RecordLayout.HEADER_BYTES + 8
+                    && record.getLong(RecordLayout.HEADER_BYTES, RecordLayout.ORDER) == requestId;
+            }
+            if (type == RecordLayout.TYPE_BOOT) {
+                return request != null && end == null;
+            }
+            return type == RecordLayout.TYPE_EVAL;
         }
 
         RequestHistory result() {
@@ -179,11 +214,7 @@ public final class RequestHistory {
      * (case-insensitive: the needle lower-cased by the caller). A null filter matches everything.
      */
     public boolean matches(String model, String outcome, String lowerCaseText) {
-        String served = entry.end() == null ? null : entry.end().servedModel();
-        if (model != null && !model.equals(entry.request().requestedModel()) && !model.equals(served)) {
-            return false;
-        }
-        if (outcome != null && !outcome.equals(entry.outcome())) {
+        if (!matches(entry, model, outcome)) {
             return false;
         }
         if (lowerCaseText == null) {
@@ -194,6 +225,18 @@ public final class RequestHistory {
             return true;
         }
         return parts > 0 && assembledAnswer().text().toLowerCase(Locale.ROOT).contains(lowerCaseText);
+    }
+
+    /**
+     * Whether {@code entry} asked for or was served by {@code model} and ended with {@code outcome} (each null:
+     * any).
+     */
+    public static boolean matches(JournalEntry entry, String model, String outcome) {
+        String served = entry.end() == null ? null : entry.end().servedModel();
+        if (model != null && !model.equals(entry.request().requestedModel()) && !model.equals(served)) {
+            return false;
+        }
+        return outcome == null || outcome.equals(entry.outcome());
     }
 
     /** The answer joined into text, tool calls, thinking and finish reason. */

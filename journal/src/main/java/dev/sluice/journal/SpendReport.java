@@ -3,8 +3,6 @@ package dev.sluice.journal;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -15,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Cost and tokens of the finished requests in a journal since a time, grouped by one {@link SpendDimension},
@@ -91,17 +88,9 @@ public final class SpendReport {
         long unfinished;
         try (SpendScanner scanner = SpendScanner.open(journalDirs)) {
             scanner.scan(SpendLedger.toMicros(sinceMs), grouper::add);
-            unfinished = scanner.unfinished();
+            unfinished = scanner.unfinished(team); // a team admin sees its own team's only
         }
-        List<SpendRow> rows = new ArrayList<>(grouper.groups.size());
-        for (Map.Entry<String, Sum> e : grouper.groups.entrySet()) {
-            rows.add(e.getValue().toRow(e.getKey()));
-        }
-        Comparator<SpendRow> byKey = Comparator.comparing(SpendRow::key);
-        rows.sort(by == SpendDimension.DAY ? byKey
-            : Comparator.comparingLong(SpendRow::costMicros).reversed().thenComparing(byKey));
-        return new SpendReport(by, sinceMs, zone, List.copyOf(rows), grouper.total.toRow("total"), unfinished,
-                grouper.daily);
+        return of(by, sinceMs, zone, grouper.groups, grouper.total, unfinished, grouper.daily);
     }
 
     public SpendDimension dimension() {
@@ -144,20 +133,16 @@ public final class SpendReport {
     /** Adds finished requests to their group and to the total. */
     private static final class Grouper {
         final SpendDimension by;
-        final ZoneId zone;
+        final CalendarDays days;
         final Map<String, Sum> groups = new HashMap<>();
         final Sum total = new Sum();
-        // The day of the previous request: consecutive requests mostly share one, so no date math for them.
-        long dayStartMicros = Long.MAX_VALUE;
-        long dayEndMicros = Long.MIN_VALUE;
-        String dayKey;
 
         final String team;
         final Map<String, SortedMap<String, Long>> daily = new HashMap<>();
 
         Grouper(SpendDimension by, ZoneId zone, String team) {
             this.by = by;
-            this.zone = zone;
+            this.days = new CalendarDays(zone);
             this.team = team;
         }
 
@@ -175,49 +160,59 @@ public final class SpendReport {
         }
 
         private String key(SpendScanner.Row row) {
-            switch (by) {
-                case TEAM:
-                    return orAbsent(row.team);
-                case PROJECT:
-                    return orAbsent(row.project);
-                case USE_CASE:
-                    return orAbsent(row.useCase);
-                case KEY:
-                    return orAbsent(row.keyId);
-                case MODEL:
-                    return orAbsent(row.model);
-                case AGENT:
-                    return orAbsent(row.agent);
-                case AGENT_VERSION:
-                    return row.agent == null ? orAbsent(null) : row.agent + "@" + orAbsent(row.agentVersion);
-                default:
-                    return day(row.wallTimeMicros);
-            }
+            return by == SpendDimension.DAY ? day(row.wallTimeMicros)
+                : groupKey(by, row.keyId, row.team, row.project, row.useCase, row.model, row.agent, row.agentVersion);
         }
 
         private String day(long wallMicros) {
-            if (wallMicros < dayStartMicros || wallMicros >= dayEndMicros) {
-                Instant instant = Instant.ofEpochSecond(Math.floorDiv(wallMicros, 1_000_000L),
-                    Math.floorMod(wallMicros, 1_000_000L) * 1000L);
-                LocalDate date = LocalDate.ofInstant(instant, zone);
-                dayStartMicros = micros(date.atStartOfDay(zone).toInstant());
-                dayEndMicros = micros(date.plusDays(1).atStartOfDay(zone).toInstant());
-                dayKey = date.toString();
-            }
-            return dayKey;
-        }
-
-        private static long micros(Instant instant) {
-            return TimeUnit.SECONDS.toMicros(instant.getEpochSecond()) + instant.getNano() / 1000;
-        }
-
-        private static String orAbsent(String tag) {
-            return tag == null || tag.isEmpty() ? ABSENT : tag;
+            return days.isoDate(wallMicros);
         }
     }
 
+    /** The group of a request's tags under {@code by} (not {@link SpendDimension#DAY}: that is its day). */
+    static String groupKey(SpendDimension by, String keyId, String team, String project, String useCase, String model,
+                           String agent, String agentVersion) {
+        switch (by) {
+            case TEAM:
+                return orAbsent(team);
+            case PROJECT:
+                return orAbsent(project);
+            case USE_CASE:
+                return orAbsent(useCase);
+            case KEY:
+                return orAbsent(keyId);
+            case MODEL:
+                return orAbsent(model);
+            case AGENT:
+                return orAbsent(agent);
+            case AGENT_VERSION:
+                return agent == null ? orAbsent(null) : agent + "@" + orAbsent(agentVersion);
+            default:
+                throw new IllegalArgumentException("by: " + by + " (expected: a tag, not the day)");
+        }
+    }
+
+    private static String orAbsent(String tag) {
+        return tag == null || tag.isEmpty() ? ABSENT : tag;
+    }
+
+    /**
+     * A report from sums already grouped (a {@link JournalIndex}'s): rows ordered as {@link #read} orders them.
+     */
+    static SpendReport of(SpendDimension by, long sinceMs, ZoneId zone, Map<String, Sum> groups, Sum total,
+                          long unfinished, Map<String, SortedMap<String, Long>> daily) {
+        List<SpendRow> rows = new ArrayList<>(groups.size());
+        for (Map.Entry<String, Sum> e : groups.entrySet()) {
+            rows.add(e.getValue().toRow(e.getKey()));
+        }
+        Comparator<SpendRow> byKey = Comparator.comparing(SpendRow::key);
+        rows.sort(by == SpendDimension.DAY ? byKey
+            : Comparator.comparingLong(SpendRow::costMicros).reversed().thenComparing(byKey));
+        return new SpendReport(by, sinceMs, zone, List.copyOf(rows), total.toRow("total"), unfinished, daily);
+    }
+
     /** Exact running sums of one group. */
-    private static final class Sum {
+    static final class Sum {
         long requests;
         long costMicros;
         long unpriced;
@@ -227,18 +222,34 @@ public final class SpendReport {
         long estimated;
 
         void add(SpendScanner.Row row) {
+            add(row.costMicros, row.tokensIn, row.tokensOut, row.tokensCached, row.tokensEstimated);
+        }
+
+        /** Adds one finished request. */
+        void add(long cost, long in, long out, long cached, boolean tokensEstimated) {
             requests++;
-            if (row.costMicros >= 0) {
-                costMicros = Math.addExact(costMicros, row.costMicros);
+            if (cost >= 0) {
+                costMicros = Math.addExact(costMicros, cost);
             } else {
                 unpriced++;
             }
-            tokensIn = Math.addExact(tokensIn, Math.max(0, row.tokensIn));
-            tokensOut = Math.addExact(tokensOut, Math.max(0, row.tokensOut));
-            tokensCached = Math.addExact(tokensCached, Math.max(0, row.tokensCached));
-            if (row.tokensEstimated) {
+            tokensIn = Math.addExact(tokensIn, Math.max(0, in));
+            tokensOut = Math.addExact(tokensOut, Math.max(0, out));
+            tokensCached = Math.addExact(tokensCached, Math.max(0, cached));
+            if (tokensEstimated) {
                 estimated++;
             }
+        }
+
+        /** Adds another group's sums. */
+        void add(Sum other) {
+            requests += other.requests;
+            costMicros = Math.addExact(costMicros, other.costMicros);
+            unpriced += other.unpriced;
+            tokensIn = Math.addExact(tokensIn, other.tokensIn);
+            tokensOut = Math.addExact(tokensOut, other.tokensOut);
+            tokensCached = Math.addExact(tokensCached, other.tokensCached);
+            estimated += other.estimated;
         }
 
         SpendRow toRow(String key) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import dev.sluice.journal.internal.MergedTailer;
 import dev.sluice.journal.internal.StringTable;
@@ -38,6 +39,13 @@ final class SpendScanner implements AutoCloseable {
     /** Receives each finished request; the row is reused once the call returns. */
     interface Sink {
         void onFinished(Row row);
+
+        /**
+         * A record of another type than request and end ({@link #follow} only): its encoded bytes, valid during the
+         * call.
+         */
+        default void onOther(byte type, DirectBuffer record) {
+        }
     }
 
     /** A request joined with its end: the fields spend needs. Strings are null when the request had none. */
@@ -59,7 +67,12 @@ final class SpendScanner implements AutoCloseable {
         long tokensOut;
         long tokensCached;
         long costMicros;
+        /** The request record's encoded bytes, when the scanner keeps them ({@link #keepRequestBytes}). */
+        byte[] requestBytes = EMPTY;
+        int requestLength;
     }
+
+    private static final byte[] EMPTY = new byte[0];
 
     private final MergedTailer tailer;
     private final StringTable strings = new StringTable();
@@ -67,6 +80,7 @@ final class SpendScanner implements AutoCloseable {
     private final ArrayDeque<Row> free = new ArrayDeque<>();
     /** The record being read: the tailer's buffer, valid until the next record. */
     private DirectBuffer view;
+    private boolean keepRequestBytes;
     private long undecodable;
     private long unmatchedEnds;
     private int skippedCycles;
@@ -105,9 +119,65 @@ final class SpendScanner implements AutoCloseable {
         }
     }
 
+    /** Keeps each pending request's encoded record in its row ({@link Row#requestBytes}), for a reader that shows it. */
+    void keepRequestBytes() {
+        keepRequestBytes = true;
+    }
+
+    /**
+     * Reads on from where the last call stopped (the first call: from the journal's start), up to
+     * {@code maxRecords} records: requests joined with their ends to {@code sink}, the other records to
+     * {@link Sink#onOther}. Records appended meanwhile are read by a later call.
+     *
+     * @return the records read; 0 when there is nothing new
+     */
+    int follow(int maxRecords, Sink sink) {
+        requireNonNull(sink, "sink");
+        int n = 0;
+        while (n < maxRecords && tailer.next()) {
+            n++;
+            DirectBuffer record = tailer.record();
+            if (record.capacity() >= 2 && record.getByte(1) != TYPE_REQUEST && record.getByte(1) != TYPE_END) {
+                sink.onOther(record.getByte(1), record);
+            } else {
+                read(record, Long.MIN_VALUE, sink);
+            }
+        }
+        return n;
+    }
+
+    /** The end record being reported to {@link Sink#onFinished}: valid during that call only. */
+    DirectBuffer endRecord() {
+        return view;
+    }
+
+    /** Opens the partitions created since the last look. */
+    void refresh() {
+        tailer.refresh();
+    }
+
+    /** Each request read without an end yet, in no order: the row is the scanner's, not to be kept. */
+    void forEachUnfinished(Consumer<Row> action) {
+        pending.values().forEach(action);
+    }
+
     /** Requests at or after the start time read without an end (in flight, or lost to a crash). */
     int unfinished() {
         return pending.size();
+    }
+
+    /** {@link #unfinished()} of team {@code team} only ({@code null}: of every team). */
+    int unfinished(String team) {
+        if (team == null) {
+            return pending.size();
+        }
+        int n = 0;
+        for (Row row : pending.values()) {
+            if (team.equals(row.team)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Ends whose request was not read: it was before the start time, or is missing. */
@@ -205,6 +275,14 @@ final class SpendScanner implements AutoCloseable {
         row.agent = agent;
         row.agentVersion = agentVersion;
         row.shadowSource = shadowSource;
+        if (keepRequestBytes) {
+            int length = view.capacity();
+            if (row.requestBytes.length < length) {
+                row.requestBytes = new byte[Math.max(length, 256)];
+            }
+            view.getBytes(0, row.requestBytes, 0, length);
+            row.requestLength = length;
+        }
         Row previous = pending.put(requestId, row);
         if (previous != null) {
             // The same id twice: the later request is the one an end can still belong to.

@@ -40,13 +40,19 @@ public final class SpendWorkload {
      */
     public static SpendWorkload write(Path dir, long seed, int requests, long startMicros, long stepMicros)
         throws Exception {
+        return write(dir, seed, requests, startMicros, stepMicros, 0x0190_0000_0000_0000L);
+    }
+
+    /** As {@link #write(Path, long, int, long, long)}, request ids counting up from after {@code idBase}. */
+    public static SpendWorkload write(Path dir, long seed, int requests, long startMicros, long stepMicros,
+                                      long idBase) throws Exception {
         Random random = new Random(seed);
         RequestRecord request = new RequestRecord();
         EndRecord end = new EndRecord();
         List<Long> open = new ArrayList<>();
         int ends = 0;
         int recovered = 0;
-        long id = 0x0190_0000_0000_0000L;
+        long id = idBase;
         int half = requests / 2;
         for (int run = 0; run < 2; run++) {
             Journal journal = Journal.open(JournalSettings.builder(dir).mode(JournalMode.DIRECT).build());

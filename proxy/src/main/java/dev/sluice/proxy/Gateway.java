@@ -9,6 +9,7 @@ import dev.sluice.routing.config.RedisSettings;
 import dev.sluice.proxy.internal.BudgetSeeds;
 import dev.sluice.proxy.internal.ConfigAgent;
 import dev.sluice.proxy.internal.EvalAdmin;
+import dev.sluice.proxy.internal.JournalIndexer;
 import dev.sluice.proxy.internal.FeedbackIntake;
 import dev.sluice.proxy.internal.OffLoopExecutor;
 import dev.sluice.proxy.internal.OtlpMetrics;
@@ -125,6 +126,7 @@ public final class Gateway implements AutoCloseable {
     private final AdminRequests adminRequests;
     private final AgentAdmin agentAdmin;
     private final EvalAdmin evalAdmin;
+    private final JournalIndexer journalIndex;
     /** The open client connections (a closed one leaves by itself). */
     private final ChannelGroup clients;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -135,7 +137,8 @@ public final class Gateway implements AutoCloseable {
     private Gateway(GatewayContext context, Journal journal, MockProvider mock, EventLoopGroup group,
                     Map<EventExecutor, LoopResources> loops, Channel clientServer, Channel adminServer,
                     AdminKeys adminKeys, AdminRequests adminRequests, ChannelGroup clients, AgentRunner memoryGuard,
-                    ClientTls clientTls, AgentAdmin agentAdmin, EvalAdmin evalAdmin) {
+                    ClientTls clientTls, AgentAdmin agentAdmin, EvalAdmin evalAdmin, JournalIndexer journalIndex) {
+        this.journalIndex = journalIndex;
         this.context = context;
         this.agentAdmin = agentAdmin;
         this.evalAdmin = evalAdmin;
@@ -241,9 +244,11 @@ public final class Gateway implements AutoCloseable {
             AdminKeys adminKeys = new AdminKeys(keyStore, context, AdminAudit.journaled(journal, clock),
                     clock::wallMs);
             keyStore.watch(adminKeys::refresh);
-            AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit());
+            JournalIndexer journalIndex = JournalIndexer.start(journal.dir(),
+                    context.config().governance().zone(), clock);
+            AdminRequests adminRequests = new AdminRequests(journal.dir(), adminKeys.liveAudit(), journalIndex);
             AgentAdmin agentAdmin = new AgentAdmin(context, agentStore, adminKeys.liveAudit(), clock, journal.dir());
-            EvalAdmin evalAdmin = new EvalAdmin(context, journal, adminKeys.liveAudit(), clock);
+            EvalAdmin evalAdmin = new EvalAdmin(context, journal, adminKeys.liveAudit(), clock, journalIndex);
             context.feedback(new FeedbackIntake(journal, clock));
             OffLoopExecutor telemetry = new OffLoopExecutor("sluice-telemetry", 1024);
             Console.preload();
@@ -319,7 +324,7 @@ public final class Gateway implements AutoCloseable {
             AgentRunner memoryGuard = context.load().watchMemory(
                     () -> context.config().server().limits().memoryGuardPercent());
             return new Gateway(context, journal, mock, group, loops, client, admin, adminKeys, adminRequests,
-                    clients, memoryGuard, clientTls, agentAdmin, evalAdmin);
+                    clients, memoryGuard, clientTls, agentAdmin, evalAdmin, journalIndex);
         } catch (SSLException e) {
             closeQuietly(group, journal, mock, agent, agentStore);
             throw new IOException("cannot set up TLS for providers: " + e.getMessage(), e);
@@ -576,6 +581,7 @@ public final class Gateway implements AutoCloseable {
         adminKeys.close();
         adminRequests.close();
         evalAdmin.close();
+        journalIndex.close();
         context.feedback().close();
         context.telemetry().close();
         memoryGuard.close();

@@ -8,6 +8,10 @@ import dev.sluice.routing.config.KeyDigester;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import com.deque.html.axecore.results.CheckedNode;
+import com.deque.html.axecore.results.Results;
+import com.deque.html.axecore.results.Rule;
+import com.deque.html.axecore.selenium.AxeBuilder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
@@ -19,6 +23,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -28,6 +33,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,6 +55,9 @@ class ConsoleSystemTest {
     private TestGateway gw;
     private WebDriver browser;
     private Path profile;
+    private final List<String> violations = new ArrayList<>();
+    private int auditedRules;
+    private int auditedPages;
 
     @AfterEach
     void stop() throws Exception {
@@ -103,6 +113,18 @@ class ConsoleSystemTest {
         assertThat(browser.findElement(By.id("who")).getText()).isEqualTo("admin");
         assertThat(browser.manage().getCookieNamed("sluice_console").isHttpOnly()).isTrue();
 
+        // The keyboard alone reaches the skip link, every page, sign-out and the page's controls, in that order.
+        browser.navigate().refresh(); // focus from the document's start; the session stays
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("spend")));
+        List<String> reached = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            new Actions(browser).sendKeys(Keys.TAB).perform();
+            reached.add((String) ((JavascriptExecutor) browser).executeScript(
+                    "const e = document.activeElement; return e.id || e.getAttribute('href') || e.tagName;"));
+        }
+        assertThat(reached).as("focus order").containsSubsequence("#main", "#/spend", "#/tail", "#/keys",
+                "#/latency", "#/agents", "#/evals", "sign-out", "spend-by", "spend-since");
+
         // Spend: the console's totals are sluice spend's, for each grouping.
         for (String by : List.of("team", "key", "model")) {
             new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("spend-by")))).selectByValue(by);
@@ -122,18 +144,33 @@ class ConsoleSystemTest {
                 shot("spend");
             }
         }
+        // A period is whole days in the gateway's zone: the last 7 days' totals are sluice spend --since <date>'s.
+        Select period = new Select(browser.findElement(By.id("spend-since")));
+        period.selectByVisibleText("last 7 days");
+        String week = period.getFirstSelectedOption().getAttribute("value");
+        assertThat(LocalDate.parse(week)).isBetween(LocalDate.now(ZoneOffset.UTC).minusDays(7),
+                LocalDate.now(ZoneOffset.UTC).minusDays(6));
+        wait.until(ExpectedConditions.attributeToBe(By.id("spend"), "data-since", week));
+        JsonNode cliWeek = SpendSystemTest.spend(gw.dataDir(), "model", week);
+        assertThat(Long.parseLong(browser.findElement(By.id("spend-total")).getAttribute("data-cost-micros")))
+                .as("last 7 days").isEqualTo(cliWeek.path("total").path("cost_micros").asLong()).isPositive();
 
         // The live tail: a new request appears, and its page shows it.
         browser.get(console + "#/tail");
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("tail")));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("tail-status"), "Following"));
         long sent = System.nanoTime();
         String fresh = TestGateway.requestId(chat(KEY_A, 7));
-        WebElement row = new WebDriverWait(browser, Duration.ofSeconds(20)).until(
+        // Looked for every 10 ms (a wait's default is every 500 ms), so that the figure is the tail's, not the test's.
+        WebElement row = new WebDriverWait(browser, Duration.ofSeconds(20), Duration.ofMillis(10)).until(
                 ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-request-id='" + fresh + "']")));
         double tailMs = (System.nanoTime() - sent) / 1e6;
         shot("tail");
         row.findElement(By.tagName("a")).sendKeys(Keys.ENTER);
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("request-json"), fresh));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("page-title"), fresh));
+        String fields = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("request-fields"))).getText();
+        assertThat(fields).as("the request's fields").contains("demo").contains("ok").contains("team\na");
+        assertThat(browser.findElement(By.id("request-json")).getAttribute("textContent")).as("the JSON, folded")
+                .contains("\"request_id\": \"" + fresh + "\"");
         shot("request");
 
         // Keys: one created in the console works; revoked there, it is refused.
@@ -208,11 +245,13 @@ class ConsoleSystemTest {
         browser.get("http://127.0.0.1:" + gw.gateway().adminPort() + "/admin/routes");
         assertThat(browser.getPageSource()).contains("forbidden");
 
+        assertThat(violations).as("accessibility violations").isEmpty();
         System.out.printf("console in headless Chromium: spend totals equal sluice spend --json for team, key and "
                 + "model; a new request in the live tail after %.0f ms (reported, not asserted); a console-made key "
                 + "served 200, its rotated secret 200 and the old one 401, then 401 once revoked; demo-agent promoted "
                 + "to canary; a change without the CSRF token: 403; team admin b saw only "
-                + "team b and not team a's request; screenshots in %s%n", tailMs, SHOTS.toAbsolutePath());
+                + "team b and not team a's request; Tab alone reached the skip link, 6 pages, sign-out and the spend controls in order; axe-core on %d pages: %d rule checks passed, 0 violations; "
+                + "screenshots in %s%n", tailMs, auditedPages, auditedRules, SHOTS.toAbsolutePath());
     }
 
     private HttpResponse<String> chat(String key, int tokens) {
@@ -220,8 +259,21 @@ class ConsoleSystemTest {
                 + "\"user\",\"content\":\"hello [[mock tokens=" + tokens + "]]\"}]}");
     }
 
+    /** A screenshot of the page, and its accessibility audit (axe-core, WCAG 2 A and AA rules). */
     private void shot(String name) throws Exception {
         Files.write(SHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        Results audit = new AxeBuilder().withTags(List.of("wcag2a", "wcag2aa", "wcag21a", "wcag21aa"))
+                .analyze(browser);
+        assertThat(audit.isErrored()).as("axe ran on %s", name).isFalse();
+        for (Rule r : audit.getViolations()) {
+            StringBuilder where = new StringBuilder();
+            for (CheckedNode n : r.getNodes()) {
+                where.append(' ').append(n.getTarget());
+            }
+            violations.add(name + ": " + r.getId() + " (" + r.getImpact() + ") " + r.getHelp() + " at" + where);
+        }
+        auditedRules += audit.getPasses().size();
+        auditedPages++;
     }
 
     /** Headless Chromium from Debian's packages, with its own empty profile and no traffic of its own. */

@@ -14,12 +14,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,6 +126,63 @@ class JournalReadingSystemTest {
         assertThat(fx.audit).contains("admin requests.read " + alphaId + " ok", "team:alpha requests.read " + alphaId
                 + " ok", "team:alpha requests.read " + betaId + " not_found");
         assertThat(fx.audit).filteredOn(a -> a.contains("requests.search")).hasSize(3);
+    }
+
+    @Test
+    void shouldStreamFinishedRequestsToAFollowerOfItsTeamOnly() throws Exception {
+        fx = AdminFixture.start();
+        String before = TestGateway.requestId(chat(fx.gw.port(), AdminFixture.CONF_ALPHA_SECRET, "m1", "before"));
+        String otherBefore = TestGateway.requestId(chat(fx.gw.port(), AdminFixture.CONF_BETA_SECRET, "m3", "x"));
+        fx.gw.awaitEnd(before);
+        fx.gw.awaitEnd(otherBefore);
+        try (Socket s = new Socket("127.0.0.1", fx.gw.gateway().adminPort())) {
+            s.setSoTimeout(20_000);
+            // A team admin follows every team's requests: it is given its own team's only.
+            s.getOutputStream().write(("GET /admin/requests?follow=1&team=beta&limit=10 HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: Bearer " + AdminFixture.ALPHA_TOKEN + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+            String line;
+            boolean eventStream = false;
+            while (!(line = in.readLine()).isEmpty()) {
+                eventStream |= line.equalsIgnoreCase("content-type: text/event-stream; charset=utf-8");
+            }
+            assertThat(eventStream).as("content type").isTrue();
+            assertThat(nextEvent(in)).isEqualTo(before); // the backlog: the latest of its team
+            List<String> alphaIds = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                chat(fx.gw.port(), AdminFixture.CONF_BETA_SECRET, "m3", "not for alpha " + i);
+                alphaIds.add(TestGateway.requestId(chat(fx.gw.port(), AdminFixture.CONF_ALPHA_SECRET, "m1",
+                        "for alpha " + i)));
+            }
+            List<String> followed = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                followed.add(nextEvent(in));
+            }
+            assertThat(followed).isEqualTo(alphaIds);
+        }
+        // Text is searched over the files, not followed.
+        assertThat(fx.admin("GET", "/admin/requests?follow=1&text=tides", AdminFixture.ADMIN_TOKEN, null).statusCode())
+                .isEqualTo(400);
+        // One audit record for the whole stream.
+        assertThat(fx.audit).filteredOn(a -> a.contains("requests.follow")).containsExactly(
+                "team:alpha requests.follow null ok");
+        System.out.printf("followed: backlog 1 request, then 3 of 6 as they finished (team alpha's), 1 audit"
+                + " record%n");
+    }
+
+    /** The request id of the stream's next event (skipping chunk sizes and comments). */
+    private static String nextEvent(BufferedReader in) throws Exception {
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.startsWith("data: ")) {
+                JsonNode e = JSON.readTree(line.substring(6));
+                assertThat(e.get("team").asText()).isEqualTo("alpha");
+                return e.get("request_id").asText();
+            }
+        }
+        throw new AssertionError("the stream ended");
     }
 
     @Test

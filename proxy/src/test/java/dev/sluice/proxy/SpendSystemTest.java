@@ -155,10 +155,15 @@ class SpendSystemTest {
 
     /** {@code sluice spend --by BY --json} over everything in {@code dataDir}'s journal; fails unless it exits 0. */
     static JsonNode spend(Path dataDir, String by) throws Exception {
+        return spend(dataDir, by, "2000-01-01");
+    }
+
+    /** {@code sluice spend --by <by> --since <since> --json} over {@code dataDir}'s journal. */
+    static JsonNode spend(Path dataDir, String by, String since) throws Exception {
         StringWriter out = new StringWriter();
         CommandLine cmd = new CommandLine(new SpendCommand());
         cmd.setOut(new PrintWriter(out));
-        int rc = cmd.execute("--data-dir", dataDir.toString(), "--by", by, "--since", "2000-01-01", "--json");
+        int rc = cmd.execute("--data-dir", dataDir.toString(), "--by", by, "--since", since, "--json");
         assertThat(rc).as(out.toString()).isZero();
         return JSON.readTree(out.toString());
     }

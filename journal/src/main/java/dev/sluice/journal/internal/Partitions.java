@@ -6,10 +6,13 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -80,11 +83,20 @@ public final class Partitions {
      */
     public static SingleChronicleQueue openForWriting(Path journalDir, String name, RollCycle rollCycle)
         throws IOException {
+        return openForWriting(journalDir, name, rollCycle, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #openForWriting(Path, String, RollCycle)}, rolling cycles by {@code clock}'s time (the system's in a
+     * gateway; a tool writing a past month gives the records' own times, so that each day lands in its cycle).
+     */
+    public static SingleChronicleQueue openForWriting(Path journalDir, String name, RollCycle rollCycle, Clock clock)
+        throws IOException {
         Path dir = journalDir.resolve(name);
         createPrivateDirectory(dir);
         // Cycle files are created later (the first append of a cycle, a roll): the listener makes each private.
         SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(rollCycle)
-            .storeFileListener(PrivateFiles.LISTENER).build();
+            .timeProvider(new ClockTime(clock)).storeFileListener(PrivateFiles.LISTENER).build();
         try {
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path f : (Iterable<Path>) files::iterator) {
@@ -123,6 +135,33 @@ public final class Partitions {
             }
         } catch (FileAlreadyExistsException e) {
             // Created concurrently: fine.
+        }
+    }
+
+    /** Chronicle's time, read from a {@link Clock}. */
+    private static final class ClockTime implements TimeProvider {
+        private final Clock clock;
+
+        ClockTime(Clock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public long currentTimeMillis() {
+            return clock.millis();
+        }
+
+        @Override
+        public long currentTimeMicros() {
+            Instant now = clock.instant();
+            return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+        }
+
+        @Override
+        // style-exception(unitSuffix): Chronicle's own name.
+        public long currentTimeNanos() {
+            Instant now = clock.instant();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
         }
     }
 }

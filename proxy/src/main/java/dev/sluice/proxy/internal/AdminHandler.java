@@ -310,9 +310,23 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             send(ctx, methodNotAllowed("only GET is served here"), keepAlive);
             return;
         }
+        if (path.equals(REQUESTS) && follows(req.uri())) {
+            requests.follow(ctx, who, req.uri()).whenComplete((r, e) -> {
+                if (r != null || e != null) {
+                    ctx.executor().execute(() -> send(ctx, replyOrError(r, e), keepAlive));
+                }
+            });
+            return;
+        }
         CompletableFuture<AdminKeys.Reply> reply = path.equals(REQUESTS) ? requests.search(who, req.uri())
                 : requests.read(who, QueryStringDecoder.decodeComponent(path.substring(REQUESTS.length() + 1)));
-        reply.whenComplete((r, e) -> send(ctx, replyOrError(r, e), keepAlive));
+        reply.whenComplete((r, e) -> ctx.executor().execute(() -> send(ctx, replyOrError(r, e), keepAlive)));
+    }
+
+    /** Whether a search asks to follow ({@code follow=1} or {@code follow=true}). */
+    private static boolean follows(String uri) {
+        List<String> follow = new QueryStringDecoder(uri).parameters().get("follow");
+        return follow != null && !follow.isEmpty() && (follow.get(0).equals("1") || follow.get(0).equals("true"));
     }
 
     private static FullHttpResponse replyOrError(AdminKeys.Reply r, Throwable e) {

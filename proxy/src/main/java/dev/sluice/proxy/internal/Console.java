@@ -26,6 +26,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -181,9 +184,16 @@ public final class Console {
         return r;
     }
 
-    private static String describe(AdminPrincipal who, String csrf) {
+    /**
+     * The session as the pages read it: who, the CSRF token, and the gateway's time zone and today's date in it (the
+     * spend page asks for whole days, so that its totals are those of {@code sluice spend --since <date>}).
+     */
+    private String describe(AdminPrincipal who, String csrf) {
+        ZoneId zone = context.config().governance().zone();
+        LocalDate today = LocalDate.ofInstant(Instant.ofEpochMilli(context.clock().wallMs()), zone);
         return "{\"actor\":" + quote(who.actor()) + ",\"admin\":" + who.isAdmin() + ",\"team\":" + quote(who.team())
-                + ",\"csrf\":" + quote(csrf) + "}";
+                + ",\"csrf\":" + quote(csrf) + ",\"zone\":" + quote(zone.getId()) + ",\"today\":"
+                + quote(today.toString()) + "}";
     }
 
     private static String cookie(FullHttpRequest req) {

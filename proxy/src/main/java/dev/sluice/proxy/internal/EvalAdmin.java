@@ -50,8 +50,10 @@ public final class EvalAdmin implements AutoCloseable {
     private final AdminAudit audit;
     private final Clock clock;
     private final OffLoopExecutor executor = new OffLoopExecutor("sluice-admin-evals", 4);
+    private final JournalIndexer indexer;
 
-    public EvalAdmin(GatewayContext context, Journal journal, AdminAudit audit, Clock clock) {
+    public EvalAdmin(GatewayContext context, Journal journal, AdminAudit audit, Clock clock, JournalIndexer indexer) {
+        this.indexer = requireNonNull(indexer, "indexer");
         this.context = requireNonNull(context, "context");
         this.journal = requireNonNull(journal, "journal");
         this.audit = requireNonNull(audit, "audit");
@@ -63,25 +65,19 @@ public final class EvalAdmin implements AutoCloseable {
 
     /**
      * {@code GET /admin/evals}: the recorded evaluation runs, newest first (at most {@value #MAX_LISTED}): set and its
-     * version, target, agent version, samples, passes, pass rate and the gate's minimum. Read off the event loops.
+     * version, target, agent version, samples, passes, pass rate and the gate's minimum. From the journal index.
      */
     CompletableFuture<AdminKeys.Reply> list(AdminPrincipal who) {
-        CompletableFuture<AdminKeys.Reply> f = new CompletableFuture<>();
-        try {
-            executor.execute(() -> {
-                List<EvalRecord> runs = EvalRuns.read(List.of(journal.dir()), e -> true);
-                ObjectNode out = JSON.createObjectNode();
-                var list = out.putArray("runs");
-                for (int i = runs.size() - 1; i >= Math.max(0, runs.size() - MAX_LISTED); i--) {
-                    list.add(EvalRuns.json(JSON, runs.get(i)));
-                }
-                audit.record(who == null ? "loopback" : who.actor(), "evals.list", null, "ok", list.size() + " runs");
-                f.complete(new AdminKeys.Reply(200, out.toString()));
-            });
-        } catch (RejectedExecutionException e) {
-            f.completeExceptionally(e);
-        }
-        return f;
+        return indexer.ask(index -> {
+            List<EvalRecord> runs = index.evalRuns(e -> true);
+            ObjectNode out = JSON.createObjectNode();
+            var list = out.putArray("runs");
+            for (int i = runs.size() - 1; i >= Math.max(0, runs.size() - MAX_LISTED); i--) {
+                list.add(EvalRuns.json(JSON, runs.get(i)));
+            }
+            audit.record(who == null ? "loopback" : who.actor(), "evals.list", null, "ok", list.size() + " runs");
+            return new AdminKeys.Reply(200, out.toString());
+        });
     }
 
     /** Records the run {@code body} describes, for {@code who}. */

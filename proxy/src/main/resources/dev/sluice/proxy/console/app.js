@@ -27,6 +27,11 @@ async function api(path, options) {
   return { status: r.status, body };
 }
 
+// The date `n` days before the ISO date `day` (both calendar dates, no time zone involved).
+function daysBefore(day, n) {
+  return new Date(Date.parse(day + 'T00:00:00Z') - n * 86400000).toISOString().slice(0, 10);
+}
+
 function money(n) { return Number(n).toFixed(6).replace(/0+$/, '').replace(/\.$/, ''); }
 function micros(n) { return Math.round(Number(n) * 1e6); }
 
@@ -110,8 +115,11 @@ async function spendPage() {
   const p = page('Spend');
   const by = el('select', { id: 'spend-by' });
   for (const d of ['team', 'project', 'key', 'model', 'agent', 'day']) by.append(el('option', { value: d, text: d }));
+  // Whole days in the gateway's time zone, so a period's totals are those of `sluice spend --since <date>`.
   const since = el('select', { id: 'spend-since' });
-  for (const [v, t] of [['', 'all'], ['1d', 'last day'], ['7d', 'last 7 days'], ['30d', 'last 30 days']]) {
+  const today = state.session.today;
+  for (const [v, t] of [['', 'all'], [today, 'today'], [daysBefore(today, 6), 'last 7 days'],
+    [daysBefore(today, 29), 'last 30 days'], [today.slice(0, 8) + '01', 'this month']]) {
     since.append(el('option', { value: v, text: t }));
   }
   p.append(el('form', { class: 'inline', id: 'spend-form' },
@@ -126,7 +134,7 @@ async function spendPage() {
     out.replaceChildren();
     if (r.status !== 200) { errorLine(out, r); return; }
     drawSpend(chart, r.body);
-    const table = el('table', { id: 'spend', 'data-by': r.body.by },
+    const table = el('table', { id: 'spend', 'data-by': r.body.by, 'data-since': since.value },
       el('thead', {}, el('tr', {}, el('th', { text: r.body.by }), el('th', { class: 'num', text: 'requests' }),
         el('th', { class: 'num', text: 'cost' }), el('th', { class: 'num', text: 'tokens in' }),
         el('th', { class: 'num', text: 'tokens out' }))));
@@ -233,34 +241,35 @@ async function keysPage() {
 }
 
 function stopTail() {
-  if (state.tail) { clearInterval(state.tail); state.tail = null; }
+  if (state.tail) { state.tail.close(); state.tail = null; }
 }
 
+// The live tail: the gateway streams each request as it finishes (server-sent events), after the latest 50.
 async function tailPage() {
   const p = page('Live tail');
   const table = el('table', { id: 'tail' }, el('thead', {}, el('tr', {}, el('th', { text: 'time' }),
     el('th', { text: 'request' }), el('th', { text: 'key' }), el('th', { text: 'team' }),
     el('th', { text: 'model' }), el('th', { text: 'outcome' }), el('th', { class: 'num', text: 'ms' }))));
-  const body = el('tbody', { 'aria-live': 'polite' });
+  const body = el('tbody');
+  const status = el('p', { id: 'tail-status', role: 'status', text: 'Connecting...' });
   table.append(body);
-  p.append(table);
+  p.append(status, table);
   const seen = new Set();
-  let since = Date.now() - 5 * 60_000;
-  async function poll() {
-    const r = await api('/admin/requests?limit=50&since=' + since);
-    if (r.status !== 200) return;
-    for (const q of r.body.requests) {
-      const id = q.request_id || q.id;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const link = el('a', { href: '#/requests/' + encodeURIComponent(id), text: id });
-      body.prepend(el('tr', { 'data-request-id': id }, el('td', { text: q.time || '' }), el('td', {}, link),
-        el('td', { text: q.key_id || '' }), el('td', { text: q.team || '' }), el('td', { text: q.model || '' }),
-        el('td', { text: q.outcome || 'in flight' }), el('td', { class: 'num', text: q.total_ms == null ? '' : q.total_ms })));
-    }
-  }
-  await poll();
-  state.tail = setInterval(() => { poll().catch(() => {}); }, 500);
+  const source = new EventSource('/admin/requests?follow=1&limit=50&since=' + (Date.now() - 3600_000));
+  state.tail = source;
+  source.addEventListener('open', () => { status.textContent = 'Following: new requests appear at the top.'; });
+  source.addEventListener('error', () => { status.textContent = 'Disconnected; reconnecting...'; });
+  source.addEventListener('request', (ev) => {
+    const q = JSON.parse(ev.data);
+    const id = q.request_id;
+    if (seen.has(id)) return;
+    seen.add(id);
+    const link = el('a', { href: '#/requests/' + encodeURIComponent(id), text: id });
+    body.prepend(el('tr', { 'data-request-id': id }, el('td', { text: q.time || '' }), el('td', {}, link),
+      el('td', { text: q.key_id || '' }), el('td', { text: q.team || '' }), el('td', { text: q.model || '' }),
+      el('td', { text: q.outcome || 'in flight' }), el('td', { class: 'num', text: q.total_ms == null ? '' : q.total_ms })));
+    while (body.rows.length > 500) body.deleteRow(-1);
+  });
 }
 
 async function requestPage(args) {
@@ -268,7 +277,58 @@ async function requestPage(args) {
   const p = page('Request ' + id);
   const r = await api('/admin/requests/' + encodeURIComponent(id));
   if (r.status !== 200) { errorLine(p, r); return; }
-  p.append(el('pre', { id: 'request-json', text: JSON.stringify(r.body, null, 2) }));
+  const q = r.body;
+  // What `sluice journal show` shows: the request's fields, its attempts, what was asked and what was answered.
+  const fields = [['time', q.time], ['key', q.key_id], ['user', q.user], ['team', q.team], ['project', q.project],
+    ['use case', q.use_case], ['endpoint', q.endpoint], ['model asked', q.model], ['model served', q.served_model],
+    ['provider', q.provider], ['deployment', q.deployment], ['agent', q.agent && q.agent + '@' + q.agent_version],
+    ['stream', String(q.stream)], ['outcome', q.outcome], ['status', q.status], ['time to first token ms', q.ttft_ms],
+    ['total ms', q.total_ms], ['tokens in', q.tokens_in], ['tokens out', q.tokens_out],
+    ['tokens cached', q.tokens_cached], ['cost', q.cost == null ? 'unpriced' : money(q.cost)],
+    ['tokens estimated', String(q.tokens_estimated)], ['capture', q.capture], ['configuration', q.config_version],
+    ['client address', q.client_address]];
+  const dl = el('dl', { id: 'request-fields' });
+  for (const [k, v] of fields) {
+    if (v === null || v === undefined || v === '') continue;
+    dl.append(el('dt', { text: k }), el('dd', { text: v }));
+  }
+  p.append(dl);
+  if (q.attempts && q.attempts.length) {
+    const t = el('table', { id: 'request-attempts' }, el('caption', { text: 'Attempts' }),
+      el('thead', {}, el('tr', {}, el('th', { text: 'deployment' }), el('th', { text: 'outcome' }),
+        el('th', { class: 'num', text: 'status' }), el('th', { class: 'num', text: 'ms' }))));
+    const tb = el('tbody');
+    for (const a of q.attempts) {
+      tb.append(el('tr', {}, el('td', { text: a.deployment }), el('td', { text: a.outcome }),
+        el('td', { class: 'num', text: a.status == null ? '' : a.status }),
+        el('td', { class: 'num', text: a.duration_ms == null ? '' : a.duration_ms })));
+    }
+    t.append(tb);
+    p.append(t);
+  }
+  p.append(el('h3', { text: 'Request' }));
+  p.append(q.request == null ? el('p', { text: 'Not captured.' })
+    : el('pre', { id: 'request-body', tabindex: '0', text: typeof q.request === 'string' ? q.request
+      : JSON.stringify(q.request, null, 2) }));
+  p.append(el('h3', { text: 'Answer' }));
+  const a = q.response || {};
+  if (!a.text && !(a.tool_calls && a.tool_calls.length) && !a.error) {
+    p.append(el('p', { text: 'Not captured.' }));
+  } else {
+    if (a.thinking) p.append(el('details', {}, el('summary', { text: 'Thinking' }), el('pre', { text: a.thinking })));
+    if (a.text) p.append(el('pre', { id: 'response-text', tabindex: '0', text: a.text }));
+    for (const c of a.tool_calls || []) {
+      p.append(el('pre', { class: 'tool-call', text: c.name + '(' + c.arguments + ')' }));
+    }
+    if (a.error) p.append(el('p', { class: 'error', text: a.error }));
+    p.append(el('p', { text: 'Finish reason: ' + (a.finish_reason || 'none') }));
+  }
+  if (q.redactions && Object.keys(q.redactions).length) {
+    p.append(el('p', { id: 'request-redactions', text: 'Redacted: ' + Object.entries(q.redactions)
+      .map(([k, v]) => k + ' ' + v).join(', ') }));
+  }
+  p.append(el('details', {}, el('summary', { text: 'As JSON (sluice journal show --json)' }),
+    el('pre', { id: 'request-json', text: JSON.stringify(q, null, 2) })));
 }
 
 async function latencyPage() {
