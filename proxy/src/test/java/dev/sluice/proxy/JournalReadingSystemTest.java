@@ -161,6 +161,13 @@ class JournalReadingSystemTest {
                 followed.add(nextEvent(in));
             }
             assertThat(followed).isEqualTo(alphaIds);
+            // A request pipelined behind the stream would write into it: the connection is closed instead.
+            s.getOutputStream().write(("GET /admin/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + AdminFixture.ALPHA_TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String rest;
+            while ((rest = in.readLine()) != null) {
+                assertThat(rest).doesNotStartWith("HTTP/1.1");
+            }
         }
         // Text is searched over the files, not followed.
         assertThat(fx.admin("GET", "/admin/requests?follow=1&text=tides", AdminFixture.ADMIN_TOKEN, null).statusCode())

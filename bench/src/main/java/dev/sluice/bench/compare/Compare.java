@@ -52,9 +52,9 @@ public final class Compare implements Callable<Integer> {
     private static String[] rawArgs = new String[0];
 
     @Option(names = "--targets", split = ",", paramLabel = "LIST",
-            description = "Targets, in run order: sluice, sluice-capture, direct, nginx, haproxy, caddy (default: "
+            description = "Targets, in run order: sluice, sluice-capture, sluice-redis, direct, nginx, haproxy, caddy (default: "
                     + "${DEFAULT-VALUE}).")
-    List<String> targets = List.of("sluice", "sluice-capture", "direct", "nginx", "haproxy");
+    List<String> targets = List.of("sluice", "sluice-capture", "sluice-redis", "direct", "nginx", "haproxy");
 
     @Option(names = "--scenarios", split = ",", paramLabel = "LIST",
             description = "json, sse, sse-paced, json-rate, json-rate-low, seq, paced-max (default: ${DEFAULT-VALUE}).")
@@ -176,6 +176,7 @@ public final class Compare implements Callable<Integer> {
             for (Peer q : Peer.values()) {
                 text = text.replace("127.0.0.1:" + q.basePort(), "127.0.0.1:" + q.port(portOffset));
             }
+            text = text.replace("127.0.0.1:" + Peer.REDIS_PORT, "127.0.0.1:" + (Peer.REDIS_PORT + portOffset));
             Files.writeString(moved.resolve(p.configFile()), text);
         }
         return moved;
@@ -188,7 +189,7 @@ public final class Compare implements Callable<Integer> {
             if (p == null) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
                         "--targets: unknown target '" + t
-                                + "' (expected: sluice, sluice-capture, direct, nginx, haproxy, caddy)");
+                                + "' (expected: sluice, sluice-capture, sluice-redis, direct, nginx, haproxy, caddy)");
             }
             out.add(p);
         }

@@ -65,6 +65,11 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private final AgentAdmin agents;
     private final EvalAdmin evals;
     private final Console console;
+    /**
+     * Whether this connection carries a followed stream (or is about to): a request pipelined behind it would
+     * write its answer into the stream, so it closes the connection instead. On the channel's event loop only.
+     */
+    private boolean streaming;
 
     public AdminHandler(GatewayContext context, AdminKeys keys, AdminRequests requests, AgentAdmin agents,
                         EvalAdmin evals) {
@@ -79,6 +84,10 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (streaming) {
+            ctx.close();
+            return;
+        }
         String path = req.uri();
         int q = path.indexOf('?');
         if (q >= 0) {
@@ -311,9 +320,13 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         if (path.equals(REQUESTS) && follows(req.uri())) {
+            streaming = true;
             requests.follow(ctx, who, req.uri()).whenComplete((r, e) -> {
                 if (r != null || e != null) {
-                    ctx.executor().execute(() -> send(ctx, replyOrError(r, e), keepAlive));
+                    ctx.executor().execute(() -> {
+                        streaming = false; // refused: the connection goes on as any other
+                        send(ctx, replyOrError(r, e), keepAlive);
+                    });
                 }
             });
             return;

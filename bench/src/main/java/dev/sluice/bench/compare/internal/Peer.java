@@ -22,6 +22,12 @@ public enum Peer {
      * every request and answer in full, redacted ({@code journal.capture: full}): what capture costs.
      */
     SLUICE_CAPTURE(9210, null, null),
+    /**
+     * {@code ./sluice serve} with {@code bench/conf/sluice-bench-redis.yaml}: limits, budgets and keys shared through
+     * a {@code redis-server} of its own on port {@value #REDIS_PORT}, started with it: what Redis admission costs.
+     * Its CPU and memory include the Redis server's (both run under one shell, the target's process).
+     */
+    SLUICE_REDIS(9220, "redis-server", "apt-get install -y redis-server"),
     /** nginx with {@code bench/conf/nginx.conf}. */
     NGINX(9101, "nginx", "apt-get install -y nginx-light"),
     /** HAProxy with {@code bench/conf/haproxy.cfg}. */
@@ -31,6 +37,11 @@ public enum Peer {
 
     /** The client key the comparison sends to Sluice; {@code bench/conf/sluice-bench.yaml} holds its hash. */
     public static final String SLUICE_KEY = "sk-bench-compare-0001";
+    /**
+     * The port of the Redis server of {@link #SLUICE_REDIS}, as {@code bench/conf/sluice-bench-redis.yaml} names it
+     * (moved by a port offset like the others).
+     */
+    public static final int REDIS_PORT = 9229;
     private static final List<String> EXTRA_BIN_DIRS = List.of("/usr/sbin", "/usr/local/sbin", "/sbin");
 
     private final int port;
@@ -50,7 +61,7 @@ public enum Peer {
 
     /** Whether it is a Sluice gateway (a key to send, a launcher to run, a JVM to warm up). */
     public boolean isSluice() {
-        return this == SLUICE || this == SLUICE_CAPTURE;
+        return this == SLUICE || this == SLUICE_CAPTURE || this == SLUICE_REDIS;
     }
 
     /** The target named {@code id}, or null. */
@@ -118,6 +129,7 @@ public enum Peer {
             case DIRECT -> null;
             case SLUICE -> "sluice-bench.yaml";
             case SLUICE_CAPTURE -> "sluice-bench-capture.yaml";
+            case SLUICE_REDIS -> "sluice-bench-redis.yaml";
             case NGINX -> "nginx.conf";
             case HAPROXY -> "haproxy.cfg";
             case CADDY -> "Caddyfile";
@@ -134,6 +146,16 @@ public enum Peer {
             case SLUICE, SLUICE_CAPTURE -> List.of(root.resolve("sluice").toString(), "serve",
                     "--config", conf.resolve(configFile()).toString(), "--port", Integer.toString(port(offset)),
                     "--admin-port", Integer.toString(port(offset) + 1),
+                    "--data-dir", runDir.resolve("data").toString());
+            // The Redis server first (no persistence), then the gateway; the shell stops Redis when the gateway ends
+            // and is stopped with both (its descendants), whose CPU and memory count as the target's.
+            case SLUICE_REDIS -> List.of("bash", "-c", "\"$1\" --port " + (REDIS_PORT + offset) + " --bind 127.0.0.1"
+                    + " --save '' --appendonly no --daemonize no >\"$2/redis.log\" 2>&1 & r=$!; for i in $(seq 1 100);"
+                    + " do redis-cli -p " + (REDIS_PORT + offset) + " ping >/dev/null 2>&1 && break; sleep 0.1; done;"
+                    + " shift 2; \"$@\" & g=$!; trap 'kill $r $g 2>/dev/null' EXIT TERM INT; wait $g",
+                    "sluice-redis", binaryPath().toString(), runDir.toString(),
+                    root.resolve("sluice").toString(), "serve", "--config", conf.resolve(configFile()).toString(),
+                    "--port", Integer.toString(port(offset)), "--admin-port", Integer.toString(port(offset) + 1),
                     "--data-dir", runDir.resolve("data").toString());
             case NGINX -> List.of(binaryPath().toString(), "-p", runDir.toString() + "/", "-e",
                     runDir.resolve("error.log").toString(), "-c", conf.resolve("nginx.conf").toString());
