@@ -109,7 +109,7 @@ final class SpendScanner implements AutoCloseable {
      * Reports every request whose wall time is at or after {@code sinceMicros} and that has an end, in the order
      * of the ends, to {@code sink}. Each partition starts at its last cycle whose first request is more than
      * {@link #CYCLE_SKIP_MARGIN_MICROS} older than {@code sinceMicros} (earlier cycles hold only older requests).
-     * Requests without an end stay {@linkplain #unfinished() unfinished}. Scans once per scanner.
+     * Requests without an end stay {@linkplain #unfinished(String) unfinished}. Scans once per scanner.
      */
     void scan(long sinceMicros, Sink sink) {
         requireNonNull(sink, "sink");
@@ -161,12 +161,10 @@ final class SpendScanner implements AutoCloseable {
         pending.values().forEach(action);
     }
 
-    /** Requests at or after the start time read without an end (in flight, or lost to a crash). */
-    int unfinished() {
-        return pending.size();
-    }
-
-    /** {@link #unfinished()} of team {@code team} only ({@code null}: of every team). */
+    /**
+     * Requests at or after the start time read without an end (in flight, or lost to a crash), of team {@code team}
+     * only ({@code null}: of every team).
+     */
     int unfinished(String team) {
         if (team == null) {
             return pending.size();

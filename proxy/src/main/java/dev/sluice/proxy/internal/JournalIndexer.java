@@ -107,11 +107,6 @@ public final class JournalIndexer implements AutoCloseable {
         });
     }
 
-    /** Followers now (read on the indexer's thread; a moment's figure elsewhere). */
-    int followers() {
-        return followers.size();
-    }
-
     /** Sends each follower what finished since it was last sent something, or a heartbeat when due. */
     private void push() {
         if (followers.isEmpty()) {
