@@ -5,6 +5,7 @@ import dev.sluice.bench.compare.internal.BenchModel;
 import dev.sluice.bench.compare.internal.Bodies;
 import dev.sluice.bench.compare.internal.ChildProcess;
 import dev.sluice.bench.compare.internal.CompareReport;
+import dev.sluice.bench.compare.internal.HdrLogs;
 import dev.sluice.bench.compare.internal.Peer;
 import dev.sluice.bench.compare.internal.ProcStats;
 import dev.sluice.bench.compare.internal.Scenario;
@@ -25,6 +26,8 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,13 +36,16 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bench/compare}: the side-by-side comparison. Starts the upstream ({@link BenchUpstream}, its own JVM on
- * 127.0.0.1:9001), then one target at a time (direct, a Sluice gateway, nginx, HAProxy, Caddy), validates that it
- * really streams, prewarms it, and runs every scenario with the in-process load driver while sampling the target's
- * process tree from {@code /proc}. Prints the table and writes {@code bench/results/compare.json}. Targets whose
- * binary is missing are skipped with a message. Confined to the main thread.
+ * 127.0.0.1:9001), then one target at a time (direct, a Sluice gateway, nginx, HAProxy, Caddy, Portkey), validates
+ * that it really streams, prewarms it, and runs every scenario with the in-process load driver while sampling the
+ * target's process tree from {@code /proc}. Prints the table and writes {@code bench/results/compare.json}, with the
+ * HdrHistogram interval log of every measured load run in {@code bench/results/hdr/} ({@link HdrLogs});
+ * {@code --keep-logs} copies both where git keeps them. Targets that are not installed are skipped with a message
+ * that says how to install them. Confined to the main thread.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Side by side on loopback: the upstream direct, Sluice and reverse proxies under the same load.")
+        description = "Side by side on loopback: the upstream direct, Sluice, reverse proxies and Portkey under the same "
+                + "load.")
 public final class Compare implements Callable<Integer> {
     /** The probe's p99 time to first token that a paced-max step must stay under. */
     static final double PACED_MAX_TTFT_P99_MS = 50.0;
@@ -52,13 +58,17 @@ public final class Compare implements Callable<Integer> {
     private static String[] rawArgs = new String[0];
 
     @Option(names = "--targets", split = ",", paramLabel = "LIST",
-            description = "Targets, in run order: sluice, sluice-capture, sluice-redis, direct, nginx, haproxy, caddy (default: "
-                    + "${DEFAULT-VALUE}).")
-    List<String> targets = List.of("sluice", "sluice-capture", "sluice-redis", "direct", "nginx", "haproxy");
+            description = "Targets, in run order: sluice, sluice-capture, sluice-redis, direct, nginx, haproxy, caddy, "
+                    + "portkey; one that is not installed is skipped, and bench/install-peers installs every peer "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<String> targets = List.of("sluice", "sluice-capture", "sluice-redis", "direct", "nginx", "haproxy", "caddy",
+            "portkey");
 
     @Option(names = "--scenarios", split = ",", paramLabel = "LIST",
-            description = "json, sse, sse-paced, json-rate, json-rate-low, seq, paced-max (default: ${DEFAULT-VALUE}).")
-    List<String> scenarios = List.of("json", "sse", "sse-paced", "json-rate", "json-rate-low", "seq");
+            description = "json, sse, sse-paced, json-rate, json-rate-low, seq, lat-c1 (JSON, 1 connection), lat-c64 "
+                    + "(JSON, 64 connections), paced-max (default: ${DEFAULT-VALUE}).")
+    List<String> scenarios = List.of("json", "sse", "sse-paced", "json-rate", "json-rate-low", "seq", "lat-c1",
+            "lat-c64");
 
     @Option(names = "--duration", paramLabel = "S", description = "Measured seconds per scenario (default: ${DEFAULT-VALUE}).")
     double durationS = 15;
@@ -67,7 +77,8 @@ public final class Compare implements Callable<Integer> {
     double warmupS = 3;
 
     @Option(names = "--prewarm", paramLabel = "S",
-            description = "Unrecorded JSON+SSE load after a target starts (default: 20 for sluice, 3 otherwise).")
+            description = "Unrecorded JSON+SSE load after a target starts (default: 20 for sluice and portkey, JIT "
+                    + "runtimes; 3 otherwise).")
     Double prewarmS;
 
     @Option(names = "--conns", paramLabel = "N", description = "Connections for json and sse (default: ${DEFAULT-VALUE}).")
@@ -97,23 +108,32 @@ public final class Compare implements Callable<Integer> {
     long quietWaitS = 60;
 
     @Option(names = "--port-offset", paramLabel = "N",
-            description = "Move every port (upstream 9001, proxies 9101-9103, sluice 9200) by N, e.g. to run beside "
+            description = "Move every port (upstream 9001, proxies 9101-9104, sluice 9200) by N, e.g. to run beside "
                     + "another comparison (default: ${DEFAULT-VALUE}).")
     int portOffset;
 
     @Option(names = "--root", paramLabel = "DIR", description = "The Sluice checkout (default: -Dsluice.root or .).")
     Path root;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Results (default: <root>/bench/results/compare.json).")
+    @Option(names = "--out", paramLabel = "FILE", description = "Results (default: <root>/bench/results/compare.json); "
+            + "the HdrHistogram logs go to hdr/ beside it.")
     Path out;
+
+    @Option(names = "--keep-logs", paramLabel = "DIR", arity = "0..1", fallbackValue = "",
+            description = "Also copy compare.json and the HdrHistogram logs into DIR (relative to the checkout), which "
+                    + "git tracks under bench/results/runs/ (default DIR: bench/results/runs/<UTC date>-<n>).")
+    String keepLogs;
 
     private final PrintStream log = System.out;
     private final List<Measurement> measurements = new ArrayList<>();
+    /** Every log kept in {@link #hdr}, for {@code --keep-logs}. */
+    private final List<String> hdrLogs = new ArrayList<>();
     private final Map<String, Object> validation = new LinkedHashMap<>();
     private final Map<String, Object> pacedMaxResults = new LinkedHashMap<>();
     private final Map<String, String> skipped = new LinkedHashMap<>();
     private List<Long> upstreamPids = List.of();
     private Path conf;
+    private HdrLogs hdr;
 
     @Override
     public Integer call() throws Exception {
@@ -131,6 +151,15 @@ public final class Compare implements Callable<Integer> {
                     + "--port-offset");
             return 2;
         }
+        Path keepDir = keepLogs == null ? null : keepLogs.isEmpty()
+                ? HdrLogs.nextRunDir(root.resolve("bench/results/runs"), LocalDate.now(ZoneOffset.UTC))
+                : root.resolve(keepLogs);
+        if (keepDir != null && Files.exists(keepDir.resolve("compare.json"))) {
+            log.println("compare: " + keepDir + " already holds a kept run; name another --keep-logs directory");
+            return 2;
+        }
+        hdr = new HdrLogs(out.toAbsolutePath().getParent());
+        hdr.reset();
         Path runBase = Files.createTempDirectory("sluice-compare-");
         conf = configs(runBase);
         log.printf("compare: targets %s, scenarios %s, %.0f s each; run files in %s%n", targets, scenarios, durationS,
@@ -148,12 +177,14 @@ public final class Compare implements Callable<Integer> {
         }
         List<Figures.Figure> figures = Figures.derive(measurements);
         CompareReport report = new CompareReport(figures, validation, pacedMaxResults, skipped, options(),
-                "bench/compare " + String.join(" ", rawArgs));
+                "bench/compare " + String.join(" ", rawArgs), root);
         log.println();
         log.print(report.table());
-        Files.createDirectories(out.toAbsolutePath().getParent());
         report.writeJson(out);
-        log.println("results: " + out);
+        log.println("results: " + out + "; HdrHistogram logs: " + hdr.dir());
+        if (keepDir != null) {
+            log.println("kept: " + hdr.keepRun(out, hdrLogs, keepDir));
+        }
         TempDirs.deleteRecursively(runBase);
         return 0;
     }
@@ -188,8 +219,7 @@ public final class Compare implements Callable<Integer> {
             Peer p = Peer.byId(t.trim());
             if (p == null) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--targets: unknown target '" + t
-                                + "' (expected: sluice, sluice-capture, sluice-redis, direct, nginx, haproxy, caddy)");
+                        "--targets: unknown target '" + t + "' (expected: " + Peer.ids() + ")");
             }
             out.add(p);
         }
@@ -202,7 +232,7 @@ public final class Compare implements Callable<Integer> {
             Scenario sc = Scenario.byId(s.trim());
             if (sc == null) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--scenarios: unknown scenario '" + s
-                        + "' (expected: json, sse, sse-paced, json-rate, json-rate-low, seq, paced-max)");
+                        + "' (expected: " + Scenario.ids() + ")");
             }
             out.add(sc);
         }
@@ -254,14 +284,14 @@ public final class Compare implements Callable<Integer> {
                     return;
                 }
             }
-            Map<String, Object> v = Validation.check(peer.url(portOffset), peer.headers());
+            Map<String, Object> v = Validation.check(peer.url(portOffset), peer.headers(conf));
             validation.put(name, v);
             log.println("validate " + name + ": " + v);
-            double prewarm = prewarmS != null ? prewarmS : peer.isSluice() ? 20 : 3;
+            double prewarm = prewarmS != null ? prewarmS : peer.jitRuntime() ? 20 : 3;
             if (prewarm > 0) {
                 log.printf("prewarm %s: %.0f s%n", name, prewarm);
-                LoadDriver.run(spec(peer, BenchModel.MOCK, false, conns, 0, prewarm / 2, 0));
-                LoadDriver.run(spec(peer, BenchModel.MOCK, true, conns, 0, prewarm / 2, 0));
+                LoadDriver.run(spec(peer, BenchModel.MOCK, false, conns, 0, prewarm / 2, 0, null));
+                LoadDriver.run(spec(peer, BenchModel.MOCK, true, conns, 0, prewarm / 2, 0, null));
             }
             for (Scenario s : scens) {
                 List<Long> pids = proc == null ? List.of() : ProcStats.tree(proc.pid());
@@ -280,24 +310,33 @@ public final class Compare implements Callable<Integer> {
         }
     }
 
+    /** A load run's spec; {@code hdrLog} is where its HdrHistogram interval log goes, or null for none. */
     private LoadSpec spec(Peer peer, BenchModel model, boolean sse, int connections, double ratePerSecond,
-                          double durationS, double warmupS) {
+                          double durationS, double warmupS, Path hdrLog) {
         LoadSpec.Builder b = LoadSpec.builder(peer.url(portOffset)).body(Bodies.chat(model, sse)).sse(sse)
                 .connections(connections).ratePerSecond(ratePerSecond)
-                .durationNs((long) (durationS * 1e9)).warmupNs((long) (warmupS * 1e9));
+                .durationNs((long) (durationS * 1e9)).warmupNs((long) (warmupS * 1e9)).hdrLog(hdrLog);
         if (ratePerSecond > 0) {
             b.connections(RATE_INITIAL_CONNECTIONS).maxConnections(LoadSpec.DEFAULT_MAX_CONNECTIONS);
         }
-        peer.headers().forEach(b::header);
+        peer.headers(conf).forEach(b::header);
         return b.build();
     }
 
+    /** Measures; repeats a disturbed run, keeping the least disturbed attempt and only its HdrHistogram logs. */
     private Measurement measureWithRetries(Peer peer, Scenario s, List<Long> pids) throws Exception {
         Measurement best = null;
+        int bestAttempt = 0;
         for (int attempt = 0; attempt <= retries; attempt++) {
-            Measurement m = measure(peer, s, pids, pacedConns);
+            Measurement m = measure(peer, s, pids, pacedConns, hdr.attemptDir(attempt), null);
             if (best == null || m.otherCores() < best.otherCores()) {
+                if (best != null) {
+                    hdr.discard(bestAttempt);
+                }
                 best = m;
+                bestAttempt = attempt;
+            } else {
+                hdr.discard(attempt);
             }
             if (m.otherCores() <= maxOther) {
                 break;
@@ -305,54 +344,72 @@ public final class Compare implements Callable<Integer> {
             log.printf("   .. %s/%s: other processes used %.2f cores during the run%s%n", s.id(), peer.id(),
                     m.otherCores(), attempt < retries ? "; repeating" : "");
         }
+        hdr.keep(bestAttempt, best.hdrLogs());
+        hdrLogs.addAll(best.hdrLogs());
         return best;
     }
 
-    private Measurement measure(Peer peer, Scenario s, List<Long> pids, int streams) throws Exception {
+    /**
+     * One measured run of {@code s}, its HdrHistogram logs written into {@code logDir}: {@code <target>-<scenario>}
+     * (with {@code -<step>} for a paced-max step), and for the scenarios of two load runs a second log, the SSE part
+     * of {@code seq} ({@code -sse}) or the probe of the paced streams ({@code -probe}).
+     */
+    private Measurement measure(Peer peer, Scenario s, List<Long> pids, int streams, Path logDir, String step)
+            throws Exception {
         List<Long> ours = new ArrayList<>(pids);
         ours.addAll(upstreamPids);
         ours.add(ProcessHandle.current().pid());
         WindowSampler.awaitQuiet(ours, maxOther, quietWaitS, log);
         String name = peer.id();
+        String first = HdrLogs.name(name, s.id(), step);
+        String second = HdrLogs.name(name, s.id(), (step == null ? "" : step + "-")
+                + (s == Scenario.SEQ ? "sse" : "probe"));
         switch (s) {
-            case JSON, SSE -> {
+            case JSON, SSE, LAT_C1, LAT_C64 -> {
                 boolean sse = s == Scenario.SSE;
+                int c = s.connections() > 0 ? s.connections() : conns;
                 WindowSampler w = new WindowSampler(pids, upstreamPids, (long) (warmupS * 1e9));
-                LoadResult r = LoadDriver.run(spec(peer, BenchModel.MOCK, sse, conns, 0, durationS, warmupS));
-                return measurement(name, s, r, null, w.finish(), 0);
+                LoadResult r = LoadDriver.run(spec(peer, BenchModel.MOCK, sse, c, 0, durationS, warmupS,
+                        logDir.resolve(first)));
+                return measurement(name, s, r, null, w.finish(), 0, List.of(first));
             }
             case JSON_RATE, JSON_RATE_LOW -> {
                 double rps = s == Scenario.JSON_RATE ? rate : rateLow;
                 WindowSampler w = new WindowSampler(pids, upstreamPids, (long) (warmupS * 1e9));
-                LoadResult r = LoadDriver.run(spec(peer, BenchModel.MOCK, false, 1, rps, durationS, warmupS));
-                return measurement(name, s, r, null, w.finish(), 0);
+                LoadResult r = LoadDriver.run(spec(peer, BenchModel.MOCK, false, 1, rps, durationS, warmupS,
+                        logDir.resolve(first)));
+                return measurement(name, s, r, null, w.finish(), 0, List.of(first));
             }
             case SSE_PACED, PACED_MAX -> {
                 WindowSampler w = new WindowSampler(pids, upstreamPids, (long) (warmupS * 1e9));
-                LoadResult[] rs = pacedWithProbe(peer, streams);
-                return measurement(name, s, rs[0], rs[1], w.finish(), BenchModel.TTFT20_ITL10.dataLines());
+                LoadResult[] rs = pacedWithProbe(peer, streams, logDir.resolve(first), logDir.resolve(second));
+                return measurement(name, s, rs[0], rs[1], w.finish(), BenchModel.TTFT20_ITL10.dataLines(),
+                        List.of(first, second));
             }
             case SEQ -> {
                 double half = Math.max(1, durationS / 2);
                 double warm = Math.min(1, warmupS);
                 WindowSampler w = new WindowSampler(pids, upstreamPids, (long) (warm * 1e9));
-                LoadResult json = LoadDriver.run(spec(peer, BenchModel.MOCK, false, 1, 0, half, warm));
-                LoadResult sse = LoadDriver.run(spec(peer, BenchModel.MOCK, true, 1, 0, half, warm));
+                LoadResult json = LoadDriver.run(spec(peer, BenchModel.MOCK, false, 1, 0, half, warm,
+                        logDir.resolve(first)));
+                LoadResult sse = LoadDriver.run(spec(peer, BenchModel.MOCK, true, 1, 0, half, warm,
+                        logDir.resolve(second)));
                 Window win = w.finish();
                 long requests = json.requests() + sse.requests() + sse.warmupRequests();
                 return new Measurement(name, s.id(), json.rps(), requests, json.errors() + sse.errors(),
                         json.totalMs(50), json.totalMs(99), sse.ttftMs(50), sse.ttftMs(99), Double.NaN, Double.NaN,
                         pids.isEmpty() ? Double.NaN : win.targetCpuS(), 0, pids.isEmpty() ? Double.NaN
-                        : win.targetRssPeakMb(), win.otherCores());
+                        : win.targetRssPeakMb(), win.otherCores(), List.of(first, second));
             }
             default -> throw new IllegalArgumentException("scenario: " + s);
         }
     }
 
     /** The paced streams and, on its own connection and event loop, the c=1 time-to-first-token probe. */
-    private LoadResult[] pacedWithProbe(Peer peer, int streams) throws IOException, InterruptedException {
-        LoadSpec load = spec(peer, BenchModel.TTFT20_ITL10, true, streams, 0, durationS, warmupS);
-        LoadSpec probe = spec(peer, BenchModel.TTFT20_ITL10, true, 1, 0, durationS, warmupS);
+    private LoadResult[] pacedWithProbe(Peer peer, int streams, Path loadLog, Path probeLog)
+            throws IOException, InterruptedException {
+        LoadSpec load = spec(peer, BenchModel.TTFT20_ITL10, true, streams, 0, durationS, warmupS, loadLog);
+        LoadSpec probe = spec(peer, BenchModel.TTFT20_ITL10, true, 1, 0, durationS, warmupS, probeLog);
         try (LoadDriver l = LoadDriver.start(load); LoadDriver p = LoadDriver.start(probe)) {
             LoadResult lr = l.await();
             return new LoadResult[] {lr, p.await()};
@@ -360,14 +417,14 @@ public final class Compare implements Callable<Integer> {
     }
 
     private static Measurement measurement(String target, Scenario s, LoadResult r, LoadResult probe, Window w,
-                                           int eventsPerRequest) {
+                                           int eventsPerRequest, List<String> hdrLogs) {
         boolean proxy = !target.equals(Figures.DIRECT);
         boolean sse = r.spec().sse();
         return new Measurement(target, s.id(), r.rps(), r.requests(), r.errors() + (probe == null ? 0 : probe.errors()),
                 r.totalMs(50), r.totalMs(99), sse ? r.ttftMs(50) : Double.NaN, sse ? r.ttftMs(99) : Double.NaN,
                 probe == null ? Double.NaN : probe.ttftMs(50), probe == null ? Double.NaN : probe.ttftMs(99),
                 proxy ? w.targetCpuS() : Double.NaN, eventsPerRequest, proxy ? w.targetRssPeakMb() : Double.NaN,
-                w.otherCores());
+                w.otherCores(), hdrLogs);
     }
 
     private void pacedMax(Peer peer, List<Long> pids) throws Exception {
@@ -375,7 +432,9 @@ public final class Compare implements Callable<Integer> {
         int best = 0;
         double bestRss = Double.NaN;
         for (int n = pacedConns; n <= pacedMax; n *= 2) {
-            Measurement m = measure(peer, Scenario.PACED_MAX, pids, n);
+            Measurement m = measure(peer, Scenario.PACED_MAX, pids, n, hdr.attemptDir(0), Integer.toString(n));
+            hdr.keep(0, m.hdrLogs());
+            hdrLogs.addAll(m.hdrLogs());
             boolean pass = m.errors() == 0 && m.probeTtftP99Ms() < PACED_MAX_TTFT_P99_MS;
             Map<String, Object> step = new LinkedHashMap<>();
             step.put("streams", n);
@@ -384,6 +443,7 @@ public final class Compare implements Callable<Integer> {
             step.put("probe_ttft_p99_ms", m.probeTtftP99Ms());
             step.put("rss_mb", m.rssMb());
             step.put("pass", pass);
+            step.put("hdr_log", m.hdrLogs().stream().map(HdrLogs::listed).toList());
             steps.add(step);
             log.printf("[paced-max] %-8s %6d streams: rps %.0f, probe TTFT p99 %.2f ms, errors %d, rss %.0f MB: %s%n",
                     peer.id(), n, m.rps(), m.probeTtftP99Ms(), m.errors(), m.rssMb(), pass ? "pass" : "fail");
@@ -406,7 +466,7 @@ public final class Compare implements Callable<Integer> {
         o.put("scenarios", scenarios);
         o.put("duration_s", durationS);
         o.put("warmup_s", warmupS);
-        o.put("prewarm_s", prewarmS == null ? "20 for sluice, 3 otherwise" : prewarmS);
+        o.put("prewarm_s", prewarmS == null ? "20 for sluice and portkey, 3 otherwise" : prewarmS);
         o.put("conns", conns);
         o.put("paced_conns", pacedConns);
         o.put("rate", rate);
@@ -414,6 +474,7 @@ public final class Compare implements Callable<Integer> {
         o.put("paced_max", pacedMax);
         o.put("max_other_cores", maxOther);
         o.put("port_offset", portOffset);
+        o.put("keep_logs", keepLogs);
         return o;
     }
 

@@ -21,15 +21,17 @@ public final class Figures {
     /**
      * What one target did in one scenario. Latencies in ms; {@code proxyCpuSeconds} over the measured window
      * (NaN for {@code direct}, which has no proxy); {@code eventsPerRequest} 0 unless CPU per event is wanted;
-     * NaN for whatever was not measured.
+     * NaN for whatever was not measured. {@code hdrLogs} names the HdrHistogram interval logs of its load runs,
+     * the one its p50/p99 come from first (empty when none were written).
      */
     public record Measurement(String target, String scenario, double rps, long requests, long errors,
                               double p50Ms, double p99Ms, double ttftP50Ms, double ttftP99Ms,
                               double probeTtftP50Ms, double probeTtftP99Ms, double proxyCpuSeconds,
-                              int eventsPerRequest, double rssMb, double otherCores) {
+                              int eventsPerRequest, double rssMb, double otherCores, List<String> hdrLogs) {
         public Measurement {
             requireNonNull(target, "target");
             requireNonNull(scenario, "scenario");
+            hdrLogs = List.copyOf(requireNonNull(hdrLogs, "hdrLogs"));
         }
     }
 

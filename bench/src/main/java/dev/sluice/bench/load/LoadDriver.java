@@ -47,6 +47,11 @@ public final class LoadDriver implements AutoCloseable {
     private final LoadSpec spec;
     private final MultiThreadIoEventLoopGroup group;
     private final List<Lane> lanes = new ArrayList<>();
+    /**
+     * The interval log's start and base time: read before the recorders exist, whose first interval starts when
+     * they are made, so that no interval of the log starts before its base time.
+     */
+    private final long createdMs = System.currentTimeMillis();
     private final Recorder ttft = new Recorder(Lane.HIGHEST_TRACKABLE_MICROS, 3);
     private final Recorder total = new Recorder(Lane.HIGHEST_TRACKABLE_MICROS, 3);
     private final Recorder refused = new Recorder(Lane.HIGHEST_TRACKABLE_MICROS, 3);
@@ -122,12 +127,11 @@ public final class LoadDriver implements AutoCloseable {
         if (spec.hdrLog() != null) {
             logStream = new PrintStream(Files.newOutputStream(spec.hdrLog()), false, "US-ASCII");
             log = new HistogramLogWriter(logStream);
-            long nowMs = System.currentTimeMillis();
             log.outputLogFormatVersion();
             log.outputComment("sluice bench: " + spec.host() + ":" + spec.port() + spec.path()
                     + " values in microseconds; tags: total, ttft");
-            log.outputStartTime(nowMs);
-            log.setBaseTime(nowMs);
+            log.outputStartTime(createdMs);
+            log.setBaseTime(createdMs);
             log.outputLegend();
         }
         try {

@@ -16,7 +16,7 @@ class FiguresTest {
     private static Measurement m(String target, String scenario, double rps, long requests, double p50, double p99,
                                  double ttft50, double ttft99, double cpuS, int events) {
         return new Measurement(target, scenario, rps, requests, 0, p50, p99, ttft50, ttft99, NAN, NAN, cpuS, events,
-                100, 0.1);
+                100, 0.1, List.of());
     }
 
     @Test

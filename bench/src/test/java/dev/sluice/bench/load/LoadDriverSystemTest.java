@@ -61,6 +61,9 @@ class LoadDriverSystemTest {
             if ("total".equals(h.getTag())) {
                 logged += h.getTotalCount();
             }
+            // The log has a start time, and no interval starts before it.
+            assertThat(reader.getStartTimeSec()).isPositive();
+            assertThat(h.getStartTimeStamp()).isGreaterThanOrEqualTo((long) (reader.getStartTimeSec() * 1000));
         }
         assertThat(logged).isEqualTo(r.requests());
     }

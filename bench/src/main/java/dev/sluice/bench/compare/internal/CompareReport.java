@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The comparison's output: a Markdown table (one row per target and scenario, {@code direct} first) and
- * {@code compare.json} with the machine, the date, the command, the validations and every figure; NaN becomes
+ * {@code compare.json} with the machine and the peers' versions, the date, the command, the validations and every
+ * figure, each row naming its HdrHistogram logs ({@code hdr_log}, relative to the file's directory); NaN becomes
  * {@code null}. Confined to the thread that made it.
  */
 public final class CompareReport {
@@ -34,16 +35,19 @@ public final class CompareReport {
     private final Map<String, String> skipped;
     private final Map<String, Object> options;
     private final String command;
+    private final Path root;
     private final String date = Instant.now().toString();
 
+    /** A report of {@code figures}; {@code root} is the checkout, where the Node.js peers are installed. */
     public CompareReport(List<Figure> figures, Map<String, Object> validation, Map<String, Object> pacedMax,
-                         Map<String, String> skipped, Map<String, Object> options, String command) {
+                         Map<String, String> skipped, Map<String, Object> options, String command, Path root) {
         this.figures = ordered(requireNonNull(figures, "figures"));
         this.validation = requireNonNull(validation, "validation");
         this.pacedMax = requireNonNull(pacedMax, "pacedMax");
         this.skipped = requireNonNull(skipped, "skipped");
         this.options = requireNonNull(options, "options");
         this.command = requireNonNull(command, "command");
+        this.root = requireNonNull(root, "root");
     }
 
     /** Scenario by scenario, {@code direct} first within each. */
@@ -136,6 +140,7 @@ public final class CompareReport {
             r.put("errors", m.errors());
             r.put("proxy_cpu_s", num(m.proxyCpuSeconds()));
             r.put("other_cores", num(m.otherCores()));
+            r.put("hdr_log", m.hdrLogs().stream().map(HdrLogs::listed).toList());
             rows.add(r);
         }
         root.put("results", rows);
@@ -167,7 +172,7 @@ public final class CompareReport {
         return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 1000) / 1000.0;
     }
 
-    private static Map<String, Object> machine() {
+    private Map<String, Object> machine() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("nproc", Runtime.getRuntime().availableProcessors());
         m.put("cpu", firstLine("/proc/cpuinfo", "model name"));
@@ -175,9 +180,11 @@ public final class CompareReport {
         m.put("kernel", read("/proc/sys/kernel/osrelease"));
         m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         m.put("netty_transport", Transport.epoll() ? "epoll" : "nio");
-        m.put("nginx", version("nginx", "-v"));
-        m.put("haproxy", version("haproxy", "-v"));
-        m.put("caddy", version("caddy", "version"));
+        m.put("nginx", version(Peer.NGINX, "-v"));
+        m.put("haproxy", version(Peer.HAPROXY, "-v"));
+        m.put("caddy", version(Peer.CADDY, "version"));
+        String portkey = Peer.portkeyVersion(root);
+        m.put("portkey", portkey == null ? null : portkey + ", node " + version(Peer.PORTKEY, "--version"));
         return m;
     }
 
@@ -198,9 +205,8 @@ public final class CompareReport {
         }
     }
 
-    private static String version(String binary, String arg) {
-        Peer p = Peer.byId(binary);
-        Path bin = p == null ? null : p.binaryPath();
+    private static String version(Peer p, String arg) {
+        Path bin = p.binaryPath();
         if (bin == null) {
             return null;
         }

@@ -1,5 +1,9 @@
 package dev.sluice.bench.compare.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,9 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The targets of the comparison: the upstream itself ({@code direct}), the Sluice gateway, and the reverse proxies
- * users already trust, each on its own loopback port with its configuration in {@code bench/conf/}.
- * Thread-safe (enum).
+ * The targets of the comparison: the upstream itself ({@code direct}), the Sluice gateway, the reverse proxies
+ * users already trust and the Portkey gateway, each on its own port with its configuration in {@code bench/conf/}.
+ * {@code bench/install-peers} installs every peer. Thread-safe (enum).
  */
 public enum Peer {
     /** The upstream itself: the baseline of every ratio. */
@@ -27,13 +31,19 @@ public enum Peer {
      * a {@code redis-server} of its own on port {@value #REDIS_PORT}, started with it: what Redis admission costs.
      * Its CPU and memory include the Redis server's (both run under one shell, the target's process).
      */
-    SLUICE_REDIS(9220, "redis-server", "apt-get install -y redis-server"),
+    SLUICE_REDIS(9220, "redis-server", "bench/install-peers, or: apt-get install -y redis-server"),
     /** nginx with {@code bench/conf/nginx.conf}. */
-    NGINX(9101, "nginx", "apt-get install -y nginx-light"),
+    NGINX(9101, "nginx", "bench/install-peers, or: apt-get install -y nginx-light"),
     /** HAProxy with {@code bench/conf/haproxy.cfg}. */
-    HAPROXY(9102, "haproxy", "apt-get install -y haproxy"),
+    HAPROXY(9102, "haproxy", "bench/install-peers, or: apt-get install -y haproxy"),
     /** Caddy with {@code bench/conf/Caddyfile}. */
-    CADDY(9103, "caddy", "apt-get install -y caddy");
+    CADDY(9103, "caddy", "bench/install-peers, or: apt-get install -y caddy"),
+    /**
+     * The Portkey AI gateway ({@code @portkey-ai/gateway} under {@code bench/peers/}, one Node.js process). Its
+     * routing is per request: every request carries {@code bench/conf/portkey.json} as its {@code x-portkey-config}
+     * header (the OpenAI provider, pointed at the comparison's upstream).
+     */
+    PORTKEY(9104, "node", "install Node.js 20 with npm, then run bench/install-peers");
 
     /** The client key the comparison sends to Sluice; {@code bench/conf/sluice-bench.yaml} holds its hash. */
     public static final String SLUICE_KEY = "sk-bench-compare-0001";
@@ -42,6 +52,11 @@ public enum Peer {
      * (moved by a port offset like the others).
      */
     public static final int REDIS_PORT = 9229;
+    /** The script that installs every peer. */
+    private static final String INSTALL_PEERS = "bench/install-peers";
+    /** Where {@code bench/install-peers} installs the Node.js peers, under the checkout. */
+    private static final String NODE_MODULES = "bench/peers/node_modules";
+    private static final String PORTKEY_SERVER = NODE_MODULES + "/@portkey-ai/gateway/build/start-server.js";
     private static final List<String> EXTRA_BIN_DIRS = List.of("/usr/sbin", "/usr/local/sbin", "/sbin");
 
     private final int port;
@@ -62,6 +77,23 @@ public enum Peer {
     /** Whether it is a Sluice gateway (a key to send, a launcher to run, a JVM to warm up). */
     public boolean isSluice() {
         return this == SLUICE || this == SLUICE_CAPTURE || this == SLUICE_REDIS;
+    }
+
+    /** Every command-line name, comma-separated, in declaration order (for help and error texts). */
+    public static String ids() {
+        StringBuilder sb = new StringBuilder();
+        for (Peer p : values()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(p.id());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Whether it runs on a JIT-compiled runtime that needs load before it runs at full speed (the JVM of a Sluice
+     * gateway, Portkey's V8), and so gets the long default prewarm.
+     */
+    public boolean jitRuntime() {
+        return isSluice() || this == PORTKEY;
     }
 
     /** The target named {@code id}, or null. */
@@ -89,9 +121,26 @@ public enum Peer {
         return "http://127.0.0.1:" + port(offset) + "/v1/chat/completions";
     }
 
-    /** Headers every request to this target carries. */
-    public List<String> headers() {
-        return isSluice() ? List.of("Authorization: Bearer " + SLUICE_KEY) : List.of();
+    /**
+     * Headers every request to this target carries; Portkey's come from its configuration in {@code conf} (read
+     * again at each call, so a moved copy counts).
+     *
+     * @throws UncheckedIOException when Portkey's configuration cannot be read or is not JSON
+     */
+    public List<String> headers(Path conf) {
+        if (isSluice()) {
+            return List.of("Authorization: Bearer " + SLUICE_KEY);
+        }
+        if (this == PORTKEY) {
+            try {
+                // One line: the header value is the file's JSON without its layout.
+                String json = new ObjectMapper().readTree(conf.resolve(configFile()).toFile()).toString();
+                return List.of("x-portkey-config: " + json);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return List.of();
     }
 
     /** The peer's binary, or null when it is not installed (or not needed). */
@@ -117,6 +166,10 @@ public enum Peer {
         if (binary != null && binaryPath() == null) {
             return binary + " is not installed (" + install + ")";
         }
+        if (this == PORTKEY && !Files.isRegularFile(root.resolve(PORTKEY_SERVER))) {
+            return "@portkey-ai/gateway is not installed under " + root.resolve("bench/peers") + " (run "
+                    + INSTALL_PEERS + ")";
+        }
         if (isSluice() && !Files.isExecutable(root.resolve("sluice"))) {
             return "no executable launcher at " + root.resolve("sluice");
         }
@@ -133,6 +186,7 @@ public enum Peer {
             case NGINX -> "nginx.conf";
             case HAPROXY -> "haproxy.cfg";
             case CADDY -> "Caddyfile";
+            case PORTKEY -> "portkey.json";
         };
     }
 
@@ -162,7 +216,29 @@ public enum Peer {
             case HAPROXY -> List.of(binaryPath().toString(), "-db", "-f", conf.resolve("haproxy.cfg").toString());
             case CADDY -> List.of(binaryPath().toString(), "run", "--config", conf.resolve("Caddyfile").toString(),
                     "--adapter", "caddyfile");
+            // Its configuration travels in each request's headers; --headless leaves out the console and log stream.
+            case PORTKEY -> List.of(binaryPath().toString(), root.resolve(PORTKEY_SERVER).toString(),
+                    "--port=" + port(offset), "--headless");
         };
+    }
+
+    /**
+     * The installed Portkey gateway's version and that of the Node.js server adapter it runs on, e.g.
+     * {@code "@portkey-ai/gateway 1.15.2, @hono/node-server 1.13.8"}; null when it is not installed.
+     */
+    public static String portkeyVersion(Path root) {
+        Path modules = root.resolve(NODE_MODULES);
+        String gateway = packageVersion(modules.resolve("@portkey-ai/gateway"));
+        return gateway == null ? null : "@portkey-ai/gateway " + gateway + ", @hono/node-server "
+                + packageVersion(modules.resolve("@hono/node-server"));
+    }
+
+    private static String packageVersion(Path dir) {
+        try {
+            return new ObjectMapper().readTree(dir.resolve("package.json").toFile()).path("version").asText(null);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Environment added for it: Caddy keeps its state under {@code runDir}. */

@@ -16,13 +16,23 @@ public enum Scenario {
     JSON_RATE_LOW("JSON, open loop at a low fixed rate"),
     /** One connection, closed loop: JSON total time, then SSE time to first event. */
     SEQ("sequential c=1: JSON total, SSE TTFT"),
+    /** Non-streaming JSON, closed loop over one connection for the whole window: the unloaded tail. */
+    LAT_C1("JSON latency, closed loop, 1 connection", 1),
+    /** Non-streaming JSON, closed loop over 64 connections: the tail under concurrency. */
+    LAT_C64("JSON latency, closed loop, 64 connections", 64),
     /** Paced streams doubled from {@code --paced-conns} while the probe's p99 TTFT stays under 50 ms. */
     PACED_MAX("most concurrent paced streams with probe p99 TTFT < 50 ms");
 
     private final String description;
+    private final int connections;
 
     Scenario(String description) {
+        this(description, 0);
+    }
+
+    Scenario(String description, int connections) {
         this.description = description;
+        this.connections = connections;
     }
 
     /** The command-line name: {@code sse-paced}, {@code json-rate} ... */
@@ -32,6 +42,20 @@ public enum Scenario {
 
     public String description() {
         return description;
+    }
+
+    /** The connections the scenario itself fixes ({@code lat-c1}: 1, {@code lat-c64}: 64), or 0 when options decide. */
+    public int connections() {
+        return connections;
+    }
+
+    /** Every command-line name, comma-separated, in declaration order (for help and error texts). */
+    public static String ids() {
+        StringBuilder sb = new StringBuilder();
+        for (Scenario s : values()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(s.id());
+        }
+        return sb.toString();
     }
 
     /** The scenario named {@code id}, or null. */
