@@ -16,8 +16,11 @@ import io.netty.util.ByteProcessor;
  * Confined to one thread.
  */
 public final class UsageScanner {
+    /** Stops at the byte that ends or escapes a string. */
+    private static final ByteProcessor STRING_BYTE = b -> b != '"' && b != '\\';
     private final ResponseExtractor extractor = new ResponseExtractor();
     private final JsonLexer lexer = new JsonLexer(extractor);
+    /** Lexes until a byte leaves the lexer inside a long string (stops after that byte). */
     private final ByteProcessor processor = this::accept;
 
     public UsageScanner() {
@@ -30,10 +33,25 @@ public final class UsageScanner {
         lexer.reset();
     }
 
-    /** Scans the readable bytes of {@code chunk}, the next piece of the body, without moving its indices. */
+    /**
+     * Scans the readable bytes of {@code chunk}, the next piece of the body, without moving its indices. The text of
+     * long strings (the answer's content, mostly) is only searched for its end, not lexed byte by byte.
+     */
     public void scan(ByteBuf chunk) {
         requireNonNull(chunk, "chunk");
-        chunk.forEachByte(chunk.readerIndex(), chunk.readableBytes(), processor);
+        int i = chunk.readerIndex();
+        int end = chunk.writerIndex();
+        while (i < end) {
+            int stop = chunk.forEachByte(i, end - i, processor);
+            if (stop < 0) {
+                return;
+            }
+            i = stop + 1;
+            int special = i < end ? chunk.forEachByte(i, end - i, STRING_BYTE) : -1;
+            int to = special < 0 ? end : special;
+            lexer.skipStringBytes(to - i);
+            i = to;
+        }
     }
 
     /** The usage holder this response writes to. */
@@ -43,6 +61,6 @@ public final class UsageScanner {
 
     private boolean accept(byte b) {
         lexer.accept(b);
-        return true;
+        return !lexer.inLongString();
     }
 }

@@ -72,6 +72,27 @@ class UsageScannerTest {
         assertUsage(c, scan(scanner, c.endpoint(), data, every), -1);
     }
 
+    @Test
+    void shouldSkipLongStringsWithEscapesAndDecoysWhenSplitAtEveryPosition() {
+        // Long strings are searched for their end, not lexed: escaped quotes and backslashes, a decoy usage object
+        // inside the text, and a long key must all be seen through at every cut.
+        String text = "The answer, at length: \\\"usage\\\": {\\\"prompt_tokens\\\": 999}, a backslash \\\\"
+                + " then \\\"finish_reason\\\": \\\"length\\\" and \\u00e9t\\u00e9 " + "x".repeat(300) + "\\\\";
+        String json = "{\"id\":\"chatcmpl-1\",\"a_key_longer_than_any_word_the_lexer_knows_of\":\"" + text + "\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + text + "\"},"
+                + "\"finish_reason\":\"stop\"}],"
+                + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":345,\"total_tokens\":357}}";
+        byte[] data = json.getBytes(StandardCharsets.UTF_8);
+        UsageScanner scanner = new UsageScanner();
+        Case c = new Case("long strings", Endpoint.CHAT_COMPLETIONS, 12, 345, -1, -1, FinishReason.STOP);
+        for (int cut = 0; cut <= data.length; cut++) {
+            assertUsage(c, scan(scanner, c.endpoint(), data, cut), cut);
+        }
+        for (int a = 1; a < data.length; a += 7) {
+            assertUsage(c, scan(scanner, c.endpoint(), data, a, Math.min(data.length, a + 1 + a % 5)), a);
+        }
+    }
+
     private static Usage scan(Endpoint e, String json) {
         return scan(new UsageScanner(), e, json.getBytes(StandardCharsets.UTF_8));
     }

@@ -72,6 +72,20 @@ public final class JsonLexer {
         stringHash = 0;
     }
 
+    /**
+     * Whether the lexer is inside a string longer than any word it matches: the string's bytes up to the next quote
+     * or backslash change nothing but its length, so a caller may count them with {@link #skipStringBytes} instead
+     * of passing each to {@link #accept}.
+     */
+    public boolean inLongString() {
+        return state == S_STRING && stringLength >= Words.MAX_LENGTH;
+    }
+
+    /** Counts {@code n} bytes of a long string, none of them a quote or a backslash (see {@link #inLongString}). */
+    public void skipStringBytes(int n) {
+        stringLength += n;
+    }
+
     /** Consumes one byte of the document. */
     public void accept(byte b) {
         switch (state) {

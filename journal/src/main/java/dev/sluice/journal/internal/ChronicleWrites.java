@@ -67,7 +67,8 @@ public final class ChronicleWrites {
      */
     public void append(byte[] meta, int metaOffset, int metaLength, byte[] body, int bodyOffset, int bodyLength,
                        boolean bodyDigestOnly) {
-        int reason = chain.sealDueBefore(queue.cycle());
+        // The queue's cycle is computed from the clock: asked only when a roll needs a seal.
+        int reason = chain.seals() ? chain.sealDueBefore(queue.cycle()) : 0;
         if (reason != 0) {
             writeSeal(reason);
         } else {
@@ -113,7 +114,7 @@ public final class ChronicleWrites {
         }
         dc.close();
         chain.commit();
-        chain.lastCycle = queue.cycle();
+        chain.lastCycle = appender.cycle();
     }
 
     /** Lets the thread that calls next become this appender's owner (it was created on another thread). */
