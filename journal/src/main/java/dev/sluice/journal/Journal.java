@@ -138,7 +138,8 @@ public final class Journal implements AutoCloseable {
                 : JournalSigner.loadOrCreate(settings.signingKeyFile());
             FreeSpaceWatchdog space = new FreeSpaceWatchdog(dir, settings.minFreeBytes(), settings.minFreePercent());
             Map<Long, Interrupted> open = findRequestsWithoutEnd(dir);
-            control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle, settings.rollClock());
+            control = Partitions.openForWriting(dir, Partitions.CONTROL, rollCycle, settings.rollClock(),
+                settings.blockBytes());
             // A journal keeps the roll cycle it was created with (Chronicle's metadata): every partition opens with
             // it, and a configuration naming another one is told so in its own words.
             RollCycle stored = control.rollCycle();
@@ -151,7 +152,7 @@ public final class Journal implements AutoCloseable {
             appendRecoveryAndBoot(control, controlChain, open, settings);
             if (settings.mode() == JournalMode.HANDOFF) {
                 handoff = Partitions.openForWriting(dir, Partitions.HANDOFF, rollCycle,
-                    settings.rollClock());
+                    settings.rollClock(), settings.blockBytes());
             }
             GatewayPidFile.writeCurrent(dir);
             Journal journal = new Journal(dir, settings, rollCycle, control, controlChain, handoff, signer,
@@ -311,7 +312,7 @@ public final class Journal implements AutoCloseable {
         SingleChronicleQueue queue;
         try {
             queue = Partitions.openForWriting(dir, Partitions.producer(producerQueues.size()), rollCycle,
-                settings.rollClock());
+                settings.rollClock(), settings.blockBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("journal: cannot create a partition in " + dir, e);
         }
@@ -320,6 +321,11 @@ public final class Journal implements AutoCloseable {
             new ChronicleWrites(queue, Chain.recover(queue, signer, settings.clock(), sealer)));
         directProducers.add(producer);
         return producer;
+    }
+
+    /** Bytes of each mapping block of the partitions this journal writes ({@link JournalSettings#blockBytes()}). */
+    long blockBytes() {
+        return settings.blockBytes();
     }
 
     /**

@@ -201,9 +201,9 @@ public final class JournalProducer {
         return direct != null ? 0 : buffer.capacity();
     }
 
-    /** The largest encoded record the ring takes. */
+    /** The largest encoded record this producer takes: the ring's, or a quarter of its partition's mapping block. */
     public int maxRecordBytes() {
-        return direct != null ? Integer.MAX_VALUE : buffer.maxMsgLength();
+        return direct != null ? (int) Math.min(Integer.MAX_VALUE, journal.blockBytes() / 4) : buffer.maxMsgLength();
     }
 
     /**

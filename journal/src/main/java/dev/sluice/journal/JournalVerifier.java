@@ -21,6 +21,8 @@ import dev.sluice.journal.internal.JournalSigner;
 import dev.sluice.journal.internal.Partitions;
 import dev.sluice.journal.internal.RecordLayout;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.MappedBytes;
+import net.openhft.chronicle.bytes.MappedFile;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -115,6 +117,7 @@ public final class JournalVerifier {
         byte[] inflated = new byte[0];
         UnsafeBuffer doc = new UnsafeBuffer(new byte[0]);
         Inflater inflater = new Inflater();
+        FileEnd fileEnd = new FileEnd();
         try (SingleChronicleQueue queue = Partitions.openForReading(queueDir);
              ExcerptTailer tailer = queue.createTailer()) {
             RollCycle rollCycle = queue.rollCycle();
@@ -142,6 +145,13 @@ public final class JournalVerifier {
                     if (remaining > MAX_RECORD_BYTES) {
                         report.breakAt(partition, "at " + where(rollCycle, index), 0, "a record header states "
                             + remaining + " bytes, more than any record holds (its length was changed)");
+                        return;
+                    }
+                    if (fileEnd.past(bytes, remaining)) {
+                        // Reading it would touch the mapping past the end of the file: a fault the JVM reports
+                        // later, in whatever code runs then, not as an error here.
+                        report.breakAt(partition, "at " + where(rollCycle, index), 0, "a record header states "
+                            + remaining + " bytes, past the end of its file (its length was changed)");
                         return;
                     }
                     length = (int) remaining;
@@ -305,6 +315,29 @@ public final class JournalVerifier {
         boolean keyed = type == RecordLayout.TYPE_REQUEST || type == RecordLayout.TYPE_END
             || type == RecordLayout.TYPE_RESPONSE_PART;
         return keyed ? doc.getLong(RecordLayout.HEADER_BYTES, RecordLayout.ORDER) : 0;
+    }
+
+    /**
+     * The end of the file being read, asked of the file system only when a record seems to reach past the size seen
+     * last (a live journal's file grows). Confined to the checking thread.
+     */
+    private static final class FileEnd {
+        private MappedFile file;
+        private long size;
+
+        /** Whether the {@code length} bytes of the record {@code bytes} reads reach past the end of its file. */
+        boolean past(Bytes<?> bytes, long length) {
+            if (!(bytes instanceof MappedBytes)) {
+                return false;
+            }
+            MappedFile f = ((MappedBytes) bytes).mappedFile();
+            long end = bytes.readPosition() + length;
+            if (f != file || end > size) {
+                file = f;
+                size = f.actualSize();
+            }
+            return end > size;
+        }
     }
 
     private static String where(RollCycle rollCycle, long index) {

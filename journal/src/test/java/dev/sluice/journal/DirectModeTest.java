@@ -3,6 +3,7 @@ package dev.sluice.journal;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,6 +12,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
+import dev.sluice.journal.internal.JournalSigner;
+import dev.sluice.journal.internal.Partitions;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -70,6 +74,50 @@ class DirectModeTest {
             assertThat(reader.undecodableRecords()).isZero();
         }
         assertThat(counts).containsExactly(perProducer, perProducer);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldMapBlocksLargeEnoughForTheLargestRecordTheSettingsAllow() throws Exception {
+        // 20 MiB records: blocks of 128 MiB (four times, rounded up to a power of two); Chronicle's default block of
+        // 64 MiB takes 16 MiB at most.
+        JournalSettings settings = JournalSettings.builder(tmp.resolve("blocks")).mode(JournalMode.DIRECT)
+            .maxRecordBytes(20 << 20).build();
+        assertThat(settings.blockBytes()).isEqualTo(128L << 20);
+        assertThat(JournalSettings.builder(tmp).build().blockBytes()).isEqualTo(JournalSettings.MIN_BLOCK_BYTES);
+        assertThat(JournalSettings.builder(tmp).maxRecordBytes((64 << 20) + (1 << 20)).build().blockBytes())
+            .isEqualTo(512L << 20);
+        Journal journal = Journal.open(settings);
+        byte[] body = new byte[(20 << 20) - 4096];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) ('a' + i % 26);
+        }
+        try {
+            JournalProducer producer = journal.newProducer(Runnable::run);
+            assertThat(producer.maxRecordBytes()).isEqualTo(32 << 20);
+            RequestRecord request = new RequestRecord();
+            EndRecord end = new EndRecord();
+            // Small records past a block's end on both sides of the large one, so that it starts in a later block.
+            for (int i = 0; i < 40_000; i++) {
+                assertThat(producer.append(Records.request(request, 10 + i, 1_000))).isPositive();
+            }
+            assertThat(producer.append(Records.request(request, 7, 1_000).body(body, 0, body.length, false)))
+                .isPositive();
+            assertThat(producer.append(Records.ok(end, 7, 2_000))).isPositive();
+            for (int i = 0; i < 40_000; i++) {
+                assertThat(producer.append(Records.request(request, 50_000 + i, 1_000))).isPositive();
+            }
+        } finally {
+            journal.close();
+        }
+        long size = Files.size(Files.list(tmp.resolve("blocks").resolve(
+            Partitions.producer(0))).filter(f -> f.toString().endsWith(".cq4")).findFirst().orElseThrow());
+        RequestHistory history = RequestHistory.find(List.of(tmp.resolve("blocks")), 7);
+        assertThat(history.entry().outcome()).isEqualTo("ok");
+        assertThat(history.requestBody()).isEqualTo(body);
+        assertThat(new JournalVerifier((JournalSigner) null).verify(List.of(tmp.resolve("blocks"))).broken()).isFalse();
+        System.out.printf("a %d-byte record between 80,000 small ones in a %d-byte file, mapped 128 MiB at a time%n",
+            body.length, size);
     }
 
     @Test

@@ -194,6 +194,8 @@ public final class Gateway implements AutoCloseable {
                             : JournalMode.DIRECT)
                     .signingKeyFile(bound.journal().signingKeyFile(bound.dataDir()))
                     .rollCycle(bound.journal().rollCycle())
+                    // A captured request and answer, and the record's own fields, in one record.
+                    .maxRecordBytes(bound.journal().maxCaptureBytes() + (1 << 20))
                     .recoveryPricer(recoveryPricer(bound))
                     .minFree(bound.server().journalMinFreeBytes(), bound.server().journalMinFreePercent())
                     .build());

@@ -28,6 +28,8 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
  * Thread-safe (stateless).
  */
 public final class Partitions {
+    /** Bytes a reader maps at a time, and a tool's writer of a few small records. */
+    public static final long READ_BLOCK_BYTES = 2L * 1024 * 1024;
     /** The partition of the records the journal writes itself (recovery, boot, configuration, admin). */
     public static final String CONTROL = "control";
     /** The partition the journal thread writes in hand-off mode. */
@@ -83,20 +85,22 @@ public final class Partitions {
      */
     public static SingleChronicleQueue openForWriting(Path journalDir, String name, RollCycle rollCycle)
         throws IOException {
-        return openForWriting(journalDir, name, rollCycle, Clock.systemUTC());
+        return openForWriting(journalDir, name, rollCycle, Clock.systemUTC(), READ_BLOCK_BYTES);
     }
 
     /**
      * As {@link #openForWriting(Path, String, RollCycle)}, rolling cycles by {@code clock}'s time (the system's in a
-     * gateway; a tool writing a past month gives the records' own times, so that each day lands in its cycle).
+     * gateway; a tool writing a past month gives the records' own times, so that each day lands in its cycle),
+     * mapping the file {@code blockBytes} at a time (a record is at most a quarter of it).
      */
-    public static SingleChronicleQueue openForWriting(Path journalDir, String name, RollCycle rollCycle, Clock clock)
+    public static SingleChronicleQueue openForWriting(Path journalDir, String name, RollCycle rollCycle, Clock clock,
+                                                      long blockBytes)
         throws IOException {
         Path dir = journalDir.resolve(name);
         createPrivateDirectory(dir);
         // Cycle files are created later (the first append of a cycle, a roll): the listener makes each private.
         SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(rollCycle)
-            .timeProvider(new ClockTime(clock)).storeFileListener(PrivateFiles.LISTENER).build();
+            .blockSize(blockBytes).timeProvider(new ClockTime(clock)).storeFileListener(PrivateFiles.LISTENER).build();
         try {
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path f : (Iterable<Path>) files::iterator) {
@@ -110,9 +114,13 @@ public final class Partitions {
         return queue;
     }
 
-    /** Opens the queue in {@code queueDir} (one of {@link #find}) for reading. */
+    /**
+     * Opens the queue in {@code queueDir} (one of {@link #find}) for reading, mapped {@link #READ_BLOCK_BYTES} at a
+     * time (a reader takes records of any size; the pages it has read stay resident until it leaves the block).
+     */
     public static SingleChronicleQueue openForReading(Path queueDir) {
-        return SingleChronicleQueueBuilder.single(queueDir.toFile()).readOnly(true).build();
+        return SingleChronicleQueueBuilder.single(queueDir.toFile()).readOnly(true).blockSize(READ_BLOCK_BYTES)
+            .build();
     }
 
     /**

@@ -83,6 +83,11 @@ public final class BuiltInDetectors {
         for (int p = from; p < end; p++) {
             int prev = p > 0 ? text[p - 1] & 0xFF : 0;
             int c = text[p] & 0xFF;
+            if (alnum(c) && alnum(prev)) {
+                // Inside a word: every detector needs a boundary before its start (secrets, e-mail, IBAN,
+                // numbers and addresses all refuse a letter or digit before them), so none starts here.
+                continue;
+            }
             hitEnd = false;
             pemAttempt = false;
             pemUnterminated = false;
