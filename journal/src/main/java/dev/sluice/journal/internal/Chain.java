@@ -109,12 +109,12 @@ public final class Chain {
         return signer != null;
     }
 
-    /** The reason of the seal due before a record written in {@code cycle}, or 0 when none is due. */
     /** Whether chain heads are sealed (a signing key is loaded): only then does the cycle of a record matter. */
     boolean seals() {
         return signer != null;
     }
 
+    /** The reason of the seal due before a record written in {@code cycle}, or 0 when none is due. */
     int sealDueBefore(int cycle) {
         if (signer == null) {
             return 0;
