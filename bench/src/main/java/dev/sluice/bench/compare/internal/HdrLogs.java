@@ -2,6 +2,8 @@ package dev.sluice.bench.compare.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.bench.internal.TempDirs;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -44,7 +46,7 @@ public final class HdrLogs {
                 if (name.endsWith(SUFFIX) && Files.isRegularFile(p)) {
                     Files.delete(p);
                 } else if (name.startsWith(ATTEMPT_PREFIX) && Files.isDirectory(p)) {
-                    deleteAttempt(p);
+                    TempDirs.deleteRecursively(p);
                 }
             }
         }
@@ -89,17 +91,8 @@ public final class HdrLogs {
     public void discard(int attempt) throws IOException {
         Path p = dir.resolve(ATTEMPT_PREFIX + attempt);
         if (Files.isDirectory(p)) {
-            deleteAttempt(p);
+            TempDirs.deleteRecursively(p);
         }
-    }
-
-    private static void deleteAttempt(Path p) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-            for (Path f : ds) {
-                Files.delete(f);
-            }
-        }
-        Files.delete(p);
     }
 
     /**
