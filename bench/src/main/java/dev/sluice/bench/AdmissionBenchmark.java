@@ -74,7 +74,7 @@ public class AdmissionBenchmark {
         if (!d.admitted()) {
             return null;
         }
-        admission.settle(d.ticket(), 52, 39);
+        admission.settle(d, 52, 39);
         return d;
     }
 

@@ -73,8 +73,8 @@ class SseRelayBenchmarkTest {
      * chain hashes and the appends reuse their scratch; the interval seals are signed on the sealer's thread (JMH's
      * gc profiler counts every thread of the JVM, so it shows that thread's signing too). Measured with the thread's
      * own allocation counter on a Netty thread (as the gateway's event loops, whose buffers Netty recycles), over
-     * three rounds after a warm-up: the smallest round with capture full allocates what capture off does (the
-     * harness's own objects, about 40 bytes per stream, none per event) plus at most one byte per event (a single
+     * three rounds after a warm-up: the smallest round with capture full allocates what capture off does (nothing,
+     * {@link #shouldAllocateNothingPerEventWithEitherAllocator}) plus at most one byte per event (a single
      * object per event would be 16 bytes or more, 384,000 bytes here): the appender now and then allocates a few
      * objects when it maps the next chunk of its file or writes an index, 0 to 0.12 bytes per event in CI runs (one
      * byte per ten events was once passed by 20% on a fresh machine, with no object per event).
@@ -88,11 +88,33 @@ class SseRelayBenchmarkTest {
         assertThat(full - off).isLessThanOrEqualTo(1_000L * SseStreams.OPENAI_EVENTS);
     }
 
+    /**
+     * Relaying allocates nothing per event whatever the reads and the allocator: whole reads go out retained, the
+     * cuts (usage hidden) are made in place, a split event's tail is copied into a buffer the allocator recycles; no
+     * slice, no NIO view. Least of three rounds of 1,000 streams on a Netty thread, at most one byte per event (an
+     * object per event would be 16 bytes or more).
+     */
+    @ParameterizedTest
+    @CsvSource({"event,false,default", "event,true,default", "fixed100,false,default", "fixed100,true,default",
+        "event,true,pooled", "fixed100,true,pooled"})
+    void shouldAllocateNothingPerEventWithEitherAllocator(String reads, boolean hideUsage, String allocator)
+            throws Exception {
+        long least = leastAllocatedPerThousandStreams("off", reads, hideUsage, allocator);
+        System.out.printf("relay (%s reads, usage hidden %s, %s allocator), least of three rounds of 1,000 streams:"
+            + " %d bytes%n", reads, hideUsage, allocator, least);
+        assertThat(least).isLessThanOrEqualTo(1_000L * SseStreams.OPENAI_EVENTS);
+    }
+
     private static long leastAllocatedPerThousandStreams(String capture) throws Exception {
+        return leastAllocatedPerThousandStreams(capture, "event", false, "pooled");
+    }
+
+    private static long leastAllocatedPerThousandStreams(String capture, String reads, boolean hideUsage,
+                                                         String allocator) throws Exception {
         SseRelayBenchmark bench = new SseRelayBenchmark();
-        bench.reads = "event";
-        bench.hideUsage = false;
-        bench.allocator = "pooled";
+        bench.reads = reads;
+        bench.hideUsage = hideUsage;
+        bench.allocator = allocator;
         bench.leakDetection = "disabled";
         bench.capture = capture;
         // Opened here: the journal's files are created off the relay thread, as the gateway does at start.

@@ -239,10 +239,10 @@ public final class RedisAdmission implements Admission {
     }
 
     @Override
-    public void settle(Ticket ticket, long realTokens, long realCostMicros) {
+    public void settle(Ticket ticket, long stamp, long realTokens, long realCostMicros) {
         requireNonNull(ticket, "ticket");
         if (ticket instanceof FallbackTicket local) {
-            fallback.settle(local.inner(), realTokens, realCostMicros);
+            fallback.settle(local.inner(), local.stamp(), realTokens, realCostMicros);
             return;
         }
         if (!(ticket instanceof RedisTicket redisTicket)) {
@@ -393,8 +393,8 @@ public final class RedisAdmission implements Admission {
         }
         try {
             fallback.admit(request, decision -> deliver(callback, decision.admitted()
-                    ? new AdmissionDecision(true, decision.status(), null, null, 0, decision.requests(),
-                    decision.tokens(), new FallbackTicket(decision.ticket()))
+                    ? AdmissionDecision.admit(new FallbackTicket(decision.ticket(), decision.stamp()),
+                    decision.requests(), decision.tokens())
                     : decision));
         } catch (RuntimeException e) {
             LOG.warn("fallback admission failed", e);

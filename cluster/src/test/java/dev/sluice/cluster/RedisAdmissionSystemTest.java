@@ -102,7 +102,7 @@ class RedisAdmissionSystemTest {
         assertThat(third.code()).isEqualTo("tokens_limit_exceeded");
         assertThat(third.tokens().remaining()).isEqualTo(200);
 
-        admission.settle(first.ticket(), 100, 0);
+        admission.settle(first, 100, 0);
         await().atMost(Duration.ofSeconds(60)).until(() -> "500".equals(redis.redis().hget(PREFIX + ":win:key:k", "tc")));
         assertThat(decide(admission, request(400, 0, scope)).admitted()).isTrue();
         assertThat(decide(admission, request(400, 0, scope)).code()).isEqualTo("tokens_limit_exceeded");
@@ -127,7 +127,7 @@ class RedisAdmissionSystemTest {
         assertThat(third.code()).isEqualTo("concurrency_limit_exceeded");
         assertThat(third.retryAfterSeconds()).isEqualTo(1);
 
-        admission.settle(first.ticket(), 1, 0);
+        admission.settle(first, 1, 0);
         await().atMost(Duration.ofSeconds(60)).until(() -> redis.redis().zcard(PREFIX + ":slots:key:k") == 1);
         assertThat(decide(admission, request(1, 0, scope)).admitted()).isTrue();
     }
@@ -155,7 +155,7 @@ class RedisAdmissionSystemTest {
         assertThat(refused.retryAfterSeconds()).isBetween(1L, 86_400L);
         assertThat(budgetHash("k")).containsEntry("reserved", "800");
 
-        admission.settle(first.ticket(), 10, 100);
+        admission.settle(first, 10, 100);
         await().atMost(Duration.ofSeconds(60)).until(() -> "400".equals(budgetHash("k").get("reserved")));
         assertThat(budgetHash("k")).containsEntry("spent", "100");
         assertThat(decide(admission, request(10, 400, scope)).admitted()).isTrue();
@@ -170,8 +170,8 @@ class RedisAdmissionSystemTest {
     void shouldSettleOnceWhenSettledTwice() {
         RedisAdmission admission = connect();
         AdmissionDecision decision = decide(admission, request(10, 400, keyWithBudget("k", 1000)));
-        admission.settle(decision.ticket(), 10, 300);
-        admission.settle(decision.ticket(), 10, 300);
+        admission.settle(decision, 10, 300);
+        admission.settle(decision, 10, 300);
         await().atMost(Duration.ofSeconds(60)).until(() -> "300".equals(budgetHash("k").get("spent")));
         // A second settle, even one that reached Redis, would find no ticket key and change nothing.
         assertThat(redis.redis().keys(PREFIX + ":ticket:*")).isEmpty();

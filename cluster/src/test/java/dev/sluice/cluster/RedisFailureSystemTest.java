@@ -136,14 +136,14 @@ class RedisFailureSystemTest {
         AdmissionDecision decision = decide(admission, request(1, 0, key("k", Limits.NONE)));
         assertThat(decision.admitted()).isTrue();
         assertThat(local.admitted).hasSize(1);
-        admission.settle(decision.ticket(), 7, 70);
+        admission.settle(decision, 7, 70);
         assertThat(local.settled).containsExactly(local.admitted.get(0) + " 7 70");
         assertThat(admission.health()).startsWith("redis unavailable: ");
 
         // A settle of a shared ticket waits for Redis rather than being lost (an admission cut off in flight may
         // already have queued its own undo).
         int pending = admission.pendingSettles();
-        admission.settle(shared.ticket(), 1, 0);
+        admission.settle(shared, 1, 0);
         assertThat(admission.pendingSettles()).isEqualTo(pending + 1);
     }
 
@@ -169,7 +169,7 @@ class RedisFailureSystemTest {
         AdmissionDecision decision = decide(admission, request(1, 0, key("k", new Limits(-1, -1, 5))));
         redis.kill();
         await().atMost(WAIT).until(() -> !admission.connected());
-        admission.settle(decision.ticket(), 1, 0);
+        admission.settle(decision, 1, 0);
         assertThat(admission.pendingSettles()).isEqualTo(1);
 
         redis.startProcess();
@@ -192,7 +192,7 @@ class RedisFailureSystemTest {
         }
 
         @Override
-        public void settle(Ticket ticket, long realTokens, long realCostMicros) {
+        public void settle(Ticket ticket, long stamp, long realTokens, long realCostMicros) {
             settled.add(((LocalTicket) ticket).id() + ' ' + realTokens + ' ' + realCostMicros);
         }
 

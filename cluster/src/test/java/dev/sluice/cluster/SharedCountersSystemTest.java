@@ -128,7 +128,7 @@ class SharedCountersSystemTest {
             assertThat(admitted).hasSize(16);
 
             for (Admitted a : admitted) {
-                a.gateway().settle(a.decision().ticket(), 10, reservationMicros);
+                a.gateway().settle(a.decision(), 10, reservationMicros);
             }
             await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(ONE_MILLISECOND).until(() -> field(budget(keyId), "reserved") == 0);
             long spent = field(budget(keyId), "spent");
@@ -149,7 +149,7 @@ class SharedCountersSystemTest {
         List<Admitted> admitted = burst(64, scope, budgetMicros / 16);
         assertThat(admitted).hasSize(16);
         for (Admitted a : admitted) {
-            a.gateway().settle(a.decision().ticket(), 10, budgetMicros / 32);
+            a.gateway().settle(a.decision(), 10, budgetMicros / 32);
         }
         await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(ONE_MILLISECOND).until(() -> field(budget("half"), "reserved") == 0);
         assertThat(field(budget("half"), "spent")).isEqualTo(budgetMicros / 2);

@@ -29,6 +29,7 @@ public final class RelayHarness {
     private final Usage usage = new Usage();
     private final CaptureScratch captures;
     private ClientOut out;
+    private ChannelHandlerContext outCtx;
     private ContentCapture capture;
     private long requestId;
     private final long startWallMicros = Clock.SYSTEM.wallMicros();
@@ -50,7 +51,12 @@ public final class RelayHarness {
 
     /** Starts a stream on {@code endpoint} relayed to {@code client}, dropping the usage chunk when {@code hideUsage}. */
     public void start(ChannelHandlerContext client, Endpoint endpoint, boolean hideUsage) {
-        out = new ClientOut(requireNonNull(client, "client"), () -> { });
+        if (client != outCtx) {
+            // One per request in the gateway (with its exchange); here one per client, like the relay itself, so
+            // that what a stream costs is what relaying its events costs.
+            out = new ClientOut(requireNonNull(client, "client"), () -> { });
+            outCtx = client;
+        }
         relay.reset(out, requireNonNull(endpoint, "endpoint"), usage, hideUsage);
         if (captures != null) {
             // One wall clock reading for the harness's life: a request reads it once, not once per stream.

@@ -51,7 +51,10 @@ final class Exchange {
     private Phase phase = Phase.HEAD;
     private RequestBody body;
     private Route route;
+    /** This request's admission until it settles (a pooled decision is another request's after that). */
     private AdmissionDecision admission;
+    /** The stamp {@link #admission}'s ticket was issued at, what the settle shows. */
+    private long admissionStamp;
     private long journalPos = -1;
     private Attempts attempts;
     /** What the journal keeps of this request's content; null under capture off. */
@@ -165,11 +168,12 @@ final class Exchange {
         if (phase == Phase.DONE) {
             // The client left while the request waited for admission: give back what it took.
             if (decision.admitted()) {
-                gateway.admission().settle(decision.ticket(), 0, 0);
+                gateway.admission().settle(decision, 0, 0);
             }
             return;
         }
         admission = decision;
+        admissionStamp = decision.stamp();
         if (decision.admitted()) {
             admitted(r);
             return;
@@ -324,10 +328,13 @@ final class Exchange {
         out.dropHead();
         out.status(status);
         ChannelHandlerContext ctx = out.ctx();
+        // Sent once the REQUEST record is durable, after the settle: the limit states as they are now, not the
+        // pooled decision's.
+        AdmissionDecision limits = admission == null ? null : admission.snapshot();
         end(outcome, close, () -> {
             if (ctx.channel().isActive()) {
                 ClientResponses.error(ctx, info.dialect, status, code, message, param, info.requestIdText, close,
-                        retryAfter, admission);
+                        retryAfter, limits);
             }
         });
     }
@@ -425,8 +432,9 @@ final class Exchange {
         }
         if (admission != null && admission.ticket() != null) {
             // Every exit path settles: the slot is freed and the reservation replaced by what was really used.
-            gateway.admission().settle(admission.ticket(), Math.max(0, bill.tokensIn()) + Math.max(0,
-                    bill.tokensOut()), Math.max(0, bill.costMicros()));
+            gateway.admission().settle(admission.ticket(), admissionStamp, Math.max(0, bill.tokensIn())
+                    + Math.max(0, bill.tokensOut()), Math.max(0, bill.costMicros()));
+            admission = null;
         }
         gateway.metrics().outcome(outcome);
         if (attempts != null) {

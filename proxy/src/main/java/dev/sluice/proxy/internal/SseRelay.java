@@ -12,16 +12,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
- * Relays an upstream SSE body to the client event by event, without copying: whole events go out as retained
- * slices of the upstream buffers (pooled slices, so no allocation per event in steady state). The bytes of an
- * event that is not complete yet are held (as slices) until its terminating blank line arrives, so the gateway
- * can drop an event (the usage chunk the client did not ask for) or end a broken stream with an error event on a
- * clean event boundary. The {@link ResponseRelay} of a stream in the client's own dialect.
+ * Relays an upstream SSE body to the client event by event, without allocating per event: the events of a read go
+ * out as that read's own buffer (retained, not sliced: a slice is an object per write under Netty's adaptive
+ * allocator). What the client must not see is cut out of the buffer in place: the usage chunk it did not ask for,
+ * the {@code "usage":null} the provider adds to every chunk because the gateway asked for usage, anything after
+ * the terminal event; the bytes kept are moved down over the gap (usually the three bytes closing an event). The
+ * bytes of an event that is not complete yet are held until its terminating blank line arrives (a read that holds
+ * nothing else is held whole; the unfinished tail of a read is copied into a buffer of its own, or sliced when it
+ * is long), so the gateway can drop an event or end a broken stream with an error event on a clean event
+ * boundary. The {@link ResponseRelay} of a stream in the client's own dialect.
  * <p>
  * Confined to the client channel's event loop.
  */
 public final class SseRelay implements SseListener, ResponseRelay {
     private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(StandardCharsets.US_ASCII);
+    /** An unfinished tail up to this long is copied (an object the allocator recycles); a longer one is sliced. */
+    private static final int COPY_TAIL_MAX = 4096;
 
     private final ArrayDeque<ByteBuf> carry = new ArrayDeque<>(2);
     private final SseScanner scanner;
@@ -29,9 +35,16 @@ public final class SseRelay implements SseListener, ResponseRelay {
     private final Clock clock;
     private ClientOut client;
     private boolean hideUsage;
+    /** The read being scanned; null outside {@link #onRead}. */
     private ByteBuf cur;
-    private int writeFrom;
+    /** Where the bytes of {@link #cur} to send begin (past an event sent reassembled, or dropped at the start). */
+    private int regionStart;
+    /** Where the bytes kept so far end: {@code [regionStart, keptEnd)} of {@link #cur} goes to the client. */
+    private int keptEnd;
+    /** Where the last complete event of {@link #cur} ends: the next one begins there. */
     private int lastEnd;
+    /** Bytes moved within a read pass through here (grows to the longest move, a read at most). */
+    private byte[] scratch = new byte[256];
     private boolean terminal;
     private long firstContentNs;
     private long firstEventNs;
@@ -59,25 +72,56 @@ public final class SseRelay implements SseListener, ResponseRelay {
 
     /**
      * Scans {@code buf} and writes its complete events to the client (not flushed). Takes ownership of
-     * {@code buf}. Returns {@link SseScanner#OK} or the scanner's error code.
+     * {@code buf} (and may change its bytes). Returns {@link SseScanner#OK} or the scanner's error code.
      */
     public int onRead(ByteBuf buf) {
+        if (buf.isReadOnly()) {
+            // Cut in place below: a read-only view is copied first (Netty's own reads never are).
+            ByteBuf copy = client.alloc().directBuffer(buf.readableBytes());
+            copy.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
+            buf.release();
+            buf = copy;
+        }
         cur = buf;
-        writeFrom = lastEnd = buf.readerIndex();
+        regionStart = keptEnd = lastEnd = buf.readerIndex();
         int rc;
         try {
             rc = scanner.scan(buf, this);
             if (rc == SseScanner.OK) {
-                writeRegion();
-                if (!terminal && lastEnd < buf.writerIndex()) {
-                    carry.add(buf.retainedSlice(lastEnd, buf.writerIndex() - lastEnd));
-                }
+                finishRead(buf);
             }
         } finally {
             cur = null;
             buf.release();
         }
         return rc;
+    }
+
+    /** Holds the unfinished tail of {@code buf} and writes what was kept of its complete events. */
+    private void finishRead(ByteBuf buf) {
+        int tail = terminal ? 0 : buf.writerIndex() - lastEnd;
+        ByteBuf held = null;
+        if (tail > 0) {
+            if (lastEnd == buf.readerIndex()) {
+                // No event ends in this read: all of it is the unfinished one.
+                carry.add(buf.retain());
+                return;
+            }
+            if (tail <= COPY_TAIL_MAX) {
+                held = client.alloc().directBuffer(tail);
+                buf.getBytes(lastEnd, held, 0, tail);
+                held.writerIndex(tail);
+            } else {
+                held = buf.retainedSlice(lastEnd, tail);
+            }
+        }
+        if (keptEnd > regionStart) {
+            buf.setIndex(regionStart, keptEnd);
+            client.write(buf.retain());
+        }
+        if (held != null) {
+            carry.add(held);
+        }
     }
 
     @Override
@@ -87,12 +131,13 @@ public final class SseRelay implements SseListener, ResponseRelay {
             return;
         }
         boolean drop = hideUsage && (flags & SseScanner.USAGE_ONLY) != 0;
-        boolean reassembled = false;
+        int from = lastEnd;
         if (!carry.isEmpty()) {
             // The first event completed in this buffer began in an earlier one.
             if (!drop && hideUsage && cur != null) {
                 writeReassembled(eventEnd);
-                reassembled = true;
+                // Sent whole: the region of this read begins after it.
+                regionStart = keptEnd = from = eventEnd;
             } else {
                 ByteBuf b;
                 while ((b = carry.poll()) != null) {
@@ -104,19 +149,15 @@ public final class SseRelay implements SseListener, ResponseRelay {
                 }
             }
         }
-        if (reassembled) {
-            writeFrom = eventEnd;
-        } else if (drop) {
-            writeRegion();
-            writeFrom = eventEnd;
-        } else if (hideUsage) {
+        if (cur != null && !drop && from < eventEnd) {
             // Asking for usage made the provider add "usage":null to every chunk; a client that did not ask
             // gets the chunks as the provider sends them without the option: no usage key at all.
-            int cut = cur == null ? -1 : usageNullAt(cur, Math.max(writeFrom, cur.readerIndex()), eventEnd);
+            int cut = hideUsage ? usageNullAt(cur, from, eventEnd) : -1;
             if (cut >= 0) {
-                lastEnd = cut;
-                writeRegion();
-                writeFrom = cut + USAGE_NULL.length;
+                keep(from, cut);
+                keep(cut + USAGE_NULL.length, eventEnd);
+            } else {
+                keep(from, eventEnd);
             }
         }
         lastEnd = eventEnd;
@@ -130,6 +171,30 @@ public final class SseRelay implements SseListener, ResponseRelay {
         if ((flags & SseScanner.TERMINAL) != 0) {
             terminal = true;
         }
+    }
+
+    /**
+     * Keeps bytes {@code [from, to)} of the current read after those kept so far: nothing to do when they follow
+     * on (the usual case), else they are moved down over what was cut.
+     */
+    private void keep(int from, int to) {
+        int n = to - from;
+        if (n <= 0) {
+            return;
+        }
+        if (keptEnd == regionStart) {
+            // Nothing kept yet: whatever was cut before is simply not sent.
+            regionStart = from;
+        } else if (keptEnd != from) {
+            if (scratch.length < n) {
+                scratch = new byte[Math.max(n, scratch.length * 2)];
+            }
+            cur.getBytes(from, scratch, 0, n);
+            cur.setBytes(keptEnd, scratch, 0, n);
+            keptEnd += n;
+            return;
+        }
+        keptEnd = from + n;
     }
 
     /** Reports an event that only the end of the stream completes (a lone CR at the very end of a read). */
@@ -168,7 +233,9 @@ public final class SseRelay implements SseListener, ResponseRelay {
     /**
      * Writes an event that began in earlier reads and ends at {@code eventEnd} of the current one, without its
      * {@code "usage":null}: the field may straddle reads, so the (rare) split event is copied into one pooled
-     * buffer first.
+     * buffer first and the field cut out of it in place (only the event's closing brace and line ends follow it).
+     * The bytes are copied from each source into the buffer's memory ({@code getBytes}), not with
+     * {@code writeBytes(ByteBuf)}, which makes NIO views of both buffers on every call.
      */
     private void writeReassembled(int eventEnd) {
         int tail = eventEnd - cur.readerIndex();
@@ -179,19 +246,22 @@ public final class SseRelay implements SseListener, ResponseRelay {
         ByteBuf whole = client.alloc().buffer(size);
         ByteBuf b;
         while ((b = carry.poll()) != null) {
-            whole.writeBytes(b);
+            int n = b.readableBytes();
+            b.getBytes(b.readerIndex(), whole, whole.writerIndex(), n);
+            whole.writerIndex(whole.writerIndex() + n);
             b.release();
         }
-        whole.writeBytes(cur, cur.readerIndex(), tail);
+        cur.getBytes(cur.readerIndex(), whole, whole.writerIndex(), tail);
+        whole.writerIndex(whole.writerIndex() + tail);
         int cut = usageNullAt(whole, whole.readerIndex(), whole.writerIndex());
         if (cut >= 0) {
-            int after = cut + USAGE_NULL.length;
-            client.write(whole.retainedSlice(whole.readerIndex(), cut - whole.readerIndex()));
-            client.write(whole.retainedSlice(after, whole.writerIndex() - after));
-            whole.release();
-        } else {
-            client.write(whole);
+            int end = whole.writerIndex();
+            for (int from = cut + USAGE_NULL.length, to = cut; from < end; from++, to++) {
+                whole.setByte(to, whole.getByte(from));
+            }
+            whole.writerIndex(end - USAGE_NULL.length);
         }
+        client.write(whole);
     }
 
     /**
@@ -216,17 +286,6 @@ public final class SseRelay implements SseListener, ResponseRelay {
             }
         }
         return start;
-    }
-
-    private void writeRegion() {
-        int len = lastEnd - writeFrom;
-        if (cur == null || len <= 0) {
-            return;
-        }
-        ByteBuf out = writeFrom == cur.readerIndex() && lastEnd == cur.writerIndex()
-                ? cur.retain() : cur.retainedSlice(writeFrom, len);
-        client.write(out);
-        writeFrom = lastEnd;
     }
 
     /** True once the stream's terminal event ([DONE], message_stop, response.completed...) has been relayed. */

@@ -98,4 +98,57 @@ class SseRelayTest {
         relay.discardPartial();
         assertThat(written()).isEmpty();
     }
+    /**
+     * The relay against a model of what the client must get, over streams cut into reads at random bytes: every
+     * event in order up to the terminal one and nothing after it; without usage asked, no usage chunk and no
+     * {@code "usage":null}. The relay moves bytes within a read to cut them out, so a wrong offset shows here.
+     */
+    @Test
+    void shouldSendExactlyWhatTheModelSaysForStreamsCutAnywhere() {
+        String content = "data: {\"choices\":[{\"delta\":{\"content\":\"%s\"}}],\"usage\":null}%s";
+        String plain = "data: {\"choices\":[{\"delta\":{\"content\":\"%s\"}}]}%s";
+        String usageChunk = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,"
+                + "\"total_tokens\":5}}%s";
+        java.util.Random random = new java.util.Random(20261206L);
+        for (int round = 0; round < 400; round++) {
+            boolean hide = random.nextBoolean();
+            StringBuilder stream = new StringBuilder();
+            StringBuilder expected = new StringBuilder();
+            int events = 1 + random.nextInt(6);
+            for (int e = 0; e < events; e++) {
+                String end = random.nextInt(4) == 0 ? "\r\n\r\n" : "\n\n";
+                String token = "t" + e + "x".repeat(random.nextInt(40));
+                if (random.nextBoolean()) {
+                    stream.append(String.format(content, token, end));
+                    expected.append(hide ? String.format(plain, token, end) : String.format(content, token, end));
+                } else {
+                    stream.append(String.format(plain, token, end));
+                    expected.append(String.format(plain, token, end));
+                }
+            }
+            String usageEvent = String.format(usageChunk, "\n\n");
+            stream.append(usageEvent);
+            if (!hide) {
+                expected.append(usageEvent);
+            }
+            stream.append("data: [DONE]\n\n");
+            expected.append("data: [DONE]\n\n");
+            if (random.nextBoolean()) {
+                stream.append("data: {\"after\":\"the end\"}\n\n");
+            }
+            relay.reset(out, Endpoint.CHAT_COMPLETIONS, usage, hide);
+            byte[] bytes = stream.toString().getBytes(StandardCharsets.UTF_8);
+            int at = 0;
+            while (at < bytes.length) {
+                int n = Math.min(bytes.length - at, 1 + random.nextInt(random.nextBoolean() ? 12 : 400));
+                ByteBuf b = Unpooled.directBuffer(n).writeBytes(bytes, at, n);
+                reads.add(b);
+                assertThat(relay.onContent(b, false)).isEqualTo(ResponseRelay.OK);
+                at += n;
+            }
+            assertThat(relay.completeAtEnd()).isTrue();
+            assertThat(written()).as("round %d, usage hidden %s, stream %s", round, hide, stream)
+                    .isEqualTo(expected.toString());
+        }
+    }
 }

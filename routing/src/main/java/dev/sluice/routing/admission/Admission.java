@@ -20,9 +20,21 @@ public interface Admission extends AutoCloseable {
     /**
      * Settles an admitted request, once, on every exit path (success, refusal by the provider, cancel,
      * truncation, timeout): frees its concurrency slots and replaces its token and cost reservations by what it
-     * really used ({@code realTokens}, {@code realCostMicros}; 0 when nothing was used). Never blocks.
+     * really used ({@code realTokens}, {@code realCostMicros}; 0 when nothing was used). Never blocks. A settle with
+     * a stamp other than the one the ticket was issued at (a second settle, or one after the ticket went to another
+     * request) changes nothing.
+     *
+     * @param stamp the decision's {@link AdmissionDecision#stamp()}, read when it was admitted
      */
-    void settle(Ticket ticket, long realTokens, long realCostMicros);
+    void settle(Ticket ticket, long stamp, long realTokens, long realCostMicros);
+
+    /**
+     * Settles {@code decision}'s ticket at its stamp. Only while the decision is still the caller's (it has not
+     * settled it yet): after a settle a pooled decision may already belong to another request.
+     */
+    default void settle(AdmissionDecision decision, long realTokens, long realCostMicros) {
+        settle(decision.ticket(), decision.stamp(), realTokens, realCostMicros);
+    }
 
     /**
      * Forgets every counter of the period that contains {@code nowMs} and starts the budgets from the given

@@ -9,6 +9,7 @@ import dev.sluice.routing.admission.internal.LocalTicket;
 import dev.sluice.routing.admission.internal.ScopeCounters;
 import dev.sluice.routing.admission.internal.SlidingWindow;
 
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,8 +22,11 @@ import java.util.function.LongSupplier;
  * current calendar period. A request is reserved scope by scope, each reservation atomic on its own (compare-and-set
  * on the in-flight count and the budget, a monitor held for a few instructions on a window); when one refuses, the
  * ones already taken are rolled back, so a request is in all its counters or none. A budget is never taken past its
- * hard cap by a race: only a request that really costs more than it reserved overshoots. Allocates the ticket and
- * the decision per request, nothing else once the counters exist. Thread-safe.
+ * hard cap by a race: only a request that really costs more than it reserved overshoots. Tickets are pooled with
+ * their decision and limit states, per thread (the thread that settles keeps the ticket; up to
+ * {@value #POOLED_TICKETS} each): no lock, no spin, and an event loop admits and settles its own requests. Once the
+ * counters exist and the pools hold as many tickets as requests are in flight, admitting and settling allocate
+ * nothing (a refusal builds its answer). Thread-safe.
  */
 public final class LocalAdmission implements Admission {
     private static final int OK = 0;
@@ -30,6 +34,8 @@ public final class LocalAdmission implements Admission {
     private static final int REFUSED_TOKENS = 2;
     private static final int REFUSED_CONCURRENCY = 3;
     private static final int REFUSED_BUDGET = 4;
+    /** Settled tickets each thread keeps for reuse; past that, a settled ticket is left to the collector. */
+    static final int POOLED_TICKETS = 1024;
     /** Admits requests no scope governs; settling it does nothing. */
     private static final Ticket UNGOVERNED_TICKET = new Ticket() {
     };
@@ -47,6 +53,7 @@ public final class LocalAdmission implements Admission {
     private final Function<String, ScopeCounters> projectCounters = id -> new ScopeCounters("project:" + id);
     private final Function<String, ScopeCounters> otherCounters = ScopeCounters::new;
     private final BudgetWatch watch;
+    private final ThreadLocal<ArrayDeque<LocalTicket>> pools = ThreadLocal.withInitial(ArrayDeque::new);
     private volatile Map<String, Long> seeds = Map.of();
     private volatile long seedMs = -1;
 
@@ -78,7 +85,11 @@ public final class LocalAdmission implements Admission {
             return;
         }
         long now = request.nowMs();
-        LocalTicket t = new LocalTicket(Math.max(0, request.tokens()), Math.max(0, request.costMicros()),
+        LocalTicket t = pools.get().pollLast();
+        if (t == null) {
+            t = newTicket();
+        }
+        long stamp = t.issue(Math.max(0, request.tokens()), Math.max(0, request.costMicros()),
                 SlidingWindow.slotOf(now));
         t.scopeCount = n;
         t.atMs = now;
@@ -89,11 +100,30 @@ public final class LocalAdmission implements Admission {
             int refusal = reserve(c, s, request, t, i);
             if (refusal != OK) {
                 release(t, i + 1, true, 0, 0);
-                callback.decided(refuse(refusal, s, c, request, t));
+                AdmissionDecision refused = refuse(refusal, s, c, request, t);
+                recycle(t, stamp);
+                callback.decided(refused);
                 return;
             }
         }
-        callback.decided(AdmissionDecision.admit(t, requestState(scopes, now), tokenState(scopes, now)));
+        AdmissionDecision d = t.decision;
+        d.reuse(stamp, requestState(scopes, now, t.requestState), tokenState(scopes, now, t.tokenState));
+        callback.decided(d);
+    }
+
+    private static LocalTicket newTicket() {
+        LocalTicket t = new LocalTicket();
+        t.requestState = new RateLimitState(0, 0, 0);
+        t.tokenState = new RateLimitState(0, 0, 0);
+        t.decision = AdmissionDecision.admit(t, 0, null, null);
+        return t;
+    }
+
+    /** Takes {@code t} back into the pool once its request at {@code stamp} is over (or refused). */
+    private void recycle(LocalTicket t, long stamp) {
+        if (t.markSettled(stamp)) {
+            giveBack(t);
+        }
     }
 
     private int reserve(ScopeCounters c, Scope s, AdmissionRequest r, LocalTicket t, int i) {
@@ -152,15 +182,24 @@ public final class LocalAdmission implements Admission {
     }
 
     @Override
-    public void settle(Ticket ticket, long realTokens, long realCostMicros) {
+    public void settle(Ticket ticket, long stamp, long realTokens, long realCostMicros) {
         if (!(ticket instanceof LocalTicket)) {
             return;
         }
         LocalTicket t = (LocalTicket) ticket;
-        if (!t.markSettled()) {
+        if (!t.markSettled(stamp)) {
             return;
         }
         release(t, t.scopeCount, false, Math.max(0, realTokens), Math.max(0, realCostMicros));
+        // Only now: until its counters are released the ticket is this request's.
+        giveBack(t);
+    }
+
+    private void giveBack(LocalTicket t) {
+        ArrayDeque<LocalTicket> pool = pools.get();
+        if (pool.size() < POOLED_TICKETS) {
+            pool.addLast(t);
+        }
     }
 
     /**
@@ -202,8 +241,8 @@ public final class LocalAdmission implements Admission {
      */
     private AdmissionDecision refuse(int refusal, Scope s, ScopeCounters c, AdmissionRequest r, LocalTicket t) {
         long now = r.nowMs();
-        RateLimitState requests = requestState(r.scopes(), now);
-        RateLimitState tokens = tokenState(r.scopes(), now);
+        RateLimitState requests = requestState(r.scopes(), now, new RateLimitState(0, 0, 0));
+        RateLimitState tokens = tokenState(r.scopes(), now, new RateLimitState(0, 0, 0));
         switch (refusal) {
             case REFUSED_REQUESTS: {
                 long limit = s.limits().requestsPerMinute();
@@ -230,8 +269,8 @@ public final class LocalAdmission implements Admission {
         return Math.max(1, (millis + 999) / 1000);
     }
 
-    /** The request limit state of the scope with the least remaining, or {@code null} when none has one. */
-    private RateLimitState requestState(List<Scope> scopes, long now) {
+    /** The request limit state of the scope with the least remaining, into {@code into}; {@code null} when none has one. */
+    private RateLimitState requestState(List<Scope> scopes, long now, RateLimitState into) {
         long limit = -1;
         long remaining = Long.MAX_VALUE;
         long reset = 0;
@@ -249,11 +288,15 @@ public final class LocalAdmission implements Admission {
                 reset = c.requests.resetMs(now);
             }
         }
-        return limit < 0 ? null : new RateLimitState(limit, remaining, reset);
+        if (limit < 0) {
+            return null;
+        }
+        into.set(limit, remaining, reset);
+        return into;
     }
 
-    /** The token limit state of the scope with the least remaining, or {@code null} when none has one. */
-    private RateLimitState tokenState(List<Scope> scopes, long now) {
+    /** The token limit state of the scope with the least remaining, into {@code into}; {@code null} when none has one. */
+    private RateLimitState tokenState(List<Scope> scopes, long now, RateLimitState into) {
         long limit = -1;
         long remaining = Long.MAX_VALUE;
         long reset = 0;
@@ -271,7 +314,11 @@ public final class LocalAdmission implements Admission {
                 reset = c.tokens.resetMs(now);
             }
         }
-        return limit < 0 ? null : new RateLimitState(limit, remaining, reset);
+        if (limit < 0) {
+            return null;
+        }
+        into.set(limit, remaining, reset);
+        return into;
     }
 
     private ScopeCounters counters(Scope s) {

@@ -124,8 +124,8 @@ class LocalAdmissionTest {
         assertThat(second.retryAfterSeconds()).isEqualTo(59);
         assertThat(second.tokens()).isEqualTo(new RateLimitState(1000, 400, 59_000));
         // The first used 100 tokens only: 500 are given back.
-        admission.settle(first.ticket(), 100, 0);
-        admission.settle(first.ticket(), 100, 0); // a second settle changes nothing
+        admission.settle(first, 100, 0);
+        admission.settle(first, 100, 0); // a second settle changes nothing
         AdmissionDecision third = admit(List.of(s), 600, 0, T0 + 3000, UTC);
         assertThat(third.admitted()).isTrue();
         assertThat(third.tokens().remaining()).isEqualTo(300);
@@ -144,7 +144,7 @@ class LocalAdmissionTest {
         assertThat(c.admitted()).isFalse();
         assertThat(c.code()).isEqualTo("concurrency_limit_exceeded");
         assertThat(c.retryAfterSeconds()).isEqualTo(1);
-        admission.settle(a.ticket(), 0, 300);
+        admission.settle(a, 0, 300);
         assertThat(admission.inFlight(key)).isEqualTo(1);
         assertThat(admission.committedMicros(team, T0)).isEqualTo(700);
         // The key takes it, the team's budget refuses (700 + 400 > 1000): the key's slot and count are given back.
@@ -155,9 +155,30 @@ class LocalAdmissionTest {
         // Two admitted (a, b); c was refused before its count was taken; d's count was rolled back.
         assertThat(d.requests()).isEqualTo(new RateLimitState(100, 98, 60_000));
         assertThat(admission.committedMicros(team, T0)).isEqualTo(700);
-        admission.settle(b.ticket(), 0, 400);
+        admission.settle(b, 0, 400);
         assertThat(admission.inFlight(key)).isZero();
         assertThat(admission.spentMicros(team, T0)).isEqualTo(700);
+    }
+
+    @Test
+    void shouldIgnoreASettleOfATicketAlreadyHandedToTheNextRequest() {
+        Scope s = new Scope("key", "pooled", new Limits(-1, -1, 1), null);
+        AdmissionDecision first = admit(s, T0);
+        Ticket ticket = first.ticket();
+        long firstStamp = first.stamp();
+        admission.settle(ticket, firstStamp, 0, 0);
+        AdmissionDecision second = admit(s, T0 + 1);
+        assertThat(second.admitted()).isTrue();
+        // Pooled: the same ticket, issued again at a new stamp.
+        assertThat(second.ticket()).isSameAs(ticket);
+        assertThat(second.stamp()).isNotEqualTo(firstStamp);
+        // A late settle of the first request (what a stale holder would do) leaves the second one's slot taken.
+        admission.settle(ticket, firstStamp, 0, 0);
+        assertThat(admission.inFlight(s)).isEqualTo(1);
+        assertThat(admit(s, T0 + 2).code()).isEqualTo("concurrency_limit_exceeded");
+        admission.settle(second, 0, 0);
+        assertThat(admission.inFlight(s)).isZero();
+        assertThat(admit(s, T0 + 3).admitted()).isTrue();
     }
 
     @Test
@@ -168,7 +189,7 @@ class LocalAdmissionTest {
         long endOfJanuary = Instant.parse("2026-01-31T14:59:59Z").toEpochMilli();
         AdmissionDecision a = admit(List.of(s), 0, 1_000, endOfJanuary, tokyo);
         assertThat(a.admitted()).isTrue();
-        admission.settle(a.ticket(), 0, 1_000);
+        admission.settle(a, 0, 1_000);
         AdmissionDecision full = admit(List.of(s), 0, 1, endOfJanuary, tokyo);
         assertThat(full.admitted()).isFalse();
         assertThat(full.retryAfterSeconds()).isEqualTo(1);
@@ -196,14 +217,14 @@ class LocalAdmissionTest {
         for (int i = 0; i < 4; i++) {
             AdmissionDecision d = admit(List.of(s), 0, 1_000_000, day1, UTC);
             assertThat(d.admitted()).as("no hard cap").isTrue();
-            admission.settle(d.ticket(), 0, 200);
+            admission.settle(d, 0, 200);
         }
         // 200, 400, 600 (crossed), 800.
         assertThat(admission.softAlerts()).isEqualTo(1);
         assertThat(admission.spentMicros(s, day1)).isEqualTo(800);
         long day2 = day1 + 86_400_000L;
         AdmissionDecision d = admit(List.of(s), 0, 0, day2, UTC);
-        admission.settle(d.ticket(), 0, 500);
+        admission.settle(d, 0, 500);
         assertThat(admission.softAlerts()).isEqualTo(2);
     }
 
@@ -230,7 +251,7 @@ class LocalAdmissionTest {
         assertThat(d.admitted()).isTrue();
         assertThat(d.ticket()).isNotNull();
         assertThat(d.requests()).isNull();
-        admission.settle(d.ticket(), 5, 5);
+        admission.settle(d, 5, 5);
     }
 
     /** RELIABILITY B6: 64 concurrent requests whose summed worst case is 4B, 1,000 times. */
@@ -261,7 +282,7 @@ class LocalAdmissionTest {
                         if (d[0].admitted()) {
                             admitted.incrementAndGet();
                             long real = exact ? reserve : ThreadLocalRandom.current().nextLong(reserve + 1);
-                            admission.settle(d[0].ticket(), 0, real);
+                            admission.settle(d[0], 0, real);
                         }
                         end.await();
                     }

@@ -1,15 +1,19 @@
 package dev.sluice.routing.admission.internal;
 
+import dev.sluice.routing.admission.AdmissionDecision;
+import dev.sluice.routing.admission.RateLimitState;
 import dev.sluice.routing.admission.Scope;
 import dev.sluice.routing.admission.Ticket;
 
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * What a locally admitted request holds: per scope its counters, what was taken ({@code TOOK_*} flags) and the
  * budget period it was charged to. Four scopes live in fields (key, team, model, project: no arrays per request);
- * more chain another ticket. Settled at most once. Thread-safe for {@link #markSettled}; the slots are written by
- * the admitting thread before the ticket is published.
+ * more chain another ticket. Pooled: {@link #issue} hands it to a request at the next stamp, and a settle at that
+ * stamp ({@link #markSettled}) is the only one that counts, so a stale or second settle cannot touch the request
+ * that holds it next. Thread-safe for {@link #markSettled}; the slots are written by the admitting thread before
+ * the ticket is published, and read by the settling one after it won {@link #markSettled}.
  */
 public final class LocalTicket implements Ticket {
     public static final int TOOK_CONCURRENCY = 1;
@@ -18,13 +22,13 @@ public final class LocalTicket implements Ticket {
     public static final int TOOK_BUDGET = 8;
     public static final int TRACKS_SPEND = 16;
     private static final int SLOTS = 4;
-    private static final AtomicIntegerFieldUpdater<LocalTicket> SETTLED =
-            AtomicIntegerFieldUpdater.newUpdater(LocalTicket.class, "settled");
+    private static final AtomicLongFieldUpdater<LocalTicket> STAMP =
+            AtomicLongFieldUpdater.newUpdater(LocalTicket.class, "stamp");
 
-    public final long tokens;
-    public final long costMicros;
+    public long tokens;
+    public long costMicros;
     /** The {@link SlidingWindow} slot the request and its tokens were counted in. */
-    public final long windowSlot;
+    public long windowSlot;
     /** How many scopes the request was admitted over (slots in use). */
     public int scopeCount;
     /** When the request was admitted (epoch milliseconds): the budget periods it was charged to contain it. */
@@ -46,17 +50,42 @@ public final class LocalTicket implements Ticket {
     private Scope budget2;
     private Scope budget3;
     private LocalTicket next;
-    private volatile int settled;
+    /** Even while held by a request (the stamp it was issued at), odd once settled or back in the pool. */
+    private volatile long stamp = 1;
+    /** What the request holding this ticket is told, and its limit states: made with the ticket, reused with it. */
+    public AdmissionDecision decision;
+    public RateLimitState requestState;
+    public RateLimitState tokenState;
 
-    public LocalTicket(long tokens, long costMicros, long windowSlot) {
+    /**
+     * Hands this (settled or new) ticket to a request reserving {@code tokens} and {@code costMicros} in window slot
+     * {@code windowSlot}, with every scope slot cleared; returns the stamp it is issued at.
+     */
+    public long issue(long tokens, long costMicros, long windowSlot) {
         this.tokens = tokens;
         this.costMicros = costMicros;
         this.windowSlot = windowSlot;
+        scopeCount = 0;
+        atMs = 0;
+        clear();
+        long s = stamp + 1;
+        stamp = s;
+        return s;
     }
 
-    /** Returns true for the first caller only. */
-    public boolean markSettled() {
-        return SETTLED.compareAndSet(this, 0, 1);
+    private void clear() {
+        c0 = c1 = c2 = c3 = null;
+        flags0 = flags1 = flags2 = flags3 = 0;
+        tag0 = tag1 = tag2 = tag3 = 0;
+        budget0 = budget1 = budget2 = budget3 = null;
+        if (next != null) {
+            next.clear();
+        }
+    }
+
+    /** Returns true for the first caller with the stamp the ticket was issued at, false for every other. */
+    public boolean markSettled(long issuedAt) {
+        return (issuedAt & 1) == 0 && STAMP.compareAndSet(this, issuedAt, issuedAt + 1);
     }
 
     public void counters(int i, ScopeCounters c) {
@@ -150,7 +179,7 @@ public final class LocalTicket implements Ticket {
 
     private LocalTicket chained() {
         if (next == null) {
-            next = new LocalTicket(tokens, costMicros, windowSlot);
+            next = new LocalTicket();
         }
         return next;
     }

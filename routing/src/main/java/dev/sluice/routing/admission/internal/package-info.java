@@ -3,7 +3,8 @@
  * ({@link ScopeCounters}) a {@link SlidingWindow} for requests and one for tokens (a minute of one-second slots),
  * an in-flight count, and a {@link BudgetCounter} for the current calendar period (committed and
  * spent micro-units, each tagged with its period); a {@link LocalTicket} remembers what an admitted request took,
- * so that settling adjusts exactly that, once.
+ * so that settling adjusts exactly that, once (tickets are pooled: a stamp tells the settle of the request that
+ * holds one from a stale one).
  * <p>
  * Not API: public only for {@code LocalAdmission}; no other module may name it. No I/O and no clock of its own
  * (times are passed in); once a scope's counters exist nothing is allocated per request, except once per budget
