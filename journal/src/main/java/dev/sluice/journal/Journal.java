@@ -32,6 +32,7 @@ import dev.sluice.journal.internal.RecordLayout;
 import dev.sluice.journal.internal.RollCycleNames;
 import dev.sluice.journal.internal.Sealer;
 import dev.sluice.journal.internal.Utf8Field;
+import dev.sluice.journal.internal.WrittenPages;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.agrona.DirectBuffer;
@@ -120,6 +121,8 @@ public final class Journal implements AutoCloseable {
      */
     public static Journal open(JournalSettings settings) throws IOException {
         requireNonNull(settings, "settings");
+        // The native binding that gives written pages back is loaded here, not on the first writing event loop.
+        WrittenPages.available();
         Path dir = settings.dir().toAbsolutePath().normalize();
         Partitions.createPrivateDirectory(dir);
         if (!OPEN_DIRS.add(dir)) {

@@ -76,6 +76,64 @@ class DirectModeTest {
         assertThat(counts).containsExactly(perProducer, perProducer);
     }
 
+    /**
+     * A writer gives back the pages it has passed: after 192 MiB of records (three 64 MiB blocks and into a fourth,
+     * each overlapping the next by 16 MiB), the queue file's pages mapped in this process are a few MiB (the last
+     * stretch written, through the current block and the one before, and the file's header), not the 80 MiB of a
+     * block written through; and every record reads back whole. Read from {@code /proc/self/smaps} (Linux).
+     */
+    @Test
+    @Timeout(60)
+    void shouldKeepOnlyTheLastWrittenPagesOfABlockResident() throws Exception {
+        Path smaps = Path.of("/proc/self/smaps");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(smaps), "no /proc/self/smaps here");
+        Path dir = tmp.resolve("resident");
+        Journal journal = Journal.open(JournalSettings.builder(dir).mode(JournalMode.DIRECT).build());
+        byte[] body = new byte[4096];
+        int records = 48 * 1024;
+        long residentKb;
+        try {
+            JournalProducer producer = journal.newProducer(Runnable::run);
+            RequestRecord request = new RequestRecord();
+            for (int i = 0; i < records; i++) {
+                body[0] = (byte) i;
+                body[1] = (byte) (i >> 8);
+                assertThat(producer.append(Records.request(request, 1 + i, 1_000).body(body, 0, body.length, false)))
+                    .isPositive();
+            }
+            residentKb = residentKb(smaps, dir.toAbsolutePath().toString());
+        } finally {
+            journal.close();
+        }
+        System.out.printf("%d records of 4 KiB written (%d MiB): %d KiB of the journal's files resident%n", records,
+            (long) records * body.length >> 20, residentKb);
+        assertThat(residentKb).isLessThan(16 * 1024);
+        for (int i : new int[] {0, records / 2, records - 1}) {
+            RequestHistory history = RequestHistory.find(List.of(dir), 1 + i);
+            assertThat(history.requestBody()).hasSize(body.length);
+            assertThat(history.requestBody()[0]).isEqualTo((byte) i);
+            assertThat(history.requestBody()[1]).isEqualTo((byte) (i >> 8));
+        }
+        assertThat(new JournalVerifier((JournalSigner) null).verify(List.of(dir)).broken()).isFalse();
+    }
+
+    /** A mapping's first line in smaps: its address range. */
+    private static final java.util.regex.Pattern MAPPING = java.util.regex.Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
+
+    /** The resident kilobytes of every mapping of a file under {@code dir}, from smaps. */
+    private static long residentKb(Path smaps, String dir) throws java.io.IOException {
+        long kb = 0;
+        boolean inDir = false;
+        for (String line : Files.readAllLines(smaps)) {
+            if (MAPPING.matcher(line).lookingAt()) {
+                inDir = line.contains(dir);
+            } else if (inDir && line.startsWith("Rss:")) {
+                kb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return kb;
+    }
+
     @Test
     @Timeout(60)
     void shouldMapBlocksLargeEnoughForTheLargestRecordTheSettingsAllow() throws Exception {

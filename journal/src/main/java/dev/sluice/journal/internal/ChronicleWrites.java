@@ -27,6 +27,7 @@ public final class ChronicleWrites {
     private final UnsafeBuffer trailerView = new UnsafeBuffer(trailer);
     private final UnsafeBuffer sealScratch = new UnsafeBuffer(new byte[ChainSeal.META_BYTES]);
     private byte[] scratch = new byte[16 * 1024];
+    private final WrittenPages pages = new WrittenPages();
 
     public ChronicleWrites(SingleChronicleQueue queue, Chain chain) {
         this.queue = requireNonNull(queue, "queue");
@@ -98,8 +99,9 @@ public final class ChronicleWrites {
         trailerView.putByte(8, bodyDigestOnly ? ChainLayout.BODY_DROPPED : ChainLayout.BODY_PRESENT);
         trailerView.putBytes(9, chain.next);
         DocumentContext dc = appender.writingDocument();
+        Bytes<?> bytes;
         try {
-            Bytes<?> bytes = dc.wire().bytes();
+            bytes = dc.wire().bytes();
             bytes.write(meta, metaOffset, metaLength);
             if (bodyDigestOnly) {
                 bytes.write(bodyDigest);
@@ -115,6 +117,7 @@ public final class ChronicleWrites {
         dc.close();
         chain.commit();
         chain.lastCycle = appender.cycle();
+        pages.written(bytes);
     }
 
     /** Lets the thread that calls next become this appender's owner (it was created on another thread). */
@@ -135,6 +138,10 @@ public final class ChronicleWrites {
 
     /** Releases the appender. */
     public void close() {
-        appender.close();
+        try {
+            pages.close();
+        } finally {
+            appender.close();
+        }
     }
 }

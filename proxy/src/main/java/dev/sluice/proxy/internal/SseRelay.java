@@ -30,6 +30,8 @@ public final class SseRelay implements SseListener, ResponseRelay {
     private static final int COPY_TAIL_MAX = 4096;
 
     private final ArrayDeque<ByteBuf> carry = new ArrayDeque<>(2);
+    /** The readable bytes held in {@link #carry} (counted, not summed: an iterator is an object per event). */
+    private int carriedBytes;
     private final SseScanner scanner;
     private final int maxEventBytes;
     private final Clock clock;
@@ -104,6 +106,7 @@ public final class SseRelay implements SseListener, ResponseRelay {
         if (tail > 0) {
             if (lastEnd == buf.readerIndex()) {
                 // No event ends in this read: all of it is the unfinished one.
+                carriedBytes += buf.readableBytes();
                 carry.add(buf.retain());
                 return;
             }
@@ -120,6 +123,7 @@ public final class SseRelay implements SseListener, ResponseRelay {
             client.write(buf.retain());
         }
         if (held != null) {
+            carriedBytes += tail;
             carry.add(held);
         }
     }
@@ -139,6 +143,7 @@ public final class SseRelay implements SseListener, ResponseRelay {
                 // Sent whole: the region of this read begins after it.
                 regionStart = keptEnd = from = eventEnd;
             } else {
+                carriedBytes = 0;
                 ByteBuf b;
                 while ((b = carry.poll()) != null) {
                     if (drop) {
@@ -239,10 +244,8 @@ public final class SseRelay implements SseListener, ResponseRelay {
      */
     private void writeReassembled(int eventEnd) {
         int tail = eventEnd - cur.readerIndex();
-        int size = tail;
-        for (ByteBuf b : carry) {
-            size += b.readableBytes();
-        }
+        int size = tail + carriedBytes;
+        carriedBytes = 0;
         ByteBuf whole = client.alloc().buffer(size);
         ByteBuf b;
         while ((b = carry.poll()) != null) {
@@ -316,6 +319,7 @@ public final class SseRelay implements SseListener, ResponseRelay {
 
     /** Drops the bytes of an unfinished event (the stream broke in the middle of it). */
     public void discardPartial() {
+        carriedBytes = 0;
         ByteBuf b;
         while ((b = carry.poll()) != null) {
             b.release();
