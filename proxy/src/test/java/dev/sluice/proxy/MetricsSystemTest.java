@@ -63,6 +63,7 @@ class MetricsSystemTest {
             "sluice_heap_live_bytes", "",
             "sluice_heap_max_bytes", "",
             "sluice_direct_used_bytes", "",
+            "sluice_direct_pinned_bytes", "",
             "sluice_direct_max_bytes", "",
             "sluice_overloaded_total", "",
             "sluice_connections_refused_total", "",

@@ -2,6 +2,8 @@ package dev.sluice.proxy.internal;
 
 import dev.sluice.journal.Outcome;
 
+import io.netty.buffer.PooledByteBufAllocator;
+
 import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -144,6 +146,9 @@ public final class GatewayMetrics {
                 .sample("sluice_heap_max_bytes", load.heapMaxBytes());
         m.family("sluice_direct_used_bytes", "gauge", "Direct (network buffer) memory in use.")
                 .sample("sluice_direct_used_bytes", load.directUsedBytes());
+        m.family("sluice_direct_pinned_bytes", "gauge", "Direct memory in the network buffers the gateway holds "
+                + "now (sluice_direct_used_bytes counts the allocator's reserved chunks, whole).")
+                .sample("sluice_direct_pinned_bytes", PooledByteBufAllocator.DEFAULT.pinnedDirectMemory());
         m.family("sluice_direct_max_bytes", "gauge", "The most direct memory the gateway may use.")
                 .sample("sluice_direct_max_bytes", load.directMaxBytes());
         m.family("sluice_overloaded_total", "counter", "Requests refused with 503 overloaded (requests in flight "
