@@ -42,6 +42,7 @@ public final class WrittenPages {
     /** The block written before it, held until the writer is past its end. */
     private MappedBytesStore previous;
     private long previousGivenBackTo;
+    private boolean off;
 
     private static PosixAPI posix() {
         if (!OS.isLinux()) {
@@ -60,11 +61,23 @@ public final class WrittenPages {
         return POSIX != null;
     }
 
-    /** After a write through {@code bytes} (the appender's, at its write position). */
+    /**
+     * After a write through {@code bytes} (the appender's, at its write position). Never throws: the record is
+     * already in the queue, so a failure here turns the giving back off for this appender, with one warning.
+     */
     public void written(Bytes<?> bytes) {
-        if (POSIX == null) {
+        if (POSIX == null || off) {
             return;
         }
+        try {
+            givingBack(bytes);
+        } catch (RuntimeException e) {
+            off = true;
+            LOG.warn("journal pages are no longer given back for this writer", e);
+        }
+    }
+
+    private void givingBack(Bytes<?> bytes) {
         BytesStore<?, ?> store = bytes.bytesStore();
         if (!(store instanceof MappedBytesStore)) {
             return;
@@ -131,11 +144,17 @@ public final class WrittenPages {
 
     /** Lets go of the blocks held here (the appender closes). */
     public void close() {
-        if (previous != null) {
-            letGo();
-        }
-        if (current != null) {
-            current.release(owner);
+        try {
+            if (previous != null) {
+                letGo();
+            }
+            if (current != null) {
+                current.release(owner);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("releasing the journal blocks held for giving pages back failed", e);
+        } finally {
+            previous = null;
             current = null;
         }
     }

@@ -269,7 +269,10 @@ public final class LocalAdmission implements Admission {
         return Math.max(1, (millis + 999) / 1000);
     }
 
-    /** The request limit state of the scope with the least remaining, into {@code into}; {@code null} when none has one. */
+    /**
+     * The request limit state of the scope with the least remaining, written into {@code into}; {@code null} when no
+     * scope has such a limit.
+     */
     private RateLimitState requestState(List<Scope> scopes, long now, RateLimitState into) {
         long limit = -1;
         long remaining = Long.MAX_VALUE;
@@ -295,7 +298,10 @@ public final class LocalAdmission implements Admission {
         return into;
     }
 
-    /** The token limit state of the scope with the least remaining, into {@code into}; {@code null} when none has one. */
+    /**
+     * The token limit state of the scope with the least remaining, written into {@code into}; {@code null} when no
+     * scope has such a limit.
+     */
     private RateLimitState tokenState(List<Scope> scopes, long now, RateLimitState into) {
         long limit = -1;
         long remaining = Long.MAX_VALUE;
