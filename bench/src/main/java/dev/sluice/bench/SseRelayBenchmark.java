@@ -42,8 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The SSE relay path per event: each upstream read arrives as a fresh direct buffer from the allocator, the
- * gateway's {@code SseRelay} scans it and writes its complete events to the client context as retained slices,
- * and the client end ({@link ReleasingSink}) releases every write. One operation is one OpenAI chat stream with
+ * gateway's {@code SseRelay} scans it and writes its complete events to the client context (the read's own buffer,
+ * retained, with what the client must not see cut out in place), and the client end ({@link ReleasingSink})
+ * releases every write. One operation is one OpenAI chat stream with
  * include_usage ({@value SseStreams#OPENAI_EVENTS} events); {@code hideUsage} drops the usage chunk as for a
  * client that did not ask for it. Confined to the benchmark thread (the channel's event loop).
  */

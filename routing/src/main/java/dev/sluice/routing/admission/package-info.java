@@ -13,6 +13,8 @@
  * <p>
  * Threading: {@link Admission} implementations are thread-safe and called from every event loop at once;
  * {@link LocalAdmission} never blocks and calls back on the caller's thread before {@code admit} returns.
- * {@link KeyStore} calls may do I/O and never run on an event loop. Records and enums are immutable.
+ * {@link KeyStore} calls may do I/O and never run on an event loop. Records, enums and {@link Scope}s are immutable;
+ * an admitted {@link AdmissionDecision} and its {@link RateLimitState}s are the request's until it settles (the
+ * local admission pools them with the ticket), and a settle names the ticket's stamp, so a stale one does nothing.
  */
 package dev.sluice.routing.admission;
