@@ -14,9 +14,7 @@ class AdmissionBenchmarkTest {
     @ParameterizedTest
     @ValueSource(strings = {"key", "key-team-project"})
     void shouldCountEveryRequestAndAdmitItUnderTheBudget(String shape) {
-        AdmissionBenchmark bench = new AdmissionBenchmark();
-        bench.shape = shape;
-        bench.setUp();
+        AdmissionBenchmark bench = benchmark(shape);
         AdmissionDecision first = bench.admitAndSettle();
         long before = first.requests().remaining();
         for (int i = 0; i < 999; i++) {
@@ -37,9 +35,7 @@ class AdmissionBenchmarkTest {
     @ParameterizedTest
     @ValueSource(strings = {"key", "key-team-project"})
     void shouldAllocateNothingPerAdmittedAndSettledRequest(String shape) {
-        AdmissionBenchmark bench = new AdmissionBenchmark();
-        bench.shape = shape;
-        bench.setUp();
+        AdmissionBenchmark bench = benchmark(shape);
         com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         for (int i = 0; i < 20_000; i++) {
@@ -55,5 +51,12 @@ class AdmissionBenchmarkTest {
         }
         System.out.printf("admission (%s), least of three rounds of 10,000 requests: %d bytes%n", shape, least);
         assertThat(least).isLessThanOrEqualTo(10_000L);
+    }
+
+    private static AdmissionBenchmark benchmark(String shape) {
+        AdmissionBenchmark bench = new AdmissionBenchmark();
+        bench.shape = shape;
+        bench.setUp();
+        return bench;
     }
 }

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * A block the writer has left is not dropped by Chronicle at once (the file's first block never is, it holds the
  * header), and Chronicle's index reads the headers just written through the old block's overlap: the old block is
  * held (reserved) and given back with the current one until the writer is past its end, then given back whole and
- * let go. Pages are only given back
- * in blocks this class holds, so an address is never advised after its mapping is gone.
+ * let go. Pages are only given back in blocks this class holds, so an address is never advised after its mapping is
+ * gone.
  * <p>
  * One per appender; confined to its thread. Not API: public for the journal's opening, which loads the binding.
  */
