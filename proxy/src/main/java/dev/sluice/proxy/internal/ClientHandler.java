@@ -99,6 +99,7 @@ public final class ClientHandler extends ChannelDuplexHandler {
                 .setAllowDuplicateContentLengths(false)
                 .setAllowPartialChunks(true)
                 .setValidateHeaders(true)
+                .setTrailersFactory(LazyTrailers.FACTORY)
                 // CR LF only (CVE-2025-58056), and RFC 9112 Transfer-Encoding rules.
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true);

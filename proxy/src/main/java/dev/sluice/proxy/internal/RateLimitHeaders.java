@@ -17,6 +17,8 @@ final class RateLimitHeaders {
     static final AsciiString LIMIT_TOKENS = AsciiString.cached("x-ratelimit-limit-tokens");
     static final AsciiString REMAINING_TOKENS = AsciiString.cached("x-ratelimit-remaining-tokens");
     static final AsciiString RESET_TOKENS = AsciiString.cached("x-ratelimit-reset-tokens");
+    /** The values of the reset headers by whole seconds, up to an hour ({@link #reset}). */
+    private static final AsciiString[] RESETS = new AsciiString[3600];
 
     private RateLimitHeaders() {
     }
@@ -30,14 +32,32 @@ final class RateLimitHeaders {
         if (r != null) {
             h.set(LIMIT_REQUESTS, Long.toString(r.limit()));
             h.set(REMAINING_REQUESTS, Long.toString(Math.max(0, r.remaining())));
-            h.set(RESET_REQUESTS, duration(wholeSeconds(r.resetMs())));
+            h.set(RESET_REQUESTS, reset(r.resetMs()));
         }
         RateLimitState t = d.tokens();
         if (t != null) {
             h.set(LIMIT_TOKENS, Long.toString(t.limit()));
             h.set(REMAINING_TOKENS, Long.toString(Math.max(0, t.remaining())));
-            h.set(RESET_TOKENS, duration(wholeSeconds(t.resetMs())));
+            h.set(RESET_TOKENS, reset(t.resetMs()));
         }
+    }
+
+    /**
+     * The time to reset of {@code millis}, rounded up to whole seconds: from a table for the first hour (a limit per
+     * minute, and so every reset, is within it), built as each value is first asked for.
+     */
+    static CharSequence reset(long millis) {
+        long whole = wholeSeconds(millis);
+        int s = (int) Math.min(whole / 1000, RESETS.length);
+        if (s == RESETS.length) {
+            return duration(whole);
+        }
+        AsciiString v = RESETS[s];
+        if (v == null) {
+            // A benign race: two threads may both build the same immutable value.
+            v = RESETS[s] = AsciiString.cached(duration(whole));
+        }
+        return v;
     }
 
     /**

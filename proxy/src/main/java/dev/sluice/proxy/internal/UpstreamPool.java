@@ -14,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 
 import java.net.InetSocketAddress;
@@ -100,11 +101,23 @@ public final class UpstreamPool {
                         if (provider.tls()) {
                             p.addLast("tls", tls.newHandler(ch.alloc(), provider.host(), provider.port()));
                         }
-                        p.addLast("http", new HttpClientCodec(4096, 16 * 1024, 64 * 1024));
+                        p.addLast("http", new HttpClientCodec(answerDecoder(), false, false));
                         p.addLast("upstream", handler);
                     }
                 });
         return b.connect(address);
+    }
+
+    /**
+     * The decoder settings for a provider's answers: a 4 KiB status line, 16 KiB of headers, chunks of up to 64 KiB,
+     * and trailer maps made only for a trailer that arrives ({@link LazyTrailers}).
+     */
+    static HttpDecoderConfig answerDecoder() {
+        return new HttpDecoderConfig()
+                .setMaxInitialLineLength(4096)
+                .setMaxHeaderSize(16 * 1024)
+                .setMaxChunkSize(64 * 1024)
+                .setTrailersFactory(LazyTrailers.FACTORY);
     }
 
     /** Returns a connection whose last response ended cleanly to the idle set. */

@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -66,8 +67,9 @@ final class UpstreamRequests {
         Endpoint target = !translate ? endpoint
                 : p.kind().dialect() == Dialect.ANTHROPIC ? Endpoint.MESSAGES : Endpoint.CHAT_COMPLETIONS;
         String path = p.basePath() + (p.kind() == ProviderKind.OPENAI ? target.path().substring(3) : target.path());
+        // A body of known length has no trailer: the shared empty map, not one per request.
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, upstreamBody,
-                TRUSTED_HEADERS, TRUSTED_HEADERS);
+                TRUSTED_HEADERS.newHeaders(), EmptyHttpHeaders.INSTANCE);
         HttpHeaders h = req.headers();
         h.set(HttpHeaderNames.HOST, p.hostHeader());
         h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);

@@ -36,4 +36,16 @@ class RateLimitHeadersTest {
         assertThat(RateLimitHeaders.duration(20)).isEqualTo("20ms");
         assertThat(RateLimitHeaders.duration(3_723_000)).isEqualTo("1h2m3s");
     }
+
+    @Test
+    void shouldGiveTheSameResetFromTheTableAsTheFormatRoundedUp() {
+        for (long ms : new long[] {0, 1, 999, 1_000, 1_001, 59_001, 60_000, 3_599_000, 3_599_001, 3_600_000, 7_262_500}) {
+            String expected = RateLimitHeaders.duration(RateLimitHeaders.wholeSeconds(ms));
+            assertThat(RateLimitHeaders.reset(ms).toString()).as("%d ms", ms).isEqualTo(expected);
+            assertThat(RateLimitHeaders.reset(ms).toString()).as("%d ms, asked again", ms).isEqualTo(expected);
+        }
+        assertThat(RateLimitHeaders.reset(59_001).toString()).isEqualTo("1m0s");
+        assertThat(RateLimitHeaders.reset(3_599_001).toString()).isEqualTo("1h0m0s");
+        assertThat(RateLimitHeaders.reset(7_262_500).toString()).isEqualTo("2h1m3s");
+    }
 }
