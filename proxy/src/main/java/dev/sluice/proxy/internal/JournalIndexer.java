@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this gateway's {@link JournalIndex} current on a thread of its own ({@value #THREAD}) and answers the
- * console's questions from it: the thread reads what the journal gained (at least every
- * {@value #IDLE_PARK_MS} ms while idle), and runs a question only once it has read to the end, so an answer
+ * console's questions from it: the thread reads what the journal gained (every {@value #IDLE_PARK_MS} ms while
+ * idle, every {@value #CATCH_UP_PARK_MS} ms while it is being written), and runs a question only once it has read to the end, so an answer
  * includes every request that finished before it was asked. The first read, of the whole journal, happens at start
  * in the background; questions asked meanwhile wait for it.
  * <p>
@@ -37,6 +37,8 @@ public final class JournalIndexer implements AutoCloseable {
     static final int MAX_QUEUED = 32;
     /** How long the thread sleeps when the journal has nothing new. */
     static final long IDLE_PARK_MS = 100;
+    /** How long the thread waits after reading to the end of a journal that is still being written. */
+    static final long CATCH_UP_PARK_MS = 10;
     /** Followers of finished requests at most; more are refused. */
     static final int MAX_FOLLOWERS = 64;
     /** A follower with nothing new is sent a heartbeat this often (which also finds the ones gone). */
@@ -167,8 +169,13 @@ public final class JournalIndexer implements AutoCloseable {
                 question.answer(index);
                 answered = true;
             }
-            if (read == 0 && !answered) {
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MS));
+            if (!answered) {
+                // Nothing new: wait. Caught up with a journal still being written: let its records gather for a
+                // moment rather than read them a few at a time (each catch-up at the end also lists the journal's
+                // directories for new partitions: under load that was hundreds of listings a second). A question
+                // wakes the thread either way.
+                long parkMs = read == 0 ? IDLE_PARK_MS : CATCH_UP_PARK_MS;
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(parkMs));
             }
         }
         index.close();
