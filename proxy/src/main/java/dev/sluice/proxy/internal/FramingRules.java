@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +29,8 @@ final class FramingRules {
             }
         }
         HttpHeaders h = req.headers();
-        List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        List<String> te = h.contains(HttpHeaderNames.TRANSFER_ENCODING)
+                ? h.getAll(HttpHeaderNames.TRANSFER_ENCODING) : List.of();
         List<String> cl = h.getAll(HttpHeaderNames.CONTENT_LENGTH);
         if (!te.isEmpty()) {
             if (!cl.isEmpty()) {
@@ -64,8 +66,10 @@ final class FramingRules {
                 }
             }
         }
-        for (Map.Entry<String, String> e : h) {
-            String name = e.getKey();
+        // As the decoder stored them: the String view of the map would make a String of every name.
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
             for (int i = 0; i < name.length(); i++) {
                 char c = name.charAt(i);
                 // Underscores: some proxies map "x_api_key" onto "x-api-key" (Envoy REJECT_REQUEST policy).
@@ -73,7 +77,7 @@ final class FramingRules {
                     return "invalid character in a header name";
                 }
             }
-            String value = e.getValue();
+            CharSequence value = e.getValue();
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if ((c < 0x20 && c != '\t') || c == 0x7f) {

@@ -14,15 +14,22 @@ public final class KeyDigester {
 
     private final MessageDigest sha256 = newSha256();
     private final byte[] out = new byte[DIGEST_BYTES];
+    /** The key's bytes, gathered for one update of the digest (byte-at-a-time updates cost a call chain each). */
+    private byte[] in = new byte[128];
 
     /**
      * Digests the ASCII key in {@code chars[start, end)} and returns the digest in a reused array that stays valid
      * until the next call on this digester.
      */
     public byte[] digest(CharSequence chars, int start, int end) {
-        for (int i = start; i < end; i++) {
-            sha256.update((byte) chars.charAt(i));
+        int n = end - start;
+        if (in.length < n) {
+            in = new byte[Math.max(n, in.length * 2)];
         }
+        for (int i = 0; i < n; i++) {
+            in[i] = (byte) chars.charAt(start + i);
+        }
+        sha256.update(in, 0, n);
         try {
             sha256.digest(out, 0, DIGEST_BYTES);
         } catch (DigestException e) {
