@@ -241,6 +241,51 @@ class StreamRedactionTest {
         assertThat(counts.total()).isZero();
     }
 
+    /**
+     * How a stream is cut into reads changes nothing: a stream with values to redact (some split across events, some
+     * escaped) gives the same output and counts fed whole, in random pieces, and one byte at a time.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {5, 11, 42})
+    void shouldRedactTheSameFedWholeInPiecesOrByteByByte(int seed) {
+        Random rnd = new Random(seed);
+        String[] words = {"mail", "ann@example.com", "sk-proj-4f9XkQ2mZ8vR1tY6uW3pL0aB5cD7eF9g", "4111 1111 1111 1111",
+            "\\u0040", "back\\\\slash", "quote\\\"d", "line\\nbreak", "\u00e9t\u00e9", "DE89370400440532013000",
+            "192.168.1.20", "ok", "the", "+1 (555) 010-9999", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"};
+        StringBuilder sse = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            text.append(words[rnd.nextInt(words.length)]).append(' ');
+            if (rnd.nextInt(4) == 0) {
+                sse.append(Sse.openAiContent(text.toString()));
+                text.setLength(0);
+            }
+        }
+        sse.append(Sse.openAiContent(text.toString()));
+        byte[] all = sse.toString().getBytes(UTF_8);
+        RedactionCounts wholeCounts = new RedactionCounts();
+        String whole = Redact.stream(Redactor.builtIn().newStreamRedaction(), List.of(all), wholeCounts);
+        assertThat(wholeCounts.total()).as("values were found").isPositive();
+        List<byte[]> pieces = new ArrayList<>();
+        List<byte[]> bytes = new ArrayList<>();
+        for (int i = 0; i < all.length; ) {
+            int n = Math.min(all.length - i, 1 + rnd.nextInt(200));
+            byte[] c = new byte[n];
+            System.arraycopy(all, i, c, 0, n);
+            pieces.add(c);
+            i += n;
+        }
+        for (byte b : all) {
+            bytes.add(new byte[] {b});
+        }
+        RedactionCounts pieceCounts = new RedactionCounts();
+        RedactionCounts byteCounts = new RedactionCounts();
+        assertThat(Redact.stream(Redactor.builtIn().newStreamRedaction(), pieces, pieceCounts)).isEqualTo(whole);
+        assertThat(Redact.stream(Redactor.builtIn().newStreamRedaction(), bytes, byteCounts)).isEqualTo(whole);
+        assertThat(pieceCounts.total()).isEqualTo(wholeCounts.total());
+        assertThat(byteCounts.total()).isEqualTo(wholeCounts.total());
+    }
+
     @Test
     void shouldRedactChunksOfOneJsonBody() {
         String body = "{\"id\":\"chatcmpl-1\",\"choices\":[{\"message\":{\"role\":\"assistant\","
