@@ -123,14 +123,7 @@ class PlantedCorpusTest {
             }
             sse.append(dialect == 1 ? Sse.ANTHROPIC_STOP : Sse.OPENAI_DONE);
             byte[] all = sse.toString().getBytes(UTF_8);
-            List<byte[]> chunks = new ArrayList<>();
-            for (int i = 0; i < all.length; ) {
-                int n = Math.min(all.length - i, 1 + rnd.nextInt(500));
-                byte[] c = new byte[n];
-                System.arraycopy(all, i, c, 0, n);
-                chunks.add(c);
-                i += n;
-            }
+            List<byte[]> chunks = Redact.pieces(all, rnd, 500);
             stream.reset();
             String out = Redact.stream(stream, chunks, counts);
             String field = switch (dialect) {

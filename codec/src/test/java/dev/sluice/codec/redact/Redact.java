@@ -3,7 +3,10 @@ package dev.sluice.codec.redact;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 /** Test helpers: run a redaction over strings. */
 final class Redact {
@@ -33,6 +36,17 @@ final class Redact {
         int n = s.finish(counts);
         out.write(s.out(), 0, n);
         return out.toString(UTF_8);
+    }
+
+    /** {@code all} cut into pieces of 1 to {@code maxPiece} bytes at places {@code rnd} picks. */
+    static List<byte[]> pieces(byte[] all, Random rnd, int maxPiece) {
+        List<byte[]> pieces = new ArrayList<>();
+        for (int i = 0; i < all.length; ) {
+            int n = Math.min(all.length - i, 1 + rnd.nextInt(maxPiece));
+            pieces.add(Arrays.copyOfRange(all, i, i + n));
+            i += n;
+        }
+        return pieces;
     }
 
     static String stream(List<String> pieces, RedactionCounts counts) {

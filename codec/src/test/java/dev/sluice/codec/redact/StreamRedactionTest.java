@@ -266,18 +266,8 @@ class StreamRedactionTest {
         RedactionCounts wholeCounts = new RedactionCounts();
         String whole = Redact.stream(Redactor.builtIn().newStreamRedaction(), List.of(all), wholeCounts);
         assertThat(wholeCounts.total()).as("values were found").isPositive();
-        List<byte[]> pieces = new ArrayList<>();
-        List<byte[]> bytes = new ArrayList<>();
-        for (int i = 0; i < all.length; ) {
-            int n = Math.min(all.length - i, 1 + rnd.nextInt(200));
-            byte[] c = new byte[n];
-            System.arraycopy(all, i, c, 0, n);
-            pieces.add(c);
-            i += n;
-        }
-        for (byte b : all) {
-            bytes.add(new byte[] {b});
-        }
+        List<byte[]> pieces = Redact.pieces(all, rnd, 200);
+        List<byte[]> bytes = Redact.pieces(all, rnd, 1);
         RedactionCounts pieceCounts = new RedactionCounts();
         RedactionCounts byteCounts = new RedactionCounts();
         assertThat(Redact.stream(Redactor.builtIn().newStreamRedaction(), pieces, pieceCounts)).isEqualTo(whole);
