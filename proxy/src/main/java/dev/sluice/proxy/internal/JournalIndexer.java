@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps this gateway's {@link JournalIndex} current on a thread of its own ({@value #THREAD}) and answers the
  * console's questions from it: the thread reads what the journal gained (every {@value #IDLE_PARK_MS} ms while
- * idle, every {@value #CATCH_UP_PARK_MS} ms while it is being written), and runs a question only once it has read to the end, so an answer
- * includes every request that finished before it was asked. The first read, of the whole journal, happens at start
- * in the background; questions asked meanwhile wait for it.
+ * idle, every {@value #CATCH_UP_PARK_MS} ms while it is being written), and runs a question only once it has read
+ * to the end, so an answer includes every request that finished before it was asked. The first read, of the whole
+ * journal, happens at start in the background; questions asked meanwhile wait for it.
  * <p>
  * Thread-safe: {@link #ask} from any thread; the index is read and written on the indexer's thread only.
  */

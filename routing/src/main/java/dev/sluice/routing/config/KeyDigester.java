@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 
 /**
  * SHA-256 of presented client keys into a reused array. Confined to one thread (one per event loop).
@@ -30,6 +31,8 @@ public final class KeyDigester {
             in[i] = (byte) chars.charAt(start + i);
         }
         sha256.update(in, 0, n);
+        // The copy of the key does not outlive the call.
+        Arrays.fill(in, 0, n, (byte) 0);
         try {
             sha256.digest(out, 0, DIGEST_BYTES);
         } catch (DigestException e) {
