@@ -13,10 +13,10 @@ import java.util.Set;
 
 /**
  * The trailer fields of a decoded message, made only when a trailer field arrives. Netty's decoders give every
- * message that ends a body of known length a {@code LastHttpContent} with a trailer map of its own, empty on every
- * request and answer the gateway sees (a trailer is only possible after a chunked body, and no client or provider
- * sends one): a map, its entry table and its list head, about 180 bytes per message on both sides of every
- * exchange. This map is one field until its first write, and then Netty's own validating map.
+ * message that ends a body of known length a {@code LastHttpContent} with a trailer map of its own, which stays
+ * empty (a trailer can only follow a chunked body, and the SDKs and providers of these APIs send none): a map, its
+ * entry table and its list head, about 180 bytes per message on both sides of every exchange. This map is one field
+ * until its first write, and then Netty's own validating map, so a trailer that does arrive is kept as before.
  * <p>
  * Confined to the decoding channel's event loop, as the message it belongs to.
  */
