@@ -3,6 +3,7 @@ package dev.sluice.proxy.cli;
 import dev.sluice.journal.cli.Installation;
 import dev.sluice.proxy.ConfigReloader;
 import dev.sluice.proxy.Gateway;
+import dev.sluice.proxy.internal.BackgroundThreads;
 import dev.sluice.routing.config.ConfigException;
 import dev.sluice.routing.config.ConfigLoader;
 import dev.sluice.routing.config.GatewayConfig;
@@ -19,6 +20,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -30,6 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ServeCommand implements Callable<Integer> {
     /** True while a gateway started by this command runs (the JVM must then not exit from main). */
     static final AtomicBoolean RUNNING = new AtomicBoolean();
+    /** How often threads started since are looked for and lowered (server.background_nice). */
+    private static final long BACKGROUND_RESCAN_S = 10;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (default: "
             + Installation.CONFIG_FILE + " in the installation: ${DEFAULT-VALUE}).")
@@ -97,6 +101,9 @@ public final class ServeCommand implements Callable<Integer> {
         }, "sluice-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         GatewayConfig live = gateway.config();
+        // The JIT compilers and the housekeeping threads yield a shared core to the event loops.
+        BackgroundThreads background = BackgroundThreads.of(live.server().backgroundNice());
+        background.lowerNew();
         // The admin API is plain HTTP on loopback whatever the client listener speaks.
         out.printf("sluice listening on %s://%s:%d (admin http://127.0.0.1:%d), config %s v%s%n",
                 live.server().tls() == null ? "http" : "https", live.server().host(), gateway.port(),
@@ -119,7 +126,9 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        stopRequested.await();
+        while (!stopRequested.await(BACKGROUND_RESCAN_S, TimeUnit.SECONDS)) {
+            background.lowerNew();
+        }
         if (stopped.compareAndSet(false, true)) {
             long drainMs = gateway.config().server().drainTimeoutMs();
             out.printf("sluice: shutting down, draining requests in flight (up to %d ms)%n", drainMs);

@@ -29,7 +29,7 @@ class LazyTrailersTest {
     private static final ServerSettings SERVER = new ServerSettings("127.0.0.1", 0, 0, 1,
             ServerSettings.DEFAULT_MAX_BODY_BYTES, ServerSettings.DEFAULT_MAX_HEADER_BYTES,
             ServerSettings.DEFAULT_MAX_REQUEST_LINE_BYTES, ServerSettings.DEFAULT_JOURNAL_RING_BYTES,
-            ServerSettings.JOURNAL_DIRECT, 0, 0, 0, ClientLimits.DEFAULTS, null);
+            ServerSettings.JOURNAL_DIRECT, 0, 0, 0, 0, ClientLimits.DEFAULTS, null);
 
     @Test
     void shouldEndABodyOfKnownLengthWithAnEmptyMapAndKeepEveryTrailerOfAChunkedOne() {

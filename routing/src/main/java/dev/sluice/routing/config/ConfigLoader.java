@@ -126,9 +126,9 @@ public final class ConfigLoader extends ConfigSection {
         JsonNode s = root.path("server");
         checkKeys(s, "server", "host", "port", "admin_port", "io_threads", "max_body_bytes", "max_header_bytes",
                 "max_request_line_bytes", "journal_ring_bytes", "journal_mode", "journal_min_free_bytes",
-                "journal_min_free_percent", "drain_timeout_ms", "header_timeout_ms", "body_timeout_ms",
-                "idle_timeout_ms", "send_timeout_ms", "max_connections", "max_requests_per_connection",
-                "max_in_flight", "memory_guard_percent", "tls");
+                "journal_min_free_percent", "drain_timeout_ms", "background_nice", "header_timeout_ms",
+                "body_timeout_ms", "idle_timeout_ms", "send_timeout_ms", "max_connections",
+                "max_requests_per_connection", "max_in_flight", "memory_guard_percent", "tls");
         StringBuilder tlsText = new StringBuilder();
         TlsSettings tls = new TlsSection(file, yaml, env, dir).tls(s, tlsText);
         ServerSettings server = new ServerSettings(
@@ -148,6 +148,7 @@ public final class ConfigLoader extends ConfigSection {
                 (int) num(s, "server.journal_min_free_percent", ServerSettings.DEFAULT_JOURNAL_MIN_FREE_PERCENT, 0,
                         99),
                 num(s, "server.drain_timeout_ms", ServerSettings.DEFAULT_DRAIN_TIMEOUT_MS, 0, 3_600_000),
+                (int) num(s, "server.background_nice", ServerSettings.DEFAULT_BACKGROUND_NICE, 0, 19),
                 new ClientLimits(
                         num(s, "server.header_timeout_ms", ClientLimits.DEFAULT_HEADER_TIMEOUT_MS, 100, 3_600_000),
                         num(s, "server.body_timeout_ms", ClientLimits.DEFAULT_BODY_TIMEOUT_MS, 100, 3_600_000),

@@ -184,7 +184,8 @@ public final class GatewayConfig {
                 || a.maxHeaderBytes() != b.maxHeaderBytes() || a.maxRequestLineBytes() != b.maxRequestLineBytes()
                 || a.journalRingBytes() != b.journalRingBytes() || !a.journalMode().equals(b.journalMode())
                 || a.journalMinFreeBytes() != b.journalMinFreeBytes()
-                || a.journalMinFreePercent() != b.journalMinFreePercent() || !a.host().equals(b.host())) {
+                || a.journalMinFreePercent() != b.journalMinFreePercent() || !a.host().equals(b.host())
+                || a.backgroundNice() != b.backgroundNice()) {
             out.add("server");
         }
         if (!dataDir.equals(running.dataDir)) {

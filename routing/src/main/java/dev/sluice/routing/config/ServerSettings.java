@@ -20,6 +20,9 @@ package dev.sluice.routing.config;
  *        by default (0: no percent threshold); the request is refused when either threshold is crossed
  * @param drainTimeoutMs on SIGTERM, how long requests in flight may take to finish after the gateway stopped
  *        accepting new ones, {@value #DEFAULT_DRAIN_TIMEOUT_MS} by default; those still running then are cut
+ * @param backgroundNice the nice value {@code sluice serve} gives the JVM's compiler threads and the gateway's own
+ *        housekeeping threads on Linux, so that the event loops have a core first, {@value #DEFAULT_BACKGROUND_NICE}
+ *        by default (0: every thread keeps the priority it started with); read at start
  * @param limits connection timeouts, connection and request caps and the memory guard of the client listener
  * @param tls the certificate and key of the client listener ({@code server.tls}), or {@code null}: plain HTTP. Applies
  *        on a reload, as {@code limits} do: connections opened afterwards use the files as they are then
@@ -27,7 +30,7 @@ package dev.sluice.routing.config;
 public record ServerSettings(String host, int port, int adminPort, int ioThreads, int maxBodyBytes,
                              int maxHeaderBytes, int maxRequestLineBytes, int journalRingBytes, String journalMode,
                              long journalMinFreeBytes, int journalMinFreePercent, long drainTimeoutMs,
-                             ClientLimits limits, TlsSettings tls) {
+                             int backgroundNice, ClientLimits limits, TlsSettings tls) {
     public static final String JOURNAL_DIRECT = "direct";
     public static final String JOURNAL_HANDOFF = "handoff";
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -41,6 +44,7 @@ public record ServerSettings(String host, int port, int adminPort, int ioThreads
     public static final long DEFAULT_JOURNAL_MIN_FREE_BYTES = 128L * 1024 * 1024;
     public static final int DEFAULT_JOURNAL_MIN_FREE_PERCENT = 1;
     public static final long DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+    public static final int DEFAULT_BACKGROUND_NICE = 10;
 
     /**
      * Returns a copy with other client limits and TLS settings (they apply on a reload; the rest of the section needs
@@ -49,13 +53,13 @@ public record ServerSettings(String host, int port, int adminPort, int ioThreads
     public ServerSettings withReloadable(ClientLimits newLimits, TlsSettings newTls) {
         return new ServerSettings(host, port, adminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
                 maxRequestLineBytes, journalRingBytes, journalMode, journalMinFreeBytes, journalMinFreePercent,
-                drainTimeoutMs, newLimits, newTls);
+                drainTimeoutMs, backgroundNice, newLimits, newTls);
     }
 
     /** Returns a copy listening on other ports (command-line overrides; 0 picks a free port). */
     public ServerSettings withPorts(int newPort, int newAdminPort) {
         return new ServerSettings(host, newPort, newAdminPort, ioThreads, maxBodyBytes, maxHeaderBytes,
                 maxRequestLineBytes, journalRingBytes, journalMode, journalMinFreeBytes, journalMinFreePercent,
-                drainTimeoutMs, limits, tls);
+                drainTimeoutMs, backgroundNice, limits, tls);
     }
 }

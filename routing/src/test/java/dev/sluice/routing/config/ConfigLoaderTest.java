@@ -128,6 +128,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadTheBackgroundThreadsNiceValueAsARestartOnlySetting() throws Exception {
+        GatewayConfig defaults = ConfigLoader.parse("t.yaml", BASE, Map.of());
+        assertThat(defaults.server().backgroundNice()).isEqualTo(ServerSettings.DEFAULT_BACKGROUND_NICE);
+
+        GatewayConfig off = ConfigLoader.parse("t.yaml", BASE.replace("  port: 9000", "  port: 9000\n"
+                + "  background_nice: 0"), Map.of());
+        assertThat(off.server().backgroundNice()).isZero();
+        assertThat(off.restartOnlyChanges(defaults)).containsExactly("server");
+
+        assertError(BASE.replace("  port: 9000", "  port: 9000\n  background_nice: 20"), 3,
+                "server.background_nice", "(expected: 0-19)");
+        assertError(BASE.replace("  port: 9000", "  port: 9000\n  background_nice: -5"), 3,
+                "server.background_nice", "(expected: 0-19)");
+    }
+
+    @Test
     void shadowDeclarationsAreReadAndEachMistakeIsNamed() throws Exception {
         String shadow = "    price: {input: 0.15, output: 0.60}\n    shadow: {target: gpt, sample: 0.25, budget: {period: "
                 + "day, hard: 5.00}}";
