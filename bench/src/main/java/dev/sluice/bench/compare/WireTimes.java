@@ -24,9 +24,11 @@ import org.HdrHistogram.Histogram;
  * the figure is the gateway's (its wake-up, its work, its write), not the load driver's, which shares a core with
  * the upstream on a small machine ({@code bench/overload --wire}). HTTP/1.1 without pipelining: one request at a
  * time per connection. Prints one JSON line: the 503 answers and the other answer heads, each with count and
- * p50/p99/p99.9/max in milliseconds.
+ * p50/p99/p99.9/max in milliseconds. With WARMUP_S, answers to the requests sent in the first WARMUP_S seconds after
+ * the capture's first request bytes are left out, as the load driver leaves out its warm-up ({@code --warmup}), so
+ * both figures are of the same requests.
  * <p>
- * Usage: {@code SLUICE_BENCH_MAIN=dev.sluice.bench.compare.WireTimes ./sluice bench CAPTURE PORT}
+ * Usage: {@code SLUICE_BENCH_MAIN=dev.sluice.bench.compare.WireTimes ./sluice bench CAPTURE PORT [WARMUP_S]}
  */
 public final class WireTimes {
     private static final int LINKTYPE_ETHERNET = 1;
@@ -36,22 +38,28 @@ public final class WireTimes {
     /** Answer times in nanoseconds: 503s, and all other answer heads. */
     final Histogram refused = new Histogram(3);
     final Histogram answered = new Histogram(3);
+    /** Answers to requests sent in the warm-up, left out. */
+    long warmupAnswers;
+    private final long warmupNs;
+    private long firstRequestNs = -1;
 
-    private WireTimes() {
+    private WireTimes(long warmupNs) {
+        this.warmupNs = warmupNs;
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: WireTimes CAPTURE PORT");
+        if (args.length != 2 && args.length != 3) {
+            System.err.println("usage: WireTimes CAPTURE PORT [WARMUP_S]");
             System.exit(2);
         }
+        long warmupNs = args.length == 3 ? Math.round(Double.parseDouble(args[2]) * 1e9) : 0;
         try (InputStream in = Files.newInputStream(Path.of(args[0]))) {
-            System.out.println(read(in, Integer.parseInt(args[1])).json());
+            System.out.println(read(in, Integer.parseInt(args[1]), warmupNs).json());
         }
     }
 
     /** Reads a pcap capture (microsecond or nanosecond timestamps, Ethernet or Linux cooked frames). */
-    static WireTimes read(InputStream raw, int port) throws IOException {
+    static WireTimes read(InputStream raw, int port, long warmupNs) throws IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
         byte[] header = new byte[24];
         in.readFully(header);
@@ -66,7 +74,7 @@ public final class WireTimes {
         if (l2 < 0) {
             throw new IOException("link type " + link + " (expected: Ethernet or Linux cooked, as on loopback)");
         }
-        WireTimes t = new WireTimes();
+        WireTimes t = new WireTimes(warmupNs);
         Map<Integer, Long> lastRequestNs = new HashMap<>();
         byte[] rec = new byte[16];
         byte[] frame = new byte[65_536];
@@ -105,11 +113,16 @@ public final class WireTimes {
             return;
         }
         if (dport == port) {
+            if (firstRequestNs < 0) {
+                firstRequestNs = atNs;
+            }
             lastRequestNs.put(sport, atNs);
         } else if (sport == port && n >= payload + HTTP.length + 3
                 && Arrays.equals(f, payload, payload + HTTP.length, HTTP, 0, HTTP.length)) {
             Long sentNs = lastRequestNs.remove(dport);
-            if (sentNs != null) {
+            if (sentNs != null && sentNs - firstRequestNs < warmupNs) {
+                warmupAnswers++;
+            } else if (sentNs != null) {
                 boolean is503 = f[payload + 9] == '5' && f[payload + 10] == '0' && f[payload + 11] == '3';
                 (is503 ? refused : answered).recordValue(Math.max(0, atNs - sentNs));
             }
@@ -121,7 +134,8 @@ public final class WireTimes {
     }
 
     String json() {
-        return String.format(Locale.ROOT, "{\"refused\":%s,\"answered\":%s}", figures(refused), figures(answered));
+        return String.format(Locale.ROOT, "{\"refused\":%s,\"answered\":%s,\"warmup_answers\":%d}",
+                figures(refused), figures(answered), warmupAnswers);
     }
 
     private static String figures(Histogram h) {

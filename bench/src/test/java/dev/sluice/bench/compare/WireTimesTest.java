@@ -30,14 +30,33 @@ class WireTimesTest {
         packet(2_004_000_000L, PORT, 40_001, "HTTP/1.1 503 Service Unavailable\r\n");
         packet(2_005_000_000L, PORT, 40_009, "HTTP/1.1 503 Service Unavailable\r\n"); // nothing asked on it
 
-        WireTimes t = WireTimes.read(new ByteArrayInputStream(pcap.toByteArray()), PORT);
+        WireTimes t = WireTimes.read(new ByteArrayInputStream(pcap.toByteArray()), PORT, 0);
 
         assertThat(t.refused.getTotalCount()).isEqualTo(2);
         assertThat(t.refused.getMinValue()).isBetween(1_999_000L, 2_001_000L);
         assertThat(t.refused.getMaxValue()).isBetween(3_998_000L, 4_002_000L);
         assertThat(t.answered.getTotalCount()).isEqualTo(1);
         assertThat(t.answered.getMaxValue()).isBetween(19_990_000L, 20_010_000L);
-        assertThat(t.json()).startsWith("{\"refused\":{\"count\":2,").contains("\"answered\":{\"count\":1,");
+        assertThat(t.json()).startsWith("{\"refused\":{\"count\":2,").contains("\"answered\":{\"count\":1,")
+                .endsWith(",\"warmup_answers\":0}");
+    }
+
+    @Test
+    void shouldLeaveOutAnswersToRequestsSentInTheWarmUp() throws Exception {
+        header();
+        packet(1_000_000_000L, 40_001, PORT, "POST /v1/chat/completions HTTP/1.1\r\n\r\n{}"); // the first request
+        packet(1_009_000_000L, PORT, 40_001, "HTTP/1.1 503 Service Unavailable\r\n");
+        packet(3_999_000_000L, 40_002, PORT, "POST /v1/chat/completions HTTP/1.1\r\n\r\n{}"); // still warm-up
+        packet(4_001_000_000L, 40_003, PORT, "POST /v1/chat/completions HTTP/1.1\r\n\r\n{}"); // measured
+        packet(4_003_000_000L, PORT, 40_003, "HTTP/1.1 503 Service Unavailable\r\n");
+        packet(4_005_000_000L, PORT, 40_002, "HTTP/1.1 503 Service Unavailable\r\n");
+
+        WireTimes t = WireTimes.read(new ByteArrayInputStream(pcap.toByteArray()), PORT, 3_000_000_000L);
+
+        assertThat(t.warmupAnswers).isEqualTo(2);
+        assertThat(t.refused.getTotalCount()).isEqualTo(1);
+        assertThat(t.refused.getMaxValue()).isBetween(1_999_000L, 2_001_000L);
+        assertThat(t.json()).endsWith(",\"warmup_answers\":2}");
     }
 
     private void header() {
