@@ -90,7 +90,10 @@ public final class BackgroundThreads {
                 && !comm.equals("sluice-shutdown");
     }
 
-    /** Lowers the threads not lowered yet; returns how many this call lowered. Never throws. */
+    /**
+     * Lowers the matching threads that run above the nice value (those started since the last call, and any a
+     * caller raised); returns how many this call lowered. Never throws.
+     */
     public int lowerNew() {
         if (libc == null) {
             return 0;
