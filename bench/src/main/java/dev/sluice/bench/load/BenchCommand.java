@@ -63,6 +63,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Seconds the requests in flight at the end may take (default: ${DEFAULT-VALUE}).")
     double drainTimeoutS = LoadSpec.DEFAULT_DRAIN_TIMEOUT_NS / 1e9;
 
+    @Option(names = "--max-idle", paramLabel = "S", description = "Close a pooled connection idle this long instead of "
+            + "reusing it, below the server's keep-alive timeout (default: ${DEFAULT-VALUE}).")
+    double maxIdleS = LoadSpec.DEFAULT_MAX_IDLE_NS / 1e9;
+
     @Option(names = "--hdr-log", paramLabel = "FILE", description = "Write an HdrHistogram interval log (µs).")
     Path hdrLog;
 
@@ -93,6 +97,7 @@ public final class BenchCommand implements Callable<Integer> {
                 .durationNs(seconds(durationS, "--duration"))
                 .warmupNs(warmupS == 0 ? 0 : seconds(warmupS, "--warmup"))
                 .drainTimeoutNs(seconds(drainTimeoutS, "--drain-timeout"))
+                .maxIdleNs(seconds(maxIdleS, "--max-idle"))
                 .sse(sse)
                 .threads(threads)
                 .hdrLog(hdrLog);

@@ -95,7 +95,7 @@ public final class LoadDriver implements AutoCloseable {
             long offsetNs = spec.openLoop() ? (long) (i * 1e9 / spec.ratePerSecond()) : 0;
             lanes.add(new Lane(loop, spec.host(), spec.port(), request, spec.sse(), Math.max(conns, spec.openLoop()
                     ? 0 : 1), maxConns, laneRate, startNs, offsetNs, spec.warmupNs(), spec.durationNs(),
-                    spec.drainTimeoutNs(), ttft, total, refused));
+                    spec.drainTimeoutNs(), spec.maxIdleNs(), ttft, total, refused));
         }
         for (Lane lane : lanes) {
             lane.start();

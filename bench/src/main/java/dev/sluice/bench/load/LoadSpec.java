@@ -20,6 +20,12 @@ public final class LoadSpec {
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
     /** Default time allowed after the run for the requests still in flight before they count as timeouts. */
     public static final long DEFAULT_DRAIN_TIMEOUT_NS = 10_000_000_000L;
+    /**
+     * Default longest wait of a pooled connection before it is closed instead of reused: below the servers'
+     * keep-alive timeouts (Sluice 30 s, nginx 75 s), since a request written while a server closes its idle connection
+     * fails on the client's side before any answer.
+     */
+    public static final long DEFAULT_MAX_IDLE_NS = 15_000_000_000L;
 
     private final String host;
     private final int port;
@@ -35,6 +41,7 @@ public final class LoadSpec {
     private final int threads;
     private final Path hdrLog;
     private final long drainTimeoutNs;
+    private final long maxIdleNs;
 
     private LoadSpec(Builder b) {
         URI uri = URI.create(b.url);
@@ -68,6 +75,7 @@ public final class LoadSpec {
         this.threads = positive(b.threads, "threads");
         this.hdrLog = b.hdrLog;
         this.drainTimeoutNs = positive(b.drainTimeoutNs, "drainTimeoutNs");
+        this.maxIdleNs = positive(b.maxIdleNs, "maxIdleNs");
     }
 
     private static int positive(int v, String name) {
@@ -156,6 +164,11 @@ public final class LoadSpec {
         return drainTimeoutNs;
     }
 
+    /** How long a pooled connection may wait for its next request before it is closed instead. */
+    public long maxIdleNs() {
+        return maxIdleNs;
+    }
+
     /** Collects the settings of a {@link LoadSpec}. Confined to the building thread. */
     public static final class Builder {
         private final String url;
@@ -170,6 +183,7 @@ public final class LoadSpec {
         private int threads = 1;
         private Path hdrLog;
         private long drainTimeoutNs = DEFAULT_DRAIN_TIMEOUT_NS;
+        private long maxIdleNs = DEFAULT_MAX_IDLE_NS;
 
         private Builder(String url) {
             this.url = requireNonNull(url, "url");
@@ -230,6 +244,11 @@ public final class LoadSpec {
 
         public Builder drainTimeoutNs(long drainTimeoutNs) {
             this.drainTimeoutNs = drainTimeoutNs;
+            return this;
+        }
+
+        public Builder maxIdleNs(long maxIdleNs) {
+            this.maxIdleNs = maxIdleNs;
             return this;
         }
 

@@ -89,6 +89,25 @@ class LoadDriverSystemTest {
 
     @Test
     @Timeout(120)
+    void shouldCloseAPooledConnectionIdleLongerThanMaxIdleInsteadOfReusingIt() throws Exception {
+        // 5 requests a second on one pooled connection: each finds it idle about 200 ms.
+        LoadResult kept = LoadDriver.run(spec(BenchModel.MOCK, false).ratePerSecond(5).connections(1)
+                .durationNs(TimeUnit.SECONDS.toNanos(2)).drainTimeoutNs(DRAIN_NS).build());
+        LoadResult evicted = LoadDriver.run(spec(BenchModel.MOCK, false).ratePerSecond(5).connections(1)
+                .durationNs(TimeUnit.SECONDS.toNanos(2)).drainTimeoutNs(DRAIN_NS)
+                .maxIdleNs(TimeUnit.MILLISECONDS.toNanos(50)).build());
+
+        assertThat(kept.errors()).isZero();
+        assertThat(kept.requests()).isEqualTo(10);
+        assertThat(kept.connectionsOpened()).as("the default keeps reusing it").isEqualTo(1);
+        assertThat(evicted.errors()).isZero();
+        assertThat(evicted.requests()).isEqualTo(10);
+        assertThat(evicted.statusCounts()).containsEntry(200, 10L);
+        assertThat(evicted.connectionsOpened()).as("a new connection for each request").isGreaterThanOrEqualTo(10);
+    }
+
+    @Test
+    @Timeout(120)
     void shouldMeasureTimeToFirstEventBeforeTheEndOfAPacedStream() throws Exception {
         LoadResult r = LoadDriver.run(spec(BenchModel.TTFT20_ITL10, true).connections(3)
                 .durationNs(TimeUnit.MILLISECONDS.toNanos(1500)).drainTimeoutNs(DRAIN_NS).build());

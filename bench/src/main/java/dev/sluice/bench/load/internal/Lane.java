@@ -56,6 +56,8 @@ public final class Lane {
     private final long warmupEndNs;
     private final long endNs;
     private final long drainTimeoutNs;
+    /** A pooled connection idle longer is closed, not reused (the server may be closing it at that moment). */
+    private final long maxIdleNs;
     private final long lastIndex;
     private final Recorder ttft;
     private final Recorder total;
@@ -86,7 +88,7 @@ public final class Lane {
      */
     public Lane(EventLoop loop, String host, int port, ByteBuf request, boolean sse, int connections,
                 int maxConnections, double ratePerSecond, long startNs, long offsetNs, long warmupNs, long durationNs,
-                long drainTimeoutNs, Recorder ttft, Recorder total, Recorder refused) {
+                long drainTimeoutNs, long maxIdleNs, Recorder ttft, Recorder total, Recorder refused) {
         this.loop = requireNonNull(loop, "loop");
         this.host = requireNonNull(host, "host");
         this.port = port;
@@ -101,6 +103,7 @@ public final class Lane {
         this.warmupEndNs = startNs + warmupNs;
         this.endNs = warmupEndNs + durationNs;
         this.drainTimeoutNs = drainTimeoutNs;
+        this.maxIdleNs = maxIdleNs;
         this.lastIndex = openLoop ? indicesBefore(endNs) : 0;
         this.ttft = requireNonNull(ttft, "ttft");
         this.total = requireNonNull(total, "total");
@@ -282,6 +285,7 @@ public final class Lane {
         } else if (stopped) {
             c.abandon();
         } else {
+            c.idleSince(nowNs);
             idle.push(c);
         }
     }
@@ -301,6 +305,11 @@ public final class Lane {
     private long dispatchDue(long nowNs) {
         long due = indicesBefore(nowNs + 1);
         due = Math.min(due, lastIndex);
+        // The pool is last-in first-out: the connections idle longest are at its end.
+        for (LoadConnection c; (c = idle.peekLast()) != null && nowNs - c.idleSinceNs() > maxIdleNs; ) {
+            idle.pollLast();
+            c.abandon();
+        }
         while (nextIndex < due) {
             LoadConnection c = idle.pollFirst();
             if (c == null) {

@@ -24,6 +24,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
     private long intendedNs;
     private long firstNs;
     private long responses;
+    private long idleSinceNs;
 
     LoadConnection(Lane lane) {
         this.lane = requireNonNull(lane, "lane");
@@ -31,6 +32,15 @@ final class LoadConnection extends ChannelInboundHandlerAdapter {
 
     boolean inFlight() {
         return inFlight;
+    }
+
+    /** Marks the connection idle (pooled) from {@code nowNs}. */
+    void idleSince(long nowNs) {
+        idleSinceNs = nowNs;
+    }
+
+    long idleSinceNs() {
+        return idleSinceNs;
     }
 
     /** Responses completed on this connection. */
