@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.proxy.internal.BackgroundThreads;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -80,12 +82,7 @@ class BackgroundThreadsSystemTest {
 
     /** The nice value the child starts its threads at: this test thread's (raised when the build runs under nice). */
     private static int startedAt() throws IOException {
-        return niceOf(Files.readString(Path.of("/proc/thread-self/stat"), StandardCharsets.UTF_8));
-    }
-
-    private static int niceOf(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-        return Integer.parseInt(f[16]);
+        return BackgroundThreads.niceOf(Files.readString(Path.of("/proc/thread-self/stat"), StandardCharsets.UTF_8));
     }
 
     /** Thread name (as the kernel keeps it) to the nice values of the threads of that name. */
@@ -95,7 +92,7 @@ class BackgroundThreadsSystemTest {
             for (Path task : tasks) {
                 try {
                     String comm = Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).strip();
-                    int nice = niceOf(Files.readString(task.resolve("stat"), StandardCharsets.UTF_8));
+                    int nice = BackgroundThreads.niceOf(Files.readString(task.resolve("stat"), StandardCharsets.UTF_8));
                     out.computeIfAbsent(comm, k -> new ArrayList<>()).add(nice);
                 } catch (IOException gone) {
                     // The thread ended between the listing and the read.

@@ -136,7 +136,7 @@ public final class BackgroundThreads {
     }
 
     /** The nice value in a {@code /proc/<pid>/task/<tid>/stat} line: the 17th field after the name's ")". */
-    static int niceOf(String stat) {
+    public static int niceOf(String stat) {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         return Integer.parseInt(f[16]);
     }
